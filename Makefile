@@ -1,0 +1,82 @@
+# ondc-gateway - seller-side ONDC node.
+#
+#   make            build every binary into build/bin/
+#   make run        install what is missing, build, start the demo fleet (foreground)
+#   make test       install what is missing, build, run every test (SAN=1: ASan+UBSan build)
+#   make bench      the benchmark (BENCH_SECONDS sets the length of each run)
+#   make clean
+
+CC      ?= cc
+SAN     ?= 0
+BUILD   := build$(if $(filter 1,$(SAN)),-san,)
+CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Icommon
+LDLIBS  := -lmicrohttpd -lzmq -ljansson -lsodium -llmdb -lcurl -lcrypto -lm
+ifeq ($(SAN),1)
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
+WORKER_LIB_SRC := $(filter-out workers/worker_main.c,$(wildcard workers/*.c))
+WORKER_LIB_OBJ := $(WORKER_LIB_SRC:%.c=$(BUILD)/obj/%.o)
+
+BINS := $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-dispatcher $(BUILD)/bin/ondc-worker \
+        $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps test run bench clean unit e2e docs
+all: $(BINS)
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/obj/%.o: %.c $(wildcard common/*.h) $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libcommon.a: $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+$(BUILD)/libworkers.a: $(WORKER_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+$(BUILD)/bin/ondc-ingress: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard ingress/*.c)) $(BUILD)/libcommon.a
+$(BUILD)/bin/ondc-dispatcher: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard dispatcher/*.c)) $(BUILD)/libcommon.a
+$(BUILD)/bin/ondc-worker: $(BUILD)/obj/workers/worker_main.o $(BUILD)/libworkers.a $(BUILD)/libcommon.a
+$(BUILD)/bin/ondc-callback: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard callback/*.c)) $(BUILD)/libcommon.a
+$(BUILD)/bin/ondcctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/*.c)) $(BUILD)/libcommon.a
+
+$(BINS):
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libworkers.a $(BUILD)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iworkers $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@BUILD=$(BUILD) bash tests/run.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@bash scripts/dev-setup etc/ondc.json
+	@bash scripts/fleet start etc/ondc.json --foreground
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bash scripts/bench.sh
+
+clean:
+	rm -rf build build-san
+
+# regenerate the README's configuration reference from the config table
+docs: all
+	@python3 -c 'import re,subprocess; ref=subprocess.run(["$(BUILD)/bin/ondcctl","config-doc"],capture_output=True,text=True,check=True).stdout; s=open("README.md").read(); s=re.sub(r"<!-- config-reference:start -->.*<!-- config-reference:end -->","<!-- config-reference:start -->\n"+ref+"<!-- config-reference:end -->",s,flags=re.S); open("README.md","w").write(s)'

@@ -1,0 +1,662 @@
+/*
+ * callback_main.c - ondc-callback: delivers the outbox to buyer apps.
+ *
+ * Each on_* is POSTed, signed (Authorization, Ed25519 over BLAKE-512 of the
+ * exact bytes sent), to the URL its worker wrote, with libcurl multi in our
+ * loop: keep-alive connections, no "Expect: 100-continue", timeouts. The
+ * buyer app's answer is recorded in the row's state: DELIVERED on ACK,
+ * NACKED on NACK or a 4xx, and for connection errors, timeouts, 408, 429
+ * and 5xx a retry with exponential backoff and jitter until the row's
+ * deadline (its TTL, capped by callback.max_age_s), then DEAD: a dead
+ * letter, never dropped silently. At most callback.max_per_host deliveries
+ * run at once per host, so one slow buyer app cannot hold up the others.
+ * Pending rows are found again at start and by a periodic scan, so a lost
+ * notification or a restart loses nothing.
+ *
+ * Config keys read: endpoints.callback, callback.*, subscriber_id,
+ * unique_key_id, signing_private_key_file, signature_validity_s.
+ */
+#include "ack.h"
+#include "envelope.h"
+#include "log.h"
+#include "outbox.h"
+#include "runtime.h"
+#include "sign.h"
+#include "zsock.h"
+
+#include <curl/curl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <zmq.h>
+
+#define HOSTS_MAX 1024
+#define RESP_MAX 4096
+
+typedef struct dl_s dl_t;
+
+typedef struct {
+    char name[160];
+    int inflight;
+    dl_t *wait_head, *wait_tail;
+} host_t;
+
+struct dl_s {
+    uint64_t id;
+    int64_t due_ms;
+    host_t *host;
+    CURL *easy;
+    struct curl_slist *headers;
+    char resp[RESP_MAX];
+    size_t resp_len;
+    int64_t started_ms;
+    dl_t *next;
+};
+
+typedef struct {
+    runtime_t *rt;
+    void *pull;
+    CURLM *multi;
+    long curl_timer;
+    sign_key_t key;
+    int have_key;
+    host_t hosts[HOSTS_MAX];
+    int nhosts;
+    /* every row in memory, by id (open addressing; 0 = empty) */
+    dl_t **known;
+    size_t known_cap, known_n;
+    /* retries waiting for their time: a binary heap by due_ms */
+    dl_t **heap;
+    size_t heap_n, heap_cap;
+    /* state changes to commit before sleeping */
+    outbox_state_t *updates;
+    size_t upd_n, upd_cap;
+    uint64_t n_delivered, n_nacked, n_retried, n_dead;
+} cb_t;
+
+static cb_t s_cb;
+
+/* ---- the set of rows in memory ---- */
+
+static size_t s_hash(uint64_t id, size_t cap)
+{
+    return (size_t)((id * 0x9E3779B97F4A7C15ULL) >> 7) & (cap - 1);
+}
+
+static dl_t *s_known_get(cb_t *cb, uint64_t id)
+{
+    if (!cb->known_cap)
+        return NULL;
+    for (size_t i = s_hash(id, cb->known_cap);; i = (i + 1) & (cb->known_cap - 1)) {
+        if (!cb->known[i])
+            return NULL;
+        if (cb->known[i]->id == id)
+            return cb->known[i];
+    }
+}
+
+static void s_known_put(cb_t *cb, dl_t *d);
+
+static void s_known_grow(cb_t *cb)
+{
+    dl_t **old = cb->known;
+    size_t oldcap = cb->known_cap;
+    cb->known_cap = oldcap ? oldcap * 2 : 1024;
+    cb->known = calloc(cb->known_cap, sizeof *cb->known);
+    cb->known_n = 0;
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i])
+            s_known_put(cb, old[i]);
+    free(old);
+}
+
+static void s_known_put(cb_t *cb, dl_t *d)
+{
+    if ((cb->known_n + 1) * 2 > cb->known_cap)
+        s_known_grow(cb);
+    size_t i = s_hash(d->id, cb->known_cap);
+    while (cb->known[i])
+        i = (i + 1) & (cb->known_cap - 1);
+    cb->known[i] = d;
+    cb->known_n++;
+}
+
+static void s_known_del(cb_t *cb, uint64_t id)
+{
+    if (!cb->known_cap)
+        return;
+    size_t i = s_hash(id, cb->known_cap);
+    while (cb->known[i] && cb->known[i]->id != id)
+        i = (i + 1) & (cb->known_cap - 1);
+    if (!cb->known[i])
+        return;
+    cb->known[i] = NULL;
+    cb->known_n--;
+    /* re-insert the rest of the cluster */
+    for (i = (i + 1) & (cb->known_cap - 1); cb->known[i]; i = (i + 1) & (cb->known_cap - 1)) {
+        dl_t *d = cb->known[i];
+        cb->known[i] = NULL;
+        cb->known_n--;
+        s_known_put(cb, d);
+    }
+}
+
+/* ---- retry heap ---- */
+
+static void s_heap_push(cb_t *cb, dl_t *d)
+{
+    if (cb->heap_n == cb->heap_cap) {
+        cb->heap_cap = cb->heap_cap ? cb->heap_cap * 2 : 256;
+        cb->heap = realloc(cb->heap, cb->heap_cap * sizeof *cb->heap);
+    }
+    size_t i = cb->heap_n++;
+    while (i > 0 && cb->heap[(i - 1) / 2]->due_ms > d->due_ms) {
+        cb->heap[i] = cb->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    cb->heap[i] = d;
+}
+
+static dl_t *s_heap_pop(cb_t *cb)
+{
+    dl_t *top = cb->heap[0];
+    dl_t *last = cb->heap[--cb->heap_n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= cb->heap_n)
+            break;
+        if (c + 1 < cb->heap_n && cb->heap[c + 1]->due_ms < cb->heap[c]->due_ms)
+            c++;
+        if (cb->heap[c]->due_ms >= last->due_ms)
+            break;
+        cb->heap[i] = cb->heap[c];
+        i = c;
+    }
+    if (cb->heap_n)
+        cb->heap[i] = last;
+    return top;
+}
+
+/* ---- hosts ---- */
+
+static host_t *s_host_of(cb_t *cb, const char *url)
+{
+    const char *p = strstr(url, "://");
+    p = p ? p + 3 : url;
+    size_t n = strcspn(p, "/?#");
+    char name[160];
+    snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), p);
+    for (int i = 0; i < cb->nhosts; i++)
+        if (strcmp(cb->hosts[i].name, name) == 0)
+            return &cb->hosts[i];
+    if (cb->nhosts == HOSTS_MAX)
+        return &cb->hosts[HOSTS_MAX - 1]; /* XXX: beyond this many hosts they share one slot */
+    host_t *h = &cb->hosts[cb->nhosts++];
+    snprintf(h->name, sizeof h->name, "%s", name);
+    return h;
+}
+
+static void s_update(cb_t *cb, const outbox_state_t *st)
+{
+    if (cb->upd_n == cb->upd_cap) {
+        cb->upd_cap = cb->upd_cap ? cb->upd_cap * 2 : 256;
+        cb->updates = realloc(cb->updates, cb->upd_cap * sizeof *cb->updates);
+    }
+    cb->updates[cb->upd_n++] = *st;
+}
+
+static size_t s_on_body(char *ptr, size_t size, size_t n, void *arg)
+{
+    dl_t *d = arg;
+    size_t len = size * n;
+    size_t room = RESP_MAX - 1 - d->resp_len;
+    size_t take = len < room ? len : room;
+    memcpy(d->resp + d->resp_len, ptr, take);
+    d->resp_len += take;
+    d->resp[d->resp_len] = '\0';
+    return len;
+}
+
+static void s_start_next(cb_t *cb, host_t *h);
+
+/* s_start - begin delivering D now: read its row, sign, hand to curl. */
+static void s_start(cb_t *cb, dl_t *d, MDB_txn *txn)
+{
+    runtime_t *rt = cb->rt;
+    outbox_row_t row;
+    outbox_state_t st;
+    if (outbox_get(rt->store, txn, d->id, &row) != 0 ||
+        outbox_state_get(rt->store, txn, d->id, &st) != 0 || st.status != OUTBOX_PENDING) {
+        s_known_del(cb, d->id);
+        free(d);
+        return;
+    }
+    int64_t now = loop_wall_ms();
+    if (now >= st.deadline_ms) {
+        st.status = OUTBOX_DEAD;
+        snprintf(st.answer, sizeof st.answer, "deadline passed after %u attempts", st.attempts);
+        s_update(cb, &st);
+        cb->n_dead++;
+        log_error("callback.dead", "action", row.action, "transaction_id", row.transaction_id,
+                  "message_id", row.message_id, "url", row.url, NULL);
+        s_known_del(cb, d->id);
+        free(d);
+        return;
+    }
+    d->easy = curl_easy_init();
+    d->resp_len = 0;
+    d->resp[0] = '\0';
+    d->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    d->headers = curl_slist_append(d->headers, "Expect:");
+    if (cb->have_key) {
+        long created = (long)(now / 1000);
+        char *auth = sign_auth_header(&cb->key, rt->cfg.subscriber_id, rt->cfg.unique_key_id,
+                                      row.body, row.body_len, created,
+                                      created + rt->cfg.signature_validity_s);
+        if (auth) {
+            size_t n = strlen(auth) + 32;
+            char *h = malloc(n);
+            snprintf(h, n, "Authorization: %s", auth);
+            d->headers = curl_slist_append(d->headers, h);
+            free(h);
+            free(auth);
+        }
+    }
+    curl_easy_setopt(d->easy, CURLOPT_URL, row.url);
+    curl_easy_setopt(d->easy, CURLOPT_POSTFIELDSIZE, (long)row.body_len);
+    curl_easy_setopt(d->easy, CURLOPT_COPYPOSTFIELDS, row.body);
+    curl_easy_setopt(d->easy, CURLOPT_HTTPHEADER, d->headers);
+    curl_easy_setopt(d->easy, CURLOPT_WRITEFUNCTION, s_on_body);
+    curl_easy_setopt(d->easy, CURLOPT_WRITEDATA, d);
+    curl_easy_setopt(d->easy, CURLOPT_PRIVATE, d);
+    curl_easy_setopt(d->easy, CURLOPT_TIMEOUT_MS, (long)rt->cfg.callback_timeout_ms);
+    curl_easy_setopt(d->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)rt->cfg.callback_connect_timeout_ms);
+    curl_easy_setopt(d->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(d->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(d->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(d->easy, CURLOPT_USERAGENT, "ondc-gateway");
+    d->started_ms = now;
+    d->host->inflight++;
+    curl_multi_add_handle(cb->multi, d->easy);
+}
+
+/* s_enqueue - D is due: start it if its host has room, else wait in line. */
+static void s_enqueue(cb_t *cb, dl_t *d, MDB_txn *txn)
+{
+    host_t *h = d->host;
+    if (h->inflight < cb->rt->cfg.callback_max_per_host) {
+        s_start(cb, d, txn);
+        return;
+    }
+    d->next = NULL;
+    if (h->wait_tail)
+        h->wait_tail->next = d;
+    else
+        h->wait_head = d;
+    h->wait_tail = d;
+}
+
+static void s_start_next(cb_t *cb, host_t *h)
+{
+    if (!h->wait_head || h->inflight >= cb->rt->cfg.callback_max_per_host)
+        return;
+    MDB_txn *txn = store_begin(cb->rt->store, 1);
+    if (!txn)
+        return;
+    while (h->wait_head && h->inflight < cb->rt->cfg.callback_max_per_host) {
+        dl_t *d = h->wait_head;
+        h->wait_head = d->next;
+        if (!h->wait_head)
+            h->wait_tail = NULL;
+        s_start(cb, d, txn);
+    }
+    mdb_txn_abort(txn);
+}
+
+/* s_add - a row to deliver (from a worker's notice or a scan). */
+static void s_add(cb_t *cb, uint64_t id, MDB_txn *txn)
+{
+    if (s_known_get(cb, id))
+        return;
+    outbox_row_t row;
+    if (outbox_get(cb->rt->store, txn, id, &row) != 0)
+        return;
+    dl_t *d = calloc(1, sizeof *d);
+    if (!d)
+        return;
+    d->id = id;
+    d->host = s_host_of(cb, row.url);
+    s_known_put(cb, d);
+    s_enqueue(cb, d, txn);
+}
+
+/* s_finish - a transfer ended: record the outcome, retry or let go. */
+static void s_finish(cb_t *cb, dl_t *d, CURLcode res)
+{
+    runtime_t *rt = cb->rt;
+    long code = 0;
+    curl_easy_getinfo(d->easy, CURLINFO_RESPONSE_CODE, &code);
+    curl_multi_remove_handle(cb->multi, d->easy);
+    curl_easy_cleanup(d->easy);
+    curl_slist_free_all(d->headers);
+    d->easy = NULL;
+    d->headers = NULL;
+    d->host->inflight--;
+
+    MDB_txn *txn = store_begin(rt->store, 1);
+    outbox_state_t st;
+    outbox_row_t row;
+    int have = txn && outbox_state_get(rt->store, txn, d->id, &st) == 0 &&
+               outbox_get(rt->store, txn, d->id, &row) == 0;
+    char action[32] = "", tid[256] = "", mid[256] = "";
+    int64_t deadline = 0;
+    if (have) {
+        snprintf(action, sizeof action, "%s", row.action);
+        snprintf(tid, sizeof tid, "%s", row.transaction_id);
+        snprintf(mid, sizeof mid, "%s", row.message_id);
+        deadline = st.deadline_ms;
+    }
+    if (txn)
+        mdb_txn_abort(txn);
+    if (!have) {
+        s_known_del(cb, d->id);
+        host_t *h = d->host;
+        free(d);
+        s_start_next(cb, h);
+        return;
+    }
+    int64_t now = loop_wall_ms();
+    st.attempts++;
+    st.last_try_ms = now;
+    st.http_status = (int)code;
+    int retry = 0;
+    if (res != CURLE_OK) {
+        snprintf(st.answer, sizeof st.answer, "%s", curl_easy_strerror(res));
+        retry = 1;
+    } else if (code >= 200 && code < 300) {
+        int ack = ack_parse(d->resp, d->resp_len);
+        st.status = ack == 0 ? OUTBOX_NACKED : OUTBOX_DELIVERED;
+        snprintf(st.answer, sizeof st.answer, "%.*s", (int)(sizeof st.answer - 1), d->resp);
+    } else if (code == 408 || code == 429 || code >= 500) {
+        snprintf(st.answer, sizeof st.answer, "HTTP %ld", code);
+        retry = 1;
+    } else {
+        st.status = OUTBOX_NACKED;
+        snprintf(st.answer, sizeof st.answer, "HTTP %ld %.*s", code, 150, d->resp);
+    }
+    char codebuf[16];
+    snprintf(codebuf, sizeof codebuf, "%ld", code);
+    host_t *h = d->host;
+    if (retry) {
+        int64_t backoff = (int64_t)rt->cfg.callback_backoff_ms << (st.attempts > 16 ? 16 : st.attempts - 1);
+        if (backoff > 60000)
+            backoff = 60000;
+        /* jitter: somewhere in [backoff/2, backoff] */
+        backoff = backoff / 2 + (int64_t)(randombytes_uniform((uint32_t)(backoff / 2 + 1)));
+        if (now + backoff >= deadline) {
+            st.status = OUTBOX_DEAD;
+            cb->n_dead++;
+            log_error("callback.dead", "action", action, "transaction_id", tid, "message_id", mid,
+                      "answer", st.answer, NULL);
+        } else {
+            st.next_try_ms = now + backoff;
+            d->due_ms = st.next_try_ms;
+            cb->n_retried++;
+            log_warn("callback.retry", "action", action, "transaction_id", tid, "message_id", mid,
+                     "status", codebuf, "answer", st.answer, NULL);
+            s_update(cb, &st);
+            s_heap_push(cb, d);
+            s_start_next(cb, h);
+            return;
+        }
+    } else if (st.status == OUTBOX_DELIVERED) {
+        cb->n_delivered++;
+        log_info("callback.delivered", "action", action, "transaction_id", tid, "message_id", mid,
+                 "status", codebuf, NULL);
+    } else {
+        cb->n_nacked++;
+        log_warn("callback.nacked", "action", action, "transaction_id", tid, "message_id", mid,
+                 "status", codebuf, "answer", st.answer, NULL);
+    }
+    s_update(cb, &st);
+    s_known_del(cb, d->id);
+    free(d);
+    s_start_next(cb, h);
+}
+
+static void s_check_multi(cb_t *cb)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(cb->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        dl_t *d = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&d);
+        s_finish(cb, d, msg->data.result);
+    }
+}
+
+/* ---- curl multi in our loop ---- */
+
+static void s_on_curl_fd(loop_t *loop, int fd, uint32_t events, void *arg)
+{
+    (void)loop;
+    cb_t *cb = arg;
+    int flags = 0, running;
+    if (events & EPOLLIN)
+        flags |= CURL_CSELECT_IN;
+    if (events & EPOLLOUT)
+        flags |= CURL_CSELECT_OUT;
+    if (events & (EPOLLERR | EPOLLHUP))
+        flags |= CURL_CSELECT_ERR;
+    curl_multi_socket_action(cb->multi, fd, flags, &running);
+    s_check_multi(cb);
+}
+
+static int s_curl_socket(CURL *e, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+    (void)e;
+    (void)sockp;
+    cb_t *cb = arg;
+    if (what == CURL_POLL_REMOVE) {
+        loop_del_fd(cb->rt->loop, fd);
+        return 0;
+    }
+    uint32_t ev = 0;
+    if (what & CURL_POLL_IN)
+        ev |= EPOLLIN;
+    if (what & CURL_POLL_OUT)
+        ev |= EPOLLOUT;
+    loop_add_fd(cb->rt->loop, fd, ev, s_on_curl_fd, cb);
+    return 0;
+}
+
+static void s_on_curl_timer(loop_t *loop, void *arg)
+{
+    (void)loop;
+    cb_t *cb = arg;
+    cb->curl_timer = 0;
+    int running;
+    curl_multi_socket_action(cb->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    s_check_multi(cb);
+}
+
+static int s_curl_timer(CURLM *multi, long ms, void *arg)
+{
+    (void)multi;
+    cb_t *cb = arg;
+    if (cb->curl_timer)
+        loop_timer_cancel(cb->rt->loop, cb->curl_timer);
+    cb->curl_timer = 0;
+    if (ms >= 0)
+        cb->curl_timer = loop_timer(cb->rt->loop, ms, 0, s_on_curl_timer, cb);
+    return 0;
+}
+
+/* ---- inputs ---- */
+
+static void s_on_pull(void *socket, void *arg)
+{
+    cb_t *cb = arg;
+    MDB_txn *txn = store_begin(cb->rt->store, 1);
+    if (!txn)
+        return;
+    for (int n = 0; n < 1024 && zsock_has_input(socket); n++) {
+        envelope_t e;
+        char *body;
+        size_t len;
+        int rc = envelope_recv(socket, &e, &body, &len);
+        free(body);
+        if (rc == 0)
+            break;
+        if (rc > 0 && e.kind == ENVELOPE_OUTBOX && !cb->rt->draining)
+            s_add(cb, e.id, txn);
+    }
+    mdb_txn_abort(txn);
+}
+
+static int s_scan_one(const outbox_state_t *st, void *arg)
+{
+    void **a = arg;
+    cb_t *cb = a[0];
+    s_add(cb, st->id, a[1]);
+    return 0;
+}
+
+/* s_scan - pick up every pending row not in memory (start, lost notices). */
+static void s_scan(cb_t *cb)
+{
+    MDB_txn *txn = store_begin(cb->rt->store, 1);
+    if (!txn)
+        return;
+    void *a[2] = {cb, txn};
+    outbox_state_each(cb->rt->store, txn, OUTBOX_PENDING, s_scan_one, a);
+    mdb_txn_abort(txn);
+}
+
+static void s_before_sleep(loop_t *loop, void *arg)
+{
+    (void)loop;
+    cb_t *cb = arg;
+    if (!cb->upd_n)
+        return;
+    MDB_txn *txn = store_begin(cb->rt->store, 0);
+    if (!txn)
+        runtime_fatal(cb->rt, "callback.store_failed", "begin");
+    for (size_t i = 0; i < cb->upd_n; i++)
+        if (outbox_state_put(cb->rt->store, txn, &cb->updates[i]) != 0) {
+            mdb_txn_abort(txn);
+            runtime_fatal(cb->rt, "callback.store_failed", "put");
+        }
+    if (store_commit(txn) != 0)
+        runtime_fatal(cb->rt, "callback.store_failed", "commit");
+    cb->upd_n = 0;
+}
+
+static void s_cron(runtime_t *rt)
+{
+    cb_t *cb = rt->state;
+    int64_t now = loop_wall_ms();
+    if (cb->heap_n && cb->heap[0]->due_ms <= now) {
+        MDB_txn *txn = store_begin(rt->store, 1);
+        while (txn && cb->heap_n && cb->heap[0]->due_ms <= now)
+            s_enqueue(cb, s_heap_pop(cb), txn);
+        if (txn)
+            mdb_txn_abort(txn);
+    }
+    static int ticks;
+    if (++ticks % 50 == 0 && !rt->draining)
+        s_scan(cb);
+}
+
+static int s_init(runtime_t *rt)
+{
+    cb_t *cb = &s_cb;
+    cb->rt = rt;
+    rt->state = cb;
+    ondc_err_t err;
+    if (sign_key_load_file(&cb->key, rt->cfg.signing_private_key_file, &err) == 0)
+        cb->have_key = 1;
+    else
+        log_warn("callback.unsigned", "path", rt->cfg.signing_private_key_file, "why",
+                 err.message, NULL);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+        return -1;
+    cb->multi = curl_multi_init();
+    curl_multi_setopt(cb->multi, CURLMOPT_SOCKETFUNCTION, s_curl_socket);
+    curl_multi_setopt(cb->multi, CURLMOPT_SOCKETDATA, cb);
+    curl_multi_setopt(cb->multi, CURLMOPT_TIMERFUNCTION, s_curl_timer);
+    curl_multi_setopt(cb->multi, CURLMOPT_TIMERDATA, cb);
+    curl_multi_setopt(cb->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)rt->cfg.callback_max_per_host);
+    curl_multi_setopt(cb->multi, CURLMOPT_MAXCONNECTS, 1024L);
+    cb->pull = zsock_new(rt->zctx, ZMQ_PULL, rt->cfg.ep_callback, 1, rt->cfg.zmq_hwm, 0);
+    if (!cb->pull)
+        return -1;
+    loop_before_sleep(rt->loop, s_before_sleep, cb);
+    s_scan(cb); /* recovery: every pending row from before */
+    return zsock_watch(rt->loop, cb->pull, s_on_pull, cb);
+}
+
+static void s_drain_check(loop_t *loop, void *arg)
+{
+    (void)loop;
+    cb_t *cb = arg;
+    int busy = 0;
+    for (int i = 0; i < cb->nhosts; i++)
+        busy += cb->hosts[i].inflight;
+    /* what is not in flight stays PENDING in the outbox for the next start */
+    if (!busy) {
+        s_before_sleep(cb->rt->loop, cb);
+        runtime_stop(cb->rt);
+    }
+}
+
+static void s_drain(runtime_t *rt)
+{
+    loop_timer(rt->loop, 20, 1, s_drain_check, rt->state);
+}
+
+static void s_fini(runtime_t *rt)
+{
+    cb_t *cb = rt->state;
+    if (!cb)
+        return;
+    for (size_t i = 0; i < cb->known_cap; i++) {
+        dl_t *d = cb->known[i];
+        if (!d)
+            continue;
+        if (d->easy) {
+            curl_multi_remove_handle(cb->multi, d->easy);
+            curl_easy_cleanup(d->easy);
+            curl_slist_free_all(d->headers);
+        }
+        free(d);
+    }
+    free(cb->known);
+    free(cb->heap);
+    free(cb->updates);
+    if (cb->multi)
+        curl_multi_cleanup(cb->multi);
+    curl_global_cleanup();
+    if (cb->pull)
+        zmq_close(cb->pull);
+}
+
+static const runtime_role_t s_role = {
+    .name = "callback",
+    .needs_store = 1,
+    .cron_ms = 100,
+    .init = s_init,
+    .cron = s_cron,
+    .drain = s_drain,
+    .fini = s_fini,
+};
+
+int main(int argc, char **argv)
+{
+    return runtime_main(&s_role, argc, argv);
+}

@@ -1,0 +1,72 @@
+/*
+ * catalog.h - the seller's catalog and stock in LMDB.
+ *
+ * The catalog file is the ONDC on_search catalog shape ("bpp/descriptor",
+ * "bpp/fulfillments", "bpp/providers" with locations, categories, items)
+ * plus, per provider, a "seller" object with the seller's own terms that
+ * never appear in a catalog: charges, payment and settlement terms,
+ * support contacts, serviceability. Stock is the items'
+ * quantity.available.count at import, then lives in "inventory".
+ *
+ * Keys in "catalog": "bpp" -> {descriptor, fulfillments};
+ * "p/{provider}" -> provider without items; "i/{provider}/{item}" -> item.
+ * Keys in "inventory": "{provider}/{item}" -> stock as decimal text.
+ * Values are compact JSON; getters return a parsed copy the caller owns.
+ */
+#ifndef ONDC_CATALOG_H
+#define ONDC_CATALOG_H
+
+#include "err.h"
+#include "store.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+typedef enum { CATALOG_REPLACE = 0, CATALOG_UPSERT = 1 } catalog_mode_t;
+
+/* catalog_validate - check ROOT is an importable catalog; -1 with ERR
+ * naming the field ("bpp/providers[0].items[2].price.value"). */
+int catalog_validate(json_t *root, ondc_err_t *err);
+
+/* catalog_import - validate, then write ROOT in TXN (replace: everything
+ * else goes). On -1 nothing was written by this call (the caller aborts). */
+int catalog_import(store_t *s, MDB_txn *txn, json_t *root, catalog_mode_t mode, ondc_err_t *err);
+
+/* catalog_bpp - {"descriptor", "fulfillments"} of the seller app; caller owns. */
+json_t *catalog_bpp(store_t *s, MDB_txn *txn);
+
+/* catalog_provider - provider PID (without items); caller owns; NULL if none. */
+json_t *catalog_provider(store_t *s, MDB_txn *txn, const char *pid);
+
+/* catalog_item - item IID of PID; caller owns; NULL if none. */
+json_t *catalog_item(store_t *s, MDB_txn *txn, const char *pid, const char *iid);
+
+/* catalog_put_item - store ITEM (its "id") under PID. */
+int catalog_put_item(store_t *s, MDB_txn *txn, const char *pid, json_t *item);
+
+/* catalog_stock - current stock of PID/IID into *STOCK; 0, or -1 if none. */
+int catalog_stock(store_t *s, MDB_txn *txn, const char *pid, const char *iid, int64_t *stock);
+
+/* catalog_stock_set - set the stock of PID/IID. */
+int catalog_stock_set(store_t *s, MDB_txn *txn, const char *pid, const char *iid, int64_t stock);
+
+/* catalog_item_price - the item's price.value in paise; 0 or -1. */
+int catalog_item_price(json_t *item, int64_t *paise);
+
+/* catalog_item_max - the item's quantity.maximum.count, or -1 if unlimited. */
+int64_t catalog_item_max(json_t *item);
+
+/* catalog_count - int count from a string or integer JSON value; -1 if neither. */
+int64_t catalog_count(json_t *v);
+
+typedef int(catalog_item_fn)(const char *pid, json_t *item, void *arg);
+
+/* catalog_each_item - call FN for every item of PID (NULL: every provider). */
+int catalog_each_item(store_t *s, MDB_txn *txn, const char *pid, catalog_item_fn *fn, void *arg);
+
+typedef int(catalog_provider_fn)(json_t *provider, void *arg);
+
+/* catalog_each_provider - call FN for every provider. */
+int catalog_each_provider(store_t *s, MDB_txn *txn, catalog_provider_fn *fn, void *arg);
+
+#endif

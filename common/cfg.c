@@ -1,0 +1,526 @@
+/*
+ * cfg.c - the config table and its loader. See cfg.h.
+ *
+ * The table below is the single source of every key: its JSON name (dotted
+ * names are nested objects: "registry.file"), type, default, bounds, whether
+ * SIGHUP reloads it, and one line of documentation that the generated
+ * configuration reference prints.
+ */
+#include "cfg.h"
+
+#include "log.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { T_STR, T_PATH, T_INT, T_BOOL, T_LIST, T_ENUM } s_type_t;
+
+typedef struct {
+    const char *name;
+    s_type_t type;
+    size_t off;
+    size_t size;
+    const char *def; /* default, as text (lists: comma separated) */
+    long min, max;   /* T_INT bounds; T_STR/T_PATH: max length is size */
+    int reload;
+    const char *allowed; /* T_ENUM: "a|b|c" */
+    const char *doc;
+} s_key_t;
+
+#define F(field) offsetof(cfg_t, field), sizeof(((cfg_t *)0)->field)
+
+#define RETAIL_DOMAINS                                                                            \
+    "nic2004:52110,ONDC:RET10,ONDC:RET11,ONDC:RET12,ONDC:RET13,ONDC:RET14,ONDC:RET15,ONDC:RET16," \
+    "ONDC:RET17,ONDC:RET18,ONDC:RET19"
+
+static const s_key_t s_keys[] = {
+    {"subscriber_id", T_STR, F(subscriber_id), "localhost", 0, 0, 0, NULL,
+     "our subscriber id in the ONDC registry; the bpp_id of every callback"},
+    {"unique_key_id", T_STR, F(unique_key_id), "k1", 0, 0, 0, NULL,
+     "ukId of our signing key in the registry"},
+    {"signing_private_key_file", T_PATH, F(signing_private_key_file), "keys/signing.key", 0, 0, 0,
+     NULL, "file with base64 Ed25519 private key (64-byte or 32-byte seed); mode 0600"},
+    {"encryption_private_key_file", T_PATH, F(encryption_private_key_file), "keys/encryption.key",
+     0, 0, 0, NULL, "file with base64 DER X25519 private key, for /on_subscribe; mode 0600"},
+    {"bpp_uri", T_STR, F(bpp_uri), "http://127.0.0.1:8080", 0, 0, 0, NULL,
+     "our public base URL; the bpp_uri of every callback"},
+    {"country", T_STR, F(country), "IND", 0, 0, 0, NULL, "country code served"},
+    {"domains", T_LIST, F(domains), RETAIL_DOMAINS, 0, 0, 0, NULL,
+     "domains served; a request outside them gets a CONTEXT-ERROR NACK"},
+    {"cities", T_LIST, F(cities), "*", 0, 0, 0, NULL,
+     "city codes served (std:NNN); \"*\" serves every city"},
+    {"listen", T_STR, F(listen), "127.0.0.1:8080", 0, 0, 0, NULL,
+     "host:port of the network listener (buyer apps)"},
+    {"admin_listen", T_STR, F(admin_listen), "127.0.0.1:8081", 0, 0, 0, NULL,
+     "host:port of the admin listener (seller API, /metrics); loopback by default"},
+    {"admin_token_file", T_PATH, F(admin_token_file), "", 0, 0, 0, NULL,
+     "file with the admin API bearer token; mode 0600"},
+    {"max_body_bytes", T_INT, F(max_body_bytes), "1048576", 1024, 67108864, 0, NULL,
+     "largest request body accepted; larger gets 413 NACK"},
+    {"max_connections", T_INT, F(max_connections), "4096", 16, 1000000, 0, NULL,
+     "connections the network listener holds at once"},
+    {"connection_timeout_s", T_INT, F(connection_timeout_s), "15", 1, 3600, 0, NULL,
+     "idle/read timeout of one connection"},
+    {"backlog_limit", T_INT, F(backlog_limit), "50000", 10, 100000000, 1, NULL,
+     "journal rows not yet done past which ingress answers 503 NACK"},
+    {"data_dir", T_PATH, F(data_dir), "var/data", 0, 0, 0, NULL, "LMDB environment directory"},
+    {"run_dir", T_PATH, F(run_dir), "var/run", 0, 0, 0, NULL,
+     "ipc sockets, pid files and the generated supervisord config"},
+    {"lmdb_map_size_mb", T_INT, F(lmdb_map_size_mb), "4096", 16, 1048576, 0, NULL,
+     "LMDB map size (the store's upper bound) in MiB"},
+    {"journal_sync", T_ENUM, F(journal_sync), "fsync", 0, 0, 0, "fsync|nosync",
+     "fsync: an ACKed request survives power loss; nosync: survives a process crash only"},
+    {"journal_lease_ms", T_INT, F(journal_lease_ms), "30000", 100, 86400000, 1, NULL,
+     "a journal row not done this long after dispatch is dispatched again"},
+    {"journal_max_attempts", T_INT, F(journal_max_attempts), "5", 1, 1000, 1, NULL,
+     "dispatch attempts before a journal row is marked dead"},
+    {"retention_s", T_INT, F(retention_s), "604800", 60, 315360000, 1, NULL,
+     "journal and outbox rows older than this are pruned by the janitor"},
+    {"registry.file", T_PATH, F(registry_file), "", 0, 0, 1, NULL,
+     "JSON array of registry lookup records (the local registry)"},
+    {"registry.url", T_STR, F(registry_url), "", 0, 0, 1, NULL,
+     "ONDC registry base URL; POST {url}/v2.0/lookup"},
+    {"registry.timeout_ms", T_INT, F(registry_timeout_ms), "2000", 50, 60000, 1, NULL,
+     "longest wait for a registry lookup"},
+    {"registry.cache_max_s", T_INT, F(registry_cache_max_s), "86400", 1, 31536000, 1, NULL,
+     "longest a registry record is cached (also bounded by valid_until)"},
+    {"registry.negative_cache_s", T_INT, F(registry_negative_cache_s), "30", 0, 86400, 1, NULL,
+     "how long an unknown subscriber is remembered as unknown"},
+    {"verify_signatures", T_BOOL, F(verify_signatures), "true", 0, 0, 0, NULL,
+     "verify Authorization on every request; false only for local experiments"},
+    {"signature_skew_s", T_INT, F(signature_skew_s), "120", 0, 3600, 1, NULL,
+     "clock skew allowed when checking created/expires"},
+    {"signature_validity_s", T_INT, F(signature_validity_s), "300", 10, 86400, 1, NULL,
+     "expires - created of the signatures we make"},
+    {"workers.discovery", T_INT, F(workers[FAMILY_DISCOVERY]), "1", 1, 64, 0, NULL,
+     "copies of the discovery worker (search)"},
+    {"workers.order", T_INT, F(workers[FAMILY_ORDER]), "1", 1, 64, 0, NULL,
+     "copies of the order worker (select, init, confirm)"},
+    {"workers.fulfillment", T_INT, F(workers[FAMILY_FULFILLMENT]), "1", 1, 64, 0, NULL,
+     "copies of the fulfillment worker (status, track, cancel, update)"},
+    {"workers.post-fulfillment", T_INT, F(workers[FAMILY_POST]), "1", 1, 64, 0, NULL,
+     "copies of the post-fulfillment worker (rating, support)"},
+    {"zmq_hwm", T_INT, F(zmq_hwm), "20000", 100, 10000000, 0, NULL,
+     "ZeroMQ high-water mark of every pipeline socket"},
+    {"endpoints.dispatcher", T_STR, F(ep_dispatcher), "", 0, 0, 0, NULL,
+     "ingress -> dispatcher socket (default ipc://{run_dir}/dispatcher.sock)"},
+    {"endpoints.discovery", T_STR, F(ep_family[FAMILY_DISCOVERY]), "", 0, 0, 0, NULL,
+     "dispatcher -> discovery workers (default ipc://{run_dir}/discovery.sock)"},
+    {"endpoints.order", T_STR, F(ep_family[FAMILY_ORDER]), "", 0, 0, 0, NULL,
+     "dispatcher -> order workers (default ipc://{run_dir}/order.sock)"},
+    {"endpoints.fulfillment", T_STR, F(ep_family[FAMILY_FULFILLMENT]), "", 0, 0, 0, NULL,
+     "dispatcher -> fulfillment workers (default ipc://{run_dir}/fulfillment.sock)"},
+    {"endpoints.post-fulfillment", T_STR, F(ep_family[FAMILY_POST]), "", 0, 0, 0, NULL,
+     "dispatcher -> post-fulfillment workers (default ipc://{run_dir}/post-fulfillment.sock)"},
+    {"endpoints.callback", T_STR, F(ep_callback), "", 0, 0, 0, NULL,
+     "workers -> callback socket (default ipc://{run_dir}/callback.sock)"},
+    {"batch_max", T_INT, F(batch_max), "256", 1, 65536, 1, NULL,
+     "most messages one LMDB transaction groups"},
+    {"callback.timeout_ms", T_INT, F(callback_timeout_ms), "10000", 100, 600000, 1, NULL,
+     "whole-request timeout of one callback delivery"},
+    {"callback.connect_timeout_ms", T_INT, F(callback_connect_timeout_ms), "3000", 50, 600000, 1,
+     NULL, "connect timeout of one callback delivery"},
+    {"callback.max_per_host", T_INT, F(callback_max_per_host), "32", 1, 10000, 1, NULL,
+     "concurrent deliveries to one buyer app host"},
+    {"callback.max_age_s", T_INT, F(callback_max_age_s), "3600", 1, 604800, 1, NULL,
+     "retry an undelivered callback at most this long (its TTL, if longer, is capped here)"},
+    {"callback.backoff_ms", T_INT, F(callback_backoff_ms), "500", 10, 600000, 1, NULL,
+     "first retry delay; doubles each attempt, with jitter"},
+    {"seller.auto_accept", T_BOOL, F(auto_accept), "false", 0, 0, 1, NULL,
+     "confirm makes orders Accepted at once instead of Created"},
+    {"seller.accept_window_s", T_INT, F(accept_window_s), "900", 1, 604800, 1, NULL,
+     "a Created order the seller does not act on in this time is rejected"},
+    {"log_level", T_ENUM, F(log_level), "info", 0, 0, 1, "debug|info|warn|error|fatal",
+     "lowest level logged"},
+};
+
+#define NKEYS (sizeof s_keys / sizeof s_keys[0])
+
+static const char *s_family_names[FAMILY_COUNT] = {"discovery", "order", "fulfillment",
+                                                   "post-fulfillment"};
+
+const char *cfg_family_name(family_t f)
+{
+    return (unsigned)f < FAMILY_COUNT ? s_family_names[f] : "?";
+}
+
+int cfg_family_parse(const char *name)
+{
+    for (int i = 0; name && i < FAMILY_COUNT; i++)
+        if (strcmp(name, s_family_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+int cfg_list_has(const cfg_list_t *list, const char *s, int star_matches)
+{
+    for (int i = 0; i < list->n; i++) {
+        if (star_matches && strcmp(list->v[i], "*") == 0)
+            return 1;
+        if (s && strcmp(list->v[i], s) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int s_set_str(char *dst, size_t size, const char *v)
+{
+    if (strlen(v) >= size)
+        return -1;
+    memcpy(dst, v, strlen(v) + 1);
+    return 0;
+}
+
+static int s_resolve_path(const cfg_t *cfg, char *dst, size_t size, const char *v)
+{
+    if (v[0] == '\0' || v[0] == '/')
+        return s_set_str(dst, size, v);
+    int n = snprintf(dst, size, "%s/%s", cfg->config_dir, v);
+    return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+static int s_list_parse(cfg_list_t *l, const char *csv)
+{
+    memset(l, 0, sizeof *l);
+    const char *p = csv;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (l->n >= CFG_LIST_MAX || n >= sizeof l->v[0])
+            return -1;
+        memcpy(l->v[l->n], p, n);
+        l->v[l->n][n] = '\0';
+        l->n++;
+        p += n + (e ? 1 : 0);
+    }
+    return 0;
+}
+
+static int s_enum_ok(const char *allowed, const char *v)
+{
+    size_t n = strlen(v);
+    const char *p = allowed;
+    while (p && *p) {
+        const char *e = strchr(p, '|');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, v, n) == 0)
+            return 1;
+        p = e ? e + 1 : NULL;
+    }
+    return 0;
+}
+
+/* s_apply_text - set key K in CFG from its text form (defaults). */
+static int s_apply_text(cfg_t *cfg, const s_key_t *k, const char *text)
+{
+    char *dst = (char *)cfg + k->off;
+    switch (k->type) {
+    case T_STR:
+    case T_ENUM:
+        return s_set_str(dst, k->size, text);
+    case T_PATH:
+        return s_resolve_path(cfg, dst, k->size, text);
+    case T_INT:
+        *(int *)dst = atoi(text);
+        return 0;
+    case T_BOOL:
+        *(int *)dst = strcmp(text, "true") == 0;
+        return 0;
+    case T_LIST:
+        return s_list_parse((cfg_list_t *)dst, text);
+    }
+    return -1;
+}
+
+/* s_lookup - the JSON value at dotted NAME in ROOT, or NULL. */
+static json_t *s_lookup(json_t *root, const char *name)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", name);
+    json_t *cur = root;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
+        cur = json_is_object(cur) ? json_object_get(cur, tok) : NULL;
+    return cur;
+}
+
+static int s_apply_json(cfg_t *cfg, const s_key_t *k, json_t *v, char *why, size_t whylen)
+{
+    char *dst = (char *)cfg + k->off;
+    switch (k->type) {
+    case T_STR:
+    case T_PATH:
+    case T_ENUM:
+        if (!json_is_string(v))
+            goto type;
+        if (k->type == T_ENUM && !s_enum_ok(k->allowed, json_string_value(v))) {
+            snprintf(why, whylen, "%s: \"%s\" is not one of %s", k->name, json_string_value(v),
+                     k->allowed);
+            return -1;
+        }
+        if ((k->type == T_PATH ? s_resolve_path(cfg, dst, k->size, json_string_value(v))
+                               : s_set_str(dst, k->size, json_string_value(v))) < 0) {
+            snprintf(why, whylen, "%s: value too long (max %zu)", k->name, k->size - 1);
+            return -1;
+        }
+        return 0;
+    case T_INT: {
+        if (!json_is_integer(v))
+            goto type;
+        json_int_t n = json_integer_value(v);
+        if (n < k->min || n > k->max) {
+            snprintf(why, whylen, "%s: %lld is out of bounds [%ld, %ld]", k->name, (long long)n,
+                     k->min, k->max);
+            return -1;
+        }
+        *(int *)dst = (int)n;
+        return 0;
+    }
+    case T_BOOL:
+        if (!json_is_boolean(v))
+            goto type;
+        *(int *)dst = json_is_true(v);
+        return 0;
+    case T_LIST: {
+        if (!json_is_array(v))
+            goto type;
+        cfg_list_t *l = (cfg_list_t *)dst;
+        memset(l, 0, sizeof *l);
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e)
+        {
+            if (!json_is_string(e) || l->n >= CFG_LIST_MAX ||
+                strlen(json_string_value(e)) >= sizeof l->v[0]) {
+                snprintf(why, whylen, "%s[%zu]: must be a string of at most %zu chars (and at most %d entries)",
+                         k->name, i, sizeof l->v[0] - 1, CFG_LIST_MAX);
+                return -1;
+            }
+            strcpy(l->v[l->n++], json_string_value(e));
+        }
+        return 0;
+    }
+    }
+type:
+    snprintf(why, whylen, "%s: wrong type", k->name);
+    return -1;
+}
+
+void cfg_defaults(cfg_t *cfg)
+{
+    char path[CFG_PATH_MAX], dir[CFG_PATH_MAX];
+    memcpy(path, cfg->config_path, sizeof path);
+    memcpy(dir, cfg->config_dir, sizeof dir);
+    memset(cfg, 0, sizeof *cfg);
+    memcpy(cfg->config_path, path, sizeof path);
+    memcpy(cfg->config_dir, dir, sizeof dir);
+    if (!cfg->config_dir[0])
+        strcpy(cfg->config_dir, ".");
+    for (size_t i = 0; i < NKEYS; i++)
+        (void)s_apply_text(cfg, &s_keys[i], s_keys[i].def);
+}
+
+/* s_check - cross-field checks and derived values after loading. */
+static int s_check(cfg_t *cfg, char *why, size_t whylen)
+{
+    char *eps[FAMILY_COUNT + 2];
+    const char *names[FAMILY_COUNT + 2];
+    eps[0] = cfg->ep_dispatcher;
+    names[0] = "dispatcher";
+    for (int f = 0; f < FAMILY_COUNT; f++) {
+        eps[1 + f] = cfg->ep_family[f];
+        names[1 + f] = s_family_names[f];
+    }
+    eps[FAMILY_COUNT + 1] = cfg->ep_callback;
+    names[FAMILY_COUNT + 1] = "callback";
+    for (int i = 0; i < FAMILY_COUNT + 2; i++) {
+        if (eps[i][0])
+            continue;
+        int n = snprintf(eps[i], CFG_STR_MAX, "ipc://%s/%s.sock", cfg->run_dir, names[i]);
+        /* sun_path holds 107 characters */
+        if (n < 0 || n - 6 > 107) {
+            snprintf(why, whylen, "run_dir: too long for an ipc socket path (%s)", eps[i]);
+            return -1;
+        }
+    }
+    if (!strchr(cfg->listen, ':') || !strchr(cfg->admin_listen, ':')) {
+        snprintf(why, whylen, "listen/admin_listen: must be host:port");
+        return -1;
+    }
+    if (strcmp(cfg->listen, cfg->admin_listen) == 0) {
+        snprintf(why, whylen, "admin_listen: must differ from listen");
+        return -1;
+    }
+    if (cfg->domains.n == 0 || cfg->cities.n == 0) {
+        snprintf(why, whylen, "domains/cities: must not be empty");
+        return -1;
+    }
+    if (!cfg->subscriber_id[0] || !cfg->bpp_uri[0]) {
+        snprintf(why, whylen, "subscriber_id/bpp_uri: must not be empty");
+        return -1;
+    }
+    return 0;
+}
+
+/* s_known - whether dotted key NAME (or a prefix object of one) is in the table. */
+static int s_known(const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(s_keys[i].name, name) == 0 ||
+            (strncmp(s_keys[i].name, name, n) == 0 && s_keys[i].name[n] == '.'))
+            return 1;
+    return 0;
+}
+
+static void s_warn_unknown(json_t *obj, const char *prefix)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        char full[128];
+        snprintf(full, sizeof full, "%s%s%s", prefix, prefix[0] ? "." : "", key);
+        if (!s_known(full))
+            log_warn("config.unknown_key", "key", full, NULL);
+        else if (json_is_object(v))
+            s_warn_unknown(v, full);
+    }
+}
+
+int cfg_load(cfg_t *cfg, const char *path, char *why, size_t whylen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->config_path, sizeof cfg->config_path, "%s", path);
+    char *real = realpath(path, NULL);
+    if (!real) {
+        snprintf(why, whylen, "%s: cannot open", path);
+        return -1;
+    }
+    snprintf(cfg->config_path, sizeof cfg->config_path, "%s", real);
+    char *slash = strrchr(real, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(cfg->config_dir, sizeof cfg->config_dir, "%s", slash == real ? "/" : real);
+    free(real);
+    cfg_defaults(cfg);
+
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        snprintf(why, whylen, "%s:%d: %s", path, jerr.line, jerr.text);
+        return -1;
+    }
+    int rc = -1;
+    if (!json_is_object(root)) {
+        snprintf(why, whylen, "%s: must be a JSON object", path);
+        goto out;
+    }
+    for (size_t i = 0; i < NKEYS; i++) {
+        json_t *v = s_lookup(root, s_keys[i].name);
+        if (v && !json_is_null(v) && s_apply_json(cfg, &s_keys[i], v, why, whylen) < 0)
+            goto out;
+    }
+    s_warn_unknown(root, "");
+    rc = s_check(cfg, why, whylen);
+out:
+    json_decref(root);
+    return rc;
+}
+
+int cfg_reload(cfg_t *cfg, char *why, size_t whylen)
+{
+    cfg_t *fresh = malloc(sizeof *fresh);
+    if (!fresh || cfg_load(fresh, cfg->config_path, why, whylen) < 0) {
+        free(fresh);
+        return -1;
+    }
+    for (size_t i = 0; i < NKEYS; i++) {
+        const s_key_t *k = &s_keys[i];
+        char *old = (char *)cfg + k->off, *new = (char *)fresh + k->off;
+        if (memcmp(old, new, k->size) == 0)
+            continue;
+        if (k->reload) {
+            memcpy(old, new, k->size);
+            log_info("config.reloaded", "key", k->name, NULL);
+        } else {
+            log_warn("config.needs_restart", "key", k->name, NULL);
+        }
+    }
+    free(fresh);
+    return 0;
+}
+
+static const char *s_type_name(s_type_t t)
+{
+    switch (t) {
+    case T_STR:
+        return "string";
+    case T_PATH:
+        return "path";
+    case T_INT:
+        return "integer";
+    case T_BOOL:
+        return "boolean";
+    case T_LIST:
+        return "list of strings";
+    case T_ENUM:
+        return "string";
+    }
+    return "?";
+}
+
+void cfg_print_reference(void *stream)
+{
+    FILE *f = stream;
+    fprintf(f, "| key | type | default | bounds | reload | meaning |\n");
+    fprintf(f, "| --- | --- | --- | --- | --- | --- |\n");
+    for (size_t i = 0; i < NKEYS; i++) {
+        const s_key_t *k = &s_keys[i];
+        char bounds[64] = "";
+        if (k->type == T_INT)
+            snprintf(bounds, sizeof bounds, "%ld..%ld", k->min, k->max);
+        else if (k->type == T_ENUM)
+            snprintf(bounds, sizeof bounds, "%s", k->allowed);
+        fprintf(f, "| `%s` | %s | `%s` | %s | %s | %s |\n", k->name, s_type_name(k->type),
+                k->def, bounds, k->reload ? "yes" : "no", k->doc);
+    }
+}
+
+char *cfg_dump_json(const cfg_t *cfg)
+{
+    json_t *root = json_object();
+    for (size_t i = 0; i < NKEYS; i++) {
+        const s_key_t *k = &s_keys[i];
+        const char *src = (const char *)cfg + k->off;
+        json_t *v = NULL;
+        switch (k->type) {
+        case T_STR:
+        case T_PATH:
+        case T_ENUM:
+            v = json_string(src);
+            break;
+        case T_INT:
+            v = json_integer(*(const int *)src);
+            break;
+        case T_BOOL:
+            v = json_boolean(*(const int *)src);
+            break;
+        case T_LIST: {
+            const cfg_list_t *l = (const cfg_list_t *)src;
+            v = json_array();
+            for (int j = 0; j < l->n; j++)
+                json_array_append_new(v, json_string(l->v[j]));
+            break;
+        }
+        }
+        json_object_set_new(root, k->name, v);
+    }
+    char *s = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(root);
+    return s;
+}

@@ -1,0 +1,120 @@
+/*
+ * cfg.h - the one configuration table, read by every process.
+ *
+ * One JSON file (--config FILE) holds every key; each key has a type, a
+ * default that serves on one machine, bounds and a flag saying whether
+ * SIGHUP may reload it. The table in cfg.c is the only place defaults live:
+ * no call site invents its own. Relative paths in the file are resolved
+ * against the directory of the config file. Secrets (private keys, admin
+ * token) are only ever named by path here; their contents never reach a log.
+ * Plumbing: apart from key names, knows nothing of ONDC.
+ */
+#ifndef ONDC_CFG_H
+#define ONDC_CFG_H
+
+#include <stddef.h>
+
+#define CFG_PATH_MAX 512
+#define CFG_STR_MAX 512
+#define CFG_LIST_MAX 32
+
+typedef struct {
+    int n;
+    char v[CFG_LIST_MAX][64];
+} cfg_list_t;
+
+typedef enum { FAMILY_DISCOVERY = 0, FAMILY_ORDER, FAMILY_FULFILLMENT, FAMILY_POST, FAMILY_COUNT } family_t;
+
+typedef struct {
+    char config_path[CFG_PATH_MAX];
+    char config_dir[CFG_PATH_MAX];
+
+    /* identity */
+    char subscriber_id[CFG_STR_MAX];
+    char unique_key_id[128];
+    char signing_private_key_file[CFG_PATH_MAX];
+    char encryption_private_key_file[CFG_PATH_MAX];
+    char bpp_uri[CFG_STR_MAX];
+    char country[8];
+    cfg_list_t domains;
+    cfg_list_t cities;
+
+    /* listeners */
+    char listen[128];
+    char admin_listen[128];
+    char admin_token_file[CFG_PATH_MAX];
+    int max_body_bytes;
+    int max_connections;
+    int connection_timeout_s;
+    int backlog_limit;
+
+    /* storage */
+    char data_dir[CFG_PATH_MAX];
+    char run_dir[CFG_PATH_MAX];
+    int lmdb_map_size_mb;
+    char journal_sync[16]; /* "fsync" or "nosync" */
+    int journal_lease_ms;
+    int journal_max_attempts;
+    int retention_s;
+
+    /* trust */
+    char registry_file[CFG_PATH_MAX];
+    char registry_url[CFG_STR_MAX];
+    int registry_timeout_ms;
+    int registry_cache_max_s;
+    int registry_negative_cache_s;
+    int verify_signatures;
+    int signature_skew_s;
+    int signature_validity_s;
+
+    /* workers and pipeline */
+    int workers[FAMILY_COUNT];
+    int zmq_hwm;
+    char ep_dispatcher[CFG_STR_MAX];
+    char ep_family[FAMILY_COUNT][CFG_STR_MAX];
+    char ep_callback[CFG_STR_MAX];
+    int batch_max;
+
+    /* callback delivery */
+    int callback_timeout_ms;
+    int callback_connect_timeout_ms;
+    int callback_max_per_host;
+    int callback_max_age_s;
+    int callback_backoff_ms;
+
+    /* seller behaviour */
+    int auto_accept;
+    int accept_window_s;
+
+    /* operations */
+    char log_level[16];
+} cfg_t;
+
+/* cfg_load - read PATH into CFG (defaults first, then the file). On failure
+ * returns -1 and writes a one-line reason (naming the key) into WHY. */
+int cfg_load(cfg_t *cfg, const char *path, char *why, size_t whylen);
+
+/* cfg_defaults - fill CFG with every default (no file). */
+void cfg_defaults(cfg_t *cfg);
+
+/* cfg_reload - load PATH and copy the reloadable keys into CFG; logs each
+ * key that changed. Keys that cannot change live are reported and ignored. */
+int cfg_reload(cfg_t *cfg, char *why, size_t whylen);
+
+/* cfg_family_name - "discovery", "order", "fulfillment", "post-fulfillment". */
+const char *cfg_family_name(family_t f);
+
+/* cfg_family_parse - the inverse of cfg_family_name; -1 if unknown. */
+int cfg_family_parse(const char *name);
+
+/* cfg_has - whether LIST holds S, or "*" when STAR_MATCHES. */
+int cfg_list_has(const cfg_list_t *list, const char *s, int star_matches);
+
+/* cfg_print_reference - write the config reference (markdown table of every
+ * key: name, type, default, bounds, reload) to STREAM (a FILE *). */
+void cfg_print_reference(void *stream);
+
+/* cfg_dump_json - the effective config as a JSON text; caller owns it. */
+char *cfg_dump_json(const cfg_t *cfg);
+
+#endif

@@ -1,0 +1,356 @@
+/*
+ * journal.c - journal rows, pending marks, dedupe. See journal.h.
+ *
+ * Row layout (host byte order; rows never leave this machine's LMDB):
+ *   hdr_t | sender | transaction_id | message_id | body
+ */
+#include "journal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    uint8_t version;
+    uint8_t action;
+    uint16_t sender_len;
+    uint16_t txn_len;
+    uint16_t msg_len;
+    uint32_t body_len;
+    uint32_t pad;
+    int64_t received_ms;
+} s_hdr_t;
+
+typedef struct {
+    int64_t received_ms;
+    int64_t dispatched_ms;
+    uint32_t attempts;
+    uint32_t dead;
+} s_pending_t;
+
+typedef struct {
+    unsigned char digest[16];
+    uint64_t journal_id;
+} s_seen_t;
+
+static MDB_val s_idkey(unsigned char buf[8], uint64_t id)
+{
+    store_key64(buf, id);
+    MDB_val k = {8, buf};
+    return k;
+}
+
+int journal_append(store_t *s, MDB_txn *txn, const journal_row_t *row, uint64_t *id)
+{
+    size_t sl = strlen(row->sender), tl = strlen(row->transaction_id),
+           ml = strlen(row->message_id);
+    uint64_t jid = store_next_id(s, txn, DB_JOURNAL);
+    if (!jid)
+        return MDB_BAD_TXN;
+    unsigned char kb[8];
+    MDB_val k = s_idkey(kb, jid);
+    MDB_val v = {sizeof(s_hdr_t) + sl + tl + ml + row->body_len, NULL};
+    int rc = mdb_put(txn, s->dbi[DB_JOURNAL], &k, &v, MDB_RESERVE | MDB_APPEND);
+    if (rc != 0)
+        rc = mdb_put(txn, s->dbi[DB_JOURNAL], &k, &v, MDB_RESERVE);
+    if (rc != 0)
+        return rc;
+    s_hdr_t h = {.version = 1,
+                 .action = (uint8_t)row->action,
+                 .sender_len = (uint16_t)sl,
+                 .txn_len = (uint16_t)tl,
+                 .msg_len = (uint16_t)ml,
+                 .body_len = (uint32_t)row->body_len,
+                 .received_ms = row->received_ms};
+    char *p = v.mv_data;
+    memcpy(p, &h, sizeof h);
+    p += sizeof h;
+    memcpy(p, row->sender, sl);
+    p += sl;
+    memcpy(p, row->transaction_id, tl);
+    p += tl;
+    memcpy(p, row->message_id, ml);
+    p += ml;
+    memcpy(p, row->body, row->body_len);
+
+    s_pending_t pend = {.received_ms = row->received_ms, .dispatched_ms = row->received_ms};
+    MDB_val pv = {sizeof pend, &pend};
+    if ((rc = mdb_put(txn, s->dbi[DB_JPENDING], &k, &pv, 0)) != 0)
+        return rc;
+    char tk[256 + 9];
+    memcpy(tk, row->transaction_id, tl);
+    tk[tl] = '\0';
+    memcpy(tk + tl + 1, kb, 8);
+    MDB_val tkv = {tl + 9, tk}, empty = {0, ""};
+    if ((rc = mdb_put(txn, s->dbi[DB_JTXN], &tkv, &empty, 0)) != 0)
+        return rc;
+    *id = jid;
+    return 0;
+}
+
+static int s_decode(uint64_t id, const MDB_val *v, journal_row_t *out)
+{
+    memset(out, 0, sizeof *out);
+    s_hdr_t h;
+    if (v->mv_size < sizeof h)
+        return MDB_CORRUPTED;
+    memcpy(&h, v->mv_data, sizeof h);
+    if (sizeof h + (size_t)h.sender_len + h.txn_len + h.msg_len + h.body_len != v->mv_size ||
+        h.sender_len > 255 || h.txn_len > 255 || h.msg_len > 255)
+        return MDB_CORRUPTED;
+    const char *p = (const char *)v->mv_data + sizeof h;
+    out->id = id;
+    out->action = h.action;
+    out->received_ms = h.received_ms;
+    memcpy(out->sender, p, h.sender_len);
+    p += h.sender_len;
+    memcpy(out->transaction_id, p, h.txn_len);
+    p += h.txn_len;
+    memcpy(out->message_id, p, h.msg_len);
+    p += h.msg_len;
+    out->body = p;
+    out->body_len = h.body_len;
+    return 0;
+}
+
+int journal_get(store_t *s, MDB_txn *txn, uint64_t id, journal_row_t *out)
+{
+    unsigned char kb[8];
+    MDB_val k = s_idkey(kb, id), v;
+    int rc = mdb_get(txn, s->dbi[DB_JOURNAL], &k, &v);
+    return rc ? rc : s_decode(id, &v, out);
+}
+
+int journal_pending_get(store_t *s, MDB_txn *txn, uint64_t id, journal_pending_t *out)
+{
+    unsigned char kb[8];
+    MDB_val k = s_idkey(kb, id), v;
+    int rc = mdb_get(txn, s->dbi[DB_JPENDING], &k, &v);
+    if (rc)
+        return rc;
+    s_pending_t p;
+    if (v.mv_size != sizeof p)
+        return MDB_CORRUPTED;
+    memcpy(&p, v.mv_data, sizeof p);
+    out->id = id;
+    out->received_ms = p.received_ms;
+    out->dispatched_ms = p.dispatched_ms;
+    out->attempts = p.attempts;
+    out->dead = p.dead;
+    return 0;
+}
+
+int journal_state(store_t *s, MDB_txn *txn, uint64_t id)
+{
+    journal_pending_t p;
+    int rc = journal_pending_get(s, txn, id, &p);
+    if (rc == 0)
+        return p.dead ? JOURNAL_DEAD : JOURNAL_PENDING;
+    unsigned char kb[8];
+    MDB_val k = s_idkey(kb, id), v;
+    return mdb_get(txn, s->dbi[DB_JOURNAL], &k, &v) == 0 ? JOURNAL_DONE : -1;
+}
+
+int journal_mark_done(store_t *s, MDB_txn *txn, uint64_t id)
+{
+    journal_pending_t p;
+    int rc = journal_pending_get(s, txn, id, &p);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return -1;
+    if (p.dead)
+        return 0;
+    unsigned char kb[8];
+    MDB_val k = s_idkey(kb, id);
+    return mdb_del(txn, s->dbi[DB_JPENDING], &k, NULL) == 0 ? 1 : -1;
+}
+
+static int s_put_pending(store_t *s, MDB_txn *txn, const journal_pending_t *jp)
+{
+    s_pending_t p = {.received_ms = jp->received_ms,
+                     .dispatched_ms = jp->dispatched_ms,
+                     .attempts = jp->attempts,
+                     .dead = jp->dead};
+    unsigned char kb[8];
+    MDB_val k = s_idkey(kb, jp->id), v = {sizeof p, &p};
+    return mdb_put(txn, s->dbi[DB_JPENDING], &k, &v, 0);
+}
+
+int journal_mark_dispatched(store_t *s, MDB_txn *txn, uint64_t id, int64_t now_ms,
+                            uint32_t max_attempts)
+{
+    journal_pending_t p;
+    if (journal_pending_get(s, txn, id, &p) != 0)
+        return 0;
+    p.attempts++;
+    p.dispatched_ms = now_ms;
+    if (p.attempts >= max_attempts)
+        p.dead = 1;
+    if (s_put_pending(s, txn, &p) != 0)
+        return -1;
+    return p.dead ? 1 : 0;
+}
+
+int journal_requeue(store_t *s, MDB_txn *txn, uint64_t id, int64_t now_ms)
+{
+    journal_row_t row;
+    int rc = journal_get(s, txn, id, &row);
+    if (rc)
+        return rc;
+    journal_pending_t p = {.id = id, .received_ms = row.received_ms, .dispatched_ms = now_ms};
+    return s_put_pending(s, txn, &p);
+}
+
+int journal_pending_each(store_t *s, MDB_txn *txn, journal_pending_fn *fn, void *arg)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->dbi[DB_JPENDING], &cur);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        s_pending_t p;
+        if (v.mv_size != sizeof p)
+            continue;
+        memcpy(&p, v.mv_data, sizeof p);
+        if (p.dead)
+            continue;
+        journal_pending_t jp = {store_get64(&k), p.received_ms, p.dispatched_ms, p.attempts, 0};
+        if (fn(&jp, arg))
+            break;
+    }
+    mdb_cursor_close(cur);
+    return 0;
+}
+
+static int s_count(const journal_pending_t *p, void *arg)
+{
+    (void)p;
+    (*(size_t *)arg)++;
+    return 0;
+}
+
+size_t journal_pending_count(store_t *s, MDB_txn *txn)
+{
+    size_t n = 0;
+    journal_pending_each(s, txn, s_count, &n);
+    return n;
+}
+
+static size_t s_seen_key(char *buf, size_t cap, const char *sender, const char *message_id)
+{
+    int n = snprintf(buf, cap, "%s|%s", sender, message_id);
+    return n < 0 ? 0 : ((size_t)n >= cap ? cap - 1 : (size_t)n);
+}
+
+int journal_seen_lookup(store_t *s, MDB_txn *txn, const char *sender, const char *message_id,
+                        const unsigned char digest[16], uint64_t *prior)
+{
+    char kb[520];
+    MDB_val k = {s_seen_key(kb, sizeof kb, sender, message_id), kb}, v;
+    int rc = mdb_get(txn, s->dbi[DB_SEEN], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return SEEN_NEW;
+    if (rc || v.mv_size != sizeof(s_seen_t))
+        return -1;
+    s_seen_t seen;
+    memcpy(&seen, v.mv_data, sizeof seen);
+    if (prior)
+        *prior = seen.journal_id;
+    return memcmp(seen.digest, digest, 16) == 0 ? SEEN_DUPLICATE : SEEN_CONFLICT;
+}
+
+int journal_seen(store_t *s, MDB_txn *txn, const char *sender, const char *message_id,
+                 const unsigned char digest[16], uint64_t journal_id, uint64_t *prior)
+{
+    int st = journal_seen_lookup(s, txn, sender, message_id, digest, prior);
+    if (st != SEEN_NEW)
+        return st;
+    char kb[520];
+    s_seen_t seen;
+    memcpy(seen.digest, digest, 16);
+    seen.journal_id = journal_id;
+    MDB_val k = {s_seen_key(kb, sizeof kb, sender, message_id), kb}, v = {sizeof seen, &seen};
+    return mdb_put(txn, s->dbi[DB_SEEN], &k, &v, 0) == 0 ? SEEN_NEW : -1;
+}
+
+int journal_each(store_t *s, MDB_txn *txn, uint64_t from, uint64_t to, journal_each_fn *fn,
+                 void *arg)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->dbi[DB_JOURNAL], &cur);
+    if (rc)
+        return rc;
+    unsigned char kb[8];
+    MDB_val k = s_idkey(kb, from ? from : 1), v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        uint64_t id = store_get64(&k);
+        if (to && id > to)
+            break;
+        journal_row_t row;
+        if (s_decode(id, &v, &row) == 0 && fn(&row, arg))
+            break;
+    }
+    mdb_cursor_close(cur);
+    return 0;
+}
+
+int journal_each_txn(store_t *s, MDB_txn *txn, const char *transaction_id, journal_each_fn *fn,
+                     void *arg)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->dbi[DB_JTXN], &cur);
+    if (rc)
+        return rc;
+    size_t tl = strlen(transaction_id);
+    MDB_val k = {tl + 1, (void *)transaction_id}, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != tl + 9 || memcmp(k.mv_data, transaction_id, tl + 1) != 0)
+            break;
+        MDB_val idk = {8, (char *)k.mv_data + tl + 1};
+        journal_row_t row;
+        if (journal_get(s, txn, store_get64(&idk), &row) == 0 && fn(&row, arg))
+            break;
+    }
+    mdb_cursor_close(cur);
+    return 0;
+}
+
+int journal_prune(store_t *s, MDB_txn *txn, int64_t before_ms, int limit)
+{
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, s->dbi[DB_JOURNAL], &cur))
+        return 0;
+    int n = 0;
+    MDB_val k, v;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0 && n < limit) {
+        uint64_t id = store_get64(&k);
+        journal_row_t row;
+        if (s_decode(id, &v, &row) != 0 || row.received_ms >= before_ms)
+            break;
+        MDB_val pk = k, pv;
+        if (mdb_get(txn, s->dbi[DB_JPENDING], &pk, &pv) == 0) {
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT); /* not done: keep */
+            continue;
+        }
+        char tk[256 + 9], sk[520];
+        size_t tl = strlen(row.transaction_id);
+        memcpy(tk, row.transaction_id, tl + 1);
+        memcpy(tk + tl + 1, k.mv_data, 8);
+        MDB_val tkv = {tl + 9, tk};
+        mdb_del(txn, s->dbi[DB_JTXN], &tkv, NULL);
+        MDB_val skv = {s_seen_key(sk, sizeof sk, row.sender, row.message_id), sk};
+        mdb_del(txn, s->dbi[DB_SEEN], &skv, NULL);
+        mdb_cursor_del(cur, 0);
+        n++;
+        /* after a delete, LMDB's MDB_NEXT yields the record that followed */
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return n;
+}

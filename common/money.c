@@ -1,0 +1,96 @@
+/*
+ * money.c - exact decimal amounts in paise. See money.h.
+ */
+#include "money.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MONEY_MAX_RUPEES 10000000000000LL
+
+int money_parse(const char *s, int64_t *paise)
+{
+    if (!s)
+        return -1;
+    int neg = 0;
+    if (*s == '-' || *s == '+')
+        neg = *s++ == '-';
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    int64_t rupees = 0;
+    while (isdigit((unsigned char)*s)) {
+        rupees = rupees * 10 + (*s++ - '0');
+        if (rupees >= MONEY_MAX_RUPEES)
+            return -1;
+    }
+    int64_t frac = 0;
+    if (*s == '.') {
+        s++;
+        int n = 0;
+        while (isdigit((unsigned char)*s)) {
+            if (n >= 2) {
+                if (*s != '0') /* more than two places that are not zero */
+                    return -1;
+            } else {
+                frac = frac * 10 + (*s - '0');
+            }
+            n++;
+            s++;
+        }
+        if (n == 0)
+            return -1;
+        if (n == 1)
+            frac *= 10;
+    }
+    if (*s)
+        return -1;
+    *paise = (rupees * 100 + frac) * (neg ? -1 : 1);
+    return 0;
+}
+
+int money_parse_json(json_t *v, int64_t *paise)
+{
+    if (json_is_string(v))
+        return money_parse(json_string_value(v), paise);
+    if (json_is_integer(v)) {
+        json_int_t n = json_integer_value(v);
+        if (n >= MONEY_MAX_RUPEES || n <= -MONEY_MAX_RUPEES)
+            return -1;
+        *paise = (int64_t)n * 100;
+        return 0;
+    }
+    if (json_is_real(v)) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.2f", json_real_value(v));
+        /* a real with more than two places is refused like its text would be */
+        char check[64];
+        snprintf(check, sizeof check, "%.6f", json_real_value(v));
+        size_t n = strlen(check);
+        if (n < 4 || strcmp(check + n - 4, "0000") != 0)
+            return -1;
+        return money_parse(buf, paise);
+    }
+    return -1;
+}
+
+void money_format(int64_t paise, char *out, size_t outlen)
+{
+    int neg = paise < 0;
+    uint64_t a = neg ? (uint64_t)(-paise) : (uint64_t)paise;
+    snprintf(out, outlen, "%s%llu.%02llu", neg ? "-" : "", (unsigned long long)(a / 100),
+             (unsigned long long)(a % 100));
+}
+
+json_t *money_json(int64_t paise)
+{
+    char buf[32];
+    money_format(paise, buf, sizeof buf);
+    return json_pack("{s:s,s:s}", "currency", "INR", "value", buf);
+}
+
+int64_t money_percent(int64_t paise, int64_t basis_points)
+{
+    int64_t x = paise * basis_points;
+    return x >= 0 ? (x + 5000) / 10000 : -((-x + 5000) / 10000);
+}

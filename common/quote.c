@@ -1,0 +1,178 @@
+/*
+ * quote.c - order pricing. See quote.h.
+ */
+#include "quote.h"
+
+#include "catalog.h"
+#include "money.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *quote_id_str(json_t *v, char *buf, size_t cap)
+{
+    if (json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) < cap) {
+        memcpy(buf, json_string_value(v), json_string_length(v) + 1);
+        return buf;
+    }
+    if (json_is_integer(v)) {
+        snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
+        return buf;
+    }
+    return NULL;
+}
+
+static json_t *s_row(const char *item_id, const char *title, const char *type, int64_t paise)
+{
+    return json_pack("{s:s,s:s,s:s,s:o}", "@ondc/org/item_id", item_id, "title", title,
+                     "@ondc/org/title_type", type, "price", money_json(paise));
+}
+
+static json_t *s_count_json(int64_t n)
+{
+    char buf[24];
+    snprintf(buf, sizeof buf, "%lld", (long long)n);
+    return json_pack("{s:s}", "count", buf);
+}
+
+void quote_release(quote_t *q)
+{
+    json_decref(q->quote);
+    json_decref(q->provider);
+    q->quote = q->provider = NULL;
+}
+
+int quote_build(store_t *s, MDB_txn *txn, json_t *order, const char *core_version, quote_t *q,
+                ondc_err_t *err)
+{
+    memset(q, 0, sizeof *q);
+    if (!json_is_object(order))
+        return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, "message.order",
+                       "message.order is required");
+    if (!quote_id_str(json_object_get(json_object_get(order, "provider"), "id"), q->provider_id,
+                      sizeof q->provider_id))
+        return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST,
+                       "message.order.provider.id", "provider id is required");
+    q->provider = catalog_provider(s, txn, q->provider_id);
+    if (!q->provider)
+        return err_set(err, ERR_TYPE_DOMAIN, 400, ERR_PROVIDER_NOT_FOUND,
+                       "message.order.provider.id", "provider %s not found", q->provider_id);
+    json_t *items = json_object_get(order, "items");
+    if (!json_is_array(items) || json_array_size(items) == 0) {
+        quote_release(q);
+        return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, "message.order.items",
+                       "at least one item is required");
+    }
+    json_t *charges = json_object_get(json_object_get(q->provider, "seller"), "charges");
+    int64_t delivery = 0, packing = 0, tax_bp = 0, discount = 0;
+    money_parse_json(json_object_get(charges, "delivery"), &delivery);
+    money_parse_json(json_object_get(charges, "packing"), &packing);
+    money_parse_json(json_object_get(charges, "discount"), &discount);
+    int64_t tax_pct;
+    if (money_parse_json(json_object_get(charges, "tax_percent"), &tax_pct) == 0)
+        tax_bp = tax_pct; /* percent with two places == basis points */
+
+    /* the fulfillment this order uses: the first item's, else the first
+     * fulfillment's, else "1" */
+    char fid[64] = "1";
+    json_t *first = json_array_get(items, 0);
+    if (!quote_id_str(json_object_get(first, "fulfillment_id"), fid, sizeof fid))
+        if (!quote_id_str(json_object_get(json_array_get(json_object_get(order, "fulfillments"), 0),
+                                          "id"),
+                          fid, sizeof fid))
+            snprintf(fid, sizeof fid, "1");
+    snprintf(q->fulfillment_id, sizeof q->fulfillment_id, "%s", fid);
+
+    json_t *breakup = json_array();
+    json_t *taxes = json_array();
+    int64_t total = 0;
+    q->cod_ok = 1;
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        char iid[160], path[96];
+        snprintf(path, sizeof path, "message.order.items[%zu].id", i);
+        if (!quote_id_str(json_object_get(it, "id"), iid, sizeof iid)) {
+            err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, path, "item id is required");
+            goto fail;
+        }
+        json_t *item = catalog_item(s, txn, q->provider_id, iid);
+        if (!item || json_is_false(json_object_get(item, "enabled"))) {
+            json_decref(item);
+            err_set(err, ERR_TYPE_DOMAIN, 400, ERR_ITEM_NOT_FOUND, path, "item %s not found", iid);
+            goto fail;
+        }
+        snprintf(path, sizeof path, "message.order.items[%zu].quantity.count", i);
+        int64_t count = catalog_count(json_object_get(json_object_get(it, "quantity"), "count"));
+        if (count < 1 || count > 1000000) {
+            json_decref(item);
+            err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, path,
+                    "quantity.count must be a whole number from 1");
+            goto fail;
+        }
+        int64_t stock = 0, unit = 0, max = catalog_item_max(item);
+        catalog_stock(s, txn, q->provider_id, iid, &stock);
+        catalog_item_price(item, &unit);
+        int64_t n = count;
+        if (max >= 0 && n > max) {
+            if (!q->soft)
+                err_set(err, ERR_TYPE_DOMAIN, 400, ERR_MAX_QTY_EXCEEDED, path,
+                        "item %s: at most %lld per order", iid, (long long)max);
+            q->soft = 1;
+            n = max;
+        }
+        if (n > stock) {
+            if (!q->soft || strcmp(err->code, ERR_QTY_UNAVAILABLE) != 0)
+                err_set(err, ERR_TYPE_DOMAIN, 400, ERR_QTY_UNAVAILABLE, path,
+                        "item %s: %lld available", iid, (long long)(stock > 0 ? stock : 0));
+            q->soft = 1;
+            n = stock > 0 ? stock : 0;
+        }
+        if (!json_is_true(json_object_get(item, "@ondc/org/available_on_cod")))
+            q->cod_ok = 0;
+        const char *name = json_string_value(json_object_get(json_object_get(item, "descriptor"), "name"));
+        int64_t line = unit * n;
+        json_t *row = s_row(iid, name ? name : iid, "item", line);
+        json_object_set_new(row, "@ondc/org/item_quantity", s_count_json(n));
+        json_t *qty = json_object();
+        json_object_set_new(qty, "available", s_count_json(stock > 0 ? stock : 0));
+        if (max >= 0)
+            json_object_set_new(qty, "maximum", s_count_json(max));
+        json_object_set_new(row, "item",
+                            json_pack("{s:o,s:o}", "price", money_json(unit), "quantity", qty));
+        json_array_append_new(breakup, row);
+        total += line;
+        if (tax_bp) {
+            int64_t tax = money_percent(line, tax_bp);
+            json_array_append_new(taxes, s_row(iid, "Tax", "tax", tax));
+            total += tax;
+        }
+        json_decref(item);
+    }
+    const char *charge_id = strcmp(core_version ? core_version : "", "1.0.0") == 0 ? "" : fid;
+    if (delivery) {
+        json_array_append_new(breakup, s_row(charge_id, "Delivery charges", "delivery", delivery));
+        total += delivery;
+    }
+    if (packing) {
+        json_array_append_new(breakup, s_row(charge_id, "Packing charges", "packing", packing));
+        total += packing;
+    }
+    json_array_extend(breakup, taxes);
+    json_decref(taxes);
+    taxes = NULL;
+    if (discount) {
+        json_array_append_new(breakup, s_row(charge_id, "Discount", "discount", -discount));
+        total -= discount;
+    }
+    q->total = total;
+    q->quote = json_pack("{s:o,s:o,s:s}", "price", money_json(total), "breakup", breakup, "ttl",
+                         "P1D");
+    return 0;
+fail:
+    json_decref(breakup);
+    json_decref(taxes);
+    quote_release(q);
+    return -1;
+}

@@ -1,0 +1,154 @@
+/*
+ * runtime.c - process skeleton. See runtime.h.
+ */
+#include "runtime.h"
+
+#include "log.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+/* how long a drain may take before the process leaves anyway */
+#define DRAIN_LIMIT_MS 10000
+
+static void s_usage(const runtime_role_t *role)
+{
+    fprintf(stderr, "usage: ondc-%s --config FILE [--check-config] %s\n", role->name,
+            role->usage ? role->usage : "");
+}
+
+static void s_drain_deadline(loop_t *loop, void *arg)
+{
+    runtime_t *rt = arg;
+    log_warn("runtime.drain_timeout", NULL);
+    loop_stop(loop);
+    (void)rt;
+}
+
+static void s_on_term(loop_t *loop, int signo, void *arg)
+{
+    runtime_t *rt = arg;
+    (void)signo;
+    if (rt->draining) {
+        loop_stop(loop);
+        return;
+    }
+    rt->draining = 1;
+    log_info("runtime.draining", NULL);
+    loop_timer(loop, DRAIN_LIMIT_MS, 0, s_drain_deadline, rt);
+    if (rt->role->drain)
+        rt->role->drain(rt);
+    else
+        loop_stop(loop);
+}
+
+static void s_on_hup(loop_t *loop, int signo, void *arg)
+{
+    runtime_t *rt = arg;
+    (void)loop;
+    (void)signo;
+    char why[512];
+    if (cfg_reload(&rt->cfg, why, sizeof why) < 0) {
+        log_error("config.reload_failed", "why", why, NULL);
+        return;
+    }
+    log_set_level((log_level_t)log_level_parse(rt->cfg.log_level));
+    if (rt->role->reload)
+        rt->role->reload(rt);
+}
+
+static void s_cron(loop_t *loop, void *arg)
+{
+    (void)loop;
+    runtime_t *rt = arg;
+    rt->role->cron(rt);
+}
+
+void runtime_stop(runtime_t *rt)
+{
+    loop_stop(rt->loop);
+}
+
+void runtime_fatal(runtime_t *rt, const char *event, const char *detail)
+{
+    (void)rt;
+    log_fatal(event, "detail", detail, NULL);
+    _exit(2);
+}
+
+int runtime_main(const runtime_role_t *role, int argc, char **argv)
+{
+    static runtime_t rt_storage;
+    runtime_t *rt = &rt_storage;
+    rt->role = role;
+    const char *config = NULL;
+    int check_only = 0;
+    log_open(role->name);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config = argv[++i];
+        } else if (strcmp(argv[i], "--check-config") == 0 || strcmp(argv[i], "-n") == 0) {
+            check_only = 1;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            s_usage(role);
+            return 0;
+        } else if (!role->option || role->option(rt, argc, argv, &i) < 0) {
+            s_usage(role);
+            return 64;
+        }
+    }
+    if (!config) {
+        s_usage(role);
+        return 64;
+    }
+    char why[512];
+    if (cfg_load(&rt->cfg, config, why, sizeof why) < 0) {
+        fprintf(stderr, "ondc-%s: config: %s\n", role->name, why);
+        log_error("config.invalid", "why", why, NULL);
+        return 78;
+    }
+    if (check_only) {
+        printf("%s: config ok\n", config);
+        return 0;
+    }
+    log_set_level((log_level_t)log_level_parse(rt->cfg.log_level));
+    if (!rt->instance[0]) {
+        const char *n = getenv("ONDC_INSTANCE");
+        snprintf(rt->instance, sizeof rt->instance, "%s", n && *n ? n : role->name);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    int rc = 1;
+    rt->loop = loop_new();
+    if (!rt->loop)
+        goto out;
+    loop_signal(rt->loop, SIGTERM, s_on_term, rt);
+    loop_signal(rt->loop, SIGINT, s_on_term, rt);
+    loop_signal(rt->loop, SIGHUP, s_on_hup, rt);
+    if (role->needs_store && !(rt->store = store_open(&rt->cfg)))
+        goto out;
+    rt->zctx = zmq_ctx_new();
+    if (!rt->zctx)
+        goto out;
+    if (role->init && role->init(rt) < 0) {
+        log_error("runtime.init_failed", NULL);
+        goto out;
+    }
+    if (role->cron && role->cron_ms > 0)
+        loop_timer(rt->loop, role->cron_ms, 1, s_cron, rt);
+    log_info("runtime.started", "instance", rt->instance, "config", rt->cfg.config_path, NULL);
+    loop_run(rt->loop);
+    rc = 0;
+    log_info("runtime.stopped", NULL);
+out:
+    if (role->fini)
+        role->fini(rt);
+    if (rt->zctx)
+        zmq_ctx_term(rt->zctx);
+    store_destroy(&rt->store);
+    loop_destroy(&rt->loop);
+    return rc;
+}

@@ -1,0 +1,175 @@
+/*
+ * store.c - LMDB environment and named databases. See store.h.
+ */
+#include "store.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *s_names[DB_COUNT] = {
+    "meta", "journal", "jpending", "jtxn",     "seen",     "txn",
+    "orders", "catalog", "inventory", "outbox", "ostate", "keys",
+};
+
+const char *store_db_name(store_db_t db)
+{
+    return (unsigned)db < DB_COUNT ? s_names[db] : "?";
+}
+
+/* s_mkdirs - mkdir -p PATH. */
+static int s_mkdirs(const char *path)
+{
+    char buf[CFG_PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0750) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return (mkdir(buf, 0750) < 0 && errno != EEXIST) ? -1 : 0;
+}
+
+store_t *store_open(const cfg_t *cfg)
+{
+    store_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    int rc;
+    if (s_mkdirs(cfg->data_dir) < 0) {
+        log_errno(LOG_ERROR, "store.mkdir", "path", cfg->data_dir, NULL);
+        goto fail;
+    }
+    if ((rc = mdb_env_create(&self->env)) != 0)
+        goto lmdb_fail;
+    mdb_env_set_maxdbs(self->env, DB_COUNT + 4);
+    mdb_env_set_maxreaders(self->env, 512);
+    mdb_env_set_mapsize(self->env, (size_t)cfg->lmdb_map_size_mb * 1024 * 1024);
+    self->nosync = strcmp(cfg->journal_sync, "nosync") == 0;
+    /* MDB_NOTLS: reader slots belong to transactions, not threads; we are
+     * single-threaded but this keeps slot use predictable. */
+    unsigned flags = MDB_NOTLS | (self->nosync ? MDB_NOSYNC : 0);
+    if ((rc = mdb_env_open(self->env, cfg->data_dir, flags, 0640)) != 0)
+        goto lmdb_fail;
+    int dead = 0;
+    mdb_reader_check(self->env, &dead);
+    MDB_txn *txn;
+    if ((rc = mdb_txn_begin(self->env, NULL, 0, &txn)) != 0)
+        goto lmdb_fail;
+    for (int i = 0; i < DB_COUNT; i++)
+        if ((rc = mdb_dbi_open(txn, s_names[i], MDB_CREATE, &self->dbi[i])) != 0) {
+            mdb_txn_abort(txn);
+            goto lmdb_fail;
+        }
+    if ((rc = mdb_txn_commit(txn)) != 0)
+        goto lmdb_fail;
+    return self;
+lmdb_fail:
+    log_error("store.open", "path", cfg->data_dir, "error", mdb_strerror(rc), NULL);
+fail:
+    store_destroy(&self);
+    return NULL;
+}
+
+void store_destroy(store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    store_t *self = *self_p;
+    if (self->env) {
+        if (self->nosync)
+            mdb_env_sync(self->env, 1);
+        mdb_env_close(self->env);
+    }
+    free(self);
+    *self_p = NULL;
+}
+
+MDB_txn *store_begin(store_t *store, int rdonly)
+{
+    MDB_txn *txn = NULL;
+    int rc = mdb_txn_begin(store->env, NULL, rdonly ? MDB_RDONLY : 0, &txn);
+    if (rc != 0) {
+        log_error("store.begin", "error", mdb_strerror(rc), NULL);
+        return NULL;
+    }
+    return txn;
+}
+
+int store_commit(MDB_txn *txn)
+{
+    int rc = mdb_txn_commit(txn);
+    if (rc != 0)
+        log_error("store.commit", "error", mdb_strerror(rc), NULL);
+    return rc;
+}
+
+void store_key64(unsigned char out[8], uint64_t id)
+{
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (unsigned char)(id & 0xff);
+        id >>= 8;
+    }
+}
+
+uint64_t store_get64(const MDB_val *v)
+{
+    if (v->mv_size != 8)
+        return 0;
+    const unsigned char *p = v->mv_data;
+    uint64_t id = 0;
+    for (int i = 0; i < 8; i++)
+        id = (id << 8) | p[i];
+    return id;
+}
+
+uint64_t store_next_id(store_t *store, MDB_txn *txn, store_db_t db)
+{
+    /* A counter in meta rather than "last key + 1": the janitor may prune
+     * every row, and an id must never be handed out twice. */
+    char name[32];
+    snprintf(name, sizeof name, "next/%s", s_names[db]);
+    MDB_val mk = {strlen(name), name}, mv;
+    uint64_t next = 1;
+    if (mdb_get(txn, store->dbi[DB_META], &mk, &mv) == 0 && mv.mv_size == 8) {
+        next = store_get64(&mv);
+    } else {
+        MDB_cursor *cur;
+        MDB_val k, v;
+        if (mdb_cursor_open(txn, store->dbi[db], &cur) == 0) {
+            if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0)
+                next = store_get64(&k) + 1;
+            mdb_cursor_close(cur);
+        }
+    }
+    unsigned char buf[8];
+    store_key64(buf, next + 1);
+    mv.mv_size = 8;
+    mv.mv_data = buf;
+    if (mdb_put(txn, store->dbi[DB_META], &mk, &mv, 0) != 0)
+        return 0;
+    return next;
+}
+
+int store_reader_check(store_t *store)
+{
+    int dead = 0;
+    mdb_reader_check(store->env, &dead);
+    return dead;
+}
+
+uint64_t store_used_bytes(store_t *store)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    if (mdb_env_info(store->env, &info) != 0 || mdb_env_stat(store->env, &st) != 0)
+        return 0;
+    return (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+}

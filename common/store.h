@@ -1,0 +1,74 @@
+/*
+ * store.h - the LMDB environment every process shares, and its named
+ * databases.
+ *
+ * One environment under data_dir. Each process opens it once (LMDB forbids
+ * two handles on one file in one process) with every named database, and
+ * checks for reader slots left by processes that died. Values read in a
+ * transaction die with it: copy before commit. Journal and outbox keys are
+ * 8-byte big-endian ids so that "the oldest first" is a range read.
+ *
+ * Config keys read: data_dir, lmdb_map_size_mb, journal_sync.
+ */
+#ifndef ONDC_STORE_H
+#define ONDC_STORE_H
+
+#include "cfg.h"
+
+#include <lmdb.h>
+#include <stdint.h>
+
+typedef enum {
+    DB_META = 0,  /* counters and markers */
+    DB_JOURNAL,   /* u64 id -> journal row (immutable) */
+    DB_JPENDING,  /* u64 id -> pending state (absent = done) */
+    DB_JTXN,      /* transaction_id \0 u64 id -> "" (journal by transaction) */
+    DB_SEEN,      /* sender | message_id -> digest + journal id (dedupe) */
+    DB_TXN,       /* transaction_id -> select/init state (JSON) */
+    DB_ORDERS,    /* order id -> order (JSON) */
+    DB_CATALOG,   /* p/{provider}, i/{provider}/{item}, ... -> JSON */
+    DB_INVENTORY, /* {provider}/{item} -> stock */
+    DB_OUTBOX,    /* u64 id -> outbox row */
+    DB_OSTATE,    /* u64 id -> outbox row state (attempts, next try, answer) */
+    DB_KEYS,      /* subscriber|ukid -> registry record cache */
+    DB_COUNT
+} store_db_t;
+
+typedef struct {
+    MDB_env *env;
+    MDB_dbi dbi[DB_COUNT];
+    int nosync;
+} store_t;
+
+/* store_open - open (creating) the environment under CFG->data_dir.
+ * Caller owns the result; NULL on failure (logged). */
+store_t *store_open(const cfg_t *cfg);
+
+/* store_destroy - close (accepts NULL, NULLs the pointer). */
+void store_destroy(store_t **self_p);
+
+/* store_begin - a write (RDONLY 0) or read transaction; NULL on failure. */
+MDB_txn *store_begin(store_t *store, int rdonly);
+
+/* store_commit - commit TXN; returns 0 or an LMDB error code (logged). */
+int store_commit(MDB_txn *txn);
+
+/* store_db_name - the name of a database. */
+const char *store_db_name(store_db_t db);
+
+/* store_key64 - fill the 8-byte big-endian key of ID. */
+void store_key64(unsigned char out[8], uint64_t id);
+
+/* store_get64 - the id of an 8-byte key (0 if the size is wrong). */
+uint64_t store_get64(const MDB_val *v);
+
+/* store_next_id - a fresh id for DB (a counter in meta; write TXN). 0 on failure. */
+uint64_t store_next_id(store_t *store, MDB_txn *txn, store_db_t db);
+
+/* store_reader_check - clear reader slots of dead processes; returns how many. */
+int store_reader_check(store_t *store);
+
+/* store_used_bytes - pages in use times page size (for metrics). */
+uint64_t store_used_bytes(store_t *store);
+
+#endif

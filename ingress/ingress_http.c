@@ -1,0 +1,316 @@
+/*
+ * ingress_http.c - the two libmicrohttpd listeners, run from our loop
+ * (MHD_USE_EPOLL: the daemon's epoll fd sits in the process's loop).
+ *
+ * A request's body is collected into its req_t up to max_body_bytes (413
+ * past it). Network requests that pass ingress_check are suspended and
+ * queued for the group commit; MHD calls the handler again once resumed,
+ * and the prepared answer goes out then.
+ */
+#include "ingress.h"
+
+#include "ack.h"
+#include "context.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#define JSON_TYPE "application/json"
+
+static enum MHD_Result s_send(struct MHD_Connection *conn, int status, const char *body,
+                              int must_free, const char *ctype, int www_auth)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        strlen(body), (void *)body, must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", ctype ? ctype : JSON_TYPE);
+    if (www_auth)
+        MHD_add_response_header(
+            resp, "WWW-Authenticate",
+            "Signature realm=\"ondc-gateway\",headers=\"(created) (expires) digest\"");
+    enum MHD_Result rc = MHD_queue_response(conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+/* s_nack - answer ERR now. */
+static enum MHD_Result s_nack(ingress_t *in, struct MHD_Connection *conn, const ondc_err_t *err)
+{
+    in->n_nack++;
+    char *body = ack_nack_body(err);
+    if (!body)
+        return MHD_NO;
+    return s_send(conn, err->http_status ? err->http_status : 400, body, 1, NULL,
+                  err->http_status == 401);
+}
+
+/* s_action_of - the buyer action named by URL ("/protocol/v1/init" or
+ * "/init"); -1 if none. *KNOWN_PATH tells whether the URL has a protocol shape. */
+static int s_action_of(const char *url)
+{
+    const char *p = url;
+    if (strncmp(p, "/protocol/v1/", 13) == 0)
+        p += 13;
+    else if (*p == '/')
+        p++;
+    else
+        return -1;
+    return context_action_parse(p);
+}
+
+static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, const char *url,
+                                 const char *method, req_t *r)
+{
+    ondc_err_t err;
+    err_clear(&err);
+    if (strcmp(method, "GET") == 0 && strcmp(url, "/health") == 0)
+        return s_send(conn, 200, "{\"status\":\"ok\"}", 0, NULL, 0);
+    int action = s_action_of(url);
+    if (action < 0) {
+        err_set(&err, ERR_TYPE_CONTEXT, 404, ERR_INVALID_REQUEST, "context.action",
+                "unknown endpoint %.64s", url);
+        return s_nack(in, conn, &err);
+    }
+    if (strcmp(method, "POST") != 0) {
+        err_set(&err, ERR_TYPE_CONTEXT, 405, ERR_INVALID_REQUEST, "", "use POST");
+        return s_nack(in, conn, &err);
+    }
+    if (r->too_large) {
+        err_set(&err, ERR_TYPE_JSON_SCHEMA, 413, ERR_INVALID_REQUEST, "",
+                "body larger than %d bytes", in->rt->cfg.max_body_bytes);
+        return s_nack(in, conn, &err);
+    }
+    if (in->rt->draining) {
+        err_set(&err, ERR_TYPE_CORE, 503, ERR_INTERNAL, "", "shutting down; retry shortly");
+        return s_nack(in, conn, &err);
+    }
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    const char *gw = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Gateway-Authorization");
+    int64_t now = loop_wall_ms();
+    if (ingress_check(in, action, r->body ? r->body : "", r->len, auth, gw, now, &r->row, &err) < 0) {
+        log_info("request.nack", "action", context_action_name((action_t)action), "code", err.code,
+                 "path", err.path, "why", err.message, NULL);
+        return s_nack(in, conn, &err);
+    }
+    r->action = action;
+    r->started_ms = now;
+    r->row.body = r->body;
+    r->row.body_len = r->len;
+    crypto_generichash(r->digest, sizeof r->digest, (const unsigned char *)r->body, r->len, NULL,
+                       0);
+    r->conn = conn;
+    r->state = REQ_QUEUED;
+    MHD_suspend_connection(conn);
+    ingress_batch_add(in, r);
+    return MHD_YES;
+}
+
+static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version, const char *upload,
+                                 size_t *upload_size, void **con_cls, int is_admin)
+{
+    (void)version;
+    ingress_t *in = cls;
+    req_t *r = *con_cls;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        *con_cls = r;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoll(cl, NULL, 10) > in->rt->cfg.max_body_bytes)
+            r->too_large = 1;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (r->too_large || r->len + n > (size_t)in->rt->cfg.max_body_bytes) {
+            r->too_large = 1;
+            return MHD_YES;
+        }
+        if (r->len + n + 1 > r->cap) {
+            size_t cap = r->cap ? r->cap * 2 : 4096;
+            while (cap < r->len + n + 1)
+                cap *= 2;
+            char *b = realloc(r->body, cap);
+            if (!b)
+                return MHD_NO;
+            r->body = b;
+            r->cap = cap;
+        }
+        memcpy(r->body + r->len, upload, n);
+        r->len += n;
+        r->body[r->len] = '\0';
+        return MHD_YES;
+    }
+    if (r->state == REQ_DONE) {
+        int owned = r->answer != NULL;
+        const char *body = owned ? r->answer : ACK_BODY;
+        r->answer = NULL; /* ownership passes to the response */
+        return s_send(conn, r->status, body, owned, NULL, r->www_auth);
+    }
+    if (r->state == REQ_QUEUED)
+        return MHD_YES;
+    return is_admin ? ingress_admin(in, conn, url, method, r) : s_network(in, conn, url, method, r);
+}
+
+static enum MHD_Result s_net_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                     const char *method, const char *version, const char *upload,
+                                     size_t *upload_size, void **con_cls)
+{
+    return s_handler(cls, conn, url, method, version, upload, upload_size, con_cls, 0);
+}
+
+static enum MHD_Result s_admin_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                       const char *method, const char *version,
+                                       const char *upload, size_t *upload_size, void **con_cls)
+{
+    return s_handler(cls, conn, url, method, version, upload, upload_size, con_cls, 1);
+}
+
+static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                        enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    req_t *r = *con_cls;
+    if (!r)
+        return;
+    free(r->body);
+    free(r->answer);
+    free(r);
+    *con_cls = NULL;
+}
+
+static void s_on_daemon(loop_t *loop, int fd, uint32_t events, void *arg)
+{
+    (void)loop;
+    (void)fd;
+    (void)events;
+    MHD_run(arg);
+}
+
+static void s_wake(loop_t *loop, void *arg)
+{
+    (void)loop;
+    (void)arg; /* nothing: the loop iterates and the before-sleep hook services MHD */
+}
+
+void ingress_http_service(ingress_t *in)
+{
+    /* MHD's epoll is edge-triggered inside: when it has more to do (data
+     * left in a socket, a resumed connection) it asks, through a zero
+     * timeout, to be run again at once; honour that, a bounded number of
+     * times, then come back through the loop. */
+    struct MHD_Daemon *ds[2] = {in->net, in->admin};
+    int again = 0;
+    for (int i = 0; i < 2; i++) {
+        if (!ds[i])
+            continue;
+        for (int n = 0; n < 64; n++) {
+            MHD_UNSIGNED_LONG_LONG to;
+            if (MHD_get_timeout(ds[i], &to) != MHD_YES || to > 0)
+                break;
+            MHD_run(ds[i]);
+            if (n == 63)
+                again = 1;
+        }
+    }
+    if (again)
+        loop_timer(in->rt->loop, 0, 0, s_wake, in);
+}
+
+static void s_tick(loop_t *loop, void *arg)
+{
+    (void)loop;
+    ingress_t *in = arg;
+    if (in->net)
+        MHD_run(in->net);
+    if (in->admin)
+        MHD_run(in->admin);
+}
+
+static int s_parse_addr(const char *hostport, struct sockaddr_in *sa)
+{
+    char host[128];
+    snprintf(host, sizeof host, "%s", hostport);
+    char *colon = strrchr(host, ':');
+    if (!colon)
+        return -1;
+    *colon = '\0';
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t)atoi(colon + 1));
+    if (!host[0] || strcmp(host, "*") == 0 || strcmp(host, "0.0.0.0") == 0)
+        sa->sin_addr.s_addr = htonl(INADDR_ANY);
+    else if (strcmp(host, "localhost") == 0)
+        sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    else if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+        return -1;
+    return 0;
+}
+
+static struct MHD_Daemon *s_start(ingress_t *in, const char *hostport, MHD_AccessHandlerCallback h,
+                                  unsigned limit)
+{
+    struct sockaddr_in sa;
+    if (s_parse_addr(hostport, &sa) < 0) {
+        log_error("http.bad_address", "listen", hostport, NULL);
+        return NULL;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, NULL, NULL, h, in,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT, limit,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)in->rt->cfg.connection_timeout_s,
+        MHD_OPTION_NOTIFY_COMPLETED, s_completed, in, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+        MHD_OPTION_END);
+    if (!d) {
+        log_errno(LOG_ERROR, "http.start_failed", "listen", hostport, NULL);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
+    if (!info || loop_add_fd(in->rt->loop, info->epoll_fd, EPOLLIN, s_on_daemon, d) < 0) {
+        MHD_stop_daemon(d);
+        return NULL;
+    }
+    log_info("http.listening", "listen", hostport, NULL);
+    return d;
+}
+
+int ingress_http_start(ingress_t *in)
+{
+    in->net = s_start(in, in->rt->cfg.listen, s_net_handler, (unsigned)in->rt->cfg.max_connections);
+    if (!in->net)
+        return -1;
+    in->admin = s_start(in, in->rt->cfg.admin_listen, s_admin_handler, 256);
+    if (!in->admin)
+        return -1;
+    loop_timer(in->rt->loop, 500, 1, s_tick, in);
+    return 0;
+}
+
+static void s_stop(ingress_t *in, struct MHD_Daemon **d)
+{
+    if (!*d)
+        return;
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(*d, MHD_DAEMON_INFO_EPOLL_FD);
+    if (info)
+        loop_del_fd(in->rt->loop, info->epoll_fd);
+    MHD_stop_daemon(*d);
+    *d = NULL;
+}
+
+void ingress_http_stop(ingress_t *in)
+{
+    s_stop(in, &in->net);
+    s_stop(in, &in->admin);
+}

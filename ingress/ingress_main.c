@@ -1,0 +1,105 @@
+/*
+ * ingress_main.c - ondc-ingress: accepts buyer apps' HTTP requests, answers
+ * ACK/NACK once each is durable, and hands it to the dispatcher.
+ *
+ * Config keys read: listen, admin_listen, max_body_bytes, max_connections,
+ * connection_timeout_s, backlog_limit, endpoints.dispatcher, zmq_hwm,
+ * verify_signatures, signature_skew_s, registry.*, signing_private_key_file.
+ */
+#include "ingress.h"
+
+#include "log.h"
+#include "zsock.h"
+
+#include <stdio.h>
+#include <zmq.h>
+
+static ingress_t s_in;
+
+static void s_before_sleep(loop_t *loop, void *arg)
+{
+    (void)loop;
+    ingress_t *in = arg;
+    ingress_batch_commit(in);
+    if (in->resumed) {
+        in->resumed = 0;
+        MHD_run(in->net);
+    }
+    ingress_http_service(in);
+}
+
+static int s_init(runtime_t *rt)
+{
+    ingress_t *in = &s_in;
+    in->rt = rt;
+    rt->state = in;
+    in->batch_tail = &in->batch;
+    if (!rt->cfg.verify_signatures)
+        log_warn("ingress.signatures_off",
+                 "why", "verify_signatures is false: requests are not authenticated", NULL);
+    in->registry = registry_new(&rt->cfg, rt->store);
+    if (!in->registry)
+        return -1;
+    ondc_err_t err;
+    if (sign_key_load_file(&in->key, rt->cfg.signing_private_key_file, &err) == 0)
+        in->have_key = 1;
+    else
+        log_warn("ingress.no_signing_key", "path", rt->cfg.signing_private_key_file, "why",
+                 err.message, NULL);
+    in->push = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_dispatcher, 0, rt->cfg.zmq_hwm, 2000);
+    if (!in->push)
+        return -1;
+    if (ingress_http_start(in) < 0)
+        return -1;
+    loop_before_sleep(rt->loop, s_before_sleep, in);
+    return 0;
+}
+
+static void s_drain_check(loop_t *loop, void *arg)
+{
+    ingress_t *in = arg;
+    (void)loop;
+    /* the batch commits before each sleep; once empty, nothing is held */
+    if (!in->batch)
+        runtime_stop(in->rt);
+}
+
+static void s_drain(runtime_t *rt)
+{
+    ingress_t *in = rt->state;
+    /* stop accepting: new requests get 503 while the batch in hand commits */
+    if (in->net)
+        MHD_quiesce_daemon(in->net);
+    loop_timer(rt->loop, 50, 1, s_drain_check, in);
+}
+
+static void s_reload(runtime_t *rt)
+{
+    ingress_t *in = rt->state;
+    registry_reload(in->registry, &rt->cfg);
+}
+
+static void s_fini(runtime_t *rt)
+{
+    ingress_t *in = rt->state;
+    if (!in)
+        return;
+    ingress_http_stop(in);
+    if (in->push)
+        zmq_close(in->push);
+    registry_destroy(&in->registry);
+}
+
+static const runtime_role_t s_role = {
+    .name = "ingress",
+    .needs_store = 1,
+    .init = s_init,
+    .drain = s_drain,
+    .reload = s_reload,
+    .fini = s_fini,
+};
+
+int main(int argc, char **argv)
+{
+    return runtime_main(&s_role, argc, argv);
+}

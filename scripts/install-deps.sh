@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# install-deps.sh - install the Debian packages that ondc-gateway needs to
+# build, test and run, but only those that are missing. Safe to run often:
+# when everything is present it does nothing and touches no network.
+set -euo pipefail
+
+PKGS=(
+  build-essential pkg-config
+  libmicrohttpd-dev      # ingress HTTP listeners
+  libzmq3-dev            # message passing between stages
+  libjansson-dev         # JSON
+  libsodium-dev          # Ed25519 / BLAKE2b
+  liblmdb-dev lmdb-utils # store and journal
+  libcurl4-openssl-dev   # callback delivery, registry lookup
+  libssl-dev             # AES-256-ECB for the registry challenge
+  libcmocka-dev          # unit tests
+  supervisor             # fleet process manager
+  curl python3           # end-to-end test drivers
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# supervisord as a system service is not needed: the fleet runs its own.

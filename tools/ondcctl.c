@@ -1,0 +1,175 @@
+/*
+ * ondcctl.c - the operator's command line: entry point and helpers.
+ *
+ *   ondcctl [--config FILE] COMMAND ...
+ *
+ * Commands: keygen, sign, verify, send, listen, catalog import, journal
+ * list|show, outbox list|show|retry, dead list|retry, replay, config-doc.
+ */
+#include "ondcctl.h"
+
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *s_usage =
+    "usage: ondcctl [--config FILE] COMMAND ...\n"
+    "  keygen [--dir DIR]                      make signing + encryption key pairs\n"
+    "  sign --key FILE --subscriber S --ukid K [--created T] [--expires T] BODYFILE\n"
+    "  verify (--public-key B64 | --registry FILE) --header VALUE [--now T] BODYFILE\n"
+    "  send FILE URL [--key F --subscriber S --ukid K] [--bap-id ID] [--bap-uri URI]\n"
+    "       [--keep-ids] [--keep-txn]        post a payload (fresh ids and timestamp)\n"
+    "  listen PORT [--out FILE] [--registry FILE]  a buyer-app callback endpoint\n"
+    "  catalog import FILE [--upsert]          load the seller's catalog\n"
+    "  journal list [--transaction T] [--message M] [--action A] [--since MS] [--until MS]\n"
+    "  journal show ID\n"
+    "  outbox list [--status pending|delivered|nacked|dead]\n"
+    "  outbox show ID | outbox retry ID\n"
+    "  dead list | dead retry ID               dead letters\n"
+    "  replay (ID | --transaction T | --since MS --until MS)  re-inject journal rows\n"
+    "  config-dump                             the effective config (every key) as JSON\n"
+    "  config-doc                              print the configuration reference\n";
+
+cfg_t *ctl_need_config(ctl_t *ctl)
+{
+    if (ctl->have_cfg)
+        return &ctl->cfg;
+    if (!ctl->config_path) {
+        fprintf(stderr, "ondcctl: this command needs --config FILE\n");
+        exit(64);
+    }
+    char why[512];
+    if (cfg_load(&ctl->cfg, ctl->config_path, why, sizeof why) < 0) {
+        fprintf(stderr, "ondcctl: config: %s\n", why);
+        exit(78);
+    }
+    ctl->have_cfg = 1;
+    return &ctl->cfg;
+}
+
+char *ctl_read_file(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    size_t r;
+    while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += r;
+        if (n + 1 == cap) {
+            cap *= 2;
+            char *b = realloc(buf, cap);
+            if (!b) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = b;
+        }
+    }
+    if (f != stdin)
+        fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+const char *ctl_opt(int argc, char **argv, const char *name)
+{
+    for (int i = 0; i + 1 < argc; i++)
+        if (strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i] + 2, name) == 0)
+            return argv[i + 1];
+    return NULL;
+}
+
+int ctl_flag(int argc, char **argv, const char *name)
+{
+    for (int i = 0; i < argc; i++)
+        if (strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i] + 2, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* options that take no value */
+static int s_is_flag(const char *a)
+{
+    static const char *flags[] = {"--upsert", "--keep-ids", "--keep-txn", "--json", NULL};
+    for (int i = 0; flags[i]; i++)
+        if (strcmp(a, flags[i]) == 0)
+            return 1;
+    return 0;
+}
+
+const char *ctl_positional(int argc, char **argv, int n)
+{
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "--", 2) == 0) {
+            if (!s_is_flag(argv[i]))
+                i++;
+            continue;
+        }
+        if (n-- == 0)
+            return argv[i];
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    ctl_t ctl = {0};
+    log_open("ondcctl");
+    log_set_level(LOG_WARN);
+    int i = 1;
+    while (i < argc && strncmp(argv[i], "--", 2) == 0) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            ctl.config_path = argv[i + 1];
+            i += 2;
+        } else if (strcmp(argv[i], "--help") == 0) {
+            fputs(s_usage, stdout);
+            return 0;
+        } else {
+            break;
+        }
+    }
+    if (i >= argc) {
+        fputs(s_usage, stderr);
+        return 64;
+    }
+    const char *cmd = argv[i];
+    int sub_argc = argc - i - 1;
+    char **sub_argv = argv + i + 1;
+    if (strcmp(cmd, "keygen") == 0)
+        return ctl_keygen(&ctl, sub_argc, sub_argv);
+    if (strcmp(cmd, "sign") == 0)
+        return ctl_sign(&ctl, sub_argc, sub_argv);
+    if (strcmp(cmd, "verify") == 0)
+        return ctl_verify(&ctl, sub_argc, sub_argv);
+    if (strcmp(cmd, "send") == 0)
+        return ctl_send(&ctl, sub_argc, sub_argv);
+    if (strcmp(cmd, "listen") == 0)
+        return ctl_listen(&ctl, sub_argc, sub_argv);
+    if (strcmp(cmd, "catalog") == 0)
+        return ctl_catalog(&ctl, sub_argc, sub_argv);
+    if (strcmp(cmd, "journal") == 0)
+        return ctl_journal(&ctl, sub_argc, sub_argv);
+    if (strcmp(cmd, "outbox") == 0 || strcmp(cmd, "dead") == 0)
+        return ctl_outbox(&ctl, argc - i, argv + i);
+    if (strcmp(cmd, "replay") == 0)
+        return ctl_replay(&ctl, sub_argc, sub_argv);
+    if (strcmp(cmd, "config-dump") == 0) {
+        char *text = cfg_dump_json(ctl_need_config(&ctl));
+        printf("%s\n", text);
+        free(text);
+        return 0;
+    }
+    if (strcmp(cmd, "config-doc") == 0) {
+        cfg_print_reference(stdout);
+        return 0;
+    }
+    fprintf(stderr, "ondcctl: unknown command %s\n%s", cmd, s_usage);
+    return 64;
+}

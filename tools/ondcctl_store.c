@@ -1,0 +1,233 @@
+/*
+ * ondcctl_store.c - commands that read or change the store: catalog import,
+ * journal list|show, outbox list|show|retry, dead list|retry, replay.
+ *
+ * LMDB allows readers and writers from other processes at any time, so all
+ * of these are safe against a running fleet.
+ */
+#include "ondcctl.h"
+
+#include "catalog.h"
+#include "context.h"
+#include "envelope.h"
+#include "journal.h"
+#include "loop.h"
+#include "outbox.h"
+#include "store.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+static store_t *s_open(ctl_t *ctl)
+{
+    store_t *s = store_open(ctl_need_config(ctl));
+    if (!s) {
+        fprintf(stderr, "ondcctl: cannot open the store under %s\n", ctl->cfg.data_dir);
+        exit(1);
+    }
+    return s;
+}
+
+int ctl_catalog(ctl_t *ctl, int argc, char **argv)
+{
+    const char *sub = ctl_positional(argc, argv, 0), *file = ctl_positional(argc, argv, 1);
+    if (!sub || strcmp(sub, "import") != 0 || !file) {
+        fprintf(stderr, "usage: ondcctl --config C catalog import FILE [--upsert]\n");
+        return 64;
+    }
+    json_error_t jerr;
+    json_t *root = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        fprintf(stderr, "ondcctl: %s:%d:%d: %s\n", file, jerr.line, jerr.column, jerr.text);
+        return 1;
+    }
+    store_t *s = s_open(ctl);
+    MDB_txn *txn = store_begin(s, 0);
+    ondc_err_t err;
+    int rc = 1;
+    if (txn && catalog_import(s, txn, root, ctl_flag(argc, argv, "upsert") ? CATALOG_UPSERT : CATALOG_REPLACE, &err) == 0) {
+        if (store_commit(txn) == 0) {
+            size_t n = 0;
+            json_t *p;
+            size_t i;
+            json_array_foreach(json_object_get(root, "bpp/providers"), i, p) n += json_array_size(json_object_get(p, "items"));
+            printf("imported %zu providers, %zu items\n", json_array_size(json_object_get(root, "bpp/providers")), n);
+            rc = 0;
+        }
+    } else {
+        if (txn)
+            mdb_txn_abort(txn);
+        fprintf(stderr, "ondcctl: catalog refused: %s\n", err.message);
+    }
+    json_decref(root);
+    store_destroy(&s);
+    return rc;
+}
+
+/* ---- journal ---- */
+
+typedef struct {
+    const char *txn_id, *msg_id, *action;
+    int64_t since, until;
+    store_t *s;
+    MDB_txn *txn;
+    int n;
+} s_filter_t;
+
+static const char *s_state_name(int st)
+{
+    return st == JOURNAL_PENDING ? "pending" : st == JOURNAL_DONE ? "done" : st == JOURNAL_DEAD ? "dead" : "?";
+}
+
+static int s_print_row(const journal_row_t *row, void *arg)
+{
+    s_filter_t *f = arg;
+    if ((f->txn_id && strcmp(row->transaction_id, f->txn_id) != 0) ||
+        (f->msg_id && strcmp(row->message_id, f->msg_id) != 0) ||
+        (f->action && strcmp(context_action_name((action_t)row->action), f->action) != 0) ||
+        (f->since && row->received_ms < f->since) || (f->until && row->received_ms > f->until))
+        return 0;
+    char ts[40];
+    context_format_time(row->received_ms, ts, sizeof ts);
+    printf("%llu\t%s\t%s\t%s\t%s\t%s\t%s\n", (unsigned long long)row->id, ts,
+           context_action_name((action_t)row->action), s_state_name(journal_state(f->s, f->txn, row->id)),
+           row->sender, row->transaction_id, row->message_id);
+    f->n++;
+    return 0;
+}
+
+int ctl_journal(ctl_t *ctl, int argc, char **argv)
+{
+    const char *sub = ctl_positional(argc, argv, 0);
+    if (!sub || (strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0)) {
+        fprintf(stderr, "usage: ondcctl --config C journal list|show ...\n");
+        return 64;
+    }
+    store_t *s = s_open(ctl);
+    MDB_txn *txn = store_begin(s, 1);
+    int rc = 0;
+    if (strcmp(sub, "list") == 0) {
+        s_filter_t f = {.txn_id = ctl_opt(argc, argv, "transaction"),
+                        .msg_id = ctl_opt(argc, argv, "message"),
+                        .action = ctl_opt(argc, argv, "action"),
+                        .since = ctl_opt(argc, argv, "since") ? atoll(ctl_opt(argc, argv, "since")) : 0,
+                        .until = ctl_opt(argc, argv, "until") ? atoll(ctl_opt(argc, argv, "until")) : 0,
+                        .s = s,
+                        .txn = txn};
+        printf("id\treceived\taction\tstate\tsender\ttransaction_id\tmessage_id\n");
+        if (f.txn_id)
+            journal_each_txn(s, txn, f.txn_id, s_print_row, &f);
+        else
+            journal_each(s, txn, 0, 0, s_print_row, &f);
+    } else {
+        const char *id = ctl_positional(argc, argv, 1);
+        journal_row_t row;
+        if (!id || journal_get(s, txn, strtoull(id, NULL, 10), &row) != 0) {
+            fprintf(stderr, "ondcctl: no journal row %s\n", id ? id : "");
+            rc = 1;
+        } else {
+            journal_pending_t p = {0};
+            journal_pending_get(s, txn, row.id, &p);
+            char ts[40];
+            context_format_time(row.received_ms, ts, sizeof ts);
+            printf("id: %llu\nreceived: %s\naction: %s\nstate: %s\nattempts: %u\nsender: %s\n"
+                   "transaction_id: %s\nmessage_id: %s\nbody: %.*s\n",
+                   (unsigned long long)row.id, ts, context_action_name((action_t)row.action),
+                   s_state_name(journal_state(s, txn, row.id)), p.attempts, row.sender,
+                   row.transaction_id, row.message_id, (int)row.body_len, row.body);
+        }
+    }
+    mdb_txn_abort(txn);
+    store_destroy(&s);
+    return rc;
+}
+
+/* ---- outbox and dead letters ---- */
+
+typedef struct {
+    store_t *s;
+    MDB_txn *txn;
+} s_ob_t;
+
+static int s_print_state(const outbox_state_t *st, void *arg)
+{
+    s_ob_t *o = arg;
+    outbox_row_t row;
+    if (outbox_get(o->s, o->txn, st->id, &row) != 0)
+        return 0;
+    char ts[40];
+    context_format_time(row.created_ms, ts, sizeof ts);
+    printf("%llu\t%s\t%s\t%s\t%u\t%d\t%s\t%s\t%s\n", (unsigned long long)st->id, ts, row.action,
+           outbox_status_name(st->status), st->attempts, st->http_status, row.transaction_id,
+           row.message_id, row.url);
+    return 0;
+}
+
+int ctl_outbox(ctl_t *ctl, int argc, char **argv)
+{
+    int dead = strcmp(argv[0], "dead") == 0;
+    const char *sub = ctl_positional(argc - 1, argv + 1, 0);
+    if (!sub) {
+        fprintf(stderr, "usage: ondcctl --config C %s list|show|retry ...\n", argv[0]);
+        return 64;
+    }
+    store_t *s = s_open(ctl);
+    int rc = 0;
+    if (strcmp(sub, "list") == 0) {
+        int status = dead ? OUTBOX_DEAD : -1;
+        const char *want = ctl_opt(argc, argv, "status");
+        for (int i = 0; want && i <= OUTBOX_DEAD; i++)
+            if (strcmp(want, outbox_status_name(i)) == 0)
+                status = i;
+        MDB_txn *txn = store_begin(s, 1);
+        s_ob_t o = {s, txn};
+        printf("id\tcreated\taction\tstatus\tattempts\thttp\ttransaction_id\tmessage_id\turl\n");
+        outbox_state_each(s, txn, status, s_print_state, &o);
+        mdb_txn_abort(txn);
+    } else if (strcmp(sub, "show") == 0 || strcmp(sub, "retry") == 0) {
+        const char *ids = ctl_positional(argc - 1, argv + 1, 1);
+        uint64_t id = ids ? strtoull(ids, NULL, 10) : 0;
+        int retry = strcmp(sub, "retry") == 0;
+        MDB_txn *txn = store_begin(s, retry ? 0 : 1);
+        outbox_row_t row;
+        outbox_state_t st;
+        if (!txn || outbox_get(s, txn, id, &row) != 0 || outbox_state_get(s, txn, id, &st) != 0) {
+            fprintf(stderr, "ondcctl: no outbox row %s\n", ids ? ids : "");
+            rc = 1;
+            if (txn)
+                mdb_txn_abort(txn);
+        } else if (retry) {
+            if (dead && st.status != OUTBOX_DEAD) {
+                fprintf(stderr, "ondcctl: row %llu is not a dead letter\n", (unsigned long long)id);
+                mdb_txn_abort(txn);
+                rc = 1;
+            } else {
+                /* a fresh deadline from now, as long as the first one was */
+                int64_t now = loop_wall_ms();
+                st.deadline_ms = now + (row.deadline_ms - row.created_ms);
+                st.status = OUTBOX_PENDING;
+                st.next_try_ms = now;
+                snprintf(st.answer, sizeof st.answer, "retry requested");
+                rc = outbox_state_put(s, txn, &st) || store_commit(txn) ? 1 : 0;
+                if (!rc)
+                    printf("row %llu is pending again; the callback process picks it up within 5 s\n",
+                           (unsigned long long)id);
+            }
+        } else {
+            printf("id: %llu\naction: %s\nstatus: %s\nattempts: %u\nhttp_status: %d\nanswer: %s\n"
+                   "journal_id: %llu\ntransaction_id: %s\nmessage_id: %s\nurl: %s\nbody: %.*s\n",
+                   (unsigned long long)id, row.action, outbox_status_name(st.status), st.attempts,
+                   st.http_status, st.answer, (unsigned long long)row.journal_id, row.transaction_id,
+                   row.message_id, row.url, (int)row.body_len, row.body);
+            mdb_txn_abort(txn);
+        }
+    } else {
+        fprintf(stderr, "ondcctl: unknown %s command %s\n", argv[0], sub);
+        rc = 64;
+    }
+    store_destroy(&s);
+    return rc;
+}

@@ -1,0 +1,9 @@
+/*
+ * family_fulfillment.c - the fulfillment family. Actions without a handler here are
+ * answered with an on_* carrying an ONDC error (never a silent drop).
+ */
+#include "worker.h"
+
+const worker_family_t family_fulfillment = {
+    .family = FAMILY_FULFILLMENT,
+};

@@ -1,0 +1,73 @@
+/*
+ * worker.h - one worker runtime, one file of handlers per family.
+ *
+ * worker_process takes one request (journal id + raw body) inside the
+ * batch's LMDB write transaction: it marks the journal row done (skipping
+ * the message if it already was: a re-dispatch), runs the family's handler
+ * in a nested transaction (rolled back if the handler reports an error, so
+ * a refused request changes nothing), and writes the on_* into the outbox.
+ * The caller commits the batch and then tells the callback process.
+ */
+#ifndef ONDC_WORKER_H
+#define ONDC_WORKER_H
+
+#include "cfg.h"
+#include "context.h"
+#include "envelope.h"
+#include "err.h"
+#include "store.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+#define WORKER_EXTRA_MAX 4
+
+typedef struct {
+    store_t *store;
+    MDB_txn *txn; /* the handler's (nested) write transaction */
+    const cfg_t *cfg;
+    uint64_t journal_id;
+    int action;
+    json_t *req;   /* the whole request (borrowed) */
+    json_t *ctx;   /* req.context (borrowed) */
+    json_t *order; /* req.message.order, if any (borrowed) */
+    int64_t now_ms;
+    json_t *message; /* the reply's message (the handler sets it; owned) */
+    ondc_err_t err;
+    int has_err;
+} worker_msg_t;
+
+typedef int (*worker_handler_fn)(worker_msg_t *m);
+
+typedef struct {
+    family_t family;
+    worker_handler_fn handlers[ACT_COUNT];
+} worker_family_t;
+
+extern const worker_family_t family_discovery;
+extern const worker_family_t family_order;
+extern const worker_family_t family_fulfillment;
+extern const worker_family_t family_post;
+
+/* worker_family - the handler table of family F. */
+const worker_family_t *worker_family(family_t f);
+
+/* worker_fail - record an ONDC error for the reply; returns 0 (the message
+ * is handled: its on_* carries the error). */
+int worker_fail(worker_msg_t *m, err_type_t type, const char *code, const char *path,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* worker_process - handle one request in TXN (see above). *OUTBOX_ID gets
+ * the new outbox row (0 if the message was already done). Returns 0, or -1
+ * on a store failure (the caller aborts the batch and exits). */
+int worker_process(const worker_family_t *fam, store_t *s, MDB_txn *txn, const cfg_t *cfg,
+                   const envelope_t *e, const char *body, size_t len, int64_t now_ms,
+                   uint64_t *outbox_id);
+
+/* worker_outbox_put - serialise {context, message, error} to the outbox.
+ * CTX is the on_* context (borrowed). */
+int worker_outbox_put(store_t *s, MDB_txn *txn, const cfg_t *cfg, uint64_t journal_id,
+                      int64_t request_ms, json_t *ctx, json_t *message, const ondc_err_t *err,
+                      int64_t now_ms, uint64_t *outbox_id);
+
+#endif

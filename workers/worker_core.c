@@ -1,0 +1,155 @@
+/*
+ * worker_core.c - the shared part of every worker: mark done, handle,
+ * write the on_*. See worker.h.
+ */
+#include "worker.h"
+
+#include "ack.h"
+#include "journal.h"
+#include "log.h"
+#include "outbox.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const worker_family_t *worker_family(family_t f)
+{
+    switch (f) {
+    case FAMILY_DISCOVERY:
+        return &family_discovery;
+    case FAMILY_ORDER:
+        return &family_order;
+    case FAMILY_FULFILLMENT:
+        return &family_fulfillment;
+    case FAMILY_POST:
+        return &family_post;
+    default:
+        return NULL;
+    }
+}
+
+int worker_fail(worker_msg_t *m, err_type_t type, const char *code, const char *path,
+                const char *fmt, ...)
+{
+    m->has_err = 1;
+    m->err.type = type;
+    m->err.http_status = 200;
+    snprintf(m->err.code, sizeof m->err.code, "%s", code);
+    snprintf(m->err.path, sizeof m->err.path, "%s", path ? path : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->err.message, sizeof m->err.message, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+int worker_outbox_put(store_t *s, MDB_txn *txn, const cfg_t *cfg, uint64_t journal_id,
+                      int64_t request_ms, json_t *ctx, json_t *message, const ondc_err_t *err,
+                      int64_t now_ms, uint64_t *outbox_id)
+{
+    json_t *reply = json_object();
+    json_object_set(reply, "context", ctx);
+    if (message)
+        json_object_set(reply, "message", message);
+    if (err)
+        json_object_set_new(reply, "error", ack_error_object(err));
+    char *body = json_dumps(reply, JSON_COMPACT);
+    json_decref(reply);
+    const char *bap_uri = context_str(ctx, "bap_uri");
+    const char *action = context_str(ctx, "action");
+    char *url = context_callback_url(bap_uri ? bap_uri : "", action ? action + 3 : "");
+    long ttl = context_parse_duration(context_str(ctx, "ttl"));
+    if (ttl <= 0 || ttl > cfg->callback_max_age_s)
+        ttl = cfg->callback_max_age_s;
+    int rc = -1;
+    if (!body || !url)
+        goto out;
+    outbox_row_t row;
+    memset(&row, 0, sizeof row);
+    row.journal_id = journal_id;
+    row.created_ms = now_ms;
+    row.deadline_ms = now_ms + (int64_t)ttl * 1000;
+    row.request_ms = request_ms;
+    snprintf(row.action, sizeof row.action, "%s", action ? action : "");
+    snprintf(row.transaction_id, sizeof row.transaction_id, "%s",
+             context_str(ctx, "transaction_id") ? context_str(ctx, "transaction_id") : "");
+    snprintf(row.message_id, sizeof row.message_id, "%s",
+             context_str(ctx, "message_id") ? context_str(ctx, "message_id") : "");
+    row.url = url;
+    row.body = body;
+    row.body_len = strlen(body);
+    rc = outbox_put(s, txn, &row, outbox_id) == 0 ? 0 : -1;
+out:
+    free(body);
+    free(url);
+    return rc;
+}
+
+static int s_unsupported(worker_msg_t *m)
+{
+    return worker_fail(m, ERR_TYPE_CORE, ERR_INTERNAL, "context.action",
+                       "%s is not supported by this seller app yet",
+                       context_action_name((action_t)m->action));
+}
+
+int worker_process(const worker_family_t *fam, store_t *s, MDB_txn *txn, const cfg_t *cfg,
+                   const envelope_t *e, const char *body, size_t len, int64_t now_ms,
+                   uint64_t *outbox_id)
+{
+    *outbox_id = 0;
+    int done = journal_mark_done(s, txn, e->id);
+    if (done < 0)
+        return -1;
+    if (done == 0)
+        return 0; /* already handled (a re-dispatch or a replayed copy) */
+    worker_msg_t m;
+    memset(&m, 0, sizeof m);
+    m.store = s;
+    m.cfg = cfg;
+    m.journal_id = e->id;
+    m.now_ms = now_ms;
+    m.action = context_action_parse(e->action);
+    m.req = json_loadb(body, len, 0, NULL);
+    m.ctx = json_object_get(m.req, "context");
+    char jid[24];
+    snprintf(jid, sizeof jid, "%llu", (unsigned long long)e->id);
+    if (m.action < 0 || !json_is_object(m.ctx)) {
+        /* ingress checked it; a row that fails now cannot be answered */
+        log_error("worker.unreadable", "journal_id", jid, NULL);
+        json_decref(m.req);
+        return 0;
+    }
+    m.order = json_object_get(json_object_get(m.req, "message"), "order");
+    worker_handler_fn fn = fam->handlers[m.action] ? fam->handlers[m.action] : s_unsupported;
+    int rc = mdb_txn_begin(s->env, txn, 0, &m.txn);
+    if (rc != 0) {
+        json_decref(m.req);
+        return -1;
+    }
+    if (fn(&m) < 0) {
+        mdb_txn_abort(m.txn);
+        json_decref(m.message);
+        json_decref(m.req);
+        return -1;
+    }
+    if (m.has_err)
+        mdb_txn_abort(m.txn); /* a refused request changes nothing */
+    else if (mdb_txn_commit(m.txn) != 0) {
+        json_decref(m.message);
+        json_decref(m.req);
+        return -1;
+    }
+    json_t *ctx = context_reply(cfg, m.ctx, now_ms);
+    rc = worker_outbox_put(s, txn, cfg, e->id, (int64_t)e->received_ms, ctx, m.message,
+                           m.has_err ? &m.err : NULL, now_ms, outbox_id);
+    log_info(m.has_err ? "request.refused" : "request.handled", "action", e->action,
+             "transaction_id", context_str(m.ctx, "transaction_id"), "message_id",
+             context_str(m.ctx, "message_id"), "journal_id", jid, "code",
+             m.has_err ? m.err.code : NULL, "why", m.has_err ? m.err.message : NULL, NULL);
+    json_decref(ctx);
+    json_decref(m.message);
+    json_decref(m.req);
+    return rc;
+}

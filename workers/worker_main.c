@@ -1,0 +1,139 @@
+/*
+ * worker_main.c - ondc-worker --family F: takes requests of one action
+ * family from the dispatcher, handles them in batches (one LMDB write
+ * transaction for as many messages as are waiting, up to batch_max), and
+ * after each commit tells the callback process which outbox rows are new.
+ *
+ * Config keys read: endpoints.{family}, endpoints.callback, zmq_hwm,
+ * batch_max, and whatever the family's handlers read.
+ */
+#include "worker.h"
+
+#include "log.h"
+#include "runtime.h"
+#include "zsock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+typedef struct {
+    runtime_t *rt;
+    int family;
+    const worker_family_t *fam;
+    void *pull;
+    void *push;
+    uint64_t *oids;
+    uint64_t n_handled, n_skipped;
+} worker_t;
+
+static worker_t s_w = {.family = -1};
+
+static void s_on_pull(void *socket, void *arg)
+{
+    worker_t *w = arg;
+    runtime_t *rt = w->rt;
+    if (rt->draining)
+        return;
+    MDB_txn *txn = store_begin(rt->store, 0);
+    if (!txn)
+        runtime_fatal(rt, "worker.store_failed", "cannot begin a write transaction");
+    int n = 0, nout = 0;
+    int64_t now = loop_wall_ms();
+    while (n < rt->cfg.batch_max && zsock_has_input(socket)) {
+        envelope_t e;
+        char *body;
+        size_t len;
+        int rc = envelope_recv(socket, &e, &body, &len);
+        if (rc == 0)
+            break;
+        if (rc < 0 || e.kind != ENVELOPE_REQUEST) {
+            log_warn("worker.bad_envelope", NULL);
+            free(body);
+            continue;
+        }
+        n++;
+        uint64_t oid = 0;
+        if (worker_process(w->fam, rt->store, txn, &rt->cfg, &e, body, len, now, &oid) < 0) {
+            mdb_txn_abort(txn);
+            runtime_fatal(rt, "worker.store_failed", "handling a request");
+        }
+        free(body);
+        if (oid)
+            w->oids[nout++] = oid;
+        else
+            w->n_skipped++;
+    }
+    if (store_commit(txn) != 0)
+        runtime_fatal(rt, "worker.store_failed", "commit");
+    w->n_handled += (uint64_t)nout;
+    for (int i = 0; i < nout; i++) {
+        envelope_t e = {.kind = ENVELOPE_OUTBOX, .id = w->oids[i]};
+        /* a lost notification is harmless: the callback process scans the
+         * outbox for due rows */
+        envelope_send(w->push, &e, NULL, 0);
+    }
+}
+
+static int s_option(runtime_t *rt, int argc, char **argv, int *i)
+{
+    (void)rt;
+    if (strcmp(argv[*i], "--family") == 0 && *i + 1 < argc) {
+        s_w.family = cfg_family_parse(argv[++*i]);
+        return s_w.family < 0 ? -1 : 0;
+    }
+    return -1;
+}
+
+static int s_init(runtime_t *rt)
+{
+    worker_t *w = &s_w;
+    w->rt = rt;
+    rt->state = w;
+    if (w->family < 0) {
+        log_error("worker.no_family", "why", "--family is required", NULL);
+        return -1;
+    }
+    w->fam = worker_family((family_t)w->family);
+    w->oids = calloc((size_t)rt->cfg.batch_max + 1, sizeof *w->oids);
+    w->pull = zsock_new(rt->zctx, ZMQ_PULL, rt->cfg.ep_family[w->family], 0, rt->cfg.zmq_hwm, 0);
+    w->push = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_callback, 0, rt->cfg.zmq_hwm, 2000);
+    if (!w->oids || !w->pull || !w->push)
+        return -1;
+    log_info("worker.family", "family", cfg_family_name((family_t)w->family), NULL);
+    return zsock_watch(rt->loop, w->pull, s_on_pull, w);
+}
+
+static void s_drain(runtime_t *rt)
+{
+    /* single-threaded: no message is in hand between loop events */
+    runtime_stop(rt);
+}
+
+static void s_fini(runtime_t *rt)
+{
+    worker_t *w = rt->state;
+    if (!w)
+        return;
+    if (w->pull)
+        zmq_close(w->pull);
+    if (w->push)
+        zmq_close(w->push);
+    free(w->oids);
+}
+
+static const runtime_role_t s_role = {
+    .name = "worker",
+    .needs_store = 1,
+    .usage = "--family discovery|order|fulfillment|post-fulfillment",
+    .option = s_option,
+    .init = s_init,
+    .drain = s_drain,
+    .fini = s_fini,
+};
+
+int main(int argc, char **argv)
+{
+    return runtime_main(&s_role, argc, argv);
+}
