@@ -11,6 +11,7 @@
 #ifndef ONDC_INGRESS_H
 #define ONDC_INGRESS_H
 
+#include "envelope.h"
 #include "err.h"
 #include "journal.h"
 #include "registry.h"
@@ -43,7 +44,10 @@ typedef struct {
     runtime_t *rt;
     struct MHD_Daemon *net;
     struct MHD_Daemon *admin;
-    void *push; /* PUSH to the dispatcher */
+    void *push;   /* PUSH to the dispatcher */
+    void *notify; /* PUSH to the callback process (unsolicited on_*) */
+    char admin_token[256];
+    size_t admin_token_len;
     registry_t *registry;
     sign_key_t key;
     int have_key;
@@ -80,5 +84,34 @@ void ingress_batch_commit(ingress_t *in);
 /* ingress_admin - handle one admin request (full body in R). */
 enum MHD_Result ingress_admin(ingress_t *in, struct MHD_Connection *conn, const char *url,
                               const char *method, req_t *r);
+
+/* ingress_admin_init - load the admin token (refusing a file others can
+ * read); 0 or -1 (logged). */
+int ingress_admin_init(ingress_t *in);
+
+/* ingress_admin_reply - answer STATUS with BODY (stolen; compact JSON). */
+enum MHD_Result ingress_admin_reply(struct MHD_Connection *conn, int status, json_t *body);
+
+/* ingress_admin_error - answer STATUS with {"error": MESSAGE, "field": FIELD?}. */
+enum MHD_Result ingress_admin_error(struct MHD_Connection *conn, int status, const char *field,
+                                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* ingress_notify - tell the callback process that outbox row ID is ready
+ * (after its transaction committed). */
+void ingress_notify(ingress_t *in, uint64_t id);
+
+/* An admin route: METHOD and a path PREFIX; REST is what follows it. */
+typedef enum MHD_Result (*ingress_admin_fn)(ingress_t *in, struct MHD_Connection *conn,
+                                            const char *rest, req_t *r);
+
+/* the seller's API, by concern (ingress_admin_catalog.c, ingress_admin_orders.c) */
+enum MHD_Result ingress_admin_put_catalog(ingress_t *in, struct MHD_Connection *conn,
+                                          const char *rest, req_t *r);
+enum MHD_Result ingress_admin_patch_item(ingress_t *in, struct MHD_Connection *conn,
+                                         const char *rest, req_t *r);
+enum MHD_Result ingress_admin_get_orders(ingress_t *in, struct MHD_Connection *conn,
+                                         const char *rest, req_t *r);
+enum MHD_Result ingress_admin_post_order(ingress_t *in, struct MHD_Connection *conn,
+                                         const char *rest, req_t *r);
 
 #endif

@@ -47,7 +47,10 @@ static int s_init(runtime_t *rt)
         log_warn("ingress.no_signing_key", "path", rt->cfg.signing_private_key_file, "why",
                  err.message, NULL);
     in->push = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_dispatcher, 0, rt->cfg.zmq_hwm, 2000);
-    if (!in->push)
+    in->notify = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_callback, 0, rt->cfg.zmq_hwm, 2000);
+    if (!in->push || !in->notify)
+        return -1;
+    if (ingress_admin_init(in) < 0)
         return -1;
     if (ingress_http_start(in) < 0)
         return -1;
@@ -87,6 +90,8 @@ static void s_fini(runtime_t *rt)
     ingress_http_stop(in);
     if (in->push)
         zmq_close(in->push);
+    if (in->notify)
+        zmq_close(in->notify);
     registry_destroy(&in->registry);
 }
 

@@ -64,10 +64,4 @@ int worker_process(const worker_family_t *fam, store_t *s, MDB_txn *txn, const c
                    const envelope_t *e, const char *body, size_t len, int64_t now_ms,
                    uint64_t *outbox_id);
 
-/* worker_outbox_put - serialise {context, message, error} to the outbox.
- * CTX is the on_* context (borrowed). */
-int worker_outbox_put(store_t *s, MDB_txn *txn, const cfg_t *cfg, uint64_t journal_id,
-                      int64_t request_ms, json_t *ctx, json_t *message, const ondc_err_t *err,
-                      int64_t now_ms, uint64_t *outbox_id);
-
 #endif

@@ -8,6 +8,7 @@
 #include "journal.h"
 #include "log.h"
 #include "outbox.h"
+#include "reply.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,48 +44,6 @@ int worker_fail(worker_msg_t *m, err_type_t type, const char *code, const char *
     vsnprintf(m->err.message, sizeof m->err.message, fmt, ap);
     va_end(ap);
     return 0;
-}
-
-int worker_outbox_put(store_t *s, MDB_txn *txn, const cfg_t *cfg, uint64_t journal_id,
-                      int64_t request_ms, json_t *ctx, json_t *message, const ondc_err_t *err,
-                      int64_t now_ms, uint64_t *outbox_id)
-{
-    json_t *reply = json_object();
-    json_object_set(reply, "context", ctx);
-    if (message)
-        json_object_set(reply, "message", message);
-    if (err)
-        json_object_set_new(reply, "error", ack_error_object(err));
-    char *body = json_dumps(reply, JSON_COMPACT);
-    json_decref(reply);
-    const char *bap_uri = context_str(ctx, "bap_uri");
-    const char *action = context_str(ctx, "action");
-    char *url = context_callback_url(bap_uri ? bap_uri : "", action ? action + 3 : "");
-    long ttl = context_parse_duration(context_str(ctx, "ttl"));
-    if (ttl <= 0 || ttl > cfg->callback_max_age_s)
-        ttl = cfg->callback_max_age_s;
-    int rc = -1;
-    if (!body || !url)
-        goto out;
-    outbox_row_t row;
-    memset(&row, 0, sizeof row);
-    row.journal_id = journal_id;
-    row.created_ms = now_ms;
-    row.deadline_ms = now_ms + (int64_t)ttl * 1000;
-    row.request_ms = request_ms;
-    snprintf(row.action, sizeof row.action, "%s", action ? action : "");
-    snprintf(row.transaction_id, sizeof row.transaction_id, "%s",
-             context_str(ctx, "transaction_id") ? context_str(ctx, "transaction_id") : "");
-    snprintf(row.message_id, sizeof row.message_id, "%s",
-             context_str(ctx, "message_id") ? context_str(ctx, "message_id") : "");
-    row.url = url;
-    row.body = body;
-    row.body_len = strlen(body);
-    rc = outbox_put(s, txn, &row, outbox_id) == 0 ? 0 : -1;
-out:
-    free(body);
-    free(url);
-    return rc;
 }
 
 static int s_unsupported(worker_msg_t *m)
@@ -142,7 +101,7 @@ int worker_process(const worker_family_t *fam, store_t *s, MDB_txn *txn, const c
         return -1;
     }
     json_t *ctx = context_reply(cfg, m.ctx, now_ms);
-    rc = worker_outbox_put(s, txn, cfg, e->id, (int64_t)e->received_ms, ctx, m.message,
+    rc = reply_put(s, txn, cfg, e->id, (int64_t)e->received_ms, ctx, m.message,
                            m.has_err ? &m.err : NULL, now_ms, outbox_id);
     log_info(m.has_err ? "request.refused" : "request.handled", "action", e->action,
              "transaction_id", context_str(m.ctx, "transaction_id"), "message_id",
