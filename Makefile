@@ -32,7 +32,7 @@ endif
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test run bench clean unit e2e docs
+.PHONY: all deps test run bench clean unit e2e docs install deb deb-test
 all: $(BINS)
 
 deps:
@@ -87,3 +87,42 @@ clean:
 # regenerate the README's configuration reference from the config table
 docs: all
 	@python3 -c 'import re,subprocess; ref=subprocess.run(["$(BUILD)/bin/ondcctl","config-doc"],capture_output=True,text=True,check=True).stdout; s=open("README.md").read(); s=re.sub(r"<!-- config-reference:start -->.*<!-- config-reference:end -->","<!-- config-reference:start -->\n"+ref+"<!-- config-reference:end -->",s,flags=re.S); open("README.md","w").write(s)'
+
+# ---- install and package ----
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+VERSION ?= 0.1.0
+SHARE   := $(PREFIX)/share/ondc-gateway
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SHARE)/etc $(DESTDIR)$(SHARE)/scripts \
+	    $(DESTDIR)$(SYSCONFDIR)/ondc-gateway $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/doc/ondc-gateway
+	install -m 0755 $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-dispatcher $(BUILD)/bin/ondc-worker \
+	    $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 etc/supervisord.conf.in etc/demo-catalog.json etc/ondc.json etc/ondc-production.json \
+	    etc/registry-empty.json $(DESTDIR)$(SHARE)/etc/
+	install -m 0755 scripts/fleet scripts/dev-setup $(DESTDIR)$(SHARE)/scripts/
+	install -m 0644 etc/systemd/*.service etc/systemd/*.target $(DESTDIR)$(UNITDIR)/
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/ondc-gateway/
+	[ -f $(DESTDIR)$(SYSCONFDIR)/ondc-gateway/ondc.json ] || \
+	    install -m 0640 etc/ondc-production.json $(DESTDIR)$(SYSCONFDIR)/ondc-gateway/ondc.json
+
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB      := build/ondc-gateway_$(VERSION)_$(DEB_ARCH).deb
+DEB_DEPENDS := libmicrohttpd12, libzmq5, libjansson4, libsodium23, liblmdb0, libcurl4, libssl3, adduser
+
+deb: all
+	rm -rf build/deb && mkdir -p build/deb/DEBIAN
+	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(CURDIR)/build/deb
+	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' -e 's/@DEPENDS@/$(DEB_DEPENDS)/' \
+	    etc/debian/control.in > build/deb/DEBIAN/control
+	echo /etc/ondc-gateway/ondc.json > build/deb/DEBIAN/conffiles
+	install -m 0755 etc/debian/postinst etc/debian/prerm etc/debian/postrm build/deb/DEBIAN/
+	dpkg-deb --root-owner-group --build build/deb $(DEB)
+	@echo "built $(DEB)"
+
+# install the package on this machine, run it, remove it (changes the system)
+deb-test: deb
+	bash scripts/deb-test.sh $(DEB)

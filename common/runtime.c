@@ -4,6 +4,7 @@
 #include "runtime.h"
 
 #include "log.h"
+#include "metrics.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -59,6 +60,13 @@ static void s_on_hup(loop_t *loop, int signo, void *arg)
     log_set_level((log_level_t)log_level_parse(rt->cfg.log_level));
     if (rt->role->reload)
         rt->role->reload(rt);
+}
+
+static void s_heartbeat(loop_t *loop, void *arg)
+{
+    (void)loop;
+    (void)arg;
+    metrics_heartbeat(loop_wall_ms());
 }
 
 static void s_cron(loop_t *loop, void *arg)
@@ -117,9 +125,17 @@ int runtime_main(const runtime_role_t *role, int argc, char **argv)
     }
     log_set_level((log_level_t)log_level_parse(rt->cfg.log_level));
     if (!rt->instance[0]) {
+        /* supervisord names each copy ("order.0"); by hand, the pid keeps
+         * copies apart */
         const char *n = getenv("ONDC_INSTANCE");
-        snprintf(rt->instance, sizeof rt->instance, "%s", n && *n ? n : role->name);
+        if (n && *n)
+            snprintf(rt->instance, sizeof rt->instance, "%s", n);
+        else
+            snprintf(rt->instance, sizeof rt->instance, "%s.%d", role->name, (int)getpid());
     }
+    if (metrics_open(rt->cfg.run_dir, role->name, rt->instance) < 0)
+        log_errno(LOG_WARN, "metrics.unavailable", "run_dir", rt->cfg.run_dir, NULL);
+    metrics_heartbeat(loop_wall_ms());
     signal(SIGPIPE, SIG_IGN);
     int rc = 1;
     rt->loop = loop_new();
@@ -139,6 +155,7 @@ int runtime_main(const runtime_role_t *role, int argc, char **argv)
     }
     if (role->cron && role->cron_ms > 0)
         loop_timer(rt->loop, role->cron_ms, 1, s_cron, rt);
+    loop_timer(rt->loop, 1000, 1, s_heartbeat, rt);
     log_info("runtime.started", "instance", rt->instance, "config", rt->cfg.config_path, NULL);
     loop_run(rt->loop);
     rc = 0;
@@ -150,5 +167,6 @@ out:
         zmq_ctx_term(rt->zctx);
     store_destroy(&rt->store);
     loop_destroy(&rt->loop);
+    metrics_close();
     return rc;
 }

@@ -8,8 +8,11 @@
 #include "ingress.h"
 
 #include "log.h"
+#include "metrics.h"
+#include "outbox.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -121,11 +124,117 @@ static int s_authorized(ingress_t *in, struct MHD_Connection *conn)
            sodium_memcmp(h, in->admin_token, in->admin_token_len) == 0;
 }
 
+static int s_count_pending(const outbox_state_t *st, void *arg)
+{
+    (void)st;
+    (*(uint64_t *)arg)++;
+    return 0;
+}
+
+/* s_metrics - the whole fleet's metrics, plus gauges read from the store now. */
+static enum MHD_Result s_metrics(ingress_t *in, struct MHD_Connection *conn)
+{
+    store_t *st = in->rt->store;
+    uint64_t backlog = 0, pending = 0, used = store_used_bytes(st);
+    MDB_txn *txn = store_begin(st, 1);
+    if (txn) {
+        MDB_stat ps;
+        if (mdb_stat(txn, st->dbi[DB_JPENDING], &ps) == 0)
+            backlog = ps.ms_entries;
+        outbox_state_each(st, txn, OUTBOX_PENDING, s_count_pending, &pending);
+        mdb_txn_abort(txn);
+    }
+    char extra[1024];
+    snprintf(extra, sizeof extra,
+             "# HELP ondc_journal_backlog journal rows not done yet\n"
+             "# TYPE ondc_journal_backlog gauge\nondc_journal_backlog %llu\n"
+             "# HELP ondc_outbox_pending on_* messages not yet delivered\n"
+             "# TYPE ondc_outbox_pending gauge\nondc_outbox_pending %llu\n"
+             "# HELP ondc_lmdb_used_bytes pages in use in the LMDB environment\n"
+             "# TYPE ondc_lmdb_used_bytes gauge\nondc_lmdb_used_bytes %llu\n"
+             "# HELP ondc_lmdb_map_bytes the LMDB map size\n"
+             "# TYPE ondc_lmdb_map_bytes gauge\nondc_lmdb_map_bytes %llu\n",
+             (unsigned long long)backlog, (unsigned long long)pending, (unsigned long long)used,
+             (unsigned long long)in->rt->cfg.lmdb_map_size_mb * 1024 * 1024);
+    char *text = metrics_render(in->rt->cfg.run_dir, extra);
+    if (!text)
+        return MHD_NO;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
+    enum MHD_Result rc = MHD_queue_response(conn, 200, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+/* s_ready - every stage alive, store writable, key loaded, registry usable. */
+static enum MHD_Result s_ready(ingress_t *in, struct MHD_Connection *conn)
+{
+    const cfg_t *cfg = &in->rt->cfg;
+    json_t *checks = json_object();
+    int ok = 1;
+    metrics_proc_t procs[256];
+    int n = metrics_procs(cfg->run_dir, procs, 256);
+    int64_t now = loop_wall_ms();
+    struct {
+        const char *stage;
+        const char *prefix;
+        int want;
+    } stages[] = {
+        {"dispatcher", "dispatcher", 1},
+        {"callback", "callback", 1},
+        {"worker", "discovery", cfg->workers[FAMILY_DISCOVERY]},
+        {"worker", "order", cfg->workers[FAMILY_ORDER]},
+        {"worker", "fulfillment", cfg->workers[FAMILY_FULFILLMENT]},
+        {"worker", "post-fulfillment", cfg->workers[FAMILY_POST]},
+    };
+    for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
+        int alive = 0;
+        size_t pl = strlen(stages[i].prefix);
+        for (int j = 0; j < n; j++)
+            if (strcmp(procs[j].stage, stages[i].stage) == 0 &&
+                strncmp(procs[j].instance, stages[i].prefix, pl) == 0 &&
+                (procs[j].instance[pl] == '.' || procs[j].instance[pl] == '\0') && procs[j].pid > 0 &&
+                kill(procs[j].pid, 0) == 0 && now - procs[j].heartbeat_ms < 3000)
+                alive++;
+        char name[64];
+        snprintf(name, sizeof name, "%s%s", strcmp(stages[i].stage, "worker") == 0 ? "worker." : "",
+                 stages[i].prefix);
+        json_object_set_new(checks, name,
+                            json_pack("{s:b,s:i,s:i}", "ok", alive >= 1, "alive", alive, "configured",
+                                      stages[i].want));
+        ok &= alive >= 1;
+    }
+    /* store writable: a real write transaction */
+    int writable = 0;
+    MDB_txn *txn = store_begin(in->rt->store, 0);
+    if (txn) {
+        MDB_val k = {5, "ready"}, v = {8, &now};
+        writable = mdb_put(txn, in->rt->store->dbi[DB_META], &k, &v, 0) == 0 && store_commit(txn) == 0;
+        if (!writable)
+            mdb_txn_abort(txn);
+    }
+    json_object_set_new(checks, "store", json_pack("{s:b}", "ok", writable));
+    json_object_set_new(checks, "signing_key", json_pack("{s:b}", "ok", in->have_key));
+    int reg = registry_count(in->registry) > 0 || cfg->registry_url[0];
+    json_object_set_new(checks, "registry", json_pack("{s:b,s:i}", "ok", reg, "records",
+                                                      registry_count(in->registry)));
+    ok &= writable && in->have_key && reg;
+    return ingress_admin_reply(conn, ok ? 200 : 503,
+                               json_pack("{s:b,s:o}", "ready", ok, "checks", checks));
+}
+
 enum MHD_Result ingress_admin(ingress_t *in, struct MHD_Connection *conn, const char *url,
                               const char *method, req_t *r)
 {
     if (strcmp(method, "GET") == 0 && strcmp(url, "/health") == 0)
         return ingress_admin_reply(conn, 200, json_pack("{s:s}", "status", "ok"));
+    if (strcmp(method, "GET") == 0 && strcmp(url, "/metrics") == 0)
+        return s_metrics(in, conn);
+    if (strcmp(method, "GET") == 0 && strcmp(url, "/ready") == 0)
+        return s_ready(in, conn);
     if (r->too_large)
         return ingress_admin_error(conn, 413, NULL, "body larger than %d bytes",
                                    in->rt->cfg.max_body_bytes);
