@@ -78,7 +78,7 @@ int metrics_open(const char *run_dir, const char *stage, const char *instance)
     snprintf(s_map->stage, sizeof s_map->stage, "%s", stage);
     snprintf(s_map->instance, sizeof s_map->instance, "%s", instance);
     (*metrics_counter("ondc_process_starts_total", ""))++;
-    s_beat = metrics_gauge("ondc_heartbeat_ms", "");
+    s_beat = metrics_gauge("ondc_heartbeat_timestamp_seconds", "");
     return 0;
 }
 
@@ -141,7 +141,7 @@ void metrics_observe(const char *name, const char *labels, double value_ms)
 void metrics_heartbeat(int64_t now_ms)
 {
     if (s_beat)
-        *s_beat = (uint64_t)now_ms;
+        *s_beat = (uint64_t)(now_ms / 1000);
 }
 
 /* ---- reading ---- */
@@ -204,8 +204,8 @@ int metrics_procs(const char *run_dir, metrics_proc_t *out, int max)
         out[i].pid = f->pid;
         out[i].heartbeat_ms = 0;
         for (uint32_t j = 0; j < f->n && j < METRICS_MAX; j++)
-            if (f->e[j].used && strcmp(f->e[j].name, "ondc_heartbeat_ms") == 0)
-                out[i].heartbeat_ms = (int64_t)f->e[j].value;
+            if (f->e[j].used && strcmp(f->e[j].name, "ondc_heartbeat_timestamp_seconds") == 0)
+                out[i].heartbeat_ms = (int64_t)f->e[j].value * 1000;
     }
     s_unload(views, n);
     return n;
@@ -255,7 +255,7 @@ char *metrics_render(const char *run_dir, const char *extra)
                     if (x->kind == K_HIST) {
                         for (int q = 0; q < 12; q++) {
                             char le[32];
-                            snprintf(le, sizeof le, "le=\"%g\"", s_bounds[q]);
+                            snprintf(le, sizeof le, "le=\"%g\"", s_bounds[q] / 1000.0);
                             s_labels(lab, sizeof lab, g, x->labels, le);
                             fprintf(m, "%s_bucket{%s} %llu\n", x->name, lab,
                                     (unsigned long long)x->buckets[q]);
@@ -263,7 +263,7 @@ char *metrics_render(const char *run_dir, const char *extra)
                         s_labels(lab, sizeof lab, g, x->labels, "le=\"+Inf\"");
                         fprintf(m, "%s_bucket{%s} %llu\n", x->name, lab, (unsigned long long)x->value);
                         s_labels(lab, sizeof lab, g, x->labels, NULL);
-                        fprintf(m, "%s_sum{%s} %.3f\n%s_count{%s} %llu\n", x->name, lab, x->sum,
+                        fprintf(m, "%s_sum{%s} %.6f\n%s_count{%s} %llu\n", x->name, lab, x->sum / 1000.0,
                                 x->name, lab, (unsigned long long)x->value);
                     } else {
                         s_labels(lab, sizeof lab, g, x->labels, NULL);

@@ -39,8 +39,9 @@ uint64_t *metrics_gauge(const char *name, const char *labels);
  * pointer from metrics_counter instead). */
 void metrics_inc(const char *name, const char *labels);
 
-/* metrics_observe - record VALUE_MS in histogram NAME{LABELS} with the
- * fleet's fixed latency buckets (ms). */
+/* metrics_observe - record VALUE_MS in histogram NAME{LABELS} (a name
+ * ending in _seconds: it is rendered in seconds) with the fleet's fixed
+ * latency buckets, 1 ms to 30 s. */
 void metrics_observe(const char *name, const char *labels, double value_ms);
 
 /* metrics_heartbeat - set the heartbeat gauge to NOW_MS. */

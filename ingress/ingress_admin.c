@@ -197,7 +197,7 @@ static enum MHD_Result s_ready(ingress_t *in, struct MHD_Connection *conn)
             if (strcmp(procs[j].stage, stages[i].stage) == 0 &&
                 strncmp(procs[j].instance, stages[i].prefix, pl) == 0 &&
                 (procs[j].instance[pl] == '.' || procs[j].instance[pl] == '\0') && procs[j].pid > 0 &&
-                kill(procs[j].pid, 0) == 0 && now - procs[j].heartbeat_ms < 3000)
+                kill(procs[j].pid, 0) == 0 && now - procs[j].heartbeat_ms < 4000)
                 alive++;
         char name[64];
         snprintf(name, sizeof name, "%s%s", strcmp(stages[i].stage, "worker") == 0 ? "worker." : "",

@@ -16,6 +16,7 @@ PKGS=(
   libcmocka-dev          # unit tests
   supervisor             # fleet process manager
   curl python3           # end-to-end test drivers
+  prometheus             # promtool, to check the /metrics text in the tests
 )
 
 missing=()
@@ -32,5 +33,11 @@ fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
+# packages with daemons (prometheus, supervisor) must not start them here:
+# the fleet runs its own supervisord, and the tests only need promtool
+policy=/usr/sbin/policy-rc.d
+had_policy=0; [ -e $policy ] && had_policy=1
+if [ $had_policy = 0 ]; then printf '#!/bin/sh\nexit 101\n' | $SUDO tee $policy >/dev/null; $SUDO chmod 755 $policy; fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ $had_policy = 0 ]; then $SUDO rm -f $policy; fi
 # supervisord as a system service is not needed: the fleet runs its own.
