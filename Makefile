@@ -32,7 +32,7 @@ endif
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test run bench clean unit e2e docs install deb deb-test
+.PHONY: all deps test run bench clean unit e2e docs install deb deb-test fuzz fuzz-regress lint
 all: $(BINS)
 
 deps:
@@ -82,7 +82,7 @@ bench: deps
 	@BUILD=$(BUILD) bash scripts/bench.sh
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 # regenerate the README's configuration reference from the config table
 docs: all
@@ -126,3 +126,36 @@ deb: all
 # install the package on this machine, run it, remove it (changes the system)
 deb-test: deb
 	bash scripts/deb-test.sh $(DEB)
+
+# ---- fuzzing (libFuzzer) and static analysis ----
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -Iingress -Iworkers \
+    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fprofile-instr-generate -fcoverage-mapping
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(WORKER_LIB_SRC) $(wildcard common/*.h)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(WORKER_LIB_SRC) $(LDLIBS)
+
+# every harness for FUZZ_SECONDS from its seed corpus; new inputs collect in build-fuzz/corpus
+fuzz: deps $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p build-fuzz/corpus/$$n; \
+	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	  LLVM_PROFILE_FILE=build-fuzz/$$n.profraw $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=build-fuzz/$$n- build-fuzz/corpus/$$n tests/fuzz/corpus/$$n 2>&1 | grep -E "^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==ERROR|SUMMARY)" || true; \
+	  ls build-fuzz/$$n-crash-* build-fuzz/$$n-leak-* >/dev/null 2>&1 && { echo "$$n: findings in build-fuzz/"; exit 1; } || true; \
+	done
+
+# replay the seed corpora and every kept regression input (fast; part of make test)
+fuzz-regress: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); \
+	  files=$$(ls tests/fuzz/corpus/$$n/* tests/fuzz/regress/$$n/* 2>/dev/null || true); \
+	  [ -z "$$files" ] || $$f -runs=0 $$files >/dev/null 2>build-fuzz/$$n.regress.log || { cat build-fuzz/$$n.regress.log; exit 1; }; \
+	  echo "  $$n: $$(echo $$files | wc -w) inputs ok"; done
+
+SRC_ALL := $(wildcard common/*.c ingress/*.c dispatcher/*.c workers/*.c callback/*.c tools/*.c)
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
+	    --suppressions-list=.cppcheck-suppressions -D_GNU_SOURCE -Icommon --std=c11 $(SRC_ALL)
+	clang-tidy --quiet $(SRC_ALL) -- -std=gnu11 -D_GNU_SOURCE -Icommon -Iingress -Iworkers
