@@ -261,6 +261,8 @@ int catalog_stock(store_t *s, MDB_txn *txn, const char *pid, const char *iid, in
 {
     char key[300], buf[32];
     int kl = snprintf(key, sizeof key, "%s/%s", pid, iid);
+    if (kl < 0 || (size_t)kl >= sizeof key)
+        return -1;
     MDB_val k = {(size_t)kl, key}, d;
     if (mdb_get(txn, s->dbi[DB_INVENTORY], &k, &d) != 0 || d.mv_size >= sizeof buf)
         return -1;
@@ -274,6 +276,8 @@ int catalog_stock_set(store_t *s, MDB_txn *txn, const char *pid, const char *iid
 {
     char key[300], buf[32];
     int kl = snprintf(key, sizeof key, "%s/%s", pid, iid);
+    if (kl < 0 || (size_t)kl >= sizeof key)
+        return -1;
     int vl = snprintf(buf, sizeof buf, "%lld", (long long)stock);
     MDB_val k = {(size_t)kl, key}, d = {(size_t)vl, buf};
     return mdb_put(txn, s->dbi[DB_INVENTORY], &k, &d, 0) ? -1 : 0;

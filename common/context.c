@@ -66,7 +66,11 @@ int64_t context_parse_time(const char *s)
     tm.tm_hour = atoi(s + 11);
     tm.tm_min = atoi(s + 14);
     tm.tm_sec = atoi(s + 17);
-    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int year = tm.tm_year + 1900;
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
+        tm.tm_mday > days[tm.tm_mon] + (tm.tm_mon == 1 && leap) || tm.tm_hour > 23 ||
         tm.tm_min > 59 || tm.tm_sec > 60)
         return -1;
     const char *p = s + 19;
@@ -115,6 +119,7 @@ long context_parse_duration(const char *s)
             if (in_time)
                 return -1;
             in_time = 1;
+            any = 0; /* "P1DT" is not a duration: something must follow T */
             s++;
             continue;
         }

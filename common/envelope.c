@@ -27,7 +27,7 @@ static uint64_t s_get64(const unsigned char *p)
 int envelope_encode(const envelope_t *e, unsigned char *buf, size_t cap)
 {
     size_t al = strnlen(e->action, sizeof e->action), sl = strnlen(e->sender, sizeof e->sender);
-    if (al > 32 || sl > 255 || cap < 22 + 2 + al + sl)
+    if (al > 32 || sl > 255 || cap < 22 + al + sl)
         return -1;
     size_t p = 0;
     buf[p++] = ENVELOPE_VERSION;

@@ -51,7 +51,7 @@ int journal_append(store_t *s, MDB_txn *txn, const journal_row_t *row, uint64_t 
     MDB_val k = s_idkey(kb, jid);
     MDB_val v = {sizeof(s_hdr_t) + sl + tl + ml + row->body_len, NULL};
     int rc = mdb_put(txn, s->dbi[DB_JOURNAL], &k, &v, MDB_RESERVE | MDB_APPEND);
-    if (rc != 0)
+    if (rc == MDB_KEYEXIST) /* not the largest key (ids from a replayed store): plain put */
         rc = mdb_put(txn, s->dbi[DB_JOURNAL], &k, &v, MDB_RESERVE);
     if (rc != 0)
         return rc;

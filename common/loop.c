@@ -244,5 +244,6 @@ int loop_run(loop_t *loop)
                 loop->fds[fd].fn(loop, fd, evs[i].events, loop->fds[fd].arg);
         }
     }
+    loop->stop = 0; /* the loop can run again */
     return 0;
 }

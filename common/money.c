@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MONEY_MAX_RUPEES 10000000000000LL
@@ -61,14 +62,17 @@ int money_parse_json(json_t *v, int64_t *paise)
         return 0;
     }
     if (json_is_real(v)) {
+        /* the shortest text that reads back as the same double, then the
+         * exact decimal parser: 99.5 is 9950, 0.125 and 1.0000001 refused */
+        double d = json_real_value(v);
         char buf[64];
-        snprintf(buf, sizeof buf, "%.2f", json_real_value(v));
-        /* a real with more than two places is refused like its text would be */
-        char check[64];
-        snprintf(check, sizeof check, "%.6f", json_real_value(v));
-        size_t n = strlen(check);
-        if (n < 4 || strcmp(check + n - 4, "0000") != 0)
-            return -1;
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(buf, sizeof buf, "%.*g", prec, d);
+            if (strtod(buf, NULL) == d)
+                break;
+        }
+        if (strchr(buf, 'e') || strchr(buf, 'n') || strchr(buf, 'i'))
+            return -1; /* exponent form: out of range or not finite */
         return money_parse(buf, paise);
     }
     return -1;

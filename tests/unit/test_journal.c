@@ -1,0 +1,665 @@
+/*
+ * test_journal.c - journal.{c,h} (and the id counter of store.c) on a real
+ * LMDB environment: row round trips, pending / done / dead life, requeue,
+ * dedupe, range and per-transaction reads, pruning, ids that never repeat,
+ * and LMDB failures (read-only transaction, map full).
+ *
+ * Each test gets a fresh environment in its own mkdtemp directory, removed
+ * at the end.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal.h"
+#include "log.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+typedef struct {
+    char dir[64];
+    cfg_t cfg;
+    store_t *s;
+} fx_t;
+
+static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int s_open_store(fx_t *fx, int map_mb)
+{
+    cfg_defaults(&fx->cfg);
+    snprintf(fx->cfg.data_dir, sizeof fx->cfg.data_dir, "%s", fx->dir);
+    fx->cfg.lmdb_map_size_mb = map_mb;
+    snprintf(fx->cfg.journal_sync, sizeof fx->cfg.journal_sync, "nosync");
+    fx->s = store_open(&fx->cfg);
+    return fx->s ? 0 : -1;
+}
+
+static int s_setup(void **state)
+{
+    fx_t *fx = calloc(1, sizeof *fx);
+    if (!fx)
+        return -1;
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/test_journal.XXXXXX");
+    if (!mkdtemp(fx->dir))
+        return -1;
+    *state = fx;
+    log_set_level(LOG_FATAL);
+    return s_open_store(fx, 64);
+}
+
+static int s_teardown(void **state)
+{
+    fx_t *fx = *state;
+    store_destroy(&fx->s);
+    int rc = nftw(fx->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    free(fx);
+    return rc;
+}
+
+static void s_row(journal_row_t *r, int action, int64_t received, const char *sender,
+                  const char *txn_id, const char *msg_id, const char *body, size_t len)
+{
+    memset(r, 0, sizeof *r);
+    r->action = action;
+    r->received_ms = received;
+    snprintf(r->sender, sizeof r->sender, "%s", sender);
+    snprintf(r->transaction_id, sizeof r->transaction_id, "%s", txn_id);
+    snprintf(r->message_id, sizeof r->message_id, "%s", msg_id);
+    r->body = body;
+    r->body_len = len;
+}
+
+/* s_append - one row in its own committed transaction; returns its id. */
+static uint64_t s_append(fx_t *fx, int64_t received, const char *txn_id, const char *msg_id)
+{
+    journal_row_t r;
+    s_row(&r, 2, received, "bap.example", txn_id, msg_id, "{}", 2);
+    MDB_txn *txn = store_begin(fx->s, 0);
+    assert_non_null(txn);
+    uint64_t id = 0;
+    assert_int_equal(journal_append(fx->s, txn, &r, &id), 0);
+    assert_int_equal(store_commit(txn), 0);
+    assert_true(id > 0);
+    return id;
+}
+
+static int s_state(fx_t *fx, uint64_t id)
+{
+    MDB_txn *txn = store_begin(fx->s, 1);
+    int st = journal_state(fx->s, txn, id);
+    mdb_txn_abort(txn);
+    return st;
+}
+
+/* s_done / s_dispatched - one mark in its own committed transaction. */
+static int s_done(fx_t *fx, uint64_t id)
+{
+    MDB_txn *txn = store_begin(fx->s, 0);
+    int rc = journal_mark_done(fx->s, txn, id);
+    assert_int_equal(store_commit(txn), 0);
+    return rc;
+}
+
+static int s_dispatched(fx_t *fx, uint64_t id, int64_t now, uint32_t max)
+{
+    MDB_txn *txn = store_begin(fx->s, 0);
+    int rc = journal_mark_dispatched(fx->s, txn, id, now, max);
+    assert_int_equal(store_commit(txn), 0);
+    return rc;
+}
+
+typedef struct {
+    uint64_t ids[64];
+    int64_t received[64];
+    int n;
+    int stop_after; /* 0: never */
+} collect_t;
+
+static int s_collect_pending(const journal_pending_t *p, void *arg)
+{
+    collect_t *c = arg;
+    c->received[c->n] = p->received_ms;
+    c->ids[c->n++] = p->id;
+    return c->stop_after && c->n >= c->stop_after;
+}
+
+static int s_collect_row(const journal_row_t *r, void *arg)
+{
+    collect_t *c = arg;
+    c->received[c->n] = r->received_ms;
+    c->ids[c->n++] = r->id;
+    return c->stop_after && c->n >= c->stop_after;
+}
+
+static void s_assert_ids(const collect_t *c, const uint64_t *want, int n)
+{
+    if (c->n != n)
+        fail_msg("got %d ids, want %d", c->n, n);
+    for (int i = 0; i < n; i++)
+        if (c->ids[i] != want[i])
+            fail_msg("id[%d] = %llu, want %llu", i, (unsigned long long)c->ids[i],
+                     (unsigned long long)want[i]);
+}
+
+static collect_t s_pending(fx_t *fx, int stop_after)
+{
+    collect_t c = {.stop_after = stop_after};
+    MDB_txn *txn = store_begin(fx->s, 1);
+    assert_int_equal(journal_pending_each(fx->s, txn, s_collect_pending, &c), 0);
+    mdb_txn_abort(txn);
+    return c;
+}
+
+static size_t s_pending_count(fx_t *fx)
+{
+    MDB_txn *txn = store_begin(fx->s, 1);
+    size_t n = journal_pending_count(fx->s, txn);
+    mdb_txn_abort(txn);
+    return n;
+}
+
+/* ---- tests ---- */
+
+static void test_append_get_round_trip(void **state)
+{
+    fx_t *fx = *state;
+    char sender[256], body[1000];
+    memset(sender, 's', 255);
+    sender[255] = '\0';
+    for (size_t i = 0; i < sizeof body; i++)
+        body[i] = (char)(i * 7); /* NUL bytes included */
+    static const struct {
+        int action;
+        int64_t received;
+        const char *txn_id, *msg_id;
+        size_t body_len;
+    } cases[] = {
+        {2, 1668688564230LL, "9b023f42-8532-4aa0-9f13-6cc909f1ae95",
+         "822480a8-797d-4950-8eae-291e4b7b0341", 1000},
+        {0, 1, "t", "m", 0},
+        {9, INT64_MAX, "txn-with-long-body", "msg", 1000},
+    };
+    uint64_t ids[N(cases)];
+    MDB_txn *txn = store_begin(fx->s, 0);
+    for (size_t i = 0; i < N(cases); i++) {
+        journal_row_t r;
+        s_row(&r, cases[i].action, cases[i].received, i == 0 ? sender : "bap", cases[i].txn_id,
+              cases[i].msg_id, body, cases[i].body_len);
+        assert_int_equal(journal_append(fx->s, txn, &r, &ids[i]), 0);
+    }
+    assert_int_equal(store_commit(txn), 0);
+
+    txn = store_begin(fx->s, 1);
+    for (size_t i = 0; i < N(cases); i++) {
+        journal_row_t out;
+        assert_int_equal(journal_get(fx->s, txn, ids[i], &out), 0);
+        assert_int_equal(out.id, ids[i]);
+        assert_int_equal(out.action, cases[i].action);
+        assert_int_equal(out.received_ms, cases[i].received);
+        assert_string_equal(out.sender, i == 0 ? sender : "bap");
+        assert_string_equal(out.transaction_id, cases[i].txn_id);
+        assert_string_equal(out.message_id, cases[i].msg_id);
+        assert_int_equal(out.body_len, cases[i].body_len);
+        if (cases[i].body_len)
+            assert_memory_equal(out.body, body, cases[i].body_len);
+        assert_int_equal(journal_state(fx->s, txn, ids[i]), JOURNAL_PENDING);
+        journal_pending_t p;
+        assert_int_equal(journal_pending_get(fx->s, txn, ids[i], &p), 0);
+        assert_int_equal(p.id, ids[i]);
+        assert_int_equal(p.received_ms, cases[i].received);
+        assert_int_equal(p.attempts, 0);
+        assert_int_equal(p.dead, 0);
+    }
+    journal_row_t out;
+    assert_int_equal(journal_get(fx->s, txn, 999, &out), MDB_NOTFOUND);
+    assert_int_equal(journal_state(fx->s, txn, 999), -1);
+    journal_pending_t p;
+    assert_int_equal(journal_pending_get(fx->s, txn, 999, &p), MDB_NOTFOUND);
+    mdb_txn_abort(txn);
+}
+
+static void test_ids_increase(void **state)
+{
+    fx_t *fx = *state;
+    uint64_t prev = 0;
+    for (int i = 0; i < 5; i++) {
+        uint64_t id = s_append(fx, 1000 + i, "t", "m");
+        assert_true(id > prev);
+        prev = id;
+    }
+    /* several rows in one transaction */
+    MDB_txn *txn = store_begin(fx->s, 0);
+    for (int i = 0; i < 5; i++) {
+        journal_row_t r;
+        s_row(&r, 1, 2000 + i, "bap", "t", "m", "x", 1);
+        uint64_t id;
+        assert_int_equal(journal_append(fx->s, txn, &r, &id), 0);
+        assert_true(id > prev);
+        prev = id;
+    }
+    assert_int_equal(store_commit(txn), 0);
+    assert_int_equal(prev, 10);
+}
+
+static void test_mark_done(void **state)
+{
+    fx_t *fx = *state;
+    uint64_t id = s_append(fx, 1000, "t", "m");
+    assert_int_equal(s_state(fx, id), JOURNAL_PENDING);
+    assert_int_equal(s_pending_count(fx), 1);
+    assert_int_equal(s_done(fx, id), 1);  /* it was pending: do the work */
+    assert_int_equal(s_done(fx, id), 0);  /* already done: skip */
+    assert_int_equal(s_state(fx, id), JOURNAL_DONE);
+    assert_int_equal(s_pending_count(fx), 0);
+    assert_int_equal(s_done(fx, 12345), 0); /* no such row */
+
+    /* done inside an aborted transaction is not done */
+    uint64_t id2 = s_append(fx, 1001, "t", "m2");
+    MDB_txn *txn = store_begin(fx->s, 0);
+    assert_int_equal(journal_mark_done(fx->s, txn, id2), 1);
+    mdb_txn_abort(txn);
+    assert_int_equal(s_state(fx, id2), JOURNAL_PENDING);
+
+    /* the row itself stays readable after done */
+    txn = store_begin(fx->s, 1);
+    journal_row_t r;
+    assert_int_equal(journal_get(fx->s, txn, id, &r), 0);
+    assert_string_equal(r.message_id, "m");
+    mdb_txn_abort(txn);
+}
+
+static void test_mark_dispatched_until_dead(void **state)
+{
+    fx_t *fx = *state;
+    uint64_t id = s_append(fx, 1000, "t", "m");
+    uint64_t other = s_append(fx, 1001, "t", "m2");
+    assert_int_equal(s_dispatched(fx, id, 5000, 3), 0);
+    assert_int_equal(s_dispatched(fx, id, 6000, 3), 0);
+
+    MDB_txn *txn = store_begin(fx->s, 1);
+    journal_pending_t p;
+    assert_int_equal(journal_pending_get(fx->s, txn, id, &p), 0);
+    assert_int_equal(p.attempts, 2);
+    assert_int_equal(p.dispatched_ms, 6000);
+    assert_int_equal(p.received_ms, 1000);
+    assert_int_equal(p.dead, 0);
+    mdb_txn_abort(txn);
+
+    assert_int_equal(s_dispatched(fx, id, 7000, 3), 1); /* third attempt: dead */
+    assert_int_equal(s_state(fx, id), JOURNAL_DEAD);
+    txn = store_begin(fx->s, 1);
+    assert_int_equal(journal_pending_get(fx->s, txn, id, &p), 0);
+    assert_int_equal(p.attempts, 3);
+    assert_int_equal(p.dead, 1);
+    mdb_txn_abort(txn);
+
+    assert_int_equal(s_done(fx, id), 0); /* dead rows are not done by a worker */
+    assert_int_equal(s_state(fx, id), JOURNAL_DEAD);
+    collect_t c = s_pending(fx, 0);
+    uint64_t want[] = {other};
+    s_assert_ids(&c, want, 1);
+    assert_int_equal(s_pending_count(fx), 1);
+
+    /* max 1: the first dispatch is the last */
+    assert_int_equal(s_dispatched(fx, other, 8000, 1), 1);
+    assert_int_equal(s_pending_count(fx), 0);
+    /* a done row is not counted */
+    uint64_t third = s_append(fx, 1002, "t", "m3");
+    assert_int_equal(s_done(fx, third), 1);
+    assert_int_equal(s_dispatched(fx, third, 9000, 3), 0);
+    assert_int_equal(s_state(fx, third), JOURNAL_DONE);
+}
+
+static void test_requeue(void **state)
+{
+    fx_t *fx = *state;
+    uint64_t done = s_append(fx, 1000, "t", "m1");
+    uint64_t dead = s_append(fx, 1001, "t", "m2");
+    assert_int_equal(s_done(fx, done), 1);
+    assert_int_equal(s_dispatched(fx, dead, 2000, 1), 1);
+    assert_int_equal(s_pending_count(fx), 0);
+
+    MDB_txn *txn = store_begin(fx->s, 0);
+    assert_int_equal(journal_requeue(fx->s, txn, done, 50000), 0);
+    assert_int_equal(journal_requeue(fx->s, txn, dead, 50001), 0);
+    assert_int_equal(journal_requeue(fx->s, txn, 777, 50002), MDB_NOTFOUND);
+    assert_int_equal(store_commit(txn), 0);
+
+    assert_int_equal(s_state(fx, done), JOURNAL_PENDING);
+    assert_int_equal(s_state(fx, dead), JOURNAL_PENDING);
+    txn = store_begin(fx->s, 1);
+    journal_pending_t p;
+    assert_int_equal(journal_pending_get(fx->s, txn, dead, &p), 0);
+    assert_int_equal(p.attempts, 0);
+    assert_int_equal(p.dead, 0);
+    assert_int_equal(p.received_ms, 1001);
+    assert_int_equal(p.dispatched_ms, 50001);
+    mdb_txn_abort(txn);
+    collect_t c = s_pending(fx, 0);
+    uint64_t want[] = {done, dead};
+    s_assert_ids(&c, want, 2);
+    assert_int_equal(s_done(fx, done), 1); /* a worker does it again */
+}
+
+static void test_pending_each_order(void **state)
+{
+    fx_t *fx = *state;
+    uint64_t ids[6];
+    for (int i = 0; i < 6; i++)
+        ids[i] = s_append(fx, 1000 + 10 * i, "t", "m");
+    assert_int_equal(s_done(fx, ids[1]), 1);
+    assert_int_equal(s_done(fx, ids[3]), 1);
+    assert_int_equal(s_dispatched(fx, ids[5], 9999, 1), 1); /* dead */
+
+    collect_t c = s_pending(fx, 0);
+    uint64_t want[] = {ids[0], ids[2], ids[4]};
+    s_assert_ids(&c, want, 3);
+    assert_int_equal(c.received[0], 1000);
+    assert_int_equal(c.received[1], 1020);
+    assert_int_equal(c.received[2], 1040);
+    assert_int_equal(s_pending_count(fx), 3);
+
+    c = s_pending(fx, 2); /* FN returning non-zero stops the walk */
+    s_assert_ids(&c, want, 2);
+}
+
+static void test_seen(void **state)
+{
+    fx_t *fx = *state;
+    unsigned char a[16], b[16];
+    memset(a, 0xaa, sizeof a);
+    memset(b, 0xaa, sizeof b);
+    b[15] = 0xab;
+    uint64_t prior = 0;
+    MDB_txn *txn = store_begin(fx->s, 0);
+
+    /* lookup alone never records */
+    assert_int_equal(journal_seen_lookup(fx->s, txn, "bap", "m1", a, &prior), SEEN_NEW);
+    assert_int_equal(journal_seen_lookup(fx->s, txn, "bap", "m1", a, &prior), SEEN_NEW);
+
+    static const struct {
+        const char *sender, *msg;
+        int digest_b;
+        uint64_t jid;
+        int want;
+        uint64_t want_prior;
+    } cases[] = {
+        {"bap", "m1", 0, 7, SEEN_NEW, 0},
+        {"bap", "m1", 0, 8, SEEN_DUPLICATE, 7},
+        {"bap", "m1", 1, 9, SEEN_CONFLICT, 7},
+        {"other", "m1", 1, 10, SEEN_NEW, 0},   /* same message id, other sender */
+        {"bap", "m2", 0, 11, SEEN_NEW, 0},
+        {"other", "m1", 1, 13, SEEN_DUPLICATE, 10},
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        prior = 0;
+        int st = journal_seen(fx->s, txn, cases[i].sender, cases[i].msg,
+                              cases[i].digest_b ? b : a, cases[i].jid, &prior);
+        if (st != cases[i].want)
+            fail_msg("seen case %zu: %d, want %d", i, st, cases[i].want);
+        if (cases[i].want != SEEN_NEW && prior != cases[i].want_prior)
+            fail_msg("seen case %zu: prior %llu, want %llu", i, (unsigned long long)prior,
+                     (unsigned long long)cases[i].want_prior);
+    }
+    /* a NULL prior is allowed */
+    assert_int_equal(journal_seen(fx->s, txn, "bap", "m1", a, 99, NULL), SEEN_DUPLICATE);
+    assert_int_equal(store_commit(txn), 0);
+
+    /* recorded durably */
+    txn = store_begin(fx->s, 1);
+    assert_int_equal(journal_seen_lookup(fx->s, txn, "bap", "m2", a, &prior), SEEN_DUPLICATE);
+    assert_int_equal(prior, 11);
+    assert_int_equal(journal_seen_lookup(fx->s, txn, "bap", "m2", b, &prior), SEEN_CONFLICT);
+    mdb_txn_abort(txn);
+}
+
+static void test_each_range(void **state)
+{
+    fx_t *fx = *state;
+    uint64_t ids[5];
+    for (int i = 0; i < 5; i++)
+        ids[i] = s_append(fx, 100 + i, "t", "m");
+    assert_int_equal(ids[0], 1);
+    assert_int_equal(ids[4], 5);
+    assert_int_equal(s_done(fx, 3), 1); /* done rows are still read */
+
+    static const struct {
+        uint64_t from, to;
+        int stop_after;
+        uint64_t want[5];
+        int n;
+    } cases[] = {
+        {2, 4, 0, {2, 3, 4}, 3}, {0, 0, 0, {1, 2, 3, 4, 5}, 5}, {4, 0, 0, {4, 5}, 2},
+        {0, 2, 0, {1, 2}, 2},    {3, 3, 0, {3}, 1},             {6, 0, 0, {0}, 0},
+        {4, 2, 0, {0}, 0},       {0, 0, 2, {1, 2}, 2},          {5, 99, 0, {5}, 1},
+    };
+    MDB_txn *txn = store_begin(fx->s, 1);
+    for (size_t i = 0; i < N(cases); i++) {
+        collect_t c = {.stop_after = cases[i].stop_after};
+        assert_int_equal(journal_each(fx->s, txn, cases[i].from, cases[i].to, s_collect_row, &c),
+                         0);
+        s_assert_ids(&c, cases[i].want, cases[i].n);
+    }
+    mdb_txn_abort(txn);
+}
+
+static void test_each_txn(void **state)
+{
+    fx_t *fx = *state;
+    static const char *txns[] = {"txn-a", "txn-ab", "txn-a", "txn-b", "txn-a", "txn"};
+    uint64_t ids[N(txns)];
+    for (size_t i = 0; i < N(txns); i++)
+        ids[i] = s_append(fx, 100 + (int64_t)i, txns[i], "m");
+    static const struct {
+        const char *txn;
+        int idx[3];
+        int n;
+    } cases[] = {
+        {"txn-a", {0, 2, 4}, 3}, {"txn-ab", {1}, 1}, {"txn-b", {3}, 1},
+        {"txn", {5}, 1},         {"tx", {0}, 0},     {"txn-c", {0}, 0},
+    };
+    MDB_txn *txn = store_begin(fx->s, 1);
+    for (size_t i = 0; i < N(cases); i++) {
+        collect_t c = {0};
+        assert_int_equal(journal_each_txn(fx->s, txn, cases[i].txn, s_collect_row, &c), 0);
+        uint64_t want[3];
+        for (int j = 0; j < cases[i].n; j++)
+            want[j] = ids[cases[i].idx[j]];
+        s_assert_ids(&c, want, cases[i].n);
+    }
+    collect_t c = {.stop_after = 1};
+    assert_int_equal(journal_each_txn(fx->s, txn, "txn-a", s_collect_row, &c), 0);
+    assert_int_equal(c.n, 1);
+    mdb_txn_abort(txn);
+}
+
+static void test_prune(void **state)
+{
+    fx_t *fx = *state;
+    unsigned char dg[16];
+    memset(dg, 1, sizeof dg);
+    /* rows received at 1000..5000; 1, 2 and 4 done, 3 pending, 5 done but new */
+    uint64_t ids[5];
+    MDB_txn *txn;
+    for (int i = 0; i < 5; i++) {
+        char mid[16];
+        snprintf(mid, sizeof mid, "m%d", i + 1);
+        ids[i] = s_append(fx, 1000 * (i + 1), "txn-p", mid);
+        txn = store_begin(fx->s, 0);
+        assert_int_equal(journal_seen(fx->s, txn, "bap.example", mid, dg, ids[i], NULL),
+                         SEEN_NEW);
+        assert_int_equal(store_commit(txn), 0);
+    }
+    assert_int_equal(s_done(fx, ids[0]), 1);
+    assert_int_equal(s_done(fx, ids[1]), 1);
+    assert_int_equal(s_done(fx, ids[3]), 1);
+    assert_int_equal(s_done(fx, ids[4]), 1);
+
+    /* LIMIT is respected */
+    txn = store_begin(fx->s, 0);
+    assert_int_equal(journal_prune(fx->s, txn, 4500, 1), 1);
+    assert_int_equal(store_commit(txn), 0);
+    /* then the rest before the cutoff: row 2 and 4 (row 3 pending is kept) */
+    txn = store_begin(fx->s, 0);
+    assert_int_equal(journal_prune(fx->s, txn, 4500, 100), 2);
+    assert_int_equal(store_commit(txn), 0);
+
+    txn = store_begin(fx->s, 1);
+    journal_row_t r;
+    static const int kept[5] = {0, 0, 1, 0, 1};
+    for (int i = 0; i < 5; i++) {
+        int rc = journal_get(fx->s, txn, ids[i], &r);
+        if (kept[i] ? rc != 0 : rc != MDB_NOTFOUND)
+            fail_msg("row %d: journal_get %d after prune", i + 1, rc);
+        char mid[16];
+        snprintf(mid, sizeof mid, "m%d", i + 1);
+        uint64_t prior = 0;
+        int st = journal_seen_lookup(fx->s, txn, "bap.example", mid, dg, &prior);
+        /* a pruned message is NEW again; kept ones are still duplicates */
+        assert_int_equal(st, kept[i] ? SEEN_DUPLICATE : SEEN_NEW);
+    }
+    assert_int_equal(journal_state(fx->s, txn, ids[2]), JOURNAL_PENDING);
+    assert_int_equal(journal_state(fx->s, txn, ids[0]), -1);
+    /* the transaction index lost the pruned rows */
+    collect_t c = {0};
+    assert_int_equal(journal_each_txn(fx->s, txn, "txn-p", s_collect_row, &c), 0);
+    uint64_t want[] = {ids[2], ids[4]};
+    s_assert_ids(&c, want, 2);
+    mdb_txn_abort(txn);
+
+    /* nothing more before the cutoff */
+    txn = store_begin(fx->s, 0);
+    assert_int_equal(journal_prune(fx->s, txn, 4500, 100), 0);
+    assert_int_equal(store_commit(txn), 0);
+
+    /* the re-sent message is recorded as new */
+    txn = store_begin(fx->s, 0);
+    assert_int_equal(journal_seen(fx->s, txn, "bap.example", "m1", dg, 77, NULL), SEEN_NEW);
+    assert_int_equal(store_commit(txn), 0);
+}
+
+static void test_ids_never_repeat_after_prune(void **state)
+{
+    fx_t *fx = *state;
+    uint64_t last = 0;
+    for (int i = 0; i < 4; i++) {
+        last = s_append(fx, 1000 + i, "t", "m");
+        assert_int_equal(s_done(fx, last), 1);
+    }
+    MDB_txn *txn = store_begin(fx->s, 0);
+    assert_int_equal(journal_prune(fx->s, txn, INT64_MAX, 100), 4);
+    assert_int_equal(store_commit(txn), 0);
+    collect_t c = {0};
+    txn = store_begin(fx->s, 1);
+    journal_each(fx->s, txn, 0, 0, s_collect_row, &c);
+    mdb_txn_abort(txn);
+    assert_int_equal(c.n, 0); /* the journal is empty */
+
+    uint64_t next = s_append(fx, 2000, "t", "m");
+    assert_true(next > last);
+
+    /* and across a restart */
+    assert_int_equal(s_done(fx, next), 1);
+    txn = store_begin(fx->s, 0);
+    assert_int_equal(journal_prune(fx->s, txn, INT64_MAX, 100), 1);
+    assert_int_equal(store_commit(txn), 0);
+    store_destroy(&fx->s);
+    assert_null(fx->s);
+    assert_int_equal(s_open_store(fx, 64), 0);
+    uint64_t after = s_append(fx, 3000, "t", "m");
+    assert_true(after > next);
+
+    /* store_next_id directly: one counter per database */
+    txn = store_begin(fx->s, 0);
+    uint64_t o1 = store_next_id(fx->s, txn, DB_OUTBOX);
+    uint64_t o2 = store_next_id(fx->s, txn, DB_OUTBOX);
+    uint64_t j1 = store_next_id(fx->s, txn, DB_JOURNAL);
+    assert_int_equal(o1, 1);
+    assert_int_equal(o2, 2);
+    assert_int_equal(j1, after + 1);
+    assert_int_equal(store_commit(txn), 0);
+}
+
+static void test_readonly_txn_refused(void **state)
+{
+    fx_t *fx = *state;
+    journal_row_t r;
+    s_row(&r, 1, 1000, "bap", "t", "m", "{}", 2);
+    MDB_txn *txn = store_begin(fx->s, 1);
+    uint64_t id = 0;
+    assert_int_not_equal(journal_append(fx->s, txn, &r, &id), 0);
+    assert_int_equal(id, 0);
+    unsigned char dg[16] = {0};
+    assert_int_equal(journal_seen(fx->s, txn, "bap", "m", dg, 1, NULL), -1);
+    mdb_txn_abort(txn);
+    collect_t c = s_pending(fx, 0);
+    assert_int_equal(c.n, 0);
+}
+
+/* BUG (common/journal.c, journal_append): when the first mdb_put
+ * (MDB_RESERVE | MDB_APPEND) fails, it retries without MDB_APPEND whatever
+ * the error. After MDB_MAP_FULL the transaction is already poisoned, so the
+ * retry returns MDB_BAD_TXN and the real cause (map full: raise
+ * lmdb_map_size_mb) never reaches the caller or its log line. Retry only on
+ * MDB_KEYEXIST. */
+static void test_map_full(void **state)
+{
+    fx_t *fx = *state;
+    store_destroy(&fx->s);
+    assert_int_equal(nftw(fx->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS), 0);
+    assert_non_null(mkdtemp(strcpy(fx->dir, "/tmp/test_journal.XXXXXX")));
+    assert_int_equal(s_open_store(fx, 1), 0); /* a 1 MiB map */
+
+    uint64_t before = s_append(fx, 1000, "t", "small");
+    size_t big = 2u << 20;
+    char *body = calloc(1, big);
+    assert_non_null(body);
+    journal_row_t r;
+    s_row(&r, 1, 2000, "bap", "t", "big", body, big);
+    MDB_txn *txn = store_begin(fx->s, 0);
+    uint64_t id = 0;
+    int rc = journal_append(fx->s, txn, &r, &id);
+    mdb_txn_abort(txn);
+    free(body);
+    /* what was committed before is intact, and the store still works */
+    assert_int_equal(s_state(fx, before), JOURNAL_PENDING);
+    assert_true(s_append(fx, 3000, "t", "after") > before);
+    if (rc != MDB_MAP_FULL)
+        fail_msg("BUG: journal_append into a full map returned %d (%s), want MDB_MAP_FULL", rc,
+                 mdb_strerror(rc));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_append_get_round_trip),
+        T(test_ids_increase),
+        T(test_mark_done),
+        T(test_mark_dispatched_until_dead),
+        T(test_requeue),
+        T(test_pending_each_order),
+        T(test_seen),
+        T(test_each_range),
+        T(test_each_txn),
+        T(test_prune),
+        T(test_ids_never_repeat_after_prune),
+        T(test_readonly_txn_refused),
+        T(test_map_full),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

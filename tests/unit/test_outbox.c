@@ -1,0 +1,396 @@
+/*
+ * test_outbox.c - outbox.{c,h} on a real LMDB environment: row round trips,
+ * the delivery state beside each row, walks filtered by status, pruning of
+ * finished rows only, status names and refusal of oversized rows.
+ *
+ * Each test gets a fresh environment in its own mkdtemp directory, removed
+ * at the end.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "outbox.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+typedef struct {
+    char dir[64];
+    cfg_t cfg;
+    store_t *s;
+} fx_t;
+
+static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int s_setup(void **state)
+{
+    fx_t *fx = calloc(1, sizeof *fx);
+    if (!fx)
+        return -1;
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/test_outbox.XXXXXX");
+    if (!mkdtemp(fx->dir))
+        return -1;
+    *state = fx;
+    log_set_level(LOG_FATAL);
+    cfg_defaults(&fx->cfg);
+    snprintf(fx->cfg.data_dir, sizeof fx->cfg.data_dir, "%s", fx->dir);
+    fx->cfg.lmdb_map_size_mb = 64;
+    snprintf(fx->cfg.journal_sync, sizeof fx->cfg.journal_sync, "nosync");
+    fx->s = store_open(&fx->cfg);
+    return fx->s ? 0 : -1;
+}
+
+static int s_teardown(void **state)
+{
+    fx_t *fx = *state;
+    store_destroy(&fx->s);
+    int rc = nftw(fx->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    free(fx);
+    return rc;
+}
+
+static void s_row(outbox_row_t *r, uint64_t jid, int64_t created, const char *action,
+                  const char *url, const char *body, size_t len)
+{
+    memset(r, 0, sizeof *r);
+    r->journal_id = jid;
+    r->created_ms = created;
+    r->deadline_ms = created + 3600000;
+    r->request_ms = created - 5;
+    snprintf(r->action, sizeof r->action, "%s", action);
+    snprintf(r->transaction_id, sizeof r->transaction_id, "txn-%llu", (unsigned long long)jid);
+    snprintf(r->message_id, sizeof r->message_id, "msg-%llu", (unsigned long long)jid);
+    r->url = url;
+    r->body = body;
+    r->body_len = len;
+}
+
+static uint64_t s_put(fx_t *fx, int64_t created, int status)
+{
+    outbox_row_t r;
+    s_row(&r, 1, created, "on_init", "https://bap.example/on_init", "{}", 2);
+    MDB_txn *txn = store_begin(fx->s, 0);
+    uint64_t id = 0;
+    assert_int_equal(outbox_put(fx->s, txn, &r, &id), 0);
+    if (status != OUTBOX_PENDING) {
+        outbox_state_t st;
+        assert_int_equal(outbox_state_get(fx->s, txn, id, &st), 0);
+        st.status = status;
+        assert_int_equal(outbox_state_put(fx->s, txn, &st), 0);
+    }
+    assert_int_equal(store_commit(txn), 0);
+    return id;
+}
+
+static void test_put_get_round_trip(void **state)
+{
+    fx_t *fx = *state;
+    char body[3000], url[600], tid[256];
+    for (size_t i = 0; i < sizeof body; i++)
+        body[i] = (char)(i * 13); /* NUL bytes included */
+    snprintf(url, sizeof url, "https://bap.example/ondc/1.0/%0500d/on_search", 7);
+    memset(tid, 't', 255);
+    tid[255] = '\0';
+    static const struct {
+        uint64_t jid;
+        int64_t created;
+        const char *action;
+        int long_url;
+        size_t body_len;
+    } cases[] = {
+        {17, 1668688564231LL, "on_init", 0, 3000},
+        {0, 1, "on_status", 1, 0}, /* unsolicited: no journal row */
+        {UINT64_MAX, INT64_MAX - 3600000, "on_support", 0, 1},
+    };
+    uint64_t ids[N(cases)];
+    MDB_txn *txn = store_begin(fx->s, 0);
+    for (size_t i = 0; i < N(cases); i++) {
+        outbox_row_t r;
+        s_row(&r, cases[i].jid, cases[i].created, cases[i].action,
+              cases[i].long_url ? url : "https://bap.example/on_init", body, cases[i].body_len);
+        if (i == 0)
+            snprintf(r.transaction_id, sizeof r.transaction_id, "%s", tid);
+        assert_int_equal(outbox_put(fx->s, txn, &r, &ids[i]), 0);
+        assert_true(i == 0 || ids[i] > ids[i - 1]);
+    }
+    assert_int_equal(store_commit(txn), 0);
+
+    txn = store_begin(fx->s, 1);
+    for (size_t i = 0; i < N(cases); i++) {
+        outbox_row_t o;
+        assert_int_equal(outbox_get(fx->s, txn, ids[i], &o), 0);
+        assert_int_equal(o.id, ids[i]);
+        assert_int_equal(o.journal_id, cases[i].jid);
+        assert_int_equal(o.created_ms, cases[i].created);
+        assert_int_equal(o.deadline_ms, cases[i].created + 3600000);
+        assert_int_equal(o.request_ms, cases[i].created - 5);
+        assert_string_equal(o.action, cases[i].action);
+        if (i == 0) {
+            assert_string_equal(o.transaction_id, tid);
+        } else {
+            char want[64];
+            snprintf(want, sizeof want, "txn-%llu", (unsigned long long)cases[i].jid);
+            assert_string_equal(o.transaction_id, want);
+        }
+        char want[64];
+        snprintf(want, sizeof want, "msg-%llu", (unsigned long long)cases[i].jid);
+        assert_string_equal(o.message_id, want);
+        assert_string_equal(o.url, cases[i].long_url ? url : "https://bap.example/on_init");
+        assert_int_equal(o.body_len, cases[i].body_len);
+        if (cases[i].body_len)
+            assert_memory_equal(o.body, body, cases[i].body_len);
+
+        /* a fresh row is PENDING, due at once, with the row's deadline */
+        outbox_state_t st;
+        assert_int_equal(outbox_state_get(fx->s, txn, ids[i], &st), 0);
+        assert_int_equal(st.id, ids[i]);
+        assert_int_equal(st.status, OUTBOX_PENDING);
+        assert_int_equal(st.attempts, 0);
+        assert_int_equal(st.http_status, 0);
+        assert_int_equal(st.next_try_ms, cases[i].created);
+        assert_int_equal(st.last_try_ms, 0);
+        assert_int_equal(st.deadline_ms, cases[i].created + 3600000);
+        assert_string_equal(st.answer, "");
+    }
+    outbox_row_t o;
+    assert_int_equal(outbox_get(fx->s, txn, 999, &o), MDB_NOTFOUND);
+    outbox_state_t st;
+    assert_int_equal(outbox_state_get(fx->s, txn, 999, &st), MDB_NOTFOUND);
+    mdb_txn_abort(txn);
+}
+
+static void test_state_put_get(void **state)
+{
+    fx_t *fx = *state;
+    uint64_t id = s_put(fx, 1000, OUTBOX_PENDING);
+    char longans[400];
+    memset(longans, 'x', sizeof longans - 1);
+    longans[sizeof longans - 1] = '\0';
+    static const struct {
+        int status;
+        uint32_t attempts;
+        int http;
+        int64_t next, last;
+        int long_answer;
+        const char *answer;
+    } cases[] = {
+        {OUTBOX_PENDING, 1, 0, 2000, 1500, 0, "timeout after 10000 ms"},
+        {OUTBOX_PENDING, 2, 500, 4000, 2500, 0, "HTTP 500"},
+        {OUTBOX_NACKED, 3, 400, 0, 4100, 0, "{\"message\":{\"ack\":{\"status\":\"NACK\"}}}"},
+        {OUTBOX_DELIVERED, 4, 200, 0, 5000, 1, NULL},
+        {OUTBOX_DEAD, 9, 0, 0, 9000, 0, ""},
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        outbox_state_t in = {.id = id,
+                             .status = cases[i].status,
+                             .attempts = cases[i].attempts,
+                             .http_status = cases[i].http,
+                             .next_try_ms = cases[i].next,
+                             .last_try_ms = cases[i].last,
+                             .deadline_ms = 1000 + 3600000};
+        if (cases[i].long_answer) { /* the longest answer the field holds */
+            memcpy(in.answer, longans, sizeof in.answer - 1);
+            in.answer[sizeof in.answer - 1] = '\0';
+        } else {
+            snprintf(in.answer, sizeof in.answer, "%s", cases[i].answer);
+        }
+        MDB_txn *txn = store_begin(fx->s, 0);
+        assert_int_equal(outbox_state_put(fx->s, txn, &in), 0);
+        assert_int_equal(store_commit(txn), 0);
+
+        txn = store_begin(fx->s, 1);
+        outbox_state_t out;
+        assert_int_equal(outbox_state_get(fx->s, txn, id, &out), 0);
+        mdb_txn_abort(txn);
+        assert_int_equal(out.id, id);
+        assert_int_equal(out.status, cases[i].status);
+        assert_int_equal(out.attempts, cases[i].attempts);
+        assert_int_equal(out.http_status, cases[i].http);
+        assert_int_equal(out.next_try_ms, cases[i].next);
+        assert_int_equal(out.last_try_ms, cases[i].last);
+        assert_int_equal(out.deadline_ms, 1000 + 3600000);
+        if (cases[i].long_answer) {
+            /* 199 characters and the NUL */
+            assert_int_equal(strlen(out.answer), sizeof out.answer - 1);
+            assert_memory_equal(out.answer, longans, sizeof out.answer - 1);
+        } else {
+            assert_string_equal(out.answer, cases[i].answer);
+        }
+    }
+    /* the row itself never changes */
+    MDB_txn *txn = store_begin(fx->s, 1);
+    outbox_row_t o;
+    assert_int_equal(outbox_get(fx->s, txn, id, &o), 0);
+    assert_string_equal(o.url, "https://bap.example/on_init");
+    assert_int_equal(o.body_len, 2);
+    mdb_txn_abort(txn);
+}
+
+typedef struct {
+    uint64_t ids[32];
+    int status[32];
+    int n, stop_after;
+} collect_t;
+
+static int s_collect(const outbox_state_t *st, void *arg)
+{
+    collect_t *c = arg;
+    c->status[c->n] = st->status;
+    c->ids[c->n++] = st->id;
+    return c->stop_after && c->n >= c->stop_after;
+}
+
+static void test_state_each_filter(void **state)
+{
+    fx_t *fx = *state;
+    static const int statuses[] = {OUTBOX_PENDING, OUTBOX_DELIVERED, OUTBOX_DEAD,
+                                   OUTBOX_PENDING, OUTBOX_NACKED,    OUTBOX_DELIVERED};
+    uint64_t ids[N(statuses)];
+    for (size_t i = 0; i < N(statuses); i++)
+        ids[i] = s_put(fx, 1000 + (int64_t)i, statuses[i]);
+
+    static const struct {
+        int filter;
+        int idx[6];
+        int n;
+        int stop_after;
+    } cases[] = {
+        {-1, {0, 1, 2, 3, 4, 5}, 6, 0},
+        {OUTBOX_PENDING, {0, 3}, 2, 0},
+        {OUTBOX_DELIVERED, {1, 5}, 2, 0},
+        {OUTBOX_NACKED, {4}, 1, 0},
+        {OUTBOX_DEAD, {2}, 1, 0},
+        {-1, {0, 1}, 2, 2}, /* FN non-zero stops */
+        {7, {0}, 0, 0},
+    };
+    MDB_txn *txn = store_begin(fx->s, 1);
+    for (size_t i = 0; i < N(cases); i++) {
+        collect_t c = {.stop_after = cases[i].stop_after};
+        assert_int_equal(outbox_state_each(fx->s, txn, cases[i].filter, s_collect, &c), 0);
+        if (c.n != cases[i].n)
+            fail_msg("filter %d: %d rows, want %d", cases[i].filter, c.n, cases[i].n);
+        for (int j = 0; j < c.n; j++) {
+            assert_int_equal(c.ids[j], ids[cases[i].idx[j]]);
+            assert_int_equal(c.status[j], statuses[cases[i].idx[j]]);
+        }
+    }
+    mdb_txn_abort(txn);
+}
+
+static void test_prune(void **state)
+{
+    fx_t *fx = *state;
+    static const struct {
+        int64_t created;
+        int status;
+        int kept;
+    } rows[] = {
+        {1000, OUTBOX_DELIVERED, 0}, {2000, OUTBOX_PENDING, 1}, {3000, OUTBOX_DEAD, 0},
+        {4000, OUTBOX_NACKED, 0},    {4500, OUTBOX_PENDING, 1}, {5000, OUTBOX_DELIVERED, 1},
+        {9000, OUTBOX_DEAD, 1},
+    };
+    uint64_t ids[N(rows)];
+    for (size_t i = 0; i < N(rows); i++)
+        ids[i] = s_put(fx, rows[i].created, rows[i].status);
+
+    MDB_txn *txn = store_begin(fx->s, 0);
+    assert_int_equal(outbox_prune(fx->s, txn, 5000, 2), 2); /* LIMIT */
+    assert_int_equal(store_commit(txn), 0);
+    txn = store_begin(fx->s, 0);
+    assert_int_equal(outbox_prune(fx->s, txn, 5000, 100), 1);
+    assert_int_equal(store_commit(txn), 0);
+    txn = store_begin(fx->s, 0);
+    assert_int_equal(outbox_prune(fx->s, txn, 5000, 100), 0);
+    assert_int_equal(store_commit(txn), 0);
+
+    txn = store_begin(fx->s, 1);
+    for (size_t i = 0; i < N(rows); i++) {
+        outbox_row_t o;
+        outbox_state_t st;
+        int rc = outbox_get(fx->s, txn, ids[i], &o);
+        int src = outbox_state_get(fx->s, txn, ids[i], &st);
+        if (rows[i].kept ? (rc != 0 || src != 0) : (rc != MDB_NOTFOUND || src != MDB_NOTFOUND))
+            fail_msg("row created %lld (%s): get %d, state %d after prune",
+                     (long long)rows[i].created, outbox_status_name(rows[i].status), rc, src);
+    }
+    collect_t c = {0};
+    outbox_state_each(fx->s, txn, -1, s_collect, &c);
+    assert_int_equal(c.n, 4);
+    mdb_txn_abort(txn);
+
+    /* pending rows survive any cutoff; ids are not reused afterwards */
+    txn = store_begin(fx->s, 0);
+    assert_int_equal(outbox_prune(fx->s, txn, INT64_MAX, 100), 2);
+    assert_int_equal(store_commit(txn), 0);
+    uint64_t next = s_put(fx, 10000, OUTBOX_PENDING);
+    assert_true(next > ids[N(rows) - 1]);
+}
+
+static void test_status_names(void **state)
+{
+    (void)state;
+    static const struct {
+        int status;
+        const char *name;
+    } cases[] = {
+        {OUTBOX_PENDING, "pending"}, {OUTBOX_DELIVERED, "delivered"}, {OUTBOX_NACKED, "nacked"},
+        {OUTBOX_DEAD, "dead"},       {4, "?"},                        {-1, "?"},
+    };
+    for (size_t i = 0; i < N(cases); i++)
+        assert_string_equal(outbox_status_name(cases[i].status), cases[i].name);
+}
+
+static void test_refusals(void **state)
+{
+    fx_t *fx = *state;
+    /* a URL of 70000 bytes does not fit its 16-bit length */
+    char *url = malloc(70001);
+    assert_non_null(url);
+    memset(url, 'u', 70000);
+    url[70000] = '\0';
+    outbox_row_t r;
+    s_row(&r, 1, 1000, "on_init", url, "{}", 2);
+    MDB_txn *txn = store_begin(fx->s, 0);
+    uint64_t id = 0;
+    assert_int_equal(outbox_put(fx->s, txn, &r, &id), MDB_BAD_VALSIZE);
+    assert_int_equal(id, 0);
+    free(url);
+    mdb_txn_abort(txn);
+
+    /* a read-only transaction */
+    s_row(&r, 1, 1000, "on_init", "https://x/on_init", "{}", 2);
+    txn = store_begin(fx->s, 1);
+    assert_int_not_equal(outbox_put(fx->s, txn, &r, &id), 0);
+    assert_int_equal(id, 0);
+    mdb_txn_abort(txn);
+
+    txn = store_begin(fx->s, 1);
+    collect_t c = {0};
+    outbox_state_each(fx->s, txn, -1, s_collect, &c);
+    assert_int_equal(c.n, 0);
+    mdb_txn_abort(txn);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_put_get_round_trip), T(test_state_put_get), T(test_state_each_filter),
+        T(test_prune),              T(test_status_names),  T(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
