@@ -191,7 +191,6 @@ static int s_ctx_err(ondc_err_t *err, const char *field, const char *fmt, const 
 int context_check(const cfg_t *cfg, json_t *root, action_t action, int64_t now_ms,
                   ondc_err_t *err)
 {
-    (void)now_ms;
     if (!json_is_object(root))
         return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, "",
                        "request body must be a JSON object");
@@ -254,8 +253,15 @@ int context_check(const cfg_t *cfg, json_t *root, action_t action, int64_t now_m
         return s_ctx_err(err, "timestamp",
                          "context.%s \"%s\" must be RFC 3339 UTC (2024-01-01T00:00:00.000Z)", ts);
     json_t *ttl = json_object_get(ctx, "ttl");
-    if (ttl && (!json_is_string(ttl) || context_parse_duration(json_string_value(ttl)) < 0))
+    long ttl_s = !ttl ? 0 : json_is_string(ttl) ? context_parse_duration(json_string_value(ttl)) : -1;
+    if (ttl_s < 0)
         return s_ctx_err(err, "ttl", "context.%s must be an ISO 8601 duration (PT30S)%s", NULL);
+    /* a request whose time to live has run out (with the clock skew we allow
+     * signatures) is stale: the buyer app has stopped waiting for its on_* */
+    int64_t ts_ms = context_parse_time(ts);
+    if (ttl_s > 0 && now_ms > ts_ms + ((int64_t)ttl_s + cfg->signature_skew_s) * 1000)
+        return err_set(err, ERR_TYPE_CONTEXT, 400, ERR_STALE_REQUEST, "context.timestamp",
+                       "stale request: context.timestamp + ttl has passed");
     json_t *msg = json_object_get(root, "message");
     if (!json_is_object(msg))
         return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, "message",

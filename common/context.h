@@ -42,7 +42,8 @@ family_t context_action_family(action_t a);
 /* context_check - validate ROOT (a parsed request) for ACTION under CFG.
  * Returns 0, or -1 with ERR (CONTEXT-ERROR / JSON-SCHEMA-ERROR, http 400,
  * code 30000 unless a more specific one applies, path such as
- * "context.bap_uri"). NOW_MS is the wall clock. */
+ * "context.bap_uri"). NOW_MS is the wall clock: a request whose timestamp +
+ * ttl (+ signature_skew_s) has passed is stale (30022). */
 int context_check(const cfg_t *cfg, json_t *root, action_t action, int64_t now_ms,
                   ondc_err_t *err);
 

@@ -384,6 +384,36 @@ static void test_check_wrong_types(void **state)
     json_decref(root);
 }
 
+static void test_check_stale(void **state)
+{
+    (void)state;
+    cfg_t cfg;
+    s_cfg(&cfg, CFG_DEFAULT);
+    cfg.signature_skew_s = 10;
+    /* the seed has ttl PT30S: fresh until timestamp + 30 s + 10 s of skew */
+    static const struct {
+        int64_t after_ms;
+        int rc;
+    } cases[] = {{0, 0}, {30000, 0}, {40000, 0}, {40001, -1}, {3600000, -1}};
+    for (size_t i = 0; i < N(cases); i++) {
+        ondc_err_t err;
+        err_clear(&err);
+        assert_int_equal(context_check(&cfg, s_seed, ACT_INIT, SEED_TS_MS + cases[i].after_ms, &err),
+                         cases[i].rc);
+        if (cases[i].rc) {
+            assert_string_equal(err.code, "30022");
+            assert_string_equal(err.path, "context.timestamp");
+            assert_int_equal(err.type, ERR_TYPE_CONTEXT);
+        }
+    }
+    /* without a ttl nothing is stale */
+    json_t *root = json_deep_copy(s_seed);
+    json_object_del(json_object_get(root, "context"), "ttl");
+    ondc_err_t err;
+    assert_int_equal(context_check(&cfg, root, ACT_INIT, SEED_TS_MS + 3600000, &err), 0);
+    json_decref(root);
+}
+
 static void test_check_schema(void **state)
 {
     (void)state;
@@ -556,6 +586,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_time_table),
+        cmocka_unit_test(test_check_stale),
         cmocka_unit_test(test_parse_time_impossible_dates),
         cmocka_unit_test(test_format_time_round_trip),
         cmocka_unit_test(test_parse_duration_table),
