@@ -84,6 +84,10 @@ static const s_key_t s_keys[] = {
      "JSON array of registry lookup records (the local registry)"},
     {"registry.url", T_STR, F(registry_url), "", 0, 0, 1, NULL,
      "ONDC registry base URL; POST {url}/v2.0/lookup"},
+    {"registry.encr_public_key", T_STR, F(registry_encr_public_key), "", 0, 0, 0, NULL,
+     "the ONDC registry's X25519 public key (base64 SPKI DER), for /on_subscribe"},
+    {"registry.request_id", T_STR, F(registry_request_id), "", 0, 0, 0, NULL,
+     "request id of our subscription; signed on /ondc-site-verification.html"},
     {"registry.timeout_ms", T_INT, F(registry_timeout_ms), "2000", 50, 60000, 1, NULL,
      "longest wait for a registry lookup"},
     {"registry.cache_max_s", T_INT, F(registry_cache_max_s), "86400", 1, 31536000, 1, NULL,
@@ -359,6 +363,11 @@ static int s_check(cfg_t *cfg, char *why, size_t whylen)
         snprintf(why, whylen, "domains/cities: must not be empty");
         return -1;
     }
+    if (cfg->verify_signatures && !cfg->registry_file[0] && !cfg->registry_url[0])
+        log_warn("config.no_registry", "why",
+                 "verify_signatures is on but neither registry.file nor registry.url is set: "
+                 "every signed request will be refused",
+                 NULL);
     if (!cfg->subscriber_id[0] || !cfg->bpp_uri[0]) {
         snprintf(why, whylen, "subscriber_id/bpp_uri: must not be empty");
         return -1;

@@ -60,6 +60,8 @@ typedef struct {
     /* trust */
     char registry_file[CFG_PATH_MAX];
     char registry_url[CFG_STR_MAX];
+    char registry_encr_public_key[128];
+    char registry_request_id[256];
     int registry_timeout_ms;
     int registry_cache_max_s;
     int registry_negative_cache_s;

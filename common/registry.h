@@ -8,8 +8,16 @@
  * Only records with status SUBSCRIBED (or no status, in a local file) and
  * inside their validity are used.
  *
+ * This module does no network I/O and knows no event loop: it builds the
+ * lookup request (registry_lookup_url, registry_lookup_body) and reads the
+ * answer (registry_lookup_answer); the caller moves the bytes (ingress runs
+ * libcurl multi in its loop, ingress/ingress_lookup.c). Order of a
+ * registry_find: the file, the LMDB cache, the negative cache (subscribers
+ * the registry said it does not know, remembered in memory for
+ * registry.negative_cache_s), then "ask the registry" if registry.url is set.
+ *
  * Config keys read: registry.file, registry.url, registry.cache_max_s,
- * registry.negative_cache_s, registry.timeout_ms.
+ * registry.negative_cache_s (registry.timeout_ms is the caller's).
  */
 #ifndef ONDC_REGISTRY_H
 #define ONDC_REGISTRY_H
@@ -59,5 +67,49 @@ int registry_cache_put(registry_t *self, const registry_record_t *rec, int64_t n
 
 /* registry_count - records loaded from the file. */
 int registry_count(const registry_t *self);
+
+/* registry_find - like registry_lookup, and says when only the ONDC
+ * registry can tell. Returns 0 (OUT filled); 1 when SUBSCRIBER|UKID is
+ * neither in the file, nor cached, nor remembered as unknown and
+ * registry.url is set (look it up: registry_lookup_body, then
+ * registry_lookup_answer); or -1 with ERR (401/30016: outside its validity,
+ * or unknown - without registry.url, or remembered as unknown). */
+int registry_find(registry_t *self, const char *subscriber, const char *ukid, int64_t now_ms,
+                  registry_record_t *out, ondc_err_t *err);
+
+/* registry_has_url - whether registry.url is set. */
+int registry_has_url(const registry_t *self);
+
+/* registry_lookup_url - "{registry.url}/v2.0/lookup" into OUT; -1 if there
+ * is no registry.url or OUTLEN is too small. */
+int registry_lookup_url(const registry_t *self, char *out, size_t outlen);
+
+/* registry_lookup_body - the compact JSON body of a /v2.0/lookup of
+ * SUBSCRIBER|UKID: {"country","domain","subscriber_id","ukId"} (COUNTRY and
+ * DOMAIN as given). Caller owns (free()); NULL if out of memory. */
+char *registry_lookup_body(const char *country, const char *domain, const char *subscriber,
+                           const char *ukid);
+
+/* registry_lookup_answer - read the registry's answer to a lookup of
+ * SUBSCRIBER|UKID: HTTP STATUS and BODY[0..LEN). Returns 0 with the first
+ * usable matching record in OUT (SUBSCRIBED, valid at NOW_MS); the caller
+ * caches it (registry_cache_put). Else -1 with ERR: 401/30016 when the
+ * answer is a well-formed array without a usable record for the key (then
+ * the key is remembered as unknown for registry.negative_cache_s), or
+ * 503/31001 when the answer is no lookup answer at all (HTTP error, not an
+ * array). Never touches LMDB. */
+int registry_lookup_answer(registry_t *self, const char *subscriber, const char *ukid, long status,
+                           const char *body, size_t len, int64_t now_ms, registry_record_t *out,
+                           ondc_err_t *err);
+
+/* registry_unknown_put - remember SUBSCRIBER|UKID as unknown until NOW_MS +
+ * registry.negative_cache_s (nothing if that is 0). In memory, per process. */
+void registry_unknown_put(registry_t *self, const char *subscriber, const char *ukid,
+                          int64_t now_ms);
+
+/* registry_cache_put_txn - registry_cache_put inside the caller's write
+ * TXN (so that many records share one commit); 0 or an LMDB error code. */
+int registry_cache_put_txn(registry_t *self, MDB_txn *txn, const registry_record_t *rec,
+                           int64_t now_ms);
 
 #endif

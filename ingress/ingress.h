@@ -38,7 +38,17 @@ typedef struct req_s {
     unsigned char digest[16];
     int64_t started_ms;
     struct req_s *next;
+    /* signature checks (ingress_check.c); a request waiting for a registry
+     * lookup stays suspended in state REQ_QUEUED, chained on lk_next */
+    sign_header_t sig[2]; /* [0] Authorization, [1] X-Gateway-Authorization */
+    int nsig;             /* headers to verify: 0 (verify_signatures off), 1 or 2 */
+    int verified;         /* bit i set: sig[i] verified */
+    char domain[64];      /* context.domain: the domain of a registry lookup */
+    struct req_s *lk_next;
 } req_t;
+
+typedef struct ingress_lookup_s ingress_lookup_t;
+typedef struct ingress_onboard_s ingress_onboard_t;
 
 typedef struct {
     runtime_t *rt;
@@ -55,16 +65,74 @@ typedef struct {
     req_t **batch_tail;
     int batch_n;
     int resumed;
+    ingress_lookup_t *lookup;   /* registry lookups over HTTP (ingress_lookup.c) */
+    ingress_onboard_t *onboard; /* /on_subscribe, site verification (ingress_onboard.c) */
     /* counters */
     uint64_t n_ack, n_nack, n_dup, n_push_fail, n_commits;
+    uint64_t n_lookups, n_lookup_fail;
 } ingress_t;
 
-/* ingress_check - the request checks, without network: parse BODY, check
- * the context for ACTION, verify the signature headers (AUTH may be NULL;
- * GW_AUTH is X-Gateway-Authorization or NULL). On success fills ROW's
- * ids, sender and action and returns 0; else -1 with ERR. */
+/* ingress_check - the request checks in one synchronous call, without
+ * network (keys from the registry file and the LMDB cache only): parse
+ * BODY, check the context for ACTION, verify the signature headers (AUTH
+ * may be NULL; GW_AUTH is X-Gateway-Authorization or NULL). On success
+ * fills ROW's ids, sender and action and returns 0; else -1 with ERR. */
 int ingress_check(ingress_t *in, int action, const char *body, size_t len, const char *auth,
                   const char *gw_auth, int64_t now_ms, journal_row_t *row, ondc_err_t *err);
+
+/* ingress_check_request - step one, before any key: JSON, context for
+ * R->action, the signature headers parsed (AUTH required when
+ * verify_signatures; GW_AUTH optional) and the Authorization keyId's
+ * subscriber equal to context.bap_id. Fills R->row (ids, sender, action,
+ * received NOW_MS), R->sig, R->nsig, R->domain. 0, or -1 with ERR. */
+int ingress_check_request(ingress_t *in, req_t *r, const char *auth, const char *gw_auth,
+                          int64_t now_ms, ondc_err_t *err);
+
+/* ingress_check_keys - step two: each header not yet verified gets its key
+ * (registry file, LMDB cache, or GOT - a record just fetched - when it is
+ * the header's key) and is verified against the raw body at R->started_ms.
+ * Returns 0 when every header verified; 1 when a key must come from the
+ * registry over HTTP: R is now waiting on that lookup (the caller suspends
+ * it; ingress_lookup.c finishes it); -1 with ERR. */
+int ingress_check_keys(ingress_t *in, req_t *r, const registry_record_t *got, ondc_err_t *err);
+
+/* ingress_lookup_init - the libcurl multi handle in our loop; 0 or -1. */
+int ingress_lookup_init(ingress_t *in);
+
+/* ingress_lookup_fini - answer every waiting request 503, free everything. */
+void ingress_lookup_fini(ingress_t *in);
+
+/* ingress_lookup_wait - R needs SUBSCRIBER|UKID, which only the registry
+ * knows: join the lookup of that key in flight, or start one. Returns 1
+ * (R waits; it is finished when the lookup ends), 0 when a lookup that just
+ * ended has the record (OUT filled), or -1 with ERR (503: too many lookups
+ * in flight, no registry.url). */
+int ingress_lookup_wait(ingress_t *in, req_t *r, const char *subscriber, const char *ukid,
+                        registry_record_t *out, ondc_err_t *err);
+
+/* ingress_lookup_flush - cache the records fetched in this loop turn in
+ * LMDB, in one transaction (before sleeping). */
+void ingress_lookup_flush(ingress_t *in);
+
+/* ingress_lookup_busy - lookups in flight (drain waits for them). */
+int ingress_lookup_busy(const ingress_t *in);
+
+/* ingress_onboard_init - load the encryption key and the registry's public
+ * encryption key for /on_subscribe, and sign the site verification page.
+ * Missing pieces are logged and those routes answer 404/503; 0 or -1
+ * (out of memory). */
+int ingress_onboard_init(ingress_t *in);
+
+/* ingress_onboard_fini - free (secret material wiped). */
+void ingress_onboard_fini(ingress_t *in);
+
+/* ingress_onboard_subscribe - POST .../on_subscribe (full body in R). */
+enum MHD_Result ingress_onboard_subscribe(ingress_t *in, struct MHD_Connection *conn,
+                                          const char *method, req_t *r);
+
+/* ingress_onboard_site - GET /ondc-site-verification.html. */
+enum MHD_Result ingress_onboard_site(ingress_t *in, struct MHD_Connection *conn,
+                                     const char *method);
 
 /* ingress_http_start - start both listeners and plug them into the loop. */
 int ingress_http_start(ingress_t *in);

@@ -2,6 +2,25 @@
  * ingress_check.c - the checks a request passes before it is journaled:
  * JSON, context, signature. Cheap checks first: no signature is verified
  * before the size (checked while reading), JSON and context pass.
+ *
+ * Two steps, because a key may have to come from the ONDC registry over
+ * HTTP: ingress_check_request needs no key (JSON, context, both signature
+ * headers parsed, Authorization's keyId subscriber = context.bap_id);
+ * ingress_check_keys finds each header's key and verifies it, and when a
+ * key is only in the remote registry it parks the request on a lookup
+ * (ingress_lookup.c) and is called again once the key is there. A request
+ * that fails any step is answered 401/30016 (400 for JSON and context) and
+ * never reaches the journal or a worker. created/expires are checked against
+ * the time the request arrived (its row's received_ms) with
+ * signature_skew_s either side, so a slow registry cannot make a good
+ * signature expire.
+ *
+ * The X-Gateway-Authorization header (a gateway forwarding a search) is
+ * verified when present, against its own keyId's registry record (of any
+ * type: a gateway's is BG); its subscriber need not be the sender.
+ *
+ * Config keys read: verify_signatures, signature_skew_s (and those of
+ * context_check).
  */
 #include "ingress.h"
 
@@ -10,8 +29,8 @@
 
 #include <string.h>
 
-/* s_verify_header - verify one signature header VALUE over BODY; SENDER,
- * when non-NULL, must be the keyId's subscriber. */
+static const char *const s_what[2] = {"Authorization", "X-Gateway-Authorization"};
+
 /* s_prefix - prepend WHAT to ERR's message (which header failed). */
 static void s_prefix(ondc_err_t *err, const char *what)
 {
@@ -23,39 +42,19 @@ static void s_prefix(ondc_err_t *err, const char *what)
                  (int)(sizeof err->message - (size_t)n - 1), msg);
 }
 
-static int s_verify_header(ingress_t *in, const char *what, const char *value, const char *sender,
-                           const char *body, size_t len, int64_t now_ms, ondc_err_t *err)
-{
-    sign_header_t h;
-    if (sign_header_parse(value, &h, err) < 0) {
-        s_prefix(err, what);
-        return -1;
-    }
-    if (sender && strcmp(h.subscriber_id, sender) != 0)
-        return err_set(err, ERR_TYPE_POLICY, 401, ERR_INVALID_SIGNATURE, "context.bap_id",
-                       "%s: keyId subscriber is not the sender (context.bap_id)", what);
-    registry_record_t rec;
-    if (registry_lookup(in->registry, h.subscriber_id, h.ukid, now_ms, &rec, err) < 0)
-        return -1;
-    if (sign_verify(&h, rec.signing_pk, body, len, (long)(now_ms / 1000),
-                    in->rt->cfg.signature_skew_s, err) < 0) {
-        s_prefix(err, what);
-        return -1;
-    }
-    return 0;
-}
-
-int ingress_check(ingress_t *in, int action, const char *body, size_t len, const char *auth,
-                  const char *gw_auth, int64_t now_ms, journal_row_t *row, ondc_err_t *err)
+int ingress_check_request(ingress_t *in, req_t *r, const char *auth, const char *gw_auth,
+                          int64_t now_ms, ondc_err_t *err)
 {
     const cfg_t *cfg = &in->rt->cfg;
     json_error_t jerr;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_loadb(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
         return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, "",
                        "invalid JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
     int rc = -1;
-    if (context_check(cfg, root, (action_t)action, now_ms, err) < 0)
+    r->nsig = 0;
+    r->verified = 0;
+    if (context_check(cfg, root, (action_t)r->action, now_ms, err) < 0)
         goto out;
     json_t *ctx = json_object_get(root, "context");
     const char *bap_id = context_str(ctx, "bap_id");
@@ -65,21 +64,88 @@ int ingress_check(ingress_t *in, int action, const char *body, size_t len, const
                     "Authorization header is required");
             goto out;
         }
-        if (s_verify_header(in, "Authorization", auth, bap_id, body, len, now_ms, err) < 0)
+        const char *values[2] = {auth, gw_auth};
+        for (int i = 0; i < 2 && values[i]; i++) {
+            if (sign_header_parse(values[i], &r->sig[i], err) < 0) {
+                s_prefix(err, s_what[i]);
+                goto out;
+            }
+            r->nsig = i + 1;
+        }
+        if (strcmp(r->sig[0].subscriber_id, bap_id) != 0) {
+            err_set(err, ERR_TYPE_POLICY, 401, ERR_INVALID_SIGNATURE, "context.bap_id",
+                    "Authorization: keyId subscriber is not the sender (context.bap_id)");
             goto out;
-        if (gw_auth && s_verify_header(in, "X-Gateway-Authorization", gw_auth, NULL, body, len,
-                                       now_ms, err) < 0)
-            goto out;
+        }
     }
-    memset(row, 0, sizeof *row);
-    row->action = action;
-    row->received_ms = now_ms;
-    snprintf(row->sender, sizeof row->sender, "%s", bap_id);
-    snprintf(row->transaction_id, sizeof row->transaction_id, "%s",
+    memset(&r->row, 0, sizeof r->row);
+    r->row.action = r->action;
+    r->row.received_ms = now_ms;
+    snprintf(r->row.sender, sizeof r->row.sender, "%s", bap_id);
+    snprintf(r->row.transaction_id, sizeof r->row.transaction_id, "%s",
              context_str(ctx, "transaction_id"));
-    snprintf(row->message_id, sizeof row->message_id, "%s", context_str(ctx, "message_id"));
+    snprintf(r->row.message_id, sizeof r->row.message_id, "%s", context_str(ctx, "message_id"));
+    snprintf(r->domain, sizeof r->domain, "%s", context_str(ctx, "domain"));
     rc = 0;
 out:
     json_decref(root);
     return rc;
+}
+
+/* s_keys - ingress_check_keys; without MAY_WAIT a key only the remote
+ * registry knows is refused as unknown (the synchronous path). */
+static int s_keys(ingress_t *in, req_t *r, const registry_record_t *got, int may_wait,
+                  ondc_err_t *err)
+{
+    int64_t at = r->row.received_ms;
+    for (int i = 0; i < r->nsig; i++) {
+        if (r->verified & (1 << i))
+            continue;
+        const sign_header_t *h = &r->sig[i];
+        registry_record_t rec;
+        int rc;
+        if (got && strcmp(got->subscriber_id, h->subscriber_id) == 0 &&
+            strcmp(got->ukid, h->ukid) == 0) {
+            rec = *got;
+            rc = 0;
+        } else {
+            rc = registry_find(in->registry, h->subscriber_id, h->ukid, at, &rec, err);
+        }
+        if (rc == 1 && !may_wait)
+            rc = err_set(err, ERR_TYPE_POLICY, 401, ERR_INVALID_SIGNATURE, "",
+                         "unknown subscriber key %.100s|%.60s", h->subscriber_id, h->ukid);
+        if (rc == 1) {
+            rc = ingress_lookup_wait(in, r, h->subscriber_id, h->ukid, &rec, err);
+            if (rc == 1)
+                return 1;
+        }
+        if (rc < 0 || sign_verify(h, rec.signing_pk, r->body ? r->body : "", r->len,
+                                  (long)(at / 1000), in->rt->cfg.signature_skew_s, err) < 0) {
+            s_prefix(err, s_what[i]);
+            return -1;
+        }
+        r->verified |= 1 << i;
+    }
+    return 0;
+}
+
+int ingress_check_keys(ingress_t *in, req_t *r, const registry_record_t *got, ondc_err_t *err)
+{
+    return s_keys(in, r, got, 1, err);
+}
+
+int ingress_check(ingress_t *in, int action, const char *body, size_t len, const char *auth,
+                  const char *gw_auth, int64_t now_ms, journal_row_t *row, ondc_err_t *err)
+{
+    /* one request on the stack; the body is only read */
+    req_t r;
+    memset(&r, 0, sizeof r);
+    r.body = (char *)body;
+    r.len = len;
+    r.action = action;
+    if (ingress_check_request(in, &r, auth, gw_auth, now_ms, err) < 0 ||
+        s_keys(in, &r, NULL, 0, err) < 0)
+        return -1;
+    *row = r.row;
+    return 0;
 }

@@ -3,9 +3,15 @@
  * (MHD_USE_EPOLL: the daemon's epoll fd sits in the process's loop).
  *
  * A request's body is collected into its req_t up to max_body_bytes (413
- * past it). Network requests that pass ingress_check are suspended and
- * queued for the group commit; MHD calls the handler again once resumed,
- * and the prepared answer goes out then.
+ * past it). Network requests that pass ingress_check_request and
+ * ingress_check_keys are suspended and queued for the group commit; one
+ * whose key must come from the registry over HTTP is suspended and left to
+ * its lookup (ingress_lookup.c), which queues it or answers it. MHD calls
+ * the handler again once resumed, and the prepared answer goes out then.
+ * POST .../on_subscribe and GET /ondc-site-verification.html (onboarding,
+ * ingress_onboard.c) are routed before the buyer actions. Every 401 carries
+ * WWW-Authenticate: Signature realm="{subscriber_id}",headers="(created)
+ * (expires) digest".
  */
 #include "ingress.h"
 
@@ -23,6 +29,10 @@
 
 #define JSON_TYPE "application/json"
 
+/* WWW-Authenticate of every 401: realm is our subscriber id (set at start) */
+static char s_www_authenticate[320] =
+    "Signature realm=\"ondc-gateway\",headers=\"(created) (expires) digest\"";
+
 static enum MHD_Result s_send(struct MHD_Connection *conn, int status, const char *body,
                               int must_free, const char *ctype, int www_auth)
 {
@@ -32,9 +42,7 @@ static enum MHD_Result s_send(struct MHD_Connection *conn, int status, const cha
         return MHD_NO;
     MHD_add_response_header(resp, "Content-Type", ctype ? ctype : JSON_TYPE);
     if (www_auth)
-        MHD_add_response_header(
-            resp, "WWW-Authenticate",
-            "Signature realm=\"ondc-gateway\",headers=\"(created) (expires) digest\"");
+        MHD_add_response_header(resp, "WWW-Authenticate", s_www_authenticate);
     enum MHD_Result rc = MHD_queue_response(conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
     return rc;
@@ -65,6 +73,13 @@ static int s_action_of(const char *url)
     return context_action_parse(p);
 }
 
+/* s_ends_with - whether S ends with SUFFIX. */
+static int s_ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
 static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, const char *url,
                                  const char *method, req_t *r)
 {
@@ -72,6 +87,11 @@ static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, con
     err_clear(&err);
     if (strcmp(method, "GET") == 0 && strcmp(url, "/health") == 0)
         return s_send(conn, 200, "{\"status\":\"ok\"}", 0, NULL, 0);
+    /* onboarding (ingress_onboard.c): not buyer actions, routed first */
+    if (s_ends_with(url, "/on_subscribe"))
+        return ingress_onboard_subscribe(in, conn, method, r);
+    if (strcmp(url, "/ondc-site-verification.html") == 0)
+        return ingress_onboard_site(in, conn, method);
     int action = s_action_of(url);
     if (action < 0) {
         err_set(&err, ERR_TYPE_CONTEXT, 404, ERR_INVALID_REQUEST, "context.action",
@@ -94,21 +114,27 @@ static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, con
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     const char *gw = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Gateway-Authorization");
     int64_t now = loop_wall_ms();
-    if (ingress_check(in, action, r->body ? r->body : "", r->len, auth, gw, now, &r->row, &err) < 0) {
+    r->action = action;
+    r->started_ms = now;
+    r->conn = conn;
+    /* step one needs no key; step two may wait for a registry lookup, which
+     * then finishes the request (ingress_lookup.c) */
+    int rc = ingress_check_request(in, r, auth, gw, now, &err);
+    if (rc == 0)
+        rc = ingress_check_keys(in, r, NULL, &err);
+    if (rc < 0) {
         log_info("request.nack", "action", context_action_name((action_t)action), "code", err.code,
                  "path", err.path, "why", err.message, NULL);
         return s_nack(in, conn, &err);
     }
-    r->action = action;
-    r->started_ms = now;
     r->row.body = r->body;
     r->row.body_len = r->len;
     crypto_generichash(r->digest, sizeof r->digest, (const unsigned char *)r->body, r->len, NULL,
                        0);
-    r->conn = conn;
     r->state = REQ_QUEUED;
     MHD_suspend_connection(conn);
-    ingress_batch_add(in, r);
+    if (rc == 0)
+        ingress_batch_add(in, r);
     return MHD_YES;
 }
 
@@ -288,6 +314,14 @@ static struct MHD_Daemon *s_start(ingress_t *in, const char *hostport, MHD_Acces
 
 int ingress_http_start(ingress_t *in)
 {
+    /* the realm is our subscriber id; a '"' in it would break the header */
+    char realm[256];
+    snprintf(realm, sizeof realm, "%.255s", in->rt->cfg.subscriber_id);
+    for (char *p = realm; *p; p++)
+        if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+            *p = '_';
+    snprintf(s_www_authenticate, sizeof s_www_authenticate,
+             "Signature realm=\"%s\",headers=\"(created) (expires) digest\"", realm);
     in->net = s_start(in, in->rt->cfg.listen, s_net_handler, (unsigned)in->rt->cfg.max_connections);
     if (!in->net)
         return -1;

@@ -4,7 +4,8 @@
  *
  * Config keys read: listen, admin_listen, max_body_bytes, max_connections,
  * connection_timeout_s, backlog_limit, endpoints.dispatcher, zmq_hwm,
- * verify_signatures, signature_skew_s, registry.*, signing_private_key_file.
+ * verify_signatures, signature_skew_s, registry.*, signing_private_key_file,
+ * encryption_private_key_file (onboarding, ingress_onboard.c).
  */
 #include "ingress.h"
 
@@ -20,6 +21,7 @@ static void s_before_sleep(loop_t *loop, void *arg)
 {
     (void)loop;
     ingress_t *in = arg;
+    ingress_lookup_flush(in);
     ingress_batch_commit(in);
     if (in->resumed) {
         in->resumed = 0;
@@ -46,6 +48,8 @@ static int s_init(runtime_t *rt)
     else
         log_warn("ingress.no_signing_key", "path", rt->cfg.signing_private_key_file, "why",
                  err.message, NULL);
+    if (ingress_lookup_init(in) < 0 || ingress_onboard_init(in) < 0)
+        return -1;
     in->push = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_dispatcher, 0, rt->cfg.zmq_hwm, 2000);
     in->notify = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_callback, 0, rt->cfg.zmq_hwm, 2000);
     if (!in->push || !in->notify)
@@ -62,8 +66,10 @@ static void s_drain_check(loop_t *loop, void *arg)
 {
     ingress_t *in = arg;
     (void)loop;
-    /* the batch commits before each sleep; once empty, nothing is held */
-    if (!in->batch)
+    /* the batch commits before each sleep; once empty, and no request waits
+     * for a registry lookup (each ends within registry.timeout_ms), nothing
+     * is held */
+    if (!in->batch && !ingress_lookup_busy(in))
         runtime_stop(in->rt);
 }
 
@@ -87,7 +93,9 @@ static void s_fini(runtime_t *rt)
     ingress_t *in = rt->state;
     if (!in)
         return;
+    ingress_lookup_fini(in); /* resumes what still waits, before MHD stops */
     ingress_http_stop(in);
+    ingress_onboard_fini(in);
     if (in->push)
         zmq_close(in->push);
     if (in->notify)

@@ -1,5 +1,18 @@
 /*
  * ondcctl_keys.c - keygen, sign, verify.
+ *
+ *   sign --key F --subscriber S --ukid K [--created T] [--expires T] BODYFILE
+ *       prints the Authorization header value for the body's exact bytes;
+ *   sign --key F --message TEXT
+ *       prints the detached Ed25519 signature (base64) of TEXT - the
+ *       site verification page's content for a request_id;
+ *   verify (--public-key B64 | --registry FILE) --header VALUE [--now T] BODYFILE
+ *       checks an Authorization header (created/expires against --now,
+ *       120 s of skew) and prints "ok sub|ukid" or "invalid: why";
+ *   verify --public-key B64 --signature B64 (--message TEXT | FILE)
+ *       checks a detached signature (the site verification page).
+ *
+ * Exit codes: 0 ok, 1 invalid or error, 64 usage.
  */
 #include "ondcctl.h"
 
@@ -69,9 +82,11 @@ int ctl_sign(ctl_t *ctl, int argc, char **argv)
 {
     (void)ctl;
     const char *keyf = ctl_opt(argc, argv, "key"), *sub = ctl_opt(argc, argv, "subscriber"),
-               *ukid = ctl_opt(argc, argv, "ukid"), *file = ctl_positional(argc, argv, 0);
-    if (!keyf || !sub || !ukid || !file) {
-        fprintf(stderr, "usage: ondcctl sign --key FILE --subscriber S --ukid K BODYFILE\n");
+               *ukid = ctl_opt(argc, argv, "ukid"), *file = ctl_positional(argc, argv, 0),
+               *msg = ctl_opt(argc, argv, "message");
+    if (!keyf || (!msg && (!sub || !ukid || !file))) {
+        fprintf(stderr, "usage: ondcctl sign --key FILE --subscriber S --ukid K BODYFILE\n"
+                        "       ondcctl sign --key FILE --message TEXT\n");
         return 64;
     }
     sign_key_t key;
@@ -79,6 +94,13 @@ int ctl_sign(ctl_t *ctl, int argc, char **argv)
     if (sign_key_load_file(&key, keyf, &err) < 0) {
         fprintf(stderr, "ondcctl: %s\n", err.message);
         return 1;
+    }
+    if (msg) {
+        char sig[89];
+        sign_detached_b64(&key, msg, strlen(msg), sig);
+        sodium_memzero(&key, sizeof key);
+        printf("%s\n", sig);
+        return 0;
     }
     size_t len;
     char *body = ctl_read_file(file, &len);
@@ -98,13 +120,54 @@ int ctl_sign(ctl_t *ctl, int argc, char **argv)
     return 0;
 }
 
+/* s_verify_detached - verify --signature over --message TEXT or FILE's bytes. */
+static int s_verify_detached(const char *pkb, const char *sigb, const char *msg, const char *file)
+{
+    unsigned char pk[32], sig[64];
+    size_t n = 0;
+    if (sodium_init() < 0)
+        return 1;
+    if (!pkb || (!msg && !file)) {
+        fprintf(stderr, "usage: ondcctl verify --public-key B64 --signature B64 "
+                        "(--message TEXT | FILE)\n");
+        return 64;
+    }
+    if (sign_pubkey_from_base64(pk, pkb) < 0) {
+        printf("invalid: bad public key\n");
+        return 1;
+    }
+    if (sodium_base642bin(sig, sizeof sig, sigb, strlen(sigb), " \t\r\n", &n, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 || n != sizeof sig) {
+        printf("invalid: the signature is not base64 of 64 bytes\n");
+        return 1;
+    }
+    size_t len = msg ? strlen(msg) : 0;
+    char *body = msg ? NULL : ctl_read_file(file, &len);
+    if (!msg && !body) {
+        fprintf(stderr, "ondcctl: cannot read %s\n", file);
+        return 1;
+    }
+    const unsigned char *m = (const unsigned char *)(msg ? msg : body);
+    int ok = crypto_sign_verify_detached(sig, m, len, pk) == 0;
+    free(body);
+    printf(ok ? "ok\n" : "invalid: signature mismatch\n");
+    return ok ? 0 : 1;
+}
+
 int ctl_verify(ctl_t *ctl, int argc, char **argv)
 {
     (void)ctl;
+    if (ctl_opt(argc, argv, "signature"))
+        return s_verify_detached(ctl_opt(argc, argv, "public-key"),
+                                 ctl_opt(argc, argv, "signature"), ctl_opt(argc, argv, "message"),
+                                 ctl_positional(argc, argv, 0));
     const char *pkb = ctl_opt(argc, argv, "public-key"), *reg = ctl_opt(argc, argv, "registry"),
                *hdr = ctl_opt(argc, argv, "header"), *file = ctl_positional(argc, argv, 0);
     if ((!pkb && !reg) || !hdr || !file) {
-        fprintf(stderr, "usage: ondcctl verify (--public-key B64 | --registry FILE) --header VALUE BODYFILE\n");
+        fprintf(stderr, "usage: ondcctl verify (--public-key B64 | --registry FILE) "
+                        "--header VALUE [--now T] BODYFILE\n"
+                        "       ondcctl verify --public-key B64 --signature B64 "
+                        "(--message TEXT | FILE)\n");
         return 64;
     }
     ondc_err_t err;

@@ -1,0 +1,469 @@
+/*
+ * ingress_lookup.c - registry lookups over HTTP, inside the ingress loop.
+ *
+ * A request whose key is neither in the registry file, nor in the LMDB
+ * cache, nor remembered as unknown waits here, its connection suspended,
+ * while POST {registry.url}/v2.0/lookup runs in libcurl multi plugged into
+ * the process loop (CURLMOPT_SOCKETFUNCTION / TIMERFUNCTION, as the callback
+ * process does): nothing blocks, and requests that need no lookup go on
+ * being served meanwhile. The lookup body is signed with our own
+ * Authorization header.
+ *
+ * Invariants:
+ *  - one lookup in flight per key (subscriber|ukId): requests needing the
+ *    same unknown key wait on the same lookup (its waiter list, chained
+ *    through req_t.lk_next);
+ *  - every waiting request is resumed exactly once: when its lookup ends
+ *    (ingress_check_keys again with the fetched record, then the batch or a
+ *    NACK), or at fini (503). A lookup ends within registry.timeout_ms
+ *    (curl's whole-transfer timeout), so a registry that is down costs a
+ *    waiting request at most that, and is answered 503 - "cannot tell",
+ *    not 401 - unless the registry answered that it does not know the key;
+ *  - at most LOOKUPS_MAX lookups are in flight (more: 503 at once), and an
+ *    answer larger than ANSWER_MAX is refused;
+ *  - a fetched record is kept in memory until the next before-sleep flush
+ *    writes it to LMDB (registry_cache_put_txn, one transaction for all of
+ *    a loop turn), and is found there by ingress_lookup_wait meanwhile. An
+ *    unknown key is remembered by registry_lookup_answer (negative cache).
+ *
+ * Ownership: lookups and their buffers are owned here; waiting requests are
+ * borrowed (MHD owns them, and does not free a suspended connection's).
+ *
+ * Metrics: ondc_registry_lookups_total{result="fetched|unknown|failed"},
+ * ondc_registry_lookup_duration_seconds.
+ *
+ * Config keys read: registry.url (through the registry), registry.timeout_ms,
+ * country, subscriber_id, unique_key_id, signature_validity_s.
+ */
+#include "ingress.h"
+
+#include "ack.h"
+#include "context.h"
+#include "log.h"
+#include "metrics.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#define LOOKUPS_MAX 256
+#define ANSWER_MAX (1024 * 1024)
+
+typedef struct lk_s {
+    char sub[256], ukid[128];
+    CURL *easy;
+    struct curl_slist *headers;
+    char *body; /* the request body (owned; curl reads it in place) */
+    char *resp; /* the answer (owned) */
+    size_t resp_len, resp_cap;
+    int64_t started_ms;
+    req_t *waiters, **waiters_tail;
+    struct lk_s *next;
+} lk_t;
+
+typedef struct {
+    registry_record_t rec;
+    int64_t at_ms;
+} s_fetched_t;
+
+struct ingress_lookup_s {
+    ingress_t *in;
+    CURLM *multi;
+    long timer;
+    lk_t *inflight;
+    int n;
+    s_fetched_t *fetched; /* waiting for the before-sleep flush */
+    size_t nfetched, capfetched;
+};
+
+/* s_refuse - answer the suspended request R with ERR and resume it. */
+static void s_refuse(ingress_t *in, req_t *r, const ondc_err_t *err)
+{
+    in->n_nack++;
+    r->status = err->http_status ? err->http_status : 401;
+    r->answer = ack_nack_body(err);
+    r->www_auth = r->status == 401;
+    r->state = REQ_DONE;
+    log_info("request.nack", "action", context_action_name((action_t)r->action), "code",
+             err->code, "path", err->path, "why", err->message, "transaction_id",
+             r->row.transaction_id, "message_id", r->row.message_id, NULL);
+    MHD_resume_connection(r->conn);
+    in->resumed = 1;
+}
+
+static void s_unlink(ingress_lookup_t *L, lk_t *lk)
+{
+    for (lk_t **p = &L->inflight; *p; p = &(*p)->next)
+        if (*p == lk) {
+            *p = lk->next;
+            L->n--;
+            return;
+        }
+}
+
+static void s_free(lk_t *lk)
+{
+    curl_slist_free_all(lk->headers);
+    free(lk->body);
+    free(lk->resp);
+    free(lk);
+}
+
+static void s_remember(ingress_lookup_t *L, const registry_record_t *rec, int64_t now)
+{
+    if (L->nfetched == L->capfetched) {
+        size_t cap = L->capfetched ? L->capfetched * 2 : 16;
+        s_fetched_t *f = realloc(L->fetched, cap * sizeof *f);
+        if (!f)
+            return; /* only the cache is lost: the next request looks it up again */
+        L->fetched = f;
+        L->capfetched = cap;
+    }
+    L->fetched[L->nfetched].rec = *rec;
+    L->fetched[L->nfetched].at_ms = now;
+    L->nfetched++;
+}
+
+/* s_finish - LK's transfer ended with RES: read the answer, then finish
+ * every request that waited for it. */
+static void s_finish(ingress_lookup_t *L, lk_t *lk, CURLcode res)
+{
+    ingress_t *in = L->in;
+    long code = 0;
+    curl_easy_getinfo(lk->easy, CURLINFO_RESPONSE_CODE, &code);
+    curl_multi_remove_handle(L->multi, lk->easy);
+    curl_easy_cleanup(lk->easy);
+    lk->easy = NULL;
+    s_unlink(L, lk);
+
+    int64_t now = loop_wall_ms();
+    char ms[24], status[16];
+    snprintf(ms, sizeof ms, "%lld", (long long)(now - lk->started_ms));
+    snprintf(status, sizeof status, "%ld", code);
+    registry_record_t rec;
+    ondc_err_t err;
+    int ok = 0;
+    if (res != CURLE_OK) {
+        err_set(&err, ERR_TYPE_CORE, 503, ERR_INTERNAL, "",
+                "registry unreachable (%s); retry shortly", curl_easy_strerror(res));
+    } else {
+        ok = registry_lookup_answer(in->registry, lk->sub, lk->ukid, code, lk->resp,
+                                    lk->resp_len, now, &rec, &err) == 0;
+    }
+    metrics_observe("ondc_registry_lookup_duration_seconds", "", (double)(now - lk->started_ms));
+    metrics_inc("ondc_registry_lookups_total", ok                       ? "result=\"fetched\""
+                                               : err.http_status == 401 ? "result=\"unknown\""
+                                                                        : "result=\"failed\"");
+    if (ok) {
+        s_remember(L, &rec, now);
+        log_info("registry.fetched", "subscriber", lk->sub, "ukid", lk->ukid, "type", rec.type,
+                 "ms", ms, NULL);
+    } else if (err.http_status == 401) {
+        log_info("registry.unknown", "subscriber", lk->sub, "ukid", lk->ukid, "why",
+                 err.message, "ms", ms, NULL);
+    } else {
+        in->n_lookup_fail++;
+        log_warn("registry.lookup_failed", "subscriber", lk->sub, "ukid", lk->ukid, "status",
+                 status, "why", err.message, "ms", ms, NULL);
+    }
+    for (req_t *r = lk->waiters, *next; r; r = next) {
+        next = r->lk_next;
+        r->lk_next = NULL;
+        if (!ok) {
+            s_refuse(in, r, &err);
+            continue;
+        }
+        ondc_err_t e2;
+        int rc = ingress_check_keys(in, r, &rec, &e2);
+        if (rc == 0)
+            ingress_batch_add(in, r);
+        else if (rc < 0)
+            s_refuse(in, r, &e2);
+        /* rc == 1: it now waits for another key (the gateway's) */
+    }
+    s_free(lk);
+}
+
+static void s_check_multi(ingress_lookup_t *L)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(L->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        lk_t *lk = NULL;
+        CURLcode res = msg->data.result;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&lk);
+        s_finish(L, lk, res);
+    }
+}
+
+/* ---- curl multi in our loop ---- */
+
+static void s_on_fd(loop_t *loop, int fd, uint32_t events, void *arg)
+{
+    (void)loop;
+    ingress_lookup_t *L = arg;
+    int flags = 0, running;
+    if (events & EPOLLIN)
+        flags |= CURL_CSELECT_IN;
+    if (events & EPOLLOUT)
+        flags |= CURL_CSELECT_OUT;
+    if (events & (EPOLLERR | EPOLLHUP))
+        flags |= CURL_CSELECT_ERR;
+    curl_multi_socket_action(L->multi, fd, flags, &running);
+    s_check_multi(L);
+}
+
+static int s_socket(CURL *e, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+    (void)e;
+    (void)sockp;
+    ingress_lookup_t *L = arg;
+    if (what == CURL_POLL_REMOVE) {
+        loop_del_fd(L->in->rt->loop, fd);
+        return 0;
+    }
+    uint32_t ev = 0;
+    if (what & CURL_POLL_IN)
+        ev |= EPOLLIN;
+    if (what & CURL_POLL_OUT)
+        ev |= EPOLLOUT;
+    loop_add_fd(L->in->rt->loop, fd, ev, s_on_fd, L);
+    return 0;
+}
+
+static void s_on_timer(loop_t *loop, void *arg)
+{
+    (void)loop;
+    ingress_lookup_t *L = arg;
+    L->timer = 0;
+    int running;
+    curl_multi_socket_action(L->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    s_check_multi(L);
+}
+
+static int s_timer(CURLM *multi, long ms, void *arg)
+{
+    (void)multi;
+    ingress_lookup_t *L = arg;
+    if (L->timer)
+        loop_timer_cancel(L->in->rt->loop, L->timer);
+    L->timer = 0;
+    if (ms >= 0)
+        L->timer = loop_timer(L->in->rt->loop, ms, 0, s_on_timer, L);
+    return 0;
+}
+
+static size_t s_on_body(char *ptr, size_t size, size_t n, void *arg)
+{
+    lk_t *lk = arg;
+    size_t len = size * n;
+    if (lk->resp_len + len + 1 > ANSWER_MAX)
+        return 0; /* too large: curl ends the transfer with a write error */
+    if (lk->resp_len + len + 1 > lk->resp_cap) {
+        size_t cap = lk->resp_cap ? lk->resp_cap : 4096;
+        while (cap < lk->resp_len + len + 1)
+            cap *= 2;
+        char *b = realloc(lk->resp, cap);
+        if (!b)
+            return 0;
+        lk->resp = b;
+        lk->resp_cap = cap;
+    }
+    memcpy(lk->resp + lk->resp_len, ptr, len);
+    lk->resp_len += len;
+    lk->resp[lk->resp_len] = '\0';
+    return len;
+}
+
+/* s_start - a new lookup of SUB|UKID in DOMAIN; NULL (ERR) on failure. */
+static lk_t *s_start(ingress_lookup_t *L, const char *sub, const char *ukid, const char *domain,
+                     ondc_err_t *err)
+{
+    ingress_t *in = L->in;
+    const cfg_t *cfg = &in->rt->cfg;
+    char url[CFG_STR_MAX + 32];
+    if (registry_lookup_url(in->registry, url, sizeof url) < 0) {
+        err_set(err, ERR_TYPE_POLICY, 401, ERR_INVALID_SIGNATURE, "",
+                "unknown subscriber key %.100s|%.60s", sub, ukid);
+        return NULL;
+    }
+    lk_t *lk = calloc(1, sizeof *lk);
+    if (!lk)
+        goto fail;
+    snprintf(lk->sub, sizeof lk->sub, "%s", sub);
+    snprintf(lk->ukid, sizeof lk->ukid, "%s", ukid);
+    lk->waiters_tail = &lk->waiters;
+    lk->body = registry_lookup_body(cfg->country, domain[0] ? domain : cfg->domains.v[0], sub,
+                                    ukid);
+    lk->easy = curl_easy_init();
+    if (!lk->body || !lk->easy)
+        goto fail;
+    lk->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    lk->headers = curl_slist_append(lk->headers, "Accept: application/json");
+    lk->headers = curl_slist_append(lk->headers, "Expect:");
+    size_t blen = strlen(lk->body);
+    if (in->have_key) {
+        long created = (long)(loop_wall_ms() / 1000);
+        char *auth = sign_auth_header(&in->key, cfg->subscriber_id, cfg->unique_key_id, lk->body,
+                                      blen, created, created + cfg->signature_validity_s);
+        if (!auth)
+            goto fail;
+        size_t hn = strlen(auth) + 32;
+        char *h = malloc(hn);
+        if (h) {
+            snprintf(h, hn, "Authorization: %s", auth);
+            lk->headers = curl_slist_append(lk->headers, h);
+        }
+        free(h);
+        free(auth);
+        if (!h)
+            goto fail;
+    }
+    curl_easy_setopt(lk->easy, CURLOPT_URL, url);
+    curl_easy_setopt(lk->easy, CURLOPT_POSTFIELDS, lk->body);
+    curl_easy_setopt(lk->easy, CURLOPT_POSTFIELDSIZE, (long)blen);
+    curl_easy_setopt(lk->easy, CURLOPT_HTTPHEADER, lk->headers);
+    curl_easy_setopt(lk->easy, CURLOPT_WRITEFUNCTION, s_on_body);
+    curl_easy_setopt(lk->easy, CURLOPT_WRITEDATA, lk);
+    curl_easy_setopt(lk->easy, CURLOPT_PRIVATE, lk);
+    curl_easy_setopt(lk->easy, CURLOPT_TIMEOUT_MS, (long)cfg->registry_timeout_ms);
+    curl_easy_setopt(lk->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->registry_timeout_ms);
+    curl_easy_setopt(lk->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(lk->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(lk->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(lk->easy, CURLOPT_USERAGENT, "ondc-gateway");
+    lk->started_ms = loop_wall_ms();
+    if (curl_multi_add_handle(L->multi, lk->easy) != CURLM_OK)
+        goto fail;
+    lk->next = L->inflight;
+    L->inflight = lk;
+    L->n++;
+    in->n_lookups++;
+    log_info("registry.lookup", "subscriber", sub, "ukid", ukid, NULL);
+    return lk;
+fail:
+    if (lk) {
+        if (lk->easy)
+            curl_easy_cleanup(lk->easy);
+        s_free(lk);
+    }
+    err_set(err, ERR_TYPE_CORE, 503, ERR_INTERNAL, "", "registry lookup could not start; retry");
+    return NULL;
+}
+
+int ingress_lookup_wait(ingress_t *in, req_t *r, const char *subscriber, const char *ukid,
+                        registry_record_t *out, ondc_err_t *err)
+{
+    ingress_lookup_t *L = in->lookup;
+    if (!L)
+        return err_set(err, ERR_TYPE_CORE, 503, ERR_INTERNAL, "",
+                       "registry lookups are not available; retry shortly");
+    for (size_t i = 0; i < L->nfetched; i++) {
+        const registry_record_t *f = &L->fetched[i].rec;
+        if (strcmp(f->subscriber_id, subscriber) == 0 && strcmp(f->ukid, ukid) == 0) {
+            *out = *f;
+            return 0;
+        }
+    }
+    lk_t *lk = L->inflight;
+    while (lk && (strcmp(lk->sub, subscriber) != 0 || strcmp(lk->ukid, ukid) != 0))
+        lk = lk->next;
+    if (!lk) {
+        if (L->n >= LOOKUPS_MAX)
+            return err_set(err, ERR_TYPE_CORE, 503, ERR_INTERNAL, "",
+                           "too many registry lookups in flight; retry shortly");
+        lk = s_start(L, subscriber, ukid, r->domain, err);
+        if (!lk)
+            return -1;
+    }
+    r->lk_next = NULL;
+    *lk->waiters_tail = r;
+    lk->waiters_tail = &r->lk_next;
+    return 1;
+}
+
+void ingress_lookup_flush(ingress_t *in)
+{
+    ingress_lookup_t *L = in->lookup;
+    if (!L || !L->nfetched)
+        return;
+    store_t *st = in->rt->store;
+    MDB_txn *txn = st ? store_begin(st, 0) : NULL;
+    int rc = txn ? 0 : -1;
+    for (size_t i = 0; i < L->nfetched && rc == 0; i++)
+        rc = registry_cache_put_txn(in->registry, txn, &L->fetched[i].rec, L->fetched[i].at_ms);
+    if (rc == 0)
+        rc = store_commit(txn);
+    else if (txn)
+        mdb_txn_abort(txn);
+    /* the cache is an optimisation: a failed write costs a lookup later */
+    if (rc != 0)
+        log_warn("registry.cache_failed", "why", rc > 0 ? mdb_strerror(rc) : "no transaction",
+                 NULL);
+    L->nfetched = 0;
+}
+
+int ingress_lookup_busy(const ingress_t *in)
+{
+    return in->lookup ? in->lookup->n : 0;
+}
+
+int ingress_lookup_init(ingress_t *in)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+        return -1;
+    ingress_lookup_t *L = calloc(1, sizeof *L);
+    if (!L)
+        return -1;
+    L->in = in;
+    L->multi = curl_multi_init();
+    if (!L->multi) {
+        free(L);
+        return -1;
+    }
+    curl_multi_setopt(L->multi, CURLMOPT_SOCKETFUNCTION, s_socket);
+    curl_multi_setopt(L->multi, CURLMOPT_SOCKETDATA, L);
+    curl_multi_setopt(L->multi, CURLMOPT_TIMERFUNCTION, s_timer);
+    curl_multi_setopt(L->multi, CURLMOPT_TIMERDATA, L);
+    curl_multi_setopt(L->multi, CURLMOPT_MAXCONNECTS, 16L);
+    in->lookup = L;
+    if (registry_has_url(in->registry)) {
+        char to[16];
+        snprintf(to, sizeof to, "%d", in->rt->cfg.registry_timeout_ms);
+        log_info("registry.remote", "url", in->rt->cfg.registry_url, "timeout_ms", to, NULL);
+    }
+    return 0;
+}
+
+void ingress_lookup_fini(ingress_t *in)
+{
+    ingress_lookup_t *L = in->lookup;
+    if (!L)
+        return;
+    ondc_err_t err;
+    err_set(&err, ERR_TYPE_CORE, 503, ERR_INTERNAL, "", "shutting down; retry shortly");
+    while (L->inflight) {
+        lk_t *lk = L->inflight;
+        L->inflight = lk->next;
+        curl_multi_remove_handle(L->multi, lk->easy);
+        curl_easy_cleanup(lk->easy);
+        for (req_t *r = lk->waiters, *next; r; r = next) {
+            next = r->lk_next;
+            r->lk_next = NULL;
+            s_refuse(in, r, &err);
+        }
+        s_free(lk);
+    }
+    L->n = 0;
+    if (L->timer)
+        loop_timer_cancel(in->rt->loop, L->timer);
+    curl_multi_cleanup(L->multi);
+    curl_global_cleanup();
+    free(L->fetched);
+    free(L);
+    in->lookup = NULL;
+}
