@@ -164,6 +164,12 @@ enum MHD_Result ingress_admin_reply(struct MHD_Connection *conn, int status, jso
 enum MHD_Result ingress_admin_error(struct MHD_Connection *conn, int status, const char *field,
                                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* ingress_count - count one answer: ACTION (-1 unknown), OUTCOME ("ack",
+ * "nack", "duplicate"), CODE (ONDC code of a NACK, else NULL); STARTED_MS,
+ * when the request was complete (> 0), feeds the ACK latency histogram. */
+void ingress_count(ingress_t *in, int action, const char *outcome, const char *code,
+                   int64_t started_ms);
+
 /* ingress_notify - tell the callback process that outbox row ID is ready
  * (after its transaction committed). */
 void ingress_notify(ingress_t *in, uint64_t id);

@@ -49,9 +49,11 @@ static enum MHD_Result s_send(struct MHD_Connection *conn, int status, const cha
 }
 
 /* s_nack - answer ERR now. */
-static enum MHD_Result s_nack(ingress_t *in, struct MHD_Connection *conn, const ondc_err_t *err)
+static enum MHD_Result s_nack(ingress_t *in, struct MHD_Connection *conn, int action,
+                              const ondc_err_t *err)
 {
     in->n_nack++;
+    ingress_count(in, action, "nack", err->code, 0);
     char *body = ack_nack_body(err);
     if (!body)
         return MHD_NO;
@@ -96,20 +98,20 @@ static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, con
     if (action < 0) {
         err_set(&err, ERR_TYPE_CONTEXT, 404, ERR_INVALID_REQUEST, "context.action",
                 "unknown endpoint %.64s", url);
-        return s_nack(in, conn, &err);
+        return s_nack(in, conn, -1, &err);
     }
     if (strcmp(method, "POST") != 0) {
         err_set(&err, ERR_TYPE_CONTEXT, 405, ERR_INVALID_REQUEST, "", "use POST");
-        return s_nack(in, conn, &err);
+        return s_nack(in, conn, action, &err);
     }
     if (r->too_large) {
         err_set(&err, ERR_TYPE_JSON_SCHEMA, 413, ERR_INVALID_REQUEST, "",
                 "body larger than %d bytes", in->rt->cfg.max_body_bytes);
-        return s_nack(in, conn, &err);
+        return s_nack(in, conn, action, &err);
     }
     if (in->rt->draining) {
         err_set(&err, ERR_TYPE_CORE, 503, ERR_INTERNAL, "", "shutting down; retry shortly");
-        return s_nack(in, conn, &err);
+        return s_nack(in, conn, action, &err);
     }
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     const char *gw = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Gateway-Authorization");
@@ -125,7 +127,7 @@ static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, con
     if (rc < 0) {
         log_info("request.nack", "action", context_action_name((action_t)action), "code", err.code,
                  "path", err.path, "why", err.message, NULL);
-        return s_nack(in, conn, &err);
+        return s_nack(in, conn, action, &err);
     }
     r->row.body = r->body;
     r->row.body_len = r->len;

@@ -82,6 +82,7 @@ struct ingress_lookup_s {
 static void s_refuse(ingress_t *in, req_t *r, const ondc_err_t *err)
 {
     in->n_nack++;
+    ingress_count(in, r->action, "nack", err->code, r->started_ms);
     r->status = err->http_status ? err->http_status : 401;
     r->answer = ack_nack_body(err);
     r->www_auth = r->status == 401;
