@@ -44,6 +44,12 @@ typedef struct {
     char admin_listen[128];
     char admin_token_file[CFG_PATH_MAX];
     int max_body_bytes;
+    int max_header_bytes;
+    int max_json_depth;
+    int max_array_items;
+    int max_connections_per_ip;
+    int rate_limit_per_s;
+    int rate_limit_burst;
     int max_connections;
     int connection_timeout_s;
     int backlog_limit;

@@ -170,6 +170,11 @@ enum MHD_Result ingress_admin_error(struct MHD_Connection *conn, int status, con
 void ingress_count(ingress_t *in, int action, const char *outcome, const char *code,
                    int64_t started_ms);
 
+/* ingress_rate_take - take one token of SUBSCRIBER's bucket for the
+ * client address of CONN; 0, or -1 when the bucket is empty (429). */
+int ingress_rate_take(ingress_t *in, const char *subscriber, struct MHD_Connection *conn,
+                      int64_t now_ms);
+
 /* ingress_notify - tell the callback process that outbox row ID is ready
  * (after its transaction committed). */
 void ingress_notify(ingress_t *in, uint64_t id);

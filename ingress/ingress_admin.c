@@ -92,6 +92,8 @@ int ingress_admin_init(ingress_t *in)
     if (st.st_mode & 077) {
         log_error("admin.token_exposed", "path", cfg->admin_token_file, "why",
                   "the token file is readable by group or others; chmod 600 it", NULL);
+        fprintf(stderr, "ondc-ingress: %s: readable by group or others; chmod 600 it\n",
+                cfg->admin_token_file);
         close(fd);
         return -1;
     }

@@ -42,10 +42,61 @@ static void s_prefix(ondc_err_t *err, const char *what)
                  (int)(sizeof err->message - (size_t)n - 1), msg);
 }
 
+/* s_depth_ok - whether the JSON text nests at most MAX deep: a cheap scan
+ * before the parser sees it (jansson would recurse up to 2048 levels). */
+static int s_depth_ok(const char *p, size_t len, int max)
+{
+    int depth = 0, in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max)
+                return 0;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return 1;
+}
+
+/* s_arrays_ok - the arrays a handler loops over stay within MAX entries. */
+static int s_arrays_ok(json_t *root, int max, ondc_err_t *err)
+{
+    static const char *paths[][3] = {
+        {"order", "items", NULL},        {"order", "fulfillments", NULL},
+        {"order", "tags", NULL},         {"order", "quote", "breakup"},
+        {"intent", "tags", NULL},        {"order", "cancellation_reason", NULL},
+    };
+    json_t *msg = json_object_get(root, "message");
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        json_t *v = msg;
+        char path[96] = "message";
+        for (int j = 0; j < 3 && paths[i][j] && v; j++) {
+            v = json_object_get(v, paths[i][j]);
+            strncat(path, ".", sizeof path - strlen(path) - 1);
+            strncat(path, paths[i][j], sizeof path - strlen(path) - 1);
+        }
+        if (json_is_array(v) && json_array_size(v) > (size_t)max)
+            return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, path,
+                           "%s has more than %d entries", path, max);
+    }
+    return 0;
+}
+
 int ingress_check_request(ingress_t *in, req_t *r, const char *auth, const char *gw_auth,
                           int64_t now_ms, ondc_err_t *err)
 {
     const cfg_t *cfg = &in->rt->cfg;
+    if (!s_depth_ok(r->body ? r->body : "", r->len, cfg->max_json_depth))
+        return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, "",
+                       "JSON nested deeper than %d levels", cfg->max_json_depth);
     json_error_t jerr;
     json_t *root = json_loadb(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
@@ -56,8 +107,18 @@ int ingress_check_request(ingress_t *in, req_t *r, const char *auth, const char 
     r->verified = 0;
     if (context_check(cfg, root, (action_t)r->action, now_ms, err) < 0)
         goto out;
+    if (s_arrays_ok(root, cfg->max_array_items, err) < 0)
+        goto out;
     json_t *ctx = json_object_get(root, "context");
     const char *bap_id = context_str(ctx, "bap_id");
+    /* before any signature is verified: the claimed sender from this
+     * address has its own bucket, so forgeries in a buyer app's name from
+     * elsewhere cannot spend that buyer app's allowance */
+    if (ingress_rate_take(in, bap_id, r->conn, now_ms) < 0) {
+        err_set(err, ERR_TYPE_POLICY, 429, ERR_INVALID_REQUEST, "",
+                "rate limit: more than %d requests/s; retry shortly", cfg->rate_limit_per_s);
+        goto out;
+    }
     if (cfg->verify_signatures) {
         if (!auth || !*auth) {
             err_set(err, ERR_TYPE_POLICY, 401, ERR_INVALID_SIGNATURE, "",

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -107,6 +108,12 @@ static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, con
     if (r->too_large) {
         err_set(&err, ERR_TYPE_JSON_SCHEMA, 413, ERR_INVALID_REQUEST, "",
                 "body larger than %d bytes", in->rt->cfg.max_body_bytes);
+        return s_nack(in, conn, action, &err);
+    }
+    const char *ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    if (ctype && strncasecmp(ctype, "application/json", 16) != 0) {
+        err_set(&err, ERR_TYPE_JSON_SCHEMA, 415, ERR_INVALID_REQUEST, "",
+                "Content-Type must be application/json");
         return s_nack(in, conn, action, &err);
     }
     if (in->rt->draining) {
@@ -300,6 +307,11 @@ static struct MHD_Daemon *s_start(ingress_t *in, const char *hostport, MHD_Acces
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT, limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)in->rt->cfg.connection_timeout_s,
         MHD_OPTION_NOTIFY_COMPLETED, s_completed, in, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+        /* one client address cannot take every slot (slow-loris) */
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)in->rt->cfg.max_connections_per_ip,
+        /* request line + headers live in this pool: a larger head is refused */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(in->rt->cfg.max_header_bytes < 16384 ? 32768 : 2 * in->rt->cfg.max_header_bytes),
         MHD_OPTION_END);
     if (!d) {
         log_errno(LOG_ERROR, "http.start_failed", "listen", hostport, NULL);

@@ -43,11 +43,16 @@ static int s_init(runtime_t *rt)
     if (!in->registry)
         return -1;
     ondc_err_t err;
-    if (sign_key_load_file(&in->key, rt->cfg.signing_private_key_file, &err) == 0)
-        in->have_key = 1;
-    else
-        log_warn("ingress.no_signing_key", "path", rt->cfg.signing_private_key_file, "why",
-                 err.message, NULL);
+    /* our key signs registry lookups and the site verification page; a
+     * key file that is missing, unreadable or readable by others stops the
+     * start (the message says which, never the key) */
+    if (sign_key_load_file(&in->key, rt->cfg.signing_private_key_file, &err) < 0) {
+        log_error("ingress.signing_key", "path", rt->cfg.signing_private_key_file, "why",
+                  err.message, NULL);
+        fprintf(stderr, "ondc-ingress: %s\n", err.message);
+        return -1;
+    }
+    in->have_key = 1;
     if (ingress_lookup_init(in) < 0 || ingress_onboard_init(in) < 0)
         return -1;
     in->push = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_dispatcher, 0, rt->cfg.zmq_hwm, 2000);
