@@ -19,6 +19,7 @@
 #include "ack.h"
 #include "envelope.h"
 #include "log.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "runtime.h"
 #include "sign.h"
@@ -34,6 +35,8 @@
 
 #define HOSTS_MAX 1024
 #define RESP_MAX 4096
+#define LAST_TRY_SLACK_MS 250  /* the last try starts this long before the deadline */
+#define CLAMPED_TRY_MIN_MS 50  /* less time than this left for it: dead now */
 
 typedef struct dl_s dl_t;
 
@@ -77,6 +80,15 @@ typedef struct {
 } cb_t;
 
 static cb_t s_cb;
+
+/* s_count - ondc_callbacks_total{action,outcome}: delivered, nacked,
+ * retried, dead. */
+static void s_count(const char *action, const char *outcome)
+{
+    char labels[96];
+    snprintf(labels, sizeof labels, "action=\"%.32s\",outcome=\"%s\"", action, outcome);
+    metrics_inc("ondc_callbacks_total", labels);
+}
 
 /* ---- the set of rows in memory ---- */
 
@@ -145,18 +157,35 @@ static void s_known_del(cb_t *cb, uint64_t id)
 
 /* ---- retry heap ---- */
 
+/* s_heap_up - move D, now at I, up to where its due_ms belongs. */
+static void s_heap_up(cb_t *cb, size_t i, dl_t *d)
+{
+    while (i > 0 && cb->heap[(i - 1) / 2]->due_ms > d->due_ms) {
+        cb->heap[i] = cb->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    cb->heap[i] = d;
+}
+
 static void s_heap_push(cb_t *cb, dl_t *d)
 {
     if (cb->heap_n == cb->heap_cap) {
         cb->heap_cap = cb->heap_cap ? cb->heap_cap * 2 : 256;
         cb->heap = realloc(cb->heap, cb->heap_cap * sizeof *cb->heap);
     }
-    size_t i = cb->heap_n++;
-    while (i > 0 && cb->heap[(i - 1) / 2]->due_ms > d->due_ms) {
-        cb->heap[i] = cb->heap[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    cb->heap[i] = d;
+    s_heap_up(cb, cb->heap_n++, d);
+}
+
+/* s_heap_expedite - D, if it waits in the heap for a retry, is due now
+ * (an operator's `ondcctl outbox retry`). Linear: rare. */
+static void s_heap_expedite(cb_t *cb, dl_t *d)
+{
+    for (size_t i = 0; i < cb->heap_n; i++)
+        if (cb->heap[i] == d) {
+            d->due_ms = 0;
+            s_heap_up(cb, i, d);
+            return;
+        }
 }
 
 static dl_t *s_heap_pop(cb_t *cb)
@@ -240,6 +269,7 @@ static void s_start(cb_t *cb, dl_t *d, MDB_txn *txn)
         snprintf(st.answer, sizeof st.answer, "deadline passed after %u attempts", st.attempts);
         s_update(cb, &st);
         cb->n_dead++;
+        s_count(row.action, "dead");
         log_error("callback.dead", "action", row.action, "transaction_id", row.transaction_id,
                   "message_id", row.message_id, "url", row.url, NULL);
         s_known_del(cb, d->id);
@@ -316,8 +346,10 @@ static void s_start_next(cb_t *cb, host_t *h)
     mdb_txn_abort(txn);
 }
 
-/* s_add - a row to deliver (from a worker's notice or a scan). */
-static void s_add(cb_t *cb, uint64_t id, MDB_txn *txn)
+/* s_add - a row to deliver (from a worker's notice or a scan), due at
+ * DUE_MS: at once if that has come, else it waits in the retry heap (a row
+ * found again after a restart keeps its backoff). */
+static void s_add(cb_t *cb, uint64_t id, MDB_txn *txn, int64_t due_ms)
 {
     if (s_known_get(cb, id))
         return;
@@ -330,6 +362,11 @@ static void s_add(cb_t *cb, uint64_t id, MDB_txn *txn)
     d->id = id;
     d->host = s_host_of(cb, row.url);
     s_known_put(cb, d);
+    if (due_ms > loop_wall_ms()) {
+        d->due_ms = due_ms;
+        s_heap_push(cb, d);
+        return;
+    }
     s_enqueue(cb, d, txn);
 }
 
@@ -396,15 +433,23 @@ static void s_finish(cb_t *cb, dl_t *d, CURLcode res)
             backoff = 60000;
         /* jitter: somewhere in [backoff/2, backoff] */
         backoff = backoff / 2 + (int64_t)(randombytes_uniform((uint32_t)(backoff / 2 + 1)));
-        if (now + backoff >= deadline) {
+        /* clamped: a wait that would pass the deadline becomes one last try
+         * just before it (retries start from the 100 ms cron, hence the
+         * slack), rather than giving up while time is left */
+        int64_t left = deadline - now - LAST_TRY_SLACK_MS;
+        if (backoff > left)
+            backoff = left;
+        if (left < CLAMPED_TRY_MIN_MS) {
             st.status = OUTBOX_DEAD;
             cb->n_dead++;
+            s_count(action, "dead");
             log_error("callback.dead", "action", action, "transaction_id", tid, "message_id", mid,
                       "answer", st.answer, NULL);
         } else {
             st.next_try_ms = now + backoff;
             d->due_ms = st.next_try_ms;
             cb->n_retried++;
+            s_count(action, "retried");
             log_warn("callback.retry", "action", action, "transaction_id", tid, "message_id", mid,
                      "status", codebuf, "answer", st.answer, NULL);
             s_update(cb, &st);
@@ -414,10 +459,12 @@ static void s_finish(cb_t *cb, dl_t *d, CURLcode res)
         }
     } else if (st.status == OUTBOX_DELIVERED) {
         cb->n_delivered++;
+        s_count(action, "delivered");
         log_info("callback.delivered", "action", action, "transaction_id", tid, "message_id", mid,
                  "status", codebuf, NULL);
     } else {
         cb->n_nacked++;
+        s_count(action, "nacked");
         log_warn("callback.nacked", "action", action, "transaction_id", tid, "message_id", mid,
                  "status", codebuf, "answer", st.answer, NULL);
     }
@@ -513,8 +560,15 @@ static void s_on_pull(void *socket, void *arg)
         free(body);
         if (rc == 0)
             break;
-        if (rc > 0 && e.kind == ENVELOPE_OUTBOX && !cb->rt->draining)
-            s_add(cb, e.id, txn);
+        if (rc <= 0 || e.kind != ENVELOPE_OUTBOX || cb->rt->draining)
+            continue;
+        /* a worker's notice is for a new row; one we already hold is an
+         * operator's retry: if it waits for its backoff, it is due now */
+        dl_t *d = s_known_get(cb, e.id);
+        if (d)
+            s_heap_expedite(cb, d);
+        else
+            s_add(cb, e.id, txn, 0);
     }
     mdb_txn_abort(txn);
 }
@@ -523,21 +577,12 @@ static int s_scan_one(const outbox_state_t *st, void *arg)
 {
     void **a = arg;
     cb_t *cb = a[0];
-    s_add(cb, st->id, a[1]);
+    s_add(cb, st->id, a[1], st->next_try_ms);
     return 0;
 }
 
-/* s_scan - pick up every pending row not in memory (start, lost notices). */
-static void s_scan(cb_t *cb)
-{
-    MDB_txn *txn = store_begin(cb->rt->store, 1);
-    if (!txn)
-        return;
-    void *a[2] = {cb, txn};
-    outbox_state_each(cb->rt->store, txn, OUTBOX_PENDING, s_scan_one, a);
-    mdb_txn_abort(txn);
-}
-
+/* s_before_sleep - commit the delivery states of this loop turn (also
+ * before a scan). */
 static void s_before_sleep(loop_t *loop, void *arg)
 {
     (void)loop;
@@ -555,6 +600,21 @@ static void s_before_sleep(loop_t *loop, void *arg)
     if (store_commit(txn) != 0)
         runtime_fatal(cb->rt, "callback.store_failed", "commit");
     cb->upd_n = 0;
+}
+
+/* s_scan - pick up every pending row not in memory (start, lost notices).
+ * The states of this loop turn are committed first: a row that just got
+ * its answer has left memory, and its "delivered" must not still read
+ * "pending" here, or it would go out twice. */
+static void s_scan(cb_t *cb)
+{
+    s_before_sleep(cb->rt->loop, cb);
+    MDB_txn *txn = store_begin(cb->rt->store, 1);
+    if (!txn)
+        return;
+    void *a[2] = {cb, txn};
+    outbox_state_each(cb->rt->store, txn, OUTBOX_PENDING, s_scan_one, a);
+    mdb_txn_abort(txn);
 }
 
 static void s_cron(runtime_t *rt)

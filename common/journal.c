@@ -344,8 +344,14 @@ int journal_prune(store_t *s, MDB_txn *txn, int64_t before_ms, int limit)
         memcpy(tk + tl + 1, k.mv_data, 8);
         MDB_val tkv = {tl + 9, tk};
         mdb_del(txn, s->dbi[DB_JTXN], &tkv, NULL);
-        MDB_val skv = {s_seen_key(sk, sizeof sk, row.sender, row.message_id), sk};
-        mdb_del(txn, s->dbi[DB_SEEN], &skv, NULL);
+        /* the dedupe entry goes with the row it names (a row copied in by
+         * `replay --from` shares its message id with no entry of its own) */
+        MDB_val skv = {s_seen_key(sk, sizeof sk, row.sender, row.message_id), sk}, sv;
+        s_seen_t seen = {.journal_id = 0};
+        if (mdb_get(txn, s->dbi[DB_SEEN], &skv, &sv) == 0 && sv.mv_size == sizeof seen)
+            memcpy(&seen, sv.mv_data, sizeof seen);
+        if (seen.journal_id == id)
+            mdb_del(txn, s->dbi[DB_SEEN], &skv, NULL);
         mdb_cursor_del(cur, 0);
         n++;
         /* after a delete, LMDB's MDB_NEXT yields the record that followed */

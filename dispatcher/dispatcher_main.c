@@ -32,6 +32,10 @@ typedef struct {
     void *pull;
     void *push[FAMILY_COUNT];
     int64_t last_janitor_ms;
+    int64_t started_ms;
+    int swept;        /* the start-up sweep of every pending row is done */
+    int janitor_ran;  /* the janitor runs at the first cron, then every minute */
+    int janitor_more; /* ... and at the next cron while rows past retention are left */
     uint64_t n_routed, n_dropped, n_redispatched, n_dead, n_bad;
 } dispatcher_t;
 
@@ -76,106 +80,177 @@ static void s_on_pull(void *socket, void *arg)
     free(body);
 }
 
+/* s_lease_of - how long a row dispatched ATTEMPTS times so far may stay
+ * undone before it is sent again: journal_lease_ms, doubled for each
+ * re-dispatch (at most 16 times it). A row is re-sent because its worker
+ * died or its message was lost in a dead process's queue, or merely because
+ * the workers are behind: doubling keeps the latter from using up
+ * journal_max_attempts (which exists to stop a message that kills its
+ * worker every time) while a backlog drains. */
+static int64_t s_lease_of(int64_t lease, uint32_t attempts)
+{
+    return lease << (attempts > 4 ? 4 : attempts);
+}
+
 typedef struct {
     int64_t now, lease;
+    int sweep; /* the first scan after start: every pending row */
     uint64_t ids[LEASE_SCAN_MAX];
+    uint32_t attempts[LEASE_SCAN_MAX];
+    char due[LEASE_SCAN_MAX];
     int n;
 } s_scan_t;
 
 static int s_collect(const journal_pending_t *p, void *arg)
 {
     s_scan_t *sc = arg;
-    if (sc->now - p->dispatched_ms >= sc->lease)
-        sc->ids[sc->n++] = p->id;
+    int due = sc->now - p->dispatched_ms >= s_lease_of(sc->lease, p->attempts);
+    if (due || sc->sweep) {
+        sc->ids[sc->n] = p->id;
+        sc->attempts[sc->n] = p->attempts;
+        sc->due[sc->n] = (char)due;
+        sc->n++;
+    }
     return sc->n >= LEASE_SCAN_MAX;
 }
 
-/* s_lease_scan - send again every journal row not done within its lease. */
-static void s_lease_scan(dispatcher_t *d)
+/* s_lease_scan - send again every journal row not done within its lease.
+ *
+ * An attempt is counted only for a row actually handed to a worker socket:
+ * while every worker of a family is down the send fails, and the row stays
+ * due (tried again each second) without coming closer to "dead". A row whose
+ * lease ran out journal_max_attempts times is marked dead (journal.dead;
+ * `ondcctl replay ID` brings it back). The first scan after start (SWEEP)
+ * also sends the rows whose lease has not run out, without counting them:
+ * whatever the previous dispatcher held in its queues died with it, and a
+ * worker skips a row that is already done, so a second copy costs nothing.
+ * Returns how many rows of the sweep found no worker socket. */
+static int s_lease_scan(dispatcher_t *d, int sweep)
 {
     runtime_t *rt = d->rt;
     static s_scan_t sc;
+    static char sent[LEASE_SCAN_MAX], dead[LEASE_SCAN_MAX];
     sc.now = loop_wall_ms();
     sc.lease = rt->cfg.journal_lease_ms;
+    sc.sweep = sweep;
     sc.n = 0;
     MDB_txn *txn = store_begin(rt->store, 1);
     if (!txn)
-        return;
+        return 0;
     journal_pending_each(rt->store, txn, s_collect, &sc);
-    mdb_txn_abort(txn);
-    if (sc.n == 0)
-        return;
-    txn = store_begin(rt->store, 0);
-    if (!txn)
-        return;
-    static char dead[LEASE_SCAN_MAX];
+    int nsent = 0, ndead = 0, missed = 0, nrecovered = 0;
     for (int i = 0; i < sc.n; i++) {
-        int rc = journal_mark_dispatched(rt->store, txn, sc.ids[i], sc.now,
-                                         (uint32_t)rt->cfg.journal_max_attempts + 1);
-        dead[i] = rc == 1;
-    }
-    if (store_commit(txn) != 0)
-        return;
-    txn = store_begin(rt->store, 1);
-    if (!txn)
-        return;
-    for (int i = 0; i < sc.n; i++) {
+        sent[i] = dead[i] = 0;
         journal_row_t row;
         if (journal_get(rt->store, txn, sc.ids[i], &row) != 0)
             continue;
         char jid[24];
         snprintf(jid, sizeof jid, "%llu", (unsigned long long)row.id);
-        if (dead[i]) {
+        if (sc.due[i] && sc.attempts[i] >= (uint32_t)rt->cfg.journal_max_attempts) {
+            dead[i] = 1;
+            ndead++;
             d->n_dead++;
             log_error("journal.dead", "journal_id", jid, "transaction_id", row.transaction_id,
                       "message_id", row.message_id, "why", "not done after every attempt", NULL);
             continue;
         }
-        journal_pending_t p;
-        journal_pending_get(rt->store, txn, row.id, &p);
         envelope_t e = {.kind = ENVELOPE_REQUEST,
                         .id = row.id,
                         .received_ms = (uint64_t)row.received_ms,
-                        .attempt = (uint16_t)p.attempts};
+                        .attempt = (uint16_t)(sc.attempts[i] + sc.due[i])};
         snprintf(e.action, sizeof e.action, "%s", context_action_name((action_t)row.action));
         snprintf(e.sender, sizeof e.sender, "%s", row.sender);
-        if (s_route(d, &e, row.body, row.body_len) == 0) {
-            d->n_redispatched++;
-            log_info("journal.redispatch", "journal_id", jid, "transaction_id", row.transaction_id,
-                     "message_id", row.message_id, NULL);
+        if (s_route(d, &e, row.body, row.body_len) != 0) {
+            missed++; /* no worker to take it: tried again next second */
+            continue;
         }
+        d->n_redispatched++;
+        if (!sc.due[i]) {
+            nrecovered++;
+            continue;
+        }
+        sent[i] = 1;
+        nsent++;
+        log_info("journal.redispatch", "journal_id", jid, "transaction_id", row.transaction_id,
+                 "message_id", row.message_id, NULL);
     }
     mdb_txn_abort(txn);
+    if (nrecovered) {
+        char nb[16];
+        snprintf(nb, sizeof nb, "%d", nrecovered);
+        log_info("journal.recovered", "rows", nb, "why", "sent again at start", NULL);
+    }
+    if (!nsent && !ndead)
+        return missed;
+    /* count the attempts; a row a worker finished meanwhile has no pending
+     * mark any more and is left alone (journal_mark_dispatched) */
+    txn = store_begin(rt->store, 0);
+    if (!txn)
+        return missed;
+    for (int i = 0; i < sc.n; i++) {
+        if (sent[i])
+            journal_mark_dispatched(rt->store, txn, sc.ids[i], sc.now, UINT32_MAX);
+        else if (dead[i])
+            journal_mark_dispatched(rt->store, txn, sc.ids[i], sc.now,
+                                    (uint32_t)rt->cfg.journal_max_attempts);
+    }
+    store_commit(txn);
+    return missed;
 }
 
-/* s_janitor - prune journal and outbox rows past retention, in slices so no
- * write transaction is long. */
-static void s_janitor(dispatcher_t *d)
+#define JANITOR_SLICE 1000
+#define JANITOR_BUDGET_MS 200
+
+/* s_janitor - prune journal and outbox rows past retention, in slices of
+ * their own write transaction so no transaction is long, for at most
+ * JANITOR_BUDGET_MS of this loop turn. Returns 1 when rows past retention
+ * are left (the caller runs it again at the next cron, not in a minute:
+ * at a steady rate above one slice a minute it would never catch up). */
+static int s_janitor(dispatcher_t *d)
 {
     runtime_t *rt = d->rt;
-    int64_t before = loop_wall_ms() - (int64_t)rt->cfg.retention_s * 1000;
-    MDB_txn *txn = store_begin(rt->store, 0);
-    if (!txn)
-        return;
-    int nj = journal_prune(rt->store, txn, before, 2000);
-    int no = outbox_prune(rt->store, txn, before, 2000);
-    if (store_commit(txn) == 0 && (nj || no)) {
+    int64_t t0 = loop_wall_ms(), before = t0 - (int64_t)rt->cfg.retention_s * 1000;
+    int nj = 0, no = 0, more = 0;
+    for (;;) {
+        MDB_txn *txn = store_begin(rt->store, 0);
+        if (!txn)
+            break;
+        int j = journal_prune(rt->store, txn, before, JANITOR_SLICE);
+        int o = outbox_prune(rt->store, txn, before, JANITOR_SLICE);
+        if (store_commit(txn) != 0)
+            break;
+        nj += j;
+        no += o;
+        more = j == JANITOR_SLICE || o == JANITOR_SLICE;
+        if (!more || loop_wall_ms() - t0 >= JANITOR_BUDGET_MS)
+            break;
+    }
+    if (nj || no) {
         char a[16], b[16];
         snprintf(a, sizeof a, "%d", nj);
         snprintf(b, sizeof b, "%d", no);
-        log_info("janitor.pruned", "journal", a, "outbox", b, NULL);
+        log_info("janitor.pruned", "journal", a, "outbox", b, "more", more ? "yes" : "no", NULL);
     }
+    return more;
 }
 
 static void s_cron(runtime_t *rt)
 {
     dispatcher_t *d = rt->state;
-    s_lease_scan(d);
     int64_t now = loop_now_ms();
-    if (now - d->last_janitor_ms > 60000) {
+    int missed = s_lease_scan(d, !d->swept);
+    /* the start-up sweep is over once every row found a worker socket (or
+     * after 10 s, if a family has no worker at all) */
+    if (!d->swept && (missed == 0 || now - d->started_ms > 10000))
+        d->swept = 1;
+    if (rt->store->nosync)
+        mdb_env_sync(rt->store->env, 1); /* journal_sync nosync: bound what a power loss takes */
+    if (d->janitor_more || !d->janitor_ran || now - d->last_janitor_ms > 60000) {
+        if (!d->janitor_more)
+            store_reader_check(rt->store);
+        d->janitor_ran = 1;
         d->last_janitor_ms = now;
-        store_reader_check(rt->store);
-        s_janitor(d);
+        d->janitor_more = s_janitor(d);
     }
 }
 
@@ -192,7 +267,7 @@ static int s_init(runtime_t *rt)
         if (!d->push[f])
             return -1;
     }
-    d->last_janitor_ms = loop_now_ms();
+    d->started_ms = d->last_janitor_ms = loop_now_ms();
     return zsock_watch(rt->loop, d->pull, s_on_pull, d);
 }
 

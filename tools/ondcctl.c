@@ -31,6 +31,7 @@ static const char *s_usage =
     "  outbox show ID | outbox retry ID\n"
     "  dead list | dead retry ID               dead letters\n"
     "  replay (ID | --transaction T | --since MS --until MS)  re-inject journal rows\n"
+    "  load --url URL TEMPLATE [--rate R] [--seconds S] [--key F ...] [--out FILE]  signed load\n"
     "  config-dump                             the effective config (every key) as JSON\n"
     "  config-doc                              print the configuration reference\n";
 
@@ -162,6 +163,8 @@ int main(int argc, char **argv)
         return ctl_outbox(&ctl, argc - i, argv + i);
     if (strcmp(cmd, "replay") == 0)
         return ctl_replay(&ctl, sub_argc, sub_argv);
+    if (strcmp(cmd, "load") == 0)
+        return ctl_load(&ctl, sub_argc, sub_argv);
     if (strcmp(cmd, "config-dump") == 0) {
         char *text = cfg_dump_json(ctl_need_config(&ctl));
         printf("%s\n", text);

@@ -38,5 +38,6 @@ int ctl_catalog(ctl_t *ctl, int argc, char **argv);
 int ctl_journal(ctl_t *ctl, int argc, char **argv);
 int ctl_outbox(ctl_t *ctl, int argc, char **argv);
 int ctl_replay(ctl_t *ctl, int argc, char **argv);
+int ctl_load(ctl_t *ctl, int argc, char **argv);
 
 #endif

@@ -3,14 +3,18 @@
  *
  *   ondcctl --config C replay ID
  *   ondcctl --config C replay --transaction T
- *   ondcctl --config C replay --since MS --until MS
- *   ondcctl --config SIDE replay --from LIVE ...   (copy rows from LIVE's
- *       journal into the side fleet SIDE, with its own data dir, and run them there)
+ *   ondcctl --config C replay --since T --until T   (epoch ms or RFC 3339)
+ *   ondcctl --config SIDE replay --from LIVE ... [--bap-uri URI]   (copy rows
+ *       from LIVE's journal into the side fleet SIDE, with its own data dir,
+ *       and run them there)
  *
  * In place, a row is made pending again and sent to the dispatcher: the
  * worker handles it as if new (its state changes are idempotent by order and
  * transaction id) and a fresh on_* goes out. With --from, rows are appended
- * to the side fleet's journal as new rows.
+ * to the side fleet's journal as new rows; LIVE is only read. The copies
+ * keep their context.bap_uri, so the side fleet's on_* would go to the real
+ * buyer app: --bap-uri points them at a listener of your own instead
+ * (`ondcctl listen`), which is what a debugging session wants.
  */
 #include "ondcctl.h"
 
@@ -21,6 +25,7 @@
 #include "store.h"
 #include "zsock.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,48 +48,82 @@ static int s_pick(const journal_row_t *row, void *arg)
     return sel->n >= REPLAY_MAX;
 }
 
+/* s_rebase - BODY with context.bap_uri set to URI; caller owns (free());
+ * NULL if BODY is not a JSON object with a context. */
+static char *s_rebase(const char *body, size_t len, const char *uri)
+{
+    json_t *root = json_loadb(body, len, 0, NULL);
+    json_t *ctx = json_object_get(root, "context");
+    char *out = NULL;
+    if (json_is_object(ctx) && json_object_set_new(ctx, "bap_uri", json_string(uri)) == 0)
+        out = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    return out;
+}
+
+/* s_time - --since/--until: epoch milliseconds or an RFC 3339 UTC time
+ * (as `journal list` takes them); 0 if absent or unreadable. */
+static int64_t s_time(const char *v)
+{
+    if (!v)
+        return 0;
+    char *end;
+    long long ms = strtoll(v, &end, 10);
+    if (*v && !*end)
+        return ms > 0 ? ms : 0;
+    int64_t t = context_parse_time(v);
+    return t > 0 ? t : 0;
+}
+
 int ctl_replay(ctl_t *ctl, int argc, char **argv)
 {
     cfg_t *cfg = ctl_need_config(ctl);
     const char *from = ctl_opt(argc, argv, "from"), *tid = ctl_opt(argc, argv, "transaction"),
-               *one = ctl_positional(argc, argv, 0);
+               *one = ctl_positional(argc, argv, 0), *bap_uri = ctl_opt(argc, argv, "bap-uri");
     s_sel_t sel = {.ids = calloc(REPLAY_MAX, sizeof(uint64_t))};
-    sel.since = ctl_opt(argc, argv, "since") ? atoll(ctl_opt(argc, argv, "since")) : 0;
-    sel.until = ctl_opt(argc, argv, "until") ? atoll(ctl_opt(argc, argv, "until")) : 0;
-    if (!one && !tid && !sel.since && !sel.until) {
-        fprintf(stderr, "usage: ondcctl --config C replay (ID | --transaction T | --since MS --until MS) [--from CONFIG]\n");
+    sel.since = s_time(ctl_opt(argc, argv, "since"));
+    sel.until = s_time(ctl_opt(argc, argv, "until"));
+    if (!sel.ids || (!one && !tid && !sel.since && !sel.until) || (bap_uri && !from)) {
+        fprintf(stderr, "usage: ondcctl --config C replay (ID | --transaction T | --since MS --until MS)"
+                        " [--from CONFIG [--bap-uri URI]]\n");
         free(sel.ids);
         return 64;
     }
-    store_t *dst = store_open(cfg);
     cfg_t src_cfg;
-    store_t *src = dst;
     if (from) {
         char why[512];
         if (cfg_load(&src_cfg, from, why, sizeof why) < 0) {
             fprintf(stderr, "ondcctl: --from: %s\n", why);
+            free(sel.ids);
             return 78;
         }
         if (strcmp(src_cfg.data_dir, cfg->data_dir) == 0) {
             fprintf(stderr, "ondcctl: --from names the same data dir\n");
+            free(sel.ids);
             return 64;
         }
-        src = store_open(&src_cfg);
     }
-    if (!dst || !src)
+    store_t *dst = store_open(cfg);
+    store_t *src = from && dst ? store_open(&src_cfg) : dst;
+    if (!dst || !src) {
+        fprintf(stderr, "ondcctl: cannot open the store under %s\n",
+                !dst ? cfg->data_dir : src_cfg.data_dir);
+        store_destroy(&dst);
+        free(sel.ids);
         return 1;
+    }
     MDB_txn *rtxn = store_begin(src, 1);
     if (one)
         sel.ids[sel.n++] = strtoull(one, NULL, 10);
-    else if (tid)
+    else if (tid && rtxn)
         journal_each_txn(src, rtxn, tid, s_pick, &sel);
-    else
+    else if (rtxn)
         journal_each(src, rtxn, 0, 0, s_pick, &sel);
 
     int64_t now = loop_wall_ms();
     MDB_txn *wtxn = from ? store_begin(dst, 0) : NULL;
     uint64_t *newids = calloc((size_t)sel.n + 1, sizeof *newids);
-    int ok = 1;
+    int ok = rtxn && newids && (!from || wtxn);
     for (int i = 0; i < sel.n && ok; i++) {
         journal_row_t row;
         if (journal_get(src, rtxn, sel.ids[i], &row) != 0) {
@@ -95,30 +134,51 @@ int ctl_replay(ctl_t *ctl, int argc, char **argv)
         if (from) {
             journal_row_t copy = row;
             copy.received_ms = now;
+            char *rebased = bap_uri ? s_rebase(row.body, row.body_len, bap_uri) : NULL;
+            if (bap_uri && !rebased) {
+                fprintf(stderr, "ondcctl: journal row %llu has no context to point elsewhere\n",
+                        (unsigned long long)row.id);
+                ok = 0;
+                break;
+            }
+            if (rebased) {
+                copy.body = rebased;
+                copy.body_len = strlen(rebased);
+            }
             ok = journal_append(dst, wtxn, &copy, &newids[i]) == 0;
+            free(rebased);
         } else {
             newids[i] = sel.ids[i];
         }
     }
-    mdb_txn_abort(rtxn);
+    if (rtxn)
+        mdb_txn_abort(rtxn);
     if (from) {
         if (!ok || store_commit(wtxn) != 0) {
-            if (!ok)
+            if (!ok && wtxn)
                 mdb_txn_abort(wtxn);
-            fprintf(stderr, "ondcctl: replay failed; nothing was injected\n");
-            return 1;
+            ok = 0;
         }
     } else if (ok) {
         MDB_txn *t = store_begin(dst, 0);
-        for (int i = 0; i < sel.n && ok; i++)
+        for (int i = 0; t && i < sel.n && ok; i++)
             ok = journal_requeue(dst, t, newids[i], now) == 0;
-        if (!ok || store_commit(t) != 0) {
-            if (!ok)
+        if (!t || !ok || store_commit(t) != 0) {
+            if (t && !ok)
                 mdb_txn_abort(t);
-            fprintf(stderr, "ondcctl: replay failed; nothing was injected\n");
-            return 1;
+            ok = 0;
         }
-    } else {
+    }
+    if (!ok || sel.n == 0) {
+        if (ok)
+            fprintf(stderr, "ondcctl: no journal rows match\n");
+        else
+            fprintf(stderr, "ondcctl: replay failed; nothing was injected\n");
+        free(sel.ids);
+        free(newids);
+        if (src != dst)
+            store_destroy(&src);
+        store_destroy(&dst);
         return 1;
     }
     /* hand the rows to the dispatcher now; if it is down, its lease scan

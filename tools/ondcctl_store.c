@@ -14,6 +14,7 @@
 #include "loop.h"
 #include "outbox.h"
 #include "store.h"
+#include "zsock.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -71,6 +72,7 @@ int ctl_catalog(ctl_t *ctl, int argc, char **argv)
 
 typedef struct {
     const char *txn_id, *msg_id, *action;
+    int state; /* -1: any */
     int64_t since, until;
     store_t *s;
     MDB_txn *txn;
@@ -90,13 +92,35 @@ static int s_print_row(const journal_row_t *row, void *arg)
         (f->action && strcmp(context_action_name((action_t)row->action), f->action) != 0) ||
         (f->since && row->received_ms < f->since) || (f->until && row->received_ms > f->until))
         return 0;
+    int state = journal_state(f->s, f->txn, row->id);
+    if (f->state >= 0 && state != f->state)
+        return 0;
     char ts[40];
     context_format_time(row->received_ms, ts, sizeof ts);
     printf("%llu\t%s\t%s\t%s\t%s\t%s\t%s\n", (unsigned long long)row->id, ts,
-           context_action_name((action_t)row->action), s_state_name(journal_state(f->s, f->txn, row->id)),
-           row->sender, row->transaction_id, row->message_id);
+           context_action_name((action_t)row->action), s_state_name(state), row->sender,
+           row->transaction_id, row->message_id);
     f->n++;
     return 0;
+}
+
+/* s_time_opt - --NAME as epoch milliseconds or an RFC 3339 UTC time
+ * ("2024-05-01T10:00:00Z"); 0 if absent, -1 (after a message) if neither. */
+static int64_t s_time_opt(int argc, char **argv, const char *name)
+{
+    const char *v = ctl_opt(argc, argv, name);
+    if (!v)
+        return 0;
+    char *end;
+    long long ms = strtoll(v, &end, 10);
+    if (*v && !*end && ms > 0)
+        return ms;
+    int64_t t = context_parse_time(v);
+    if (t > 0)
+        return t;
+    fprintf(stderr, "ondcctl: --%s %s: give epoch milliseconds or 2024-05-01T10:00:00Z\n", name,
+            v);
+    return -1;
 }
 
 int ctl_journal(ctl_t *ctl, int argc, char **argv)
@@ -106,6 +130,17 @@ int ctl_journal(ctl_t *ctl, int argc, char **argv)
         fprintf(stderr, "usage: ondcctl --config C journal list|show ...\n");
         return 64;
     }
+    int64_t since = s_time_opt(argc, argv, "since"), until = s_time_opt(argc, argv, "until");
+    const char *want = ctl_opt(argc, argv, "state");
+    int state = -1;
+    for (int i = JOURNAL_PENDING; want && i <= JOURNAL_DEAD; i++)
+        if (strcmp(want, s_state_name(i)) == 0)
+            state = i;
+    if (since < 0 || until < 0 || (want && state < 0)) {
+        if (want && state < 0)
+            fprintf(stderr, "ondcctl: --state is pending, done or dead\n");
+        return 64;
+    }
     store_t *s = s_open(ctl);
     MDB_txn *txn = store_begin(s, 1);
     int rc = 0;
@@ -113,8 +148,9 @@ int ctl_journal(ctl_t *ctl, int argc, char **argv)
         s_filter_t f = {.txn_id = ctl_opt(argc, argv, "transaction"),
                         .msg_id = ctl_opt(argc, argv, "message"),
                         .action = ctl_opt(argc, argv, "action"),
-                        .since = ctl_opt(argc, argv, "since") ? atoll(ctl_opt(argc, argv, "since")) : 0,
-                        .until = ctl_opt(argc, argv, "until") ? atoll(ctl_opt(argc, argv, "until")) : 0,
+                        .state = state,
+                        .since = since,
+                        .until = until,
                         .s = s,
                         .txn = txn};
         printf("id\treceived\taction\tstate\tsender\ttransaction_id\tmessage_id\n");
@@ -146,6 +182,25 @@ int ctl_journal(ctl_t *ctl, int argc, char **argv)
 }
 
 /* ---- outbox and dead letters ---- */
+
+/* s_notify_callback - tell the callback process that outbox row ID is due
+ * (as a worker does after its commit), so a retry goes out now rather than
+ * at its next scan (5 s). 0 if handed to ZeroMQ; a notice to a callback
+ * process that is down is lost with the socket, harmlessly: it finds the
+ * row pending when it starts. */
+static int s_notify_callback(const cfg_t *cfg, uint64_t id)
+{
+    void *zctx = zmq_ctx_new();
+    if (!zctx)
+        return -1;
+    void *push = zsock_new(zctx, ZMQ_PUSH, cfg->ep_callback, 0, 100, 1000);
+    envelope_t e = {.kind = ENVELOPE_OUTBOX, .id = id};
+    int rc = push ? envelope_send(push, &e, NULL, 0) : -1;
+    if (push)
+        zmq_close(push);
+    zmq_ctx_term(zctx);
+    return rc;
+}
 
 typedef struct {
     store_t *s;
@@ -212,9 +267,12 @@ int ctl_outbox(ctl_t *ctl, int argc, char **argv)
                 st.next_try_ms = now;
                 snprintf(st.answer, sizeof st.answer, "retry requested");
                 rc = outbox_state_put(s, txn, &st) || store_commit(txn) ? 1 : 0;
-                if (!rc)
-                    printf("row %llu is pending again; the callback process picks it up within 5 s\n",
+                if (!rc) {
+                    s_notify_callback(&ctl->cfg, id);
+                    printf("row %llu is pending again; the callback process sends it now "
+                           "(or when it next starts)\n",
                            (unsigned long long)id);
+                }
             }
         } else {
             printf("id: %llu\naction: %s\nstatus: %s\nattempts: %u\nhttp_status: %d\nanswer: %s\n"
