@@ -4,6 +4,7 @@
 #   make run        install what is missing, build, start the demo fleet (foreground)
 #   make test       install what is missing, build, run every test (SAN=1: ASan+UBSan build)
 #   make bench      the benchmark (BENCH_SECONDS sets the length of each run)
+#   make chaos      kill -9 chaos under load (CHAOS_SECONDS, default 120)
 #   make clean
 
 CC      ?= cc
@@ -32,7 +33,7 @@ endif
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test run bench clean unit e2e docs install deb deb-test fuzz fuzz-regress lint
+.PHONY: all deps test run bench chaos clean unit e2e docs install deb deb-test fuzz fuzz-regress lint
 all: $(BINS)
 
 deps:
@@ -76,6 +77,10 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@bash scripts/dev-setup etc/ondc.json
 	@bash scripts/fleet start etc/ondc.json --foreground
+
+chaos: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bash scripts/chaos.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -389,12 +389,13 @@ static void s_finish(cb_t *cb, dl_t *d, CURLcode res)
     int have = txn && outbox_state_get(rt->store, txn, d->id, &st) == 0 &&
                outbox_get(rt->store, txn, d->id, &row) == 0;
     char action[32] = "", tid[256] = "", mid[256] = "";
-    int64_t deadline = 0;
+    int64_t deadline = 0, request_ms = 0;
     if (have) {
         snprintf(action, sizeof action, "%s", row.action);
         snprintf(tid, sizeof tid, "%s", row.transaction_id);
         snprintf(mid, sizeof mid, "%s", row.message_id);
         deadline = st.deadline_ms;
+        request_ms = row.request_ms;
     }
     if (txn)
         mdb_txn_abort(txn);
@@ -460,6 +461,12 @@ static void s_finish(cb_t *cb, dl_t *d, CURLcode res)
     } else if (st.status == OUTBOX_DELIVERED) {
         cb->n_delivered++;
         s_count(action, "delivered");
+        if (request_ms > 0) {
+            char lab[64];
+            snprintf(lab, sizeof lab, "action=\"%.32s\"", action);
+            /* request received -> on_* accepted by the buyer app */
+            metrics_observe("ondc_roundtrip_seconds", lab, (double)(loop_wall_ms() - request_ms));
+        }
         log_info("callback.delivered", "action", action, "transaction_id", tid, "message_id", mid,
                  "status", codebuf, NULL);
     } else {

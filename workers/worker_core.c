@@ -9,6 +9,8 @@
 #include "log.h"
 #include "outbox.h"
 #include "reply.h"
+#include "metrics.h"
+#include "loop.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -99,6 +101,15 @@ int worker_process(const worker_family_t *fam, store_t *s, MDB_txn *txn, const c
         json_decref(m.message);
         json_decref(m.req);
         return -1;
+    }
+    {
+        char lab[96];
+        snprintf(lab, sizeof lab, "action=\"%s\",outcome=\"%s\"", e->action,
+                 m.has_err ? "error" : "ok");
+        metrics_inc("ondc_handled_total", lab);
+        snprintf(lab, sizeof lab, "action=\"%s\"", e->action);
+        /* time in the handler, measured from the batch's clock */
+        metrics_observe("ondc_handling_seconds", lab, (double)(loop_wall_ms() - now_ms));
     }
     json_t *ctx = context_reply(cfg, m.ctx, now_ms);
     rc = reply_put(s, txn, cfg, e->id, (int64_t)e->received_ms, ctx, m.message,

@@ -10,6 +10,7 @@
 #include "worker.h"
 
 #include "log.h"
+#include "metrics.h"
 #include "runtime.h"
 #include "zsock.h"
 
@@ -26,6 +27,7 @@ typedef struct {
     void *push;
     uint64_t *oids;
     uint64_t n_handled, n_skipped;
+    uint64_t *inflight; /* gauge: messages in the batch being handled */
 } worker_t;
 
 static worker_t s_w = {.family = -1};
@@ -34,13 +36,27 @@ static void s_on_pull(void *socket, void *arg)
 {
     worker_t *w = arg;
     runtime_t *rt = w->rt;
-    if (rt->draining)
+    if (rt->draining) {
+        /* not ours to handle any more: the journal rows stay pending and
+         * the dispatcher's lease sends them again; read them off so the
+         * edge-triggered watch does not spin */
+        envelope_t e;
+        char *body;
+        size_t len;
+        while (envelope_recv(socket, &e, &body, &len) > 0)
+            free(body);
         return;
+    }
     MDB_txn *txn = store_begin(rt->store, 0);
     if (!txn)
         runtime_fatal(rt, "worker.store_failed", "cannot begin a write transaction");
     int n = 0, nout = 0;
     int64_t now = loop_wall_ms();
+    if (!w->inflight) {
+        char lab[64];
+        snprintf(lab, sizeof lab, "family=\"%s\"", cfg_family_name((family_t)w->family));
+        w->inflight = metrics_gauge("ondc_inflight", lab);
+    }
     while (n < rt->cfg.batch_max && zsock_has_input(socket)) {
         envelope_t e;
         char *body;
@@ -65,8 +81,10 @@ static void s_on_pull(void *socket, void *arg)
         else
             w->n_skipped++;
     }
+    *w->inflight = (uint64_t)n; /* the batch in hand */
     if (store_commit(txn) != 0)
         runtime_fatal(rt, "worker.store_failed", "commit");
+    *w->inflight = 0;
     w->n_handled += (uint64_t)nout;
     for (int i = 0; i < nout; i++) {
         envelope_t e = {.kind = ENVELOPE_OUTBOX, .id = w->oids[i]};
