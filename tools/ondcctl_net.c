@@ -7,6 +7,7 @@
 #include "context.h"
 #include "loop.h"
 #include "registry.h"
+#include "reply.h"
 #include "sign.h"
 
 #include <curl/curl.h>
@@ -19,17 +20,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static void s_uuid(char out[37])
-{
-    unsigned char b[16];
-    randombytes_buf(b, sizeof b);
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
-}
 
 static size_t s_collect(char *ptr, size_t size, size_t n, void *arg)
 {
@@ -57,10 +47,10 @@ int ctl_send(ctl_t *ctl, int argc, char **argv)
     if (json_is_object(ctx)) {
         char id[37], ts[40];
         if (!ctl_flag(argc, argv, "keep-ids")) {
-            s_uuid(id);
+            reply_uuid(id);
             json_object_set_new(ctx, "message_id", json_string(id));
             if (!ctl_flag(argc, argv, "keep-txn")) {
-                s_uuid(id);
+                reply_uuid(id);
                 json_object_set_new(ctx, "transaction_id", json_string(id));
             }
             context_format_time(loop_wall_ms(), ts, sizeof ts);
