@@ -206,9 +206,15 @@ def test_chaos_kill_9_loses_nothing():
         eq([m for m in want if state[m] != "done"], [], "every ACKed journal row is done")
         for flow in FLOWS:
             flow.check(fleet, [r["message_id"] for r in acked if r["flow"] is flow], report)
-        status = supervisor(fleet, "status")
-        check(all(" RUNNING " in l for l in status.splitlines() if l.strip()),
-              "every process is back: " + status)
+        # a process killed in the last second is still STARTING (startsecs=1)
+        deadline = time.time() + 20
+        while True:
+            status = supervisor(fleet, "status")
+            up = all(" RUNNING " in l for l in status.splitlines() if l.strip())
+            if up or time.time() > deadline:
+                break
+            time.sleep(0.5)
+        check(up, "every process is back: " + status)
     finally:
         fleet.close()
 
