@@ -17,6 +17,7 @@
  * unique_key_id, signing_private_key_file, signature_validity_s.
  */
 #include "ack.h"
+#include "curlloop.h"
 #include "envelope.h"
 #include "log.h"
 #include "metrics.h"
@@ -30,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <zmq.h>
 
 #define HOSTS_MAX 1024
@@ -61,8 +61,8 @@ struct dl_s {
 typedef struct {
     runtime_t *rt;
     void *pull;
-    CURLM *multi;
-    long curl_timer;
+    curlloop_t *curl;
+    CURLM *multi; /* borrowed from curl */
     sign_key_t key;
     int have_key;
     host_t hosts[HOSTS_MAX];
@@ -481,74 +481,12 @@ static void s_finish(cb_t *cb, dl_t *d, CURLcode res)
     s_start_next(cb, h);
 }
 
-static void s_check_multi(cb_t *cb)
+/* s_done - a delivery's transfer ended (curlloop calls this). */
+static void s_done(CURL *easy, CURLcode res, void *arg)
 {
-    CURLMsg *msg;
-    int left;
-    while ((msg = curl_multi_info_read(cb->multi, &left))) {
-        if (msg->msg != CURLMSG_DONE)
-            continue;
-        dl_t *d = NULL;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&d);
-        s_finish(cb, d, msg->data.result);
-    }
-}
-
-/* ---- curl multi in our loop ---- */
-
-static void s_on_curl_fd(loop_t *loop, int fd, uint32_t events, void *arg)
-{
-    (void)loop;
-    cb_t *cb = arg;
-    int flags = 0, running;
-    if (events & EPOLLIN)
-        flags |= CURL_CSELECT_IN;
-    if (events & EPOLLOUT)
-        flags |= CURL_CSELECT_OUT;
-    if (events & (EPOLLERR | EPOLLHUP))
-        flags |= CURL_CSELECT_ERR;
-    curl_multi_socket_action(cb->multi, fd, flags, &running);
-    s_check_multi(cb);
-}
-
-static int s_curl_socket(CURL *e, curl_socket_t fd, int what, void *arg, void *sockp)
-{
-    (void)e;
-    (void)sockp;
-    cb_t *cb = arg;
-    if (what == CURL_POLL_REMOVE) {
-        loop_del_fd(cb->rt->loop, fd);
-        return 0;
-    }
-    uint32_t ev = 0;
-    if (what & CURL_POLL_IN)
-        ev |= EPOLLIN;
-    if (what & CURL_POLL_OUT)
-        ev |= EPOLLOUT;
-    loop_add_fd(cb->rt->loop, fd, ev, s_on_curl_fd, cb);
-    return 0;
-}
-
-static void s_on_curl_timer(loop_t *loop, void *arg)
-{
-    (void)loop;
-    cb_t *cb = arg;
-    cb->curl_timer = 0;
-    int running;
-    curl_multi_socket_action(cb->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    s_check_multi(cb);
-}
-
-static int s_curl_timer(CURLM *multi, long ms, void *arg)
-{
-    (void)multi;
-    cb_t *cb = arg;
-    if (cb->curl_timer)
-        loop_timer_cancel(cb->rt->loop, cb->curl_timer);
-    cb->curl_timer = 0;
-    if (ms >= 0)
-        cb->curl_timer = loop_timer(cb->rt->loop, ms, 0, s_on_curl_timer, cb);
-    return 0;
+    dl_t *d = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&d);
+    s_finish(arg, d, res);
 }
 
 /* ---- inputs ---- */
@@ -653,11 +591,10 @@ static int s_init(runtime_t *rt)
                  err.message, NULL);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
         return -1;
-    cb->multi = curl_multi_init();
-    curl_multi_setopt(cb->multi, CURLMOPT_SOCKETFUNCTION, s_curl_socket);
-    curl_multi_setopt(cb->multi, CURLMOPT_SOCKETDATA, cb);
-    curl_multi_setopt(cb->multi, CURLMOPT_TIMERFUNCTION, s_curl_timer);
-    curl_multi_setopt(cb->multi, CURLMOPT_TIMERDATA, cb);
+    cb->curl = curlloop_new(rt->loop, s_done, cb);
+    if (!cb->curl)
+        return -1;
+    cb->multi = curlloop_multi(cb->curl);
     curl_multi_setopt(cb->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)rt->cfg.callback_max_per_host);
     curl_multi_setopt(cb->multi, CURLMOPT_MAXCONNECTS, 1024L);
     cb->pull = zsock_new(rt->zctx, ZMQ_PULL, rt->cfg.ep_callback, 1, rt->cfg.zmq_hwm, 0);
@@ -706,8 +643,7 @@ static void s_fini(runtime_t *rt)
     free(cb->known);
     free(cb->heap);
     free(cb->updates);
-    if (cb->multi)
-        curl_multi_cleanup(cb->multi);
+    curlloop_destroy(&cb->curl);
     curl_global_cleanup();
     if (cb->pull)
         zmq_close(cb->pull);

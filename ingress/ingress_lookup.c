@@ -37,6 +37,8 @@
  */
 #include "ingress.h"
 
+#include "curlloop.h"
+
 #include "ack.h"
 #include "context.h"
 #include "log.h"
@@ -46,7 +48,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 
 #define LOOKUPS_MAX 256
 #define ANSWER_MAX (1024 * 1024)
@@ -70,8 +71,8 @@ typedef struct {
 
 struct ingress_lookup_s {
     ingress_t *in;
-    CURLM *multi;
-    long timer;
+    curlloop_t *curl;
+    CURLM *multi; /* borrowed from curl */
     lk_t *inflight;
     int n;
     s_fetched_t *fetched; /* waiting for the before-sleep flush */
@@ -187,75 +188,12 @@ static void s_finish(ingress_lookup_t *L, lk_t *lk, CURLcode res)
     s_free(lk);
 }
 
-static void s_check_multi(ingress_lookup_t *L)
+/* s_done - a lookup's transfer ended (curlloop calls this). */
+static void s_done(CURL *easy, CURLcode res, void *arg)
 {
-    CURLMsg *msg;
-    int left;
-    while ((msg = curl_multi_info_read(L->multi, &left))) {
-        if (msg->msg != CURLMSG_DONE)
-            continue;
-        lk_t *lk = NULL;
-        CURLcode res = msg->data.result;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&lk);
-        s_finish(L, lk, res);
-    }
-}
-
-/* ---- curl multi in our loop ---- */
-
-static void s_on_fd(loop_t *loop, int fd, uint32_t events, void *arg)
-{
-    (void)loop;
-    ingress_lookup_t *L = arg;
-    int flags = 0, running;
-    if (events & EPOLLIN)
-        flags |= CURL_CSELECT_IN;
-    if (events & EPOLLOUT)
-        flags |= CURL_CSELECT_OUT;
-    if (events & (EPOLLERR | EPOLLHUP))
-        flags |= CURL_CSELECT_ERR;
-    curl_multi_socket_action(L->multi, fd, flags, &running);
-    s_check_multi(L);
-}
-
-static int s_socket(CURL *e, curl_socket_t fd, int what, void *arg, void *sockp)
-{
-    (void)e;
-    (void)sockp;
-    ingress_lookup_t *L = arg;
-    if (what == CURL_POLL_REMOVE) {
-        loop_del_fd(L->in->rt->loop, fd);
-        return 0;
-    }
-    uint32_t ev = 0;
-    if (what & CURL_POLL_IN)
-        ev |= EPOLLIN;
-    if (what & CURL_POLL_OUT)
-        ev |= EPOLLOUT;
-    loop_add_fd(L->in->rt->loop, fd, ev, s_on_fd, L);
-    return 0;
-}
-
-static void s_on_timer(loop_t *loop, void *arg)
-{
-    (void)loop;
-    ingress_lookup_t *L = arg;
-    L->timer = 0;
-    int running;
-    curl_multi_socket_action(L->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    s_check_multi(L);
-}
-
-static int s_timer(CURLM *multi, long ms, void *arg)
-{
-    (void)multi;
-    ingress_lookup_t *L = arg;
-    if (L->timer)
-        loop_timer_cancel(L->in->rt->loop, L->timer);
-    L->timer = 0;
-    if (ms >= 0)
-        L->timer = loop_timer(L->in->rt->loop, ms, 0, s_on_timer, L);
-    return 0;
+    lk_t *lk = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&lk);
+    s_finish(arg, lk, res);
 }
 
 static size_t s_on_body(char *ptr, size_t size, size_t n, void *arg)
@@ -421,15 +359,12 @@ int ingress_lookup_init(ingress_t *in)
     if (!L)
         return -1;
     L->in = in;
-    L->multi = curl_multi_init();
-    if (!L->multi) {
+    L->curl = curlloop_new(in->rt->loop, s_done, L);
+    if (!L->curl) {
         free(L);
         return -1;
     }
-    curl_multi_setopt(L->multi, CURLMOPT_SOCKETFUNCTION, s_socket);
-    curl_multi_setopt(L->multi, CURLMOPT_SOCKETDATA, L);
-    curl_multi_setopt(L->multi, CURLMOPT_TIMERFUNCTION, s_timer);
-    curl_multi_setopt(L->multi, CURLMOPT_TIMERDATA, L);
+    L->multi = curlloop_multi(L->curl);
     curl_multi_setopt(L->multi, CURLMOPT_MAXCONNECTS, 16L);
     in->lookup = L;
     if (registry_has_url(in->registry)) {
@@ -460,9 +395,7 @@ void ingress_lookup_fini(ingress_t *in)
         s_free(lk);
     }
     L->n = 0;
-    if (L->timer)
-        loop_timer_cancel(in->rt->loop, L->timer);
-    curl_multi_cleanup(L->multi);
+    curlloop_destroy(&L->curl);
     curl_global_cleanup();
     free(L->fetched);
     free(L);
