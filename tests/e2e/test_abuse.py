@@ -89,15 +89,48 @@ def test_hostile_bodies_are_nacked_and_nothing_is_stored():
 
 
 def test_rate_limit_answers_429():
-    # the fleet runs with rate_limit 20/s, burst 40: 120 requests at once
+    # The fleet runs with rate_limit 20/s, burst 40. Requests are signed first
+    # and then sent by 8 threads, until one is answered 429 (at most 150), so
+    # the test holds however slow the machine is: whatever the elapsed time,
+    # the bucket can admit at most burst + rate * elapsed.
+    rate, burst = 20, 40
+    bodies = []
+    for i in range(150):
+        raw = json.dumps(F.make(load_fixture("seed-init-request.json")),
+                         separators=(",", ":")).encode()
+        bodies.append((raw, F.sign(raw)))
     results = []
-    for i in range(120):
-        req = F.make(load_fixture("seed-init-request.json"))
-        raw = json.dumps(req, separators=(",", ":")).encode()
-        results.append(raw_post(raw, {"Authorization": F.sign(raw)}, source="127.0.0.3"))
+    lock = threading.Lock()
+    seen_429 = threading.Event()
+    nxt = [0]
+
+    def sender():
+        while not seen_429.is_set():
+            with lock:
+                if nxt[0] >= len(bodies):
+                    return
+                raw, auth = bodies[nxt[0]]
+                nxt[0] += 1
+            r = raw_post(raw, {"Authorization": auth}, source="127.0.0.3")
+            with lock:
+                results.append(r)
+            if r[0] == 429:
+                seen_429.set()
+
+    t0 = time.monotonic()
+    threads = [threading.Thread(target=sender) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - t0
     codes = [s for s, _ in results]
-    check(codes.count(429) > 0, "some answered 429")
-    check(codes.count(200) >= 40, "the burst got through: %d" % codes.count(200))
+    check(codes.count(429) > 0, "some answered 429 (%d sent in %.1fs)" % (len(codes), elapsed))
+    check(set(codes) <= {200, 429}, "only ACK or 429: %s" % sorted(set(codes)))
+    admitted = codes.count(200)
+    check(admitted >= burst, "the burst got through: %d" % admitted)
+    check(admitted <= burst + rate * elapsed + 1,
+          "admitted %d in %.1fs is within burst + rate * t" % (admitted, elapsed))
     for s, a in results:
         if s == 429:
             nack(s, a, 429)
