@@ -3,6 +3,7 @@
  */
 #include "catalog.h"
 
+#include "context.h"
 #include "money.h"
 
 #include <stdio.h>
@@ -38,8 +39,54 @@ int64_t catalog_item_max(json_t *item)
 
 static int s_id_ok(json_t *v)
 {
-    return json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= 128 &&
-           !strchr(json_string_value(v), '/');
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 128)
+        return 0;
+    for (const char *c = json_string_value(v); *c; c++)
+        if (*c == '/' || (unsigned char)*c < 0x20)
+            return 0;
+    return 1;
+}
+
+/* s_ref_ok - a category, fulfillment or location reference: non-empty,
+ * no control characters (the index separator is one). */
+static int s_ref_ok(json_t *v)
+{
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 128)
+        return 0;
+    for (const char *c = json_string_value(v); *c; c++)
+        if ((unsigned char)*c < 0x20)
+            return 0;
+    return 1;
+}
+
+/* s_listed - whether array ARR (of objects with "id") has an entry with id ID. */
+static int s_listed(json_t *arr, json_t *id)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(arr, i, e) if (json_equal(json_object_get(e, "id"), id)) return 1;
+    return 0;
+}
+
+int catalog_parse_gps(const char *s, double *lat, double *lng)
+{
+    if (!s)
+        return -1;
+    char *end;
+    double a = strtod(s, &end);
+    while (*end == ' ')
+        end++;
+    if (end == s || *end != ',')
+        return -1;
+    const char *b = end + 1;
+    double o = strtod(b, &end);
+    while (*end == ' ')
+        end++;
+    if (end == b || *end || a < -90 || a > 90 || o < -180 || o > 180)
+        return -1;
+    *lat = a;
+    *lng = o;
+    return 0;
 }
 
 #define FIELD_ERR(...) err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, path, __VA_ARGS__)
@@ -83,7 +130,7 @@ static int s_validate_seller(json_t *seller, const char *base, ondc_err_t *err)
     return 0;
 }
 
-static int s_validate_item(json_t *it, const char *base, ondc_err_t *err)
+static int s_validate_item(json_t *it, json_t *prov, const char *base, ondc_err_t *err)
 {
     char path[160];
     snprintf(path, sizeof path, "%s", base);
@@ -109,6 +156,73 @@ static int s_validate_item(json_t *it, const char *base, ondc_err_t *err)
     snprintf(path, sizeof path, "%s.quantity.maximum.count", base);
     if (max && catalog_count(max) < 0)
         return FIELD_ERR("%s: must be a non-negative whole number", path);
+    json_t *cur = json_object_get(json_object_get(it, "price"), "currency");
+    snprintf(path, sizeof path, "%s.price.currency", base);
+    if (cur && (!json_is_string(cur) || strcmp(json_string_value(cur), "INR") != 0))
+        return FIELD_ERR("%s: must be \"INR\"", path);
+    json_t *cat = json_object_get(it, "category_id");
+    snprintf(path, sizeof path, "%s.category_id", base);
+    if (cat && !s_ref_ok(cat))
+        return FIELD_ERR("%s: must be a non-empty string", path);
+    json_t *fid = json_object_get(it, "fulfillment_id");
+    snprintf(path, sizeof path, "%s.fulfillment_id", base);
+    if (fid && (!s_ref_ok(fid) || (json_is_array(json_object_get(prov, "fulfillments")) &&
+                                   !s_listed(json_object_get(prov, "fulfillments"), fid))))
+        return FIELD_ERR("%s: must name one of the provider's fulfillments", path);
+    json_t *lid = json_object_get(it, "location_id");
+    snprintf(path, sizeof path, "%s.location_id", base);
+    if (lid && (!s_ref_ok(lid) || !s_listed(json_object_get(prov, "locations"), lid)))
+        return FIELD_ERR("%s: must name one of the provider's locations", path);
+    static const char *flags[] = {"@ondc/org/returnable", "@ondc/org/cancellable",
+                                  "@ondc/org/seller_pickup_return", "@ondc/org/available_on_cod",
+                                  "enabled"};
+    for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
+        json_t *v = json_object_get(it, flags[k]);
+        snprintf(path, sizeof path, "%s.%s", base, flags[k]);
+        if (v && !json_is_boolean(v))
+            return FIELD_ERR("%s: must be true or false", path);
+    }
+    static const char *durations[] = {"@ondc/org/return_window", "@ondc/org/time_to_ship"};
+    for (size_t k = 0; k < sizeof durations / sizeof durations[0]; k++) {
+        json_t *v = json_object_get(it, durations[k]);
+        snprintf(path, sizeof path, "%s.%s", base, durations[k]);
+        if (v && (!json_is_string(v) || context_parse_duration(json_string_value(v)) < 0))
+            return FIELD_ERR("%s: must be an ISO 8601 duration (\"PT45M\", \"P7D\")", path);
+    }
+    return 0;
+}
+
+static int s_validate_location(json_t *loc, const char *base, ondc_err_t *err)
+{
+    char path[160];
+    snprintf(path, sizeof path, "%s", base);
+    if (!json_is_object(loc))
+        return FIELD_ERR("%s: must be an object", path);
+    snprintf(path, sizeof path, "%s.id", base);
+    if (!s_id_ok(json_object_get(loc, "id")))
+        return FIELD_ERR("%s: must be a non-empty string without '/'", path);
+    double a, o;
+    json_t *gps = json_object_get(loc, "gps");
+    snprintf(path, sizeof path, "%s.gps", base);
+    if (gps && catalog_parse_gps(json_string_value(gps), &a, &o) < 0)
+        return FIELD_ERR("%s: must be \"latitude,longitude\"", path);
+    json_t *circle = json_object_get(loc, "circle");
+    if (circle) {
+        json_t *cg = json_object_get(circle, "gps");
+        snprintf(path, sizeof path, "%s.circle.gps", base);
+        if (cg && catalog_parse_gps(json_string_value(cg), &a, &o) < 0)
+            return FIELD_ERR("%s: must be \"latitude,longitude\"", path);
+        json_t *r = json_object_get(json_object_get(circle, "radius"), "value");
+        int64_t km;
+        snprintf(path, sizeof path, "%s.circle.radius.value", base);
+        if (r && (money_parse_json(r, &km) < 0 || km < 0))
+            return FIELD_ERR("%s: must be a non-negative number of km", path);
+    }
+    json_t *cc = json_object_get(loc, "city_code");
+    snprintf(path, sizeof path, "%s.city_code", base);
+    if (cc && (!json_is_string(cc) || (strncmp(json_string_value(cc), "std:", 4) != 0 &&
+                                       strcmp(json_string_value(cc), "*") != 0)))
+        return FIELD_ERR("%s: must be a city code (\"std:080\")", path);
     return 0;
 }
 
@@ -139,6 +253,21 @@ int catalog_validate(json_t *root, ondc_err_t *err)
         snprintf(path, sizeof path, "%s.descriptor.name", base);
         if (!json_is_string(json_object_get(json_object_get(p, "descriptor"), "name")))
             return FIELD_ERR("%s: is required", path);
+        json_t *locs = json_object_get(p, "locations");
+        snprintf(path, sizeof path, "%s.locations", base);
+        if (locs && !json_is_array(locs))
+            return FIELD_ERR("%s: must be an array", path);
+        json_array_foreach(locs, j, it)
+        {
+            char lb[128];
+            snprintf(lb, sizeof lb, "%s.locations[%zu]", base, j);
+            if (s_validate_location(it, lb, err) < 0)
+                return -1;
+        }
+        json_t *fuls = json_object_get(p, "fulfillments");
+        snprintf(path, sizeof path, "%s.fulfillments", base);
+        if (fuls && !json_is_array(fuls))
+            return FIELD_ERR("%s: must be an array", path);
         json_t *items = json_object_get(p, "items");
         snprintf(path, sizeof path, "%s.items", base);
         if (items && !json_is_array(items))
@@ -147,7 +276,7 @@ int catalog_validate(json_t *root, ondc_err_t *err)
         {
             char ib[128];
             snprintf(ib, sizeof ib, "%s.items[%zu]", base, j);
-            if (s_validate_item(it, ib, err) < 0)
+            if (s_validate_item(it, p, ib, err) < 0)
                 return -1;
             for (size_t k = 0; k < j; k++)
                 if (json_equal(json_object_get(json_array_get(items, k), "id"),
@@ -188,11 +317,233 @@ static int s_clear(store_t *s, MDB_txn *txn, store_db_t db)
     return mdb_drop(txn, s->dbi[db], 0) ? -1 : 0;
 }
 
+int catalog_tokens(const char *text, catalog_token_fn *fn, void *arg)
+{
+    char tok[CATALOG_TOKEN_MAX];
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *)(text ? text : "");; c++) {
+        int word = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c >= 0x80 ||
+                   (*c >= 'A' && *c <= 'Z');
+        if (word) {
+            if (n < sizeof tok - 1)
+                tok[n++] = (char)((*c >= 'A' && *c <= 'Z') ? *c + 32 : *c);
+            continue;
+        }
+        if (n) {
+            tok[n] = '\0';
+            int rc = fn(tok, arg);
+            if (rc)
+                return rc;
+            n = 0;
+        }
+        if (!*c)
+            return 0;
+    }
+}
+
+typedef struct {
+    store_t *s;
+    MDB_txn *txn;
+    const char *pid, *iid;
+    int add;
+    int rc;
+} s_ix_t;
+
+static void s_ix_key(s_ix_t *x, const char *kind, const char *term, const char *tail1,
+                     const char *tail2)
+{
+    char key[600];
+    int kl = tail2 ? snprintf(key, sizeof key, "x/%s/%s\x1f%s\x1f%s", kind, term, tail1, tail2)
+                   : snprintf(key, sizeof key, "x/%s/%s\x1f%s", kind, term, tail1);
+    if (kl < 0 || (size_t)kl >= sizeof key) {
+        x->rc = -1;
+        return;
+    }
+    MDB_val k = {(size_t)kl, key}, d = {0, ""};
+    int rc = x->add ? mdb_put(x->txn, x->s->dbi[DB_CATALOG], &k, &d, 0)
+                    : mdb_del(x->txn, x->s->dbi[DB_CATALOG], &k, NULL);
+    if (rc && rc != MDB_NOTFOUND)
+        x->rc = -1;
+}
+
+static int s_ix_token(const char *tok, void *arg)
+{
+    s_ix_t *x = arg;
+    s_ix_key(x, "t", tok, x->pid, x->iid);
+    return 0;
+}
+
+/* s_index - add (ADD) or remove the index entries of ITEM of PID. */
+static int s_index(store_t *s, MDB_txn *txn, const char *pid, json_t *item, int add)
+{
+    const char *iid = json_string_value(json_object_get(item, "id"));
+    if (!iid)
+        return -1;
+    s_ix_t x = {s, txn, pid, iid, add, 0};
+    catalog_tokens(json_string_value(json_object_get(json_object_get(item, "descriptor"), "name")),
+                   s_ix_token, &x);
+    const char *cat = json_string_value(json_object_get(item, "category_id"));
+    if (cat)
+        s_ix_key(&x, "c", cat, pid, iid);
+    s_ix_key(&x, "i", iid, pid, NULL);
+    return x.rc;
+}
+
 int catalog_put_item(store_t *s, MDB_txn *txn, const char *pid, json_t *item)
 {
+    const char *iid = json_string_value(json_object_get(item, "id"));
+    json_t *old = iid ? catalog_item(s, txn, pid, iid) : NULL;
+    int rc = old ? s_index(s, txn, pid, old, 0) : 0;
+    json_decref(old);
     char key[300];
-    snprintf(key, sizeof key, "i/%s/%s", pid, json_string_value(json_object_get(item, "id")));
-    return s_put_json(s, txn, DB_CATALOG, key, item);
+    snprintf(key, sizeof key, "i/%s/%s", pid, iid ? iid : "");
+    rc |= s_put_json(s, txn, DB_CATALOG, key, item);
+    rc |= s_index(s, txn, pid, item, 1);
+    return rc ? -1 : 0;
+}
+
+int catalog_item_providers(store_t *s, MDB_txn *txn, const char *iid, char pids[][160], int cap)
+{
+    char prefix[300];
+    int pl = snprintf(prefix, sizeof prefix, "x/i/%s\x1f", iid);
+    if (pl < 0 || (size_t)pl >= sizeof prefix)
+        return 0;
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, s->dbi[DB_CATALOG], &cur))
+        return 0;
+    MDB_val k = {(size_t)pl, prefix}, d;
+    int n = 0;
+    for (int rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); rc == 0 && n < cap;
+         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+        if (k.mv_size < (size_t)pl || memcmp(k.mv_data, prefix, (size_t)pl) != 0)
+            break;
+        size_t tl = k.mv_size - (size_t)pl;
+        if (tl >= 160)
+            continue;
+        memcpy(pids[n], (const char *)k.mv_data + pl, tl);
+        pids[n][tl] = '\0';
+        n++;
+    }
+    mdb_cursor_close(cur);
+    return n;
+}
+
+int catalog_each_indexed(store_t *s, MDB_txn *txn, const char *kind, const char *term, int prefix,
+                         catalog_ref_fn *fn, void *arg)
+{
+    char key[300];
+    int kl = snprintf(key, sizeof key, prefix ? "x/%s/%s" : "x/%s/%s\x1f", kind, term);
+    if (kl < 0 || (size_t)kl >= sizeof key)
+        return -1;
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, s->dbi[DB_CATALOG], &cur))
+        return -1;
+    MDB_val k = {(size_t)kl, key}, d;
+    int rc;
+    for (rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+        if (k.mv_size < (size_t)kl || memcmp(k.mv_data, key, (size_t)kl) != 0)
+            break;
+        /* ...\x1f{pid}\x1f{iid}: the last two fields */
+        const char *b = k.mv_data, *e = b + k.mv_size, *sep2 = NULL, *sep1 = NULL;
+        for (const char *c = e - 1; c >= b + kl - (prefix ? 0 : 1); c--)
+            if (*c == '\x1f') {
+                if (!sep2)
+                    sep2 = c;
+                else {
+                    sep1 = c;
+                    break;
+                }
+            }
+        if (!sep1 || !sep2)
+            continue;
+        char pid[160], iid[160];
+        size_t pl = (size_t)(sep2 - sep1 - 1), il = (size_t)(e - sep2 - 1);
+        if (pl >= sizeof pid || il >= sizeof iid)
+            continue;
+        memcpy(pid, sep1 + 1, pl);
+        pid[pl] = '\0';
+        memcpy(iid, sep2 + 1, il);
+        iid[il] = '\0';
+        if (fn(pid, iid, arg))
+            break;
+    }
+    mdb_cursor_close(cur);
+    return 0;
+}
+
+int catalog_patch_item(store_t *s, MDB_txn *txn, const char *pid, const char *iid, json_t *patch,
+                       ondc_err_t *err)
+{
+    char path[160] = "";
+    if (!json_is_object(patch))
+        return FIELD_ERR("the body must be a JSON object");
+    json_t *item = catalog_item(s, txn, pid, iid);
+    if (!item)
+        return err_set(err, ERR_TYPE_DOMAIN, 404, ERR_ITEM_NOT_FOUND, "", "item %s/%s not found",
+                       pid, iid);
+    const char *key;
+    json_t *v;
+    int64_t stock = -1;
+    json_object_foreach(patch, key, v)
+    {
+        snprintf(path, sizeof path, "%s", key);
+        if (strcmp(key, "price") == 0) {
+            int64_t p;
+            json_t *val = json_is_object(v) ? json_object_get(v, "value") : v;
+            if (money_parse_json(val, &p) < 0 || p < 0) {
+                json_decref(item);
+                return FIELD_ERR("price: must be a non-negative decimal amount (\"99.00\")");
+            }
+            json_t *price = json_object_get(item, "price");
+            if (!json_is_object(price)) {
+                price = json_pack("{s:s}", "currency", "INR");
+                json_object_set_new(item, "price", price);
+            }
+            char text[32];
+            money_format(p, text, sizeof text);
+            json_object_set_new(price, "value", json_string(text));
+            int64_t mrp;
+            if (money_parse_json(json_object_get(price, "maximum_value"), &mrp) == 0 && mrp < p)
+                json_object_set_new(price, "maximum_value", json_string(text));
+        } else if (strcmp(key, "stock") == 0) {
+            stock = catalog_count(v);
+            if (stock < 0) {
+                json_decref(item);
+                return FIELD_ERR("stock: must be a non-negative whole number");
+            }
+        } else if (strcmp(key, "enabled") == 0) {
+            if (!json_is_boolean(v)) {
+                json_decref(item);
+                return FIELD_ERR("enabled: must be true or false");
+            }
+            json_object_set(item, "enabled", v);
+        } else if (strcmp(key, "maximum") == 0) {
+            int64_t m = catalog_count(v);
+            if (m < 0) {
+                json_decref(item);
+                return FIELD_ERR("maximum: must be a non-negative whole number");
+            }
+            json_t *q = json_object_get(item, "quantity");
+            if (!json_is_object(q)) {
+                q = json_object();
+                json_object_set_new(item, "quantity", q);
+            }
+            char buf[24];
+            snprintf(buf, sizeof buf, "%lld", (long long)m);
+            json_object_set_new(q, "maximum", json_pack("{s:s}", "count", buf));
+        } else {
+            json_decref(item);
+            return FIELD_ERR("%s: unknown field (price, stock, enabled, maximum)", key);
+        }
+    }
+    int rc = catalog_put_item(s, txn, pid, item);
+    if (stock >= 0)
+        rc |= catalog_stock_set(s, txn, pid, iid, stock);
+    json_decref(item);
+    if (rc)
+        return err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not write the item");
+    return 0;
 }
 
 int catalog_import(store_t *s, MDB_txn *txn, json_t *root, catalog_mode_t mode, ondc_err_t *err)

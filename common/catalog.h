@@ -9,7 +9,11 @@
  * quantity.available.count at import, then lives in "inventory".
  *
  * Keys in "catalog": "bpp" -> {descriptor, fulfillments};
- * "p/{provider}" -> provider without items; "i/{provider}/{item}" -> item.
+ * "p/{provider}" -> provider without items; "i/{provider}/{item}" -> item;
+ * index keys (empty values), kept with every item write:
+ * "x/t/{name token}\x1f{provider}\x1f{item}", "x/c/{category}\x1f{provider}\x1f{item}",
+ * "x/i/{item}\x1f{provider}". Ids and references may not hold control
+ * characters, so the separator is unambiguous.
  * Keys in "inventory": "{provider}/{item}" -> stock as decimal text.
  * Values are compact JSON; getters return a parsed copy the caller owns.
  */
@@ -68,5 +72,35 @@ typedef int(catalog_provider_fn)(json_t *provider, void *arg);
 
 /* catalog_each_provider - call FN for every provider. */
 int catalog_each_provider(store_t *s, MDB_txn *txn, catalog_provider_fn *fn, void *arg);
+
+/* catalog_parse_gps - "lat,lng" (spaces allowed after the comma); 0 or -1. */
+int catalog_parse_gps(const char *s, double *lat, double *lng);
+
+#define CATALOG_TOKEN_MAX 64
+
+typedef int(catalog_token_fn)(const char *token, void *arg);
+
+/* catalog_tokens - call FN with each search token of TEXT: runs of ASCII
+ * letters and digits (lower-cased) and non-ASCII bytes, at most
+ * CATALOG_TOKEN_MAX-1 bytes each. Stops early when FN returns non-zero
+ * (and returns that). */
+int catalog_tokens(const char *text, catalog_token_fn *fn, void *arg);
+
+typedef int(catalog_ref_fn)(const char *pid, const char *iid, void *arg);
+
+/* catalog_each_indexed - call FN for every item in index KIND ("t" name
+ * token, "c" category id) under TERM; PREFIX: every term starting with
+ * TERM. FN returns non-zero to stop. Reads only the matching index keys. */
+int catalog_each_indexed(store_t *s, MDB_txn *txn, const char *kind, const char *term, int prefix,
+                         catalog_ref_fn *fn, void *arg);
+
+/* catalog_item_providers - ids of the providers (at most CAP) that have an
+ * item IID; returns how many. */
+int catalog_item_providers(store_t *s, MDB_txn *txn, const char *iid, char pids[][160], int cap);
+
+/* catalog_patch_item - apply PATCH {price, stock, enabled, maximum} to
+ * PID/IID in TXN; -1 with ERR naming the field (nothing written). */
+int catalog_patch_item(store_t *s, MDB_txn *txn, const char *pid, const char *iid, json_t *patch,
+                       ondc_err_t *err);
 
 #endif

@@ -44,6 +44,7 @@ typedef struct {
     char admin_listen[128];
     char admin_token_file[CFG_PATH_MAX];
     int max_body_bytes;
+    int admin_max_body_mb;
     int max_header_bytes;
     int max_json_depth;
     int max_array_items;
@@ -91,8 +92,10 @@ typedef struct {
     int callback_backoff_ms;
 
     /* seller behaviour */
+    int search_page_kb;
     int auto_accept;
     int accept_window_s;
+    char reject_reason[8];
 
     /* operations */
     char log_level[16];

@@ -137,7 +137,9 @@ int quote_build(store_t *s, MDB_txn *txn, json_t *order, const char *core_versio
         json_object_set_new(row, "@ondc/org/item_quantity", s_count_json(n));
         json_t *qty = json_object();
         json_object_set_new(qty, "available", s_count_json(stock > 0 ? stock : 0));
-        if (max >= 0)
+        if (stock <= 0)
+            json_object_set_new(qty, "maximum", s_count_json(0)); /* out of stock: 0 and 0 */
+        else if (max >= 0)
             json_object_set_new(qty, "maximum", s_count_json(max));
         json_object_set_new(row, "item",
                             json_pack("{s:o,s:o}", "price", money_json(unit), "quantity", qty));

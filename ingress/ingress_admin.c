@@ -238,8 +238,8 @@ enum MHD_Result ingress_admin(ingress_t *in, struct MHD_Connection *conn, const 
     if (strcmp(method, "GET") == 0 && strcmp(url, "/ready") == 0)
         return s_ready(in, conn);
     if (r->too_large)
-        return ingress_admin_error(conn, 413, NULL, "body larger than %d bytes",
-                                   in->rt->cfg.max_body_bytes);
+        return ingress_admin_error(conn, 413, NULL, "body larger than %d MB",
+                                   in->rt->cfg.admin_max_body_mb);
     for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++) {
         size_t pl = strlen(s_routes[i].prefix);
         if (strncmp(url, s_routes[i].prefix, pl) != 0)

@@ -1,25 +1,259 @@
 /*
  * ingress_admin_orders.c - the seller's order desk:
- *   GET  /seller/v1/orders[?state=S]      list orders
- *   GET  /seller/v1/orders/{id}           one order
- *   POST /seller/v1/orders/{id}/{verb}    accept, reject, advance, cancel, ...
+ *   GET  /seller/v1/orders[?state=S]       list orders (id, buyer app, state, ...)
+ *   GET  /seller/v1/orders/{id}            one order, as the buyer app sees it
+ *   POST /seller/v1/orders/{id}/accept     Created -> Accepted (on_status)
+ *   POST /seller/v1/orders/{id}/reject     {"reason": "005"}: cancelled (on_cancel)
+ *   POST /seller/v1/orders/{id}/{state}    advance the fulfillment: packed,
+ *        agent-assigned {"name","phone"}, picked-up, out-for-delivery,
+ *        delivered, rto-initiated, rto-delivered, rto-disposed (on_status)
+ *   POST /seller/v1/orders/{id}/cancel     {"reason": "002"}: the seller cancels (on_cancel)
+ *   POST /seller/v1/orders/{id}/tracking   {"url", "gps"?}: the delivery is tracked
+ * Order ids are unique per buyer app; ?bap_id= picks one when two buyer
+ * apps used the same id. Every change is checked against the state table
+ * (common/order.c), stored, and sent to the buyer app as the unsolicited
+ * on_* the spec prescribes, in one LMDB transaction.
  */
 #include "ingress.h"
+
+#include "context.h"
+#include "log.h"
+#include "loop.h"
+#include "order.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    json_t *list;
+} s_list_t;
+
+static int s_list_cb(json_t *rec, void *arg)
+{
+    s_list_t *l = arg;
+    json_t *o = json_object_get(rec, "order");
+    json_t *f = order_fulfillment(o);
+    json_array_append_new(
+        l->list, json_pack("{s:O?,s:O?,s:O?,s:s,s:O?,s:O?,s:O?}", "id", json_object_get(o, "id"),
+                           "bap_id", json_object_get(rec, "bap_id"), "state",
+                           json_object_get(o, "state"), "fulfillment_state", order_fstate(f),
+                           "total", json_object_get(json_object_get(o, "quote"), "price"),
+                           "created_at", json_object_get(o, "created_at"), "updated_at",
+                           json_object_get(o, "updated_at")));
+    return json_array_size(l->list) >= 10000;
+}
+
+/* s_lookup - the record of order OID (?bap_id= when ambiguous); answers
+ * the error itself and returns NULL. */
+static json_t *s_lookup(ingress_t *in, struct MHD_Connection *conn, MDB_txn *txn, const char *oid,
+                        enum MHD_Result *res)
+{
+    const char *bap = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "bap_id");
+    char keys[2][400];
+    int n;
+    if (bap) {
+        n = order_key(oid, bap, keys[0], sizeof keys[0]) == 0 ? 1 : 0;
+    } else {
+        n = order_find(in->rt->store, txn, oid, keys, 2);
+        if (n > 1) {
+            *res = ingress_admin_error(conn, 409, "bap_id",
+                                       "order %s exists for several buyer apps: add ?bap_id=", oid);
+            return NULL;
+        }
+    }
+    json_t *rec = n ? order_get(in->rt->store, txn, keys[0]) : NULL;
+    if (!rec)
+        *res = ingress_admin_error(conn, 404, NULL, "order %s not found", oid);
+    return rec;
+}
 
 enum MHD_Result ingress_admin_get_orders(ingress_t *in, struct MHD_Connection *conn,
                                          const char *rest, req_t *r)
 {
-    (void)in;
-    (void)rest;
     (void)r;
-    return ingress_admin_error(conn, 501, NULL, "not implemented yet");
+    MDB_txn *txn = store_begin(in->rt->store, 1);
+    if (!txn)
+        return ingress_admin_error(conn, 503, NULL, "the store is not available");
+    enum MHD_Result res;
+    if (!*rest || strcmp(rest, "/") == 0) {
+        s_list_t l = {json_array()};
+        order_each(in->rt->store, txn,
+                   MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "state"), s_list_cb, &l);
+        mdb_txn_abort(txn);
+        return ingress_admin_reply(conn, 200, json_pack("{s:o}", "orders", l.list));
+    }
+    if (*rest != '/' || strchr(rest + 1, '/')) {
+        mdb_txn_abort(txn);
+        return ingress_admin_error(conn, 404, NULL, "no such resource");
+    }
+    json_t *rec = s_lookup(in, conn, txn, rest + 1, &res);
+    mdb_txn_abort(txn);
+    if (!rec)
+        return res;
+    json_t *out = json_pack("{s:O,s:O,s:O,s:O?}", "order", json_object_get(rec, "order"),
+                            "bap_id", json_object_get(rec, "bap_id"), "transaction_id",
+                            json_object_get(rec, "transaction_id"), "ratings",
+                            json_object_get(rec, "ratings"));
+    json_decref(rec);
+    return ingress_admin_reply(conn, 200, out);
+}
+
+/* the fulfillment states the desk may set, by path verb */
+static const struct {
+    const char *verb, *state;
+} s_verbs[] = {
+    {"packed", "Packed"},
+    {"agent-assigned", "Agent-assigned"},
+    {"picked-up", "Order-picked-up"},
+    {"out-for-delivery", "Out-for-delivery"},
+    {"delivered", "Order-delivered"},
+    {"rto-initiated", "RTO-Initiated"},
+    {"rto-delivered", "RTO-Delivered"},
+    {"rto-disposed", "RTO-Disposed"},
+};
+
+/* s_seller_reason - a code the seller may cancel with (retail 1.2.0). */
+static int s_seller_reason(const char *r)
+{
+    static const char *ok[] = {"002", "005", "011", "012", "013", "014", "015",
+                               "018", "019", "020", "022"};
+    for (size_t i = 0; r && i < sizeof ok / sizeof ok[0]; i++)
+        if (strcmp(r, ok[i]) == 0)
+            return 1;
+    return 0;
 }
 
 enum MHD_Result ingress_admin_post_order(ingress_t *in, struct MHD_Connection *conn,
                                          const char *rest, req_t *r)
 {
-    (void)in;
-    (void)rest;
-    (void)r;
-    return ingress_admin_error(conn, 501, NULL, "not implemented yet");
+    char oid[160], verb[32];
+    const char *slash = strchr(rest, '/');
+    if (!slash || slash == rest || (size_t)(slash - rest) >= sizeof oid || strlen(slash + 1) >= sizeof verb)
+        return ingress_admin_error(conn, 404, NULL, "POST /seller/v1/orders/{id}/{action}");
+    memcpy(oid, rest, (size_t)(slash - rest));
+    oid[slash - rest] = '\0';
+    snprintf(verb, sizeof verb, "%s", slash + 1);
+    json_t *body = NULL;
+    if (r->len) {
+        json_error_t je;
+        body = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &je);
+        if (!json_is_object(body)) {
+            json_decref(body);
+            return ingress_admin_error(conn, 400, NULL, "the body must be a JSON object");
+        }
+    }
+    MDB_txn *txn = store_begin(in->rt->store, 0);
+    if (!txn) {
+        json_decref(body);
+        return ingress_admin_error(conn, 503, NULL, "the store is not available");
+    }
+    enum MHD_Result res;
+    json_t *rec = s_lookup(in, conn, txn, oid, &res);
+    if (!rec) {
+        mdb_txn_abort(txn);
+        json_decref(body);
+        return res;
+    }
+    int64_t now = loop_wall_ms();
+    char ts[40];
+    context_format_time(now, ts, sizeof ts);
+    ondc_err_t err;
+    memset(&err, 0, sizeof err);
+    uint64_t outbox = 0;
+    int rc = -1;
+    const cfg_t *cfg = &in->rt->cfg;
+    const char *reason = json_string_value(json_object_get(body, "reason"));
+    if (strcmp(verb, "accept") == 0) {
+        rc = order_accept(in->rt->store, txn, cfg, rec, now, &outbox, &err);
+    } else if (strcmp(verb, "reject") == 0 || strcmp(verb, "cancel") == 0) {
+        if (!reason)
+            reason = strcmp(verb, "reject") == 0 ? "005" : NULL;
+        if (!s_seller_reason(reason))
+            rc = err_set(&err, ERR_TYPE_POLICY, 400, ERR_INVALID_CANCEL_REASON, "reason",
+                         "reason must be a seller cancellation code (002, 005, 011-015, 018-020, 022)");
+        else
+            rc = order_reject(in->rt->store, txn, cfg, rec, reason, now, &outbox, &err);
+    } else if (strcmp(verb, "tracking") == 0) {
+        const char *url = json_string_value(json_object_get(body, "url"));
+        json_t *f = order_fulfillment(json_object_get(rec, "order"));
+        if (!url || strncmp(url, "http", 4) != 0)
+            rc = err_set(&err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, "url",
+                         "url (http or https) is required");
+        else if (!f)
+            rc = err_set(&err, ERR_TYPE_POLICY, 409, "50007", "", "the order has no fulfillment");
+        else {
+            json_object_set_new(f, "tracking", json_true());
+            json_object_set_new(rec, "tracking",
+                                json_pack("{s:s,s:O?,s:s}", "url", url, "gps",
+                                          json_object_get(body, "gps"), "updated_at", ts));
+            rc = order_put(in->rt->store, txn, rec);
+        }
+    } else {
+        const char *to = NULL;
+        for (size_t i = 0; i < sizeof s_verbs / sizeof s_verbs[0]; i++)
+            if (strcmp(verb, s_verbs[i].verb) == 0)
+                to = s_verbs[i].state;
+        if (!to) {
+            rc = err_set(&err, ERR_TYPE_JSON_SCHEMA, 404, ERR_INVALID_REQUEST, "",
+                         "unknown action %s", verb);
+        } else {
+            json_t *f = order_fulfillment(json_object_get(rec, "order"));
+            if (strcmp(to, "Agent-assigned") == 0) {
+                const char *name = json_string_value(json_object_get(body, "name"));
+                const char *phone = json_string_value(json_object_get(body, "phone"));
+                if (!name || !phone) {
+                    rc = err_set(&err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST,
+                                 name ? "phone" : "name", "the agent's name and phone are required");
+                    goto done;
+                }
+                if (f)
+                    json_object_set_new(f, "agent", json_pack("{s:s,s:s}", "name", name, "phone", phone));
+            }
+            rc = order_advance(rec, to, ts, &err);
+            if (rc == 0 && f) {
+                /* pick-up and delivery times, as on_status shows them */
+                if (strcmp(to, "Order-picked-up") == 0 && json_is_object(json_object_get(f, "start")))
+                    json_object_set_new(json_object_get(f, "start"), "time",
+                                        json_pack("{s:s}", "timestamp", ts));
+                if (strcmp(to, "Order-delivered") == 0) {
+                    json_t *end = json_object_get(f, "end");
+                    if (!json_is_object(end)) {
+                        end = json_object();
+                        json_object_set_new(f, "end", end);
+                    }
+                    json_object_set_new(end, "time", json_pack("{s:s}", "timestamp", ts));
+                    json_t *pay = json_object_get(json_object_get(rec, "order"), "payment");
+                    if (json_is_object(pay))
+                        json_object_set_new(pay, "status", json_string("PAID"));
+                }
+            }
+            if (rc == 0 && (order_put(in->rt->store, txn, rec) < 0 ||
+                            order_send(in->rt->store, txn, cfg, rec,
+                                       strncmp(to, "RTO-Initiated", 13) == 0 ? "on_cancel" : "on_status",
+                                       now, &outbox) < 0))
+                rc = err_set(&err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not store the order");
+            if (rc == 0 && strcmp(to, "RTO-Delivered") == 0) /* the goods are back on the shelf */
+                rc = order_stock_release(in->rt->store, txn, rec) < 0 ? -1 : order_put(in->rt->store, txn, rec);
+        }
+    }
+done:
+    if (rc < 0) {
+        mdb_txn_abort(txn);
+        json_decref(rec);
+        json_decref(body);
+        return ingress_admin_error(conn, err.http_status ? err.http_status : 500, err.path, "%s%s%s",
+                                   err.code[0] ? err.code : "", err.code[0] ? ": " : "", err.message);
+    }
+    if (store_commit(txn) != 0) {
+        json_decref(rec);
+        json_decref(body);
+        return ingress_admin_error(conn, 500, NULL, "could not commit");
+    }
+    if (outbox)
+        ingress_notify(in, outbox);
+    log_info("order.desk", "order_id", oid, "action", verb, NULL);
+    json_t *out = json_pack("{s:O}", "order", json_object_get(rec, "order"));
+    json_decref(rec);
+    json_decref(body);
+    return ingress_admin_reply(conn, 200, out);
 }

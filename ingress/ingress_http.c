@@ -147,6 +147,13 @@ static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, con
     return MHD_YES;
 }
 
+/* s_limit - the body limit: a whole catalog may come to the admin API */
+static long long s_limit(ingress_t *in, int is_admin)
+{
+    return is_admin ? (long long)in->rt->cfg.admin_max_body_mb * 1024 * 1024
+                    : in->rt->cfg.max_body_bytes;
+}
+
 static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version, const char *upload,
                                  size_t *upload_size, void **con_cls, int is_admin)
@@ -160,14 +167,14 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
             return MHD_NO;
         *con_cls = r;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoll(cl, NULL, 10) > in->rt->cfg.max_body_bytes)
+        if (cl && strtoll(cl, NULL, 10) > s_limit(in, is_admin))
             r->too_large = 1;
         return MHD_YES;
     }
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
-        if (r->too_large || r->len + n > (size_t)in->rt->cfg.max_body_bytes) {
+        if (r->too_large || r->len + n > (size_t)s_limit(in, is_admin)) {
             r->too_large = 1;
             return MHD_YES;
         }

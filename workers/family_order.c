@@ -1,19 +1,56 @@
 /*
  * family_order.c - the order family: select, init, confirm.
  *
- * init: the quote is recomputed from the catalog (never trusted from the
- * buyer); billing, fulfillments and items are echoed; payment terms and
- * settlement details come from the provider's seller data. init works with
- * or without a prior select.
+ * select: the quote for what can be had (40002 / 40009 listed per item in
+ * error.message, as retail 1.2.0 prescribes), the drop-off checked against
+ * the provider's serviceability (Non-serviceable and 30009 otherwise), the
+ * fulfillment's TAT and category. init: the quote recomputed from the
+ * catalog (never trusted from the buyer); billing, fulfillments and items
+ * echoed; payment terms and settlement details from the provider's seller
+ * data; works with or without a prior select. confirm: the order, stock
+ * reserved in the same transaction, the quote checked against on_init's.
+ * Per transaction, DB_TXN keeps {"select": {...}, "init": {"total"}}.
  */
 #include "worker.h"
 
 #include "catalog.h"
+#include "context.h"
+#include "log.h"
 #include "money.h"
+#include "order.h"
 #include "quote.h"
+#include "reply.h"
+#include "search.h"
+
+#include <stdlib.h>
 
 #include <stdio.h>
 #include <string.h>
+
+/* s_txn_get - this transaction's select/init state (caller owns). */
+static json_t *s_txn_get(worker_msg_t *m)
+{
+    const char *tid = context_str(m->ctx, "transaction_id");
+    MDB_val k = {tid ? strlen(tid) : 0, (void *)(tid ? tid : "")}, d;
+    json_t *t = NULL;
+    if (tid && mdb_get(m->txn, m->store->dbi[DB_TXN], &k, &d) == 0)
+        t = json_loadb(d.mv_data, d.mv_size, 0, NULL);
+    return json_is_object(t) ? t : (json_decref(t), json_object());
+}
+
+static int s_txn_put(worker_msg_t *m, json_t *t)
+{
+    const char *tid = context_str(m->ctx, "transaction_id");
+    if (!tid)
+        return 0;
+    char *text = json_dumps(t, JSON_COMPACT);
+    if (!text)
+        return -1;
+    MDB_val k = {strlen(tid), (void *)tid}, d = {strlen(text), text};
+    int rc = mdb_put(m->txn, m->store->dbi[DB_TXN], &k, &d, 0);
+    free(text);
+    return rc ? -1 : 0;
+}
 
 /* s_payment - the on_init payment object: the buyer's payment with the
  * seller's terms filled in. Returns NULL and fails M on a payment type the
@@ -122,11 +159,342 @@ static int s_init(worker_msg_t *m)
             json_pack("[{s:s,s:[{s:s,s:O}]}]", "code", "bpp_terms", "list", "code", "tax_number",
                       "value", tax_number));
     m->message = json_pack("{s:o}", "order", order);
+    json_t *t = s_txn_get(m);
+    json_object_set_new(t, "init", json_pack("{s:I}", "total", (json_int_t)q.total));
+    int rc = s_txn_put(m, t);
+    json_decref(t);
+    quote_release(&q);
+    return rc;
+}
+
+/* s_tat - the fulfillment's turnaround: the longest time_to_ship of the
+ * ordered items plus the provider's delivery time (seller.delivery_time,
+ * default PT30M), as an ISO 8601 duration into OUT; the category that
+ * matches it. */
+static const char *s_tat(worker_msg_t *m, const quote_t *q, char *out, size_t cap)
+{
+    long ship = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(m->order, "items"), i, it)
+    {
+        char iid[160];
+        if (!quote_id_str(json_object_get(it, "id"), iid, sizeof iid))
+            continue;
+        json_t *item = catalog_item(m->store, m->txn, q->provider_id, iid);
+        long t = context_parse_duration(
+            json_string_value(json_object_get(item, "@ondc/org/time_to_ship")));
+        if (t > ship)
+            ship = t;
+        json_decref(item);
+    }
+    long deliver = context_parse_duration(json_string_value(
+        json_object_get(json_object_get(q->provider, "seller"), "delivery_time")));
+    if (deliver < 0)
+        deliver = 30 * 60;
+    long total = ship + deliver;
+    snprintf(out, cap, "PT%ldM", (total + 59) / 60);
+    return total <= 2 * 3600 ? "Immediate Delivery" : total <= 24 * 3600 ? "Same Day Delivery"
+                                                                          : "Standard Delivery";
+}
+
+/* s_drop_rows - remove the TYPE rows of Q's quote (a drop-off that cannot
+ * be served has no delivery charge). */
+static void s_drop_rows(quote_t *q, const char *type)
+{
+    json_t *b = json_object_get(q->quote, "breakup");
+    for (size_t i = 0; i < json_array_size(b);) {
+        json_t *row = json_array_get(b, i);
+        const char *t = json_string_value(json_object_get(row, "@ondc/org/title_type"));
+        if (t && strcmp(t, type) == 0) {
+            int64_t v = 0;
+            money_parse_json(json_object_get(json_object_get(row, "price"), "value"), &v);
+            q->total -= v;
+            json_array_remove(b, i);
+        } else {
+            i++;
+        }
+    }
+    json_object_set_new(q->quote, "price", money_json(q->total));
+}
+
+static int s_select(worker_msg_t *m)
+{
+    quote_t q;
+    if (quote_build(m->store, m->txn, m->order, context_str(m->ctx, "core_version"), &q, &m->err) < 0) {
+        m->has_err = 1;
+        return 0;
+    }
+    /* the drop-off: the first fulfillment's end location */
+    json_t *rf = json_array_get(json_object_get(m->order, "fulfillments"), 0);
+    json_t *end = json_object_get(json_object_get(rf, "end"), "location");
+    const char *gps = json_string_value(json_object_get(end, "gps"));
+    const char *area =
+        json_string_value(json_object_get(json_object_get(end, "address"), "area_code"));
+    const char *type = json_string_value(json_object_get(rf, "type"));
+    int pickup = type && strcmp(type, "Self-Pickup") == 0;
+    int serviceable = pickup || search_provider_serves(q.provider, gps, area, NULL);
+    char tat[32] = "";
+    const char *category = s_tat(m, &q, tat, sizeof tat);
+    if (!serviceable)
+        s_drop_rows(&q, "delivery");
+    json_t *ful = json_object();
+    json_object_set_new(ful, "id", json_string(q.fulfillment_id));
+    json_object_set_new(ful, "type", json_string(type ? type : "Delivery"));
+    const char *pname =
+        json_string_value(json_object_get(json_object_get(q.provider, "descriptor"), "name"));
+    json_object_set_new(ful, "@ondc/org/provider_name", json_string(pname ? pname : q.provider_id));
+    json_object_set_new(ful, "tracking", json_false());
+    json_object_set_new(ful, "@ondc/org/category", json_string(serviceable ? category : ""));
+    json_object_set_new(ful, "@ondc/org/TAT", json_string(serviceable ? tat : ""));
+    json_object_set_new(ful, "state", json_pack("{s:{s:s}}", "descriptor", "code",
+                                                serviceable ? "Serviceable" : "Non-serviceable"));
+    json_t *order = json_object();
+    json_t *prov = json_pack("{s:s}", "id", q.provider_id);
+    json_t *locs = json_object_get(json_object_get(m->order, "provider"), "locations");
+    if (json_is_array(locs))
+        json_object_set(prov, "locations", locs);
+    json_object_set_new(order, "provider", prov);
+    json_t *items = json_array();
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(m->order, "items"), i, it)
+    {
+        json_t *o = json_pack("{s:O}", "id", json_object_get(it, "id"));
+        json_object_set_new(o, "fulfillment_id", json_string(q.fulfillment_id));
+        json_array_append_new(items, o);
+    }
+    json_object_set_new(order, "items", items);
+    json_object_set_new(order, "fulfillments", json_pack("[o]", ful));
+    json_object_set(order, "quote", q.quote);
+    m->message = json_pack("{s:o}", "order", order);
+    if (q.soft) {
+        /* retail 1.2.0: error.message lists every item that cannot be had */
+        json_t *list = json_array();
+        json_array_foreach(json_object_get(m->order, "items"), i, it)
+        {
+            char iid[160];
+            const char *id = quote_id_str(json_object_get(it, "id"), iid, sizeof iid);
+            int64_t want = catalog_count(json_object_get(json_object_get(it, "quantity"), "count"));
+            json_t *row = json_array_get(json_object_get(q.quote, "breakup"), i);
+            json_t *rq = json_object_get(json_object_get(row, "item"), "quantity");
+            int64_t avail = catalog_count(json_object_get(json_object_get(rq, "available"), "count"));
+            int64_t max = json_object_get(rq, "maximum")
+                              ? catalog_count(json_object_get(json_object_get(rq, "maximum"), "count"))
+                              : -1;
+            const char *code = want > avail             ? ERR_QTY_UNAVAILABLE
+                               : max >= 0 && want > max ? ERR_MAX_QTY_EXCEEDED
+                                                        : NULL;
+            if (id && code)
+                json_array_append_new(list, json_pack("{s:s,s:s}", "item_id", id, "error", code));
+        }
+        char *text = json_dumps(list, JSON_COMPACT);
+        json_decref(list);
+        m->has_err = 1;
+        m->err.type = ERR_TYPE_DOMAIN;
+        snprintf(m->err.message, sizeof m->err.message, "%s", text ? text : "[]");
+        free(text);
+    } else if (!serviceable) {
+        worker_fail(m, ERR_TYPE_DOMAIN, ERR_NOT_SERVICEABLE,
+                    "message.order.fulfillments[0].end.location",
+                    "the drop-off location is not serviceable by provider %s", q.provider_id);
+    } else {
+        json_t *t = s_txn_get(m);
+        json_object_set_new(t, "select", json_pack("{s:O,s:I}", "items",
+                                                   json_object_get(m->order, "items"), "total",
+                                                   (json_int_t)q.total));
+        int rc = s_txn_put(m, t);
+        json_decref(t);
+        if (rc < 0) {
+            quote_release(&q);
+            return -1;
+        }
+    }
+    json_object_set_new(json_object_get(m->message, "order"), "quote", json_copy(q.quote));
     quote_release(&q);
     return 0;
 }
 
+/* s_start - the fulfillment's start: the provider location the items
+ * ship from, with the store's name and contact. */
+static json_t *s_start(const quote_t *q, json_t *pful)
+{
+    json_t *loc = json_array_get(json_object_get(q->provider, "locations"), 0);
+    json_t *l = json_object();
+    static const char *keys[] = {"id", "gps", "address"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (json_object_get(loc, keys[i]))
+            json_object_set(l, keys[i], json_object_get(loc, keys[i]));
+    json_t *name = json_object_get(json_object_get(q->provider, "descriptor"), "name");
+    if (name)
+        json_object_set_new(l, "descriptor", json_pack("{s:O}", "name", name));
+    json_t *start = json_pack("{s:o}", "location", l);
+    json_t *contact = json_object_get(pful, "contact");
+    if (contact)
+        json_object_set(start, "contact", contact);
+    return start;
+}
+
+static json_t *s_provider_fulfillment(const quote_t *q)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(q->provider, "fulfillments"), i, f)
+    {
+        const char *id = json_string_value(json_object_get(f, "id"));
+        if (id && strcmp(id, q->fulfillment_id) == 0)
+            return f;
+    }
+    return json_array_get(json_object_get(q->provider, "fulfillments"), 0);
+}
+
+static int s_confirm(worker_msg_t *m)
+{
+    const char *bap = context_str(m->ctx, "bap_id");
+    const char *tid = context_str(m->ctx, "transaction_id");
+    json_t *reply_ctx = context_reply(m->cfg, m->ctx, m->now_ms);
+    char ts[40];
+    snprintf(ts, sizeof ts, "%s", context_str(reply_ctx, "timestamp"));
+    json_decref(reply_ctx);
+    /* a confirm retried on the same transaction: the order it made */
+    json_t *prev = order_by_txn(m->store, m->txn, tid);
+    if (prev) {
+        m->message = json_pack("{s:O}", "order", json_object_get(prev, "order"));
+        json_decref(prev);
+        return 0;
+    }
+    quote_t q;
+    if (quote_build(m->store, m->txn, m->order, context_str(m->ctx, "core_version"), &q, &m->err) < 0) {
+        m->has_err = 1;
+        return 0;
+    }
+    if (q.soft) {
+        m->has_err = 1; /* 40002 / 40009 from quote_build */
+        quote_release(&q);
+        return 0;
+    }
+    int64_t theirs;
+    json_t *tq = json_object_get(json_object_get(m->order, "quote"), "price");
+    json_t *t = s_txn_get(m);
+    json_t *init_total = json_object_get(json_object_get(t, "init"), "total");
+    if (json_is_integer(init_total) && json_integer_value(init_total) != q.total) {
+        json_decref(t);
+        quote_release(&q);
+        return worker_fail(m, ERR_TYPE_DOMAIN, "40008", "message.order.quote",
+                           "the quote changed since on_init: init it again");
+    }
+    json_decref(t);
+    if (tq && (money_parse_json(json_object_get(tq, "value"), &theirs) < 0 || theirs != q.total)) {
+        char want[32];
+        money_format(q.total, want, sizeof want);
+        quote_release(&q);
+        return worker_fail(m, ERR_TYPE_DOMAIN, "40008", "message.order.quote.price.value",
+                           "the quote does not match on_init's (%s)", want);
+    }
+    json_t *pay = s_payment(m, &q);
+    if (!pay) {
+        quote_release(&q);
+        return 0;
+    }
+    json_decref(pay);
+    /* the order id: the buyer app's, else ours */
+    char oid[160];
+    if (!quote_id_str(json_object_get(m->order, "id"), oid, sizeof oid)) {
+        char u[37];
+        reply_uuid(u);
+        size_t n = 0;
+        for (const char *c = u; *c && n < 32; c++)
+            if (*c != '-')
+                oid[n++] = *c;
+        oid[n] = '\0';
+    }
+    char key[400];
+    if (order_key(oid, bap, key, sizeof key) < 0) {
+        quote_release(&q);
+        return worker_fail(m, ERR_TYPE_JSON_SCHEMA, ERR_INVALID_REQUEST, "message.order.id",
+                           "order id must be 1 to 128 printable characters");
+    }
+    json_t *dup = order_get(m->store, m->txn, key);
+    if (dup) {
+        json_decref(dup);
+        quote_release(&q);
+        return worker_fail(m, ERR_TYPE_DOMAIN, ERR_INVALID_REQUEST, "message.order.id",
+                           "order id %s is already used by another transaction", oid);
+    }
+    /* reserve the stock: quote_build saw enough of every item */
+    json_t *reserved = json_object();
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(q.quote, "breakup"), i, row)
+    {
+        const char *type = json_string_value(json_object_get(row, "@ondc/org/title_type"));
+        if (!type || strcmp(type, "item") != 0)
+            continue;
+        const char *iid = json_string_value(json_object_get(row, "@ondc/org/item_id"));
+        int64_t n = catalog_count(json_object_get(json_object_get(row, "@ondc/org/item_quantity"), "count"));
+        int64_t stock = 0;
+        if (!iid || n < 0 || catalog_stock(m->store, m->txn, q.provider_id, iid, &stock) < 0 ||
+            stock < n) {
+            json_decref(reserved);
+            quote_release(&q);
+            return worker_fail(m, ERR_TYPE_DOMAIN, ERR_QTY_UNAVAILABLE, "message.order.items",
+                               "item %s: not enough stock", iid ? iid : "?");
+        }
+        if (catalog_stock_set(m->store, m->txn, q.provider_id, iid, stock - n) < 0) {
+            json_decref(reserved);
+            quote_release(&q);
+            return -1;
+        }
+        json_t *had = json_object_get(reserved, iid);
+        json_object_set_new(reserved, iid, json_integer(n + (had ? json_integer_value(had) : 0)));
+    }
+    /* the order as the buyer app sees it */
+    json_t *order = json_deep_copy(m->order);
+    json_object_set_new(order, "id", json_string(oid));
+    int accepted = m->cfg->auto_accept;
+    json_object_set_new(order, "state", json_string(accepted ? "Accepted" : "Created"));
+    json_object_set(order, "quote", q.quote);
+    json_t *pful = s_provider_fulfillment(&q);
+    const char *pname =
+        json_string_value(json_object_get(json_object_get(q.provider, "descriptor"), "name"));
+    json_t *fuls = json_object_get(order, "fulfillments");
+    if (!json_is_array(fuls) || json_array_size(fuls) == 0) {
+        fuls = json_pack("[{s:s,s:s}]", "id", q.fulfillment_id, "type", "Delivery");
+        json_object_set_new(order, "fulfillments", fuls);
+    }
+    json_t *f;
+    json_array_foreach(fuls, i, f)
+    {
+        json_object_set_new(f, "state", json_pack("{s:{s:s}}", "descriptor", "code", "Pending"));
+        json_object_set_new(f, "@ondc/org/provider_name", json_string(pname ? pname : q.provider_id));
+        if (!json_object_get(f, "tracking"))
+            json_object_set_new(f, "tracking", json_false());
+        json_object_set_new(f, "start", s_start(&q, pful));
+    }
+    const char *created = json_string_value(json_object_get(m->order, "created_at"));
+    json_object_set_new(order, "created_at",
+                        json_string(created ? created : context_str(m->ctx, "timestamp")));
+    json_object_set_new(order, "updated_at", json_string(ts));
+    json_t *rec = json_object();
+    json_object_set_new(rec, "key", json_string(key));
+    json_object_set_new(rec, "bap_id", json_string(bap ? bap : ""));
+    json_object_set_new(rec, "transaction_id", json_string(tid ? tid : ""));
+    json_object_set_new(rec, "context", json_deep_copy(m->ctx));
+    json_object_set(rec, "order", order);
+    json_object_set_new(rec, "reserved", reserved);
+    if (!accepted)
+        json_object_set_new(rec, "accept_by_ms",
+                            json_integer(m->now_ms + (int64_t)m->cfg->accept_window_s * 1000));
+    int rc = order_put(m->store, m->txn, rec);
+    json_decref(rec);
+    m->message = json_pack("{s:o}", "order", order);
+    log_info("order.created", "order_id", oid, "bap_id", bap, "state",
+             accepted ? "Accepted" : "Created", NULL);
+    quote_release(&q);
+    return rc;
+}
+
 const worker_family_t family_order = {
     .family = FAMILY_ORDER,
-    .handlers = {[ACT_INIT] = s_init},
+    .handlers = {[ACT_SELECT] = s_select, [ACT_INIT] = s_init, [ACT_CONFIRM] = s_confirm},
 };

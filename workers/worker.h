@@ -33,9 +33,22 @@ typedef struct {
     json_t *order; /* req.message.order, if any (borrowed) */
     int64_t now_ms;
     json_t *message; /* the reply's message (the handler sets it; owned) */
+    json_t *more;    /* further replies, owned array of {"message", "context"?}:
+                      * more pages of a solicited on_*, or unsolicited on_*
+                      * with their own context (written after the reply) */
+    int no_reply;    /* 1: the request is answered by no on_* (a search with no match) */
     ondc_err_t err;
     int has_err;
 } worker_msg_t;
+
+/* the outbox rows a batch wrote: the callback process is told of each */
+typedef struct {
+    uint64_t *ids;
+    size_t n, cap;
+} worker_out_t;
+
+/* worker_out_add - remember outbox row ID; -1 when out of memory. */
+int worker_out_add(worker_out_t *o, uint64_t id);
 
 typedef int (*worker_handler_fn)(worker_msg_t *m);
 
@@ -57,11 +70,15 @@ const worker_family_t *worker_family(family_t f);
 int worker_fail(worker_msg_t *m, err_type_t type, const char *code, const char *path,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* worker_process - handle one request in TXN (see above). *OUTBOX_ID gets
- * the new outbox row (0 if the message was already done). Returns 0, or -1
- * on a store failure (the caller aborts the batch and exits). */
+/* worker_reply_more - queue a further reply MESSAGE (stolen) on M; CTX
+ * (stolen) NULL for another page of the solicited on_*. */
+void worker_reply_more(worker_msg_t *m, json_t *ctx, json_t *message);
+
+/* worker_process - handle one request in TXN (see above). The new outbox
+ * rows are added to OUT (none if the message was already done). Returns 0,
+ * or -1 on a store failure (the caller aborts the batch and exits). */
 int worker_process(const worker_family_t *fam, store_t *s, MDB_txn *txn, const cfg_t *cfg,
                    const envelope_t *e, const char *body, size_t len, int64_t now_ms,
-                   uint64_t *outbox_id);
+                   worker_out_t *out);
 
 #endif

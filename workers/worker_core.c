@@ -55,11 +55,34 @@ static int s_unsupported(worker_msg_t *m)
                        context_action_name((action_t)m->action));
 }
 
+int worker_out_add(worker_out_t *o, uint64_t id)
+{
+    if (o->n == o->cap) {
+        size_t nc = o->cap ? o->cap * 2 : 64;
+        uint64_t *ni = realloc(o->ids, nc * sizeof *ni);
+        if (!ni)
+            return -1;
+        o->ids = ni;
+        o->cap = nc;
+    }
+    o->ids[o->n++] = id;
+    return 0;
+}
+
+void worker_reply_more(worker_msg_t *m, json_t *ctx, json_t *message)
+{
+    if (!m->more)
+        m->more = json_array();
+    json_t *r = json_pack("{s:o}", "message", message ? message : json_object());
+    if (ctx)
+        json_object_set_new(r, "context", ctx);
+    json_array_append_new(m->more, r);
+}
+
 int worker_process(const worker_family_t *fam, store_t *s, MDB_txn *txn, const cfg_t *cfg,
                    const envelope_t *e, const char *body, size_t len, int64_t now_ms,
-                   uint64_t *outbox_id)
+                   worker_out_t *out)
 {
-    *outbox_id = 0;
     int done = journal_mark_done(s, txn, e->id);
     if (done < 0)
         return -1;
@@ -92,6 +115,7 @@ int worker_process(const worker_family_t *fam, store_t *s, MDB_txn *txn, const c
     if (fn(&m) < 0) {
         mdb_txn_abort(m.txn);
         json_decref(m.message);
+        json_decref(m.more);
         json_decref(m.req);
         return -1;
     }
@@ -99,27 +123,47 @@ int worker_process(const worker_family_t *fam, store_t *s, MDB_txn *txn, const c
         mdb_txn_abort(m.txn); /* a refused request changes nothing */
     else if (mdb_txn_commit(m.txn) != 0) {
         json_decref(m.message);
+        json_decref(m.more);
         json_decref(m.req);
         return -1;
     }
     {
         char lab[96];
         snprintf(lab, sizeof lab, "action=\"%s\",outcome=\"%s\"", e->action,
-                 m.has_err ? "error" : "ok");
+                 m.has_err ? "error" : m.no_reply ? "no_reply" : "ok");
         metrics_inc("ondc_handled_total", lab);
         snprintf(lab, sizeof lab, "action=\"%s\"", e->action);
         /* time in the handler, measured from the batch's clock */
         metrics_observe("ondc_handling_seconds", lab, (double)(loop_wall_ms() - now_ms));
     }
     json_t *ctx = context_reply(cfg, m.ctx, now_ms);
-    rc = reply_put(s, txn, cfg, e->id, (int64_t)e->received_ms, ctx, m.message,
-                           m.has_err ? &m.err : NULL, now_ms, outbox_id);
+    uint64_t oid = 0;
+    rc = 0;
+    if (!m.no_reply || m.has_err) {
+        rc = reply_put(s, txn, cfg, e->id, (int64_t)e->received_ms, ctx, m.message,
+                       m.has_err ? &m.err : NULL, now_ms, &oid);
+        if (rc == 0 && worker_out_add(out, oid) < 0)
+            rc = -1;
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach(m.has_err ? NULL : m.more, i, r)
+    {
+        if (rc < 0)
+            break;
+        json_t *c = json_object_get(r, "context");
+        rc = reply_put(s, txn, cfg, c ? 0 : e->id, (int64_t)e->received_ms, c ? c : ctx,
+                       json_object_get(r, "message"), NULL, now_ms, &oid);
+        if (rc == 0 && worker_out_add(out, oid) < 0)
+            rc = -1;
+    }
     log_info(m.has_err ? "request.refused" : "request.handled", "action", e->action,
              "transaction_id", context_str(m.ctx, "transaction_id"), "message_id",
              context_str(m.ctx, "message_id"), "journal_id", jid, "code",
              m.has_err ? m.err.code : NULL, "why", m.has_err ? m.err.message : NULL, NULL);
     json_decref(ctx);
     json_decref(m.message);
+    json_decref(m.more);
     json_decref(m.req);
     return rc;
 }

@@ -9,6 +9,8 @@
  */
 #include "worker.h"
 
+#include "order.h"
+
 #include "log.h"
 #include "metrics.h"
 #include "runtime.h"
@@ -25,7 +27,7 @@ typedef struct {
     const worker_family_t *fam;
     void *pull;
     void *push;
-    uint64_t *oids;
+    worker_out_t out;
     uint64_t n_handled, n_skipped;
     uint64_t *inflight; /* gauge: messages in the batch being handled */
 } worker_t;
@@ -51,6 +53,7 @@ static void s_on_pull(void *socket, void *arg)
     if (!txn)
         runtime_fatal(rt, "worker.store_failed", "cannot begin a write transaction");
     int n = 0, nout = 0;
+    w->out.n = 0;
     int64_t now = loop_wall_ms();
     if (!w->inflight) {
         char lab[64];
@@ -70,28 +73,84 @@ static void s_on_pull(void *socket, void *arg)
             continue;
         }
         n++;
-        uint64_t oid = 0;
-        if (worker_process(w->fam, rt->store, txn, &rt->cfg, &e, body, len, now, &oid) < 0) {
+        size_t before = w->out.n;
+        if (worker_process(w->fam, rt->store, txn, &rt->cfg, &e, body, len, now, &w->out) < 0) {
             mdb_txn_abort(txn);
             runtime_fatal(rt, "worker.store_failed", "handling a request");
         }
         free(body);
-        if (oid)
-            w->oids[nout++] = oid;
-        else
+        if (w->out.n == before)
             w->n_skipped++;
+        else
+            nout++;
     }
     *w->inflight = (uint64_t)n; /* the batch in hand */
     if (store_commit(txn) != 0)
         runtime_fatal(rt, "worker.store_failed", "commit");
     *w->inflight = 0;
     w->n_handled += (uint64_t)nout;
-    for (int i = 0; i < nout; i++) {
-        envelope_t e = {.kind = ENVELOPE_OUTBOX, .id = w->oids[i]};
+    for (size_t i = 0; i < w->out.n; i++) {
+        envelope_t e = {.kind = ENVELOPE_OUTBOX, .id = w->out.ids[i]};
         /* a lost notification is harmless: the callback process scans the
          * outbox for due rows */
         envelope_send(w->push, &e, NULL, 0);
     }
+    w->out.n = 0;
+}
+
+/* s_expire - the order family's acceptance window: every Created order
+ * past seller.accept_window_s is rejected (an unsolicited on_cancel with
+ * seller.reject_reason), its stock released. Several order workers may
+ * run this; LMDB serializes them and the second finds nothing due. */
+static void s_expire(loop_t *loop, void *arg)
+{
+    (void)loop;
+    worker_t *w = arg;
+    runtime_t *rt = w->rt;
+    int64_t now = loop_wall_ms();
+    MDB_txn *txn = store_begin(rt->store, 1);
+    if (!txn)
+        return;
+    char keys[64][400];
+    int n = order_due(rt->store, txn, now, keys, 64);
+    mdb_txn_abort(txn);
+    if (n == 0)
+        return;
+    txn = store_begin(rt->store, 0);
+    if (!txn)
+        return;
+    w->out.n = 0;
+    for (int i = 0; i < n; i++) {
+        json_t *rec = order_get(rt->store, txn, keys[i]);
+        const char *st = json_string_value(json_object_get(json_object_get(rec, "order"), "state"));
+        json_t *by = json_object_get(rec, "accept_by_ms");
+        if (!rec || !st || strcmp(st, "Created") != 0 || !json_is_integer(by) ||
+            json_integer_value(by) > now) {
+            json_decref(rec);
+            continue;
+        }
+        ondc_err_t err;
+        uint64_t oid = 0;
+        if (order_reject(rt->store, txn, &rt->cfg, rec, rt->cfg.reject_reason, now, &oid, &err) == 0) {
+            worker_out_add(&w->out, oid);
+            log_info("order.expired", "order_id",
+                     json_string_value(json_object_get(json_object_get(rec, "order"), "id")),
+                     "reason", rt->cfg.reject_reason, NULL);
+            metrics_inc("ondc_orders_expired_total", "");
+        } else {
+            log_warn("order.expire_failed", "key", keys[i], "why", err.message, NULL);
+        }
+        json_decref(rec);
+    }
+    if (store_commit(txn) != 0) {
+        w->out.n = 0;
+        return;
+    }
+    for (size_t i = 0; i < w->out.n; i++) {
+        envelope_t e = {.kind = ENVELOPE_OUTBOX, .id = w->out.ids[i]};
+        envelope_send(w->push, &e, NULL, 0);
+    }
+    w->out.n = 0;
 }
 
 static int s_option(runtime_t *rt, int argc, char **argv, int *i)
@@ -114,12 +173,13 @@ static int s_init(runtime_t *rt)
         return -1;
     }
     w->fam = worker_family((family_t)w->family);
-    w->oids = calloc((size_t)rt->cfg.batch_max + 1, sizeof *w->oids);
     w->pull = zsock_new(rt->zctx, ZMQ_PULL, rt->cfg.ep_family[w->family], 0, rt->cfg.zmq_hwm, 0);
     w->push = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_callback, 0, rt->cfg.zmq_hwm, 2000);
-    if (!w->oids || !w->pull || !w->push)
+    if (!w->pull || !w->push)
         return -1;
     log_info("worker.family", "family", cfg_family_name((family_t)w->family), NULL);
+    if (w->family == FAMILY_ORDER)
+        loop_timer(rt->loop, 1000, 1, s_expire, w);
     return zsock_watch(rt->loop, w->pull, s_on_pull, w);
 }
 
@@ -138,7 +198,7 @@ static void s_fini(runtime_t *rt)
         zmq_close(w->pull);
     if (w->push)
         zmq_close(w->push);
-    free(w->oids);
+    free(w->out.ids);
 }
 
 static const runtime_role_t s_role = {

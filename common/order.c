@@ -1,0 +1,483 @@
+/*
+ * order.c - orders in LMDB and the state table. See order.h.
+ */
+#include "order.h"
+
+#include "catalog.h"
+#include "context.h"
+#include "money.h"
+#include "reply.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the state table ---- */
+
+static const char *const s_order_states[] = {"Created", "Accepted", "In-progress", "Completed",
+                                             "Cancelled", NULL};
+static const char *const s_ful_states[] = {
+    "Pending",          "Packed",        "Agent-assigned", "Order-picked-up",
+    "Out-for-delivery", "Order-delivered", "Cancelled",    "RTO-Initiated",
+    "RTO-Delivered",    "RTO-Disposed",  NULL};
+static const char *const s_return_states[] = {"Return_Initiated", "Return_Approved",
+                                              "Return_Rejected",  "Liquidated",
+                                              "Return_Picked",    "Return_Delivered", NULL};
+
+static const struct {
+    order_kind_t kind;
+    const char *from, *to;
+} s_table[] = {
+    {ORDER_KIND_ORDER, "Created", "Accepted"},
+    {ORDER_KIND_ORDER, "Created", "Cancelled"},
+    {ORDER_KIND_ORDER, "Accepted", "In-progress"},
+    {ORDER_KIND_ORDER, "Accepted", "Cancelled"},
+    {ORDER_KIND_ORDER, "In-progress", "Completed"},
+    {ORDER_KIND_ORDER, "In-progress", "Cancelled"},
+
+    {ORDER_KIND_FULFILLMENT, "Pending", "Packed"},
+    {ORDER_KIND_FULFILLMENT, "Pending", "Cancelled"},
+    {ORDER_KIND_FULFILLMENT, "Packed", "Agent-assigned"},
+    {ORDER_KIND_FULFILLMENT, "Packed", "Order-picked-up"},
+    {ORDER_KIND_FULFILLMENT, "Packed", "Cancelled"},
+    {ORDER_KIND_FULFILLMENT, "Agent-assigned", "Order-picked-up"},
+    {ORDER_KIND_FULFILLMENT, "Agent-assigned", "Cancelled"},
+    {ORDER_KIND_FULFILLMENT, "Order-picked-up", "Out-for-delivery"},
+    {ORDER_KIND_FULFILLMENT, "Order-picked-up", "RTO-Initiated"},
+    {ORDER_KIND_FULFILLMENT, "Out-for-delivery", "Order-delivered"},
+    {ORDER_KIND_FULFILLMENT, "Out-for-delivery", "RTO-Initiated"},
+    {ORDER_KIND_FULFILLMENT, "RTO-Initiated", "RTO-Delivered"},
+    {ORDER_KIND_FULFILLMENT, "RTO-Initiated", "RTO-Disposed"},
+
+    {ORDER_KIND_RETURN, "Return_Initiated", "Return_Approved"},
+    {ORDER_KIND_RETURN, "Return_Initiated", "Return_Rejected"},
+    {ORDER_KIND_RETURN, "Return_Initiated", "Liquidated"},
+    {ORDER_KIND_RETURN, "Return_Approved", "Return_Picked"},
+    {ORDER_KIND_RETURN, "Return_Picked", "Return_Delivered"},
+};
+
+int order_transition_ok(order_kind_t kind, const char *from, const char *to)
+{
+    if (!from || !to)
+        return 0;
+    for (size_t i = 0; i < sizeof s_table / sizeof s_table[0]; i++)
+        if (s_table[i].kind == kind && strcmp(s_table[i].from, from) == 0 &&
+            strcmp(s_table[i].to, to) == 0)
+            return 1;
+    return 0;
+}
+
+const char *const *order_states(order_kind_t kind)
+{
+    return kind == ORDER_KIND_ORDER         ? s_order_states
+           : kind == ORDER_KIND_FULFILLMENT ? s_ful_states
+                                            : s_return_states;
+}
+
+const char *order_state_for(const char *fs, const char *accepted_state)
+{
+    if (!fs)
+        return NULL;
+    if (strcmp(fs, "Pending") == 0)
+        return accepted_state;
+    if (strcmp(fs, "Packed") == 0 || strcmp(fs, "Agent-assigned") == 0 ||
+        strcmp(fs, "Order-picked-up") == 0 || strcmp(fs, "Out-for-delivery") == 0)
+        return "In-progress";
+    if (strcmp(fs, "Order-delivered") == 0)
+        return "Completed";
+    if (strcmp(fs, "Cancelled") == 0 || strncmp(fs, "RTO-", 4) == 0)
+        return "Cancelled";
+    return NULL;
+}
+
+/* ---- records ---- */
+
+int order_key(const char *oid, const char *bap_id, char *out, size_t cap)
+{
+    if (!oid || !bap_id || !*oid || strlen(oid) > 128 || strlen(bap_id) > 255)
+        return -1;
+    for (const char *c = oid; *c; c++)
+        if ((unsigned char)*c < 0x20)
+            return -1;
+    int n = snprintf(out, cap, "o/%s\x1f%s", oid, bap_id);
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+static json_t *s_get(store_t *s, MDB_txn *txn, const char *key)
+{
+    MDB_val k = {strlen(key), (void *)key}, d;
+    if (mdb_get(txn, s->dbi[DB_ORDERS], &k, &d) != 0)
+        return NULL;
+    return json_loadb(d.mv_data, d.mv_size, 0, NULL);
+}
+
+json_t *order_get(store_t *s, MDB_txn *txn, const char *key)
+{
+    return s_get(s, txn, key);
+}
+
+json_t *order_by_txn(store_t *s, MDB_txn *txn, const char *tid)
+{
+    if (!tid)
+        return NULL;
+    char tk[300];
+    snprintf(tk, sizeof tk, "t/%s", tid);
+    MDB_val k = {strlen(tk), tk}, d;
+    if (mdb_get(txn, s->dbi[DB_ORDERS], &k, &d) != 0 || d.mv_size >= 400)
+        return NULL;
+    char key[400];
+    memcpy(key, d.mv_data, d.mv_size);
+    key[d.mv_size] = '\0';
+    return s_get(s, txn, key);
+}
+
+static void s_due_key(int64_t ms, const char *key, char *out, size_t *len)
+{
+    out[0] = 'a';
+    out[1] = '/';
+    store_key64((unsigned char *)out + 2, (uint64_t)ms);
+    size_t kl = strlen(key);
+    memcpy(out + 10, key, kl);
+    *len = 10 + kl;
+}
+
+int order_put(store_t *s, MDB_txn *txn, json_t *rec)
+{
+    const char *key = json_string_value(json_object_get(rec, "key"));
+    if (!key)
+        return -1;
+    json_t *old = s_get(s, txn, key);
+    /* the acceptance-window index holds Created orders only */
+    char dk[420];
+    size_t dl;
+    json_t *old_by = json_object_get(old, "accept_by_ms");
+    if (json_is_integer(old_by)) {
+        s_due_key(json_integer_value(old_by), key, dk, &dl);
+        MDB_val k = {dl, dk};
+        mdb_del(txn, s->dbi[DB_ORDERS], &k, NULL);
+    }
+    json_decref(old);
+    const char *state =
+        json_string_value(json_object_get(json_object_get(rec, "order"), "state"));
+    json_t *by = json_object_get(rec, "accept_by_ms");
+    if (state && strcmp(state, "Created") != 0 && by) {
+        json_object_del(rec, "accept_by_ms");
+        by = NULL;
+    }
+    int rc = 0;
+    if (json_is_integer(by)) {
+        s_due_key(json_integer_value(by), key, dk, &dl);
+        MDB_val k = {dl, dk}, d = {0, ""};
+        rc |= mdb_put(txn, s->dbi[DB_ORDERS], &k, &d, 0);
+    }
+    const char *tid = json_string_value(json_object_get(rec, "transaction_id"));
+    if (tid) {
+        char tk[300];
+        snprintf(tk, sizeof tk, "t/%s", tid);
+        MDB_val k = {strlen(tk), tk}, d = {strlen(key), (void *)key};
+        rc |= mdb_put(txn, s->dbi[DB_ORDERS], &k, &d, 0);
+    }
+    char *text = json_dumps(rec, JSON_COMPACT);
+    if (!text)
+        return -1;
+    MDB_val k = {strlen(key), (void *)key}, d = {strlen(text), text};
+    rc |= mdb_put(txn, s->dbi[DB_ORDERS], &k, &d, 0);
+    free(text);
+    return rc ? -1 : 0;
+}
+
+int order_find(store_t *s, MDB_txn *txn, const char *oid, char keys[][400], int cap)
+{
+    char prefix[300];
+    int pl = snprintf(prefix, sizeof prefix, "o/%s\x1f", oid);
+    if (pl < 0 || (size_t)pl >= sizeof prefix)
+        return 0;
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, s->dbi[DB_ORDERS], &cur))
+        return 0;
+    MDB_val k = {(size_t)pl, prefix}, d;
+    int n = 0;
+    for (int rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); rc == 0 && n < cap;
+         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+        if (k.mv_size < (size_t)pl || memcmp(k.mv_data, prefix, (size_t)pl) != 0 ||
+            k.mv_size >= 400)
+            break;
+        memcpy(keys[n], k.mv_data, k.mv_size);
+        keys[n][k.mv_size] = '\0';
+        n++;
+    }
+    mdb_cursor_close(cur);
+    return n;
+}
+
+int order_each(store_t *s, MDB_txn *txn, const char *state, order_fn *fn, void *arg)
+{
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, s->dbi[DB_ORDERS], &cur))
+        return -1;
+    MDB_val k = {2, "o/"}, d;
+    for (int rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+        if (k.mv_size < 2 || memcmp(k.mv_data, "o/", 2) != 0)
+            break;
+        json_t *rec = json_loadb(d.mv_data, d.mv_size, 0, NULL);
+        if (!rec)
+            continue;
+        const char *st = json_string_value(json_object_get(json_object_get(rec, "order"), "state"));
+        int stop = 0;
+        if (!state || (st && strcmp(st, state) == 0))
+            stop = fn(rec, arg);
+        json_decref(rec);
+        if (stop)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return 0;
+}
+
+int order_due(store_t *s, MDB_txn *txn, int64_t now_ms, char keys[][400], int cap)
+{
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, s->dbi[DB_ORDERS], &cur))
+        return 0;
+    MDB_val k = {2, "a/"}, d;
+    int n = 0;
+    for (int rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); rc == 0 && n < cap;
+         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+        if (k.mv_size < 10 || memcmp(k.mv_data, "a/", 2) != 0)
+            break;
+        MDB_val t = {8, (char *)k.mv_data + 2};
+        if ((int64_t)store_get64(&t) > now_ms)
+            break;
+        size_t kl = k.mv_size - 10;
+        if (kl >= 400)
+            continue;
+        memcpy(keys[n], (char *)k.mv_data + 10, kl);
+        keys[n][kl] = '\0';
+        n++;
+    }
+    mdb_cursor_close(cur);
+    return n;
+}
+
+int order_stock_release(store_t *s, MDB_txn *txn, json_t *rec)
+{
+    json_t *order = json_object_get(rec, "order");
+    const char *pid = json_string_value(json_object_get(json_object_get(order, "provider"), "id"));
+    json_t *reserved = json_object_get(rec, "reserved"); /* {item id: units} */
+    if (!pid || !json_is_object(reserved))
+        return 0;
+    const char *iid;
+    json_t *v;
+    int rc = 0;
+    json_object_foreach(reserved, iid, v)
+    {
+        int64_t stock = 0;
+        if (catalog_stock(s, txn, pid, iid, &stock) < 0)
+            continue; /* the item left the catalog */
+        rc |= catalog_stock_set(s, txn, pid, iid, stock + json_integer_value(v));
+    }
+    json_object_set_new(rec, "reserved", json_object());
+    return rc ? -1 : 0;
+}
+
+json_t *order_fulfillment(json_t *order)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(order, "fulfillments"), i, f)
+    {
+        const char *t = json_string_value(json_object_get(f, "type"));
+        if (!t || (strcmp(t, "Cancel") != 0 && strcmp(t, "Return") != 0 && strcmp(t, "RTO") != 0))
+            return f;
+    }
+    return NULL;
+}
+
+const char *order_fstate(json_t *f)
+{
+    const char *c = json_string_value(
+        json_object_get(json_object_get(json_object_get(f, "state"), "descriptor"), "code"));
+    return c ? c : "";
+}
+
+int order_set_fstate(json_t *f, order_kind_t kind, const char *to, const char *ts, ondc_err_t *err)
+{
+    const char *from = order_fstate(f);
+    if (!order_transition_ok(kind, from, to))
+        return err_set(err, ERR_TYPE_POLICY, 409, kind == ORDER_KIND_RETURN ? ERR_UPDATE_NOT_POSSIBLE
+                                                                            : "50008",
+                       "", "fulfillment %s cannot go from %s to %s",
+                       json_string_value(json_object_get(f, "id")), from[0] ? from : "(none)", to);
+    json_object_set_new(f, "state",
+                        json_pack("{s:{s:s},s:s}", "descriptor", "code", to, "updated_at", ts));
+    return 0;
+}
+
+int order_advance(json_t *rec, const char *to, const char *ts, ondc_err_t *err)
+{
+    json_t *order = json_object_get(rec, "order");
+    json_t *f = order_fulfillment(order);
+    if (!f)
+        return err_set(err, ERR_TYPE_POLICY, 409, "50007", "", "the order has no fulfillment");
+    const char *ostate = json_string_value(json_object_get(order, "state"));
+    if (ostate && strcmp(ostate, "Created") == 0 && strcmp(to, "Cancelled") != 0)
+        return err_set(err, ERR_TYPE_POLICY, 409, "50000", "",
+                       "order %s is not accepted yet: accept it first",
+                       json_string_value(json_object_get(order, "id")));
+    const char *want = order_state_for(to, "Accepted");
+    if (!want)
+        return err_set(err, ERR_TYPE_POLICY, 400, "50000", "", "unknown fulfillment state %s", to);
+    char from_f[64];
+    snprintf(from_f, sizeof from_f, "%s", order_fstate(f));
+    if (order_set_fstate(f, ORDER_KIND_FULFILLMENT, to, ts, err) < 0)
+        return -1;
+    if (ostate && strcmp(ostate, want) != 0) {
+        if (!order_transition_ok(ORDER_KIND_ORDER, ostate, want)) {
+            /* undo: the table refuses the order's move */
+            json_object_set_new(f, "state", json_pack("{s:{s:s}}", "descriptor", "code", from_f));
+            return err_set(err, ERR_TYPE_POLICY, 409, "50000", "", "order cannot go from %s to %s",
+                           ostate, want);
+        }
+        json_object_set_new(order, "state", json_string(want));
+    }
+    json_object_set_new(order, "updated_at", json_string(ts));
+    return 0;
+}
+
+static json_t *s_tag(const char *code, json_t *list)
+{
+    return json_pack("{s:s,s:o}", "code", code, "list", list);
+}
+
+static json_t *s_kv(const char *code, const char *value)
+{
+    return json_pack("{s:s,s:s}", "code", code, "value", value);
+}
+
+int order_cancel(store_t *s, MDB_txn *txn, json_t *rec, const char *by, const char *reason,
+                 const char *ts, ondc_err_t *err)
+{
+    json_t *order = json_object_get(rec, "order");
+    const char *ostate = json_string_value(json_object_get(order, "state"));
+    if (!ostate || !order_transition_ok(ORDER_KIND_ORDER, ostate, "Cancelled"))
+        return err_set(err, ERR_TYPE_POLICY, 409, ERR_CANCEL_NOT_POSSIBLE, "",
+                       "order %s is %s and cannot be cancelled",
+                       json_string_value(json_object_get(order, "id")), ostate ? ostate : "?");
+    json_t *f = order_fulfillment(order);
+    char pre[64] = "Pending";
+    if (f) {
+        snprintf(pre, sizeof pre, "%s", order_fstate(f));
+        const char *to = order_transition_ok(ORDER_KIND_FULFILLMENT, pre, "Cancelled")
+                             ? "Cancelled"
+                             : "RTO-Initiated";
+        if (order_set_fstate(f, ORDER_KIND_FULFILLMENT, to, ts, err) < 0) {
+            err_set(err, ERR_TYPE_POLICY, 409, ERR_CANCEL_NOT_POSSIBLE, "",
+                    "fulfillment is %s: the order cannot be cancelled", pre);
+            return -1;
+        }
+        json_t *tags = json_object_get(f, "tags");
+        if (!json_is_array(tags)) {
+            tags = json_array();
+            json_object_set_new(f, "tags", tags);
+        }
+        json_array_append_new(tags, s_tag("cancel_request",
+                                          json_pack("[o,o]", s_kv("reason_id", reason),
+                                                    s_kv("initiated_by", by))));
+        json_array_append_new(tags, s_tag("precancel_state",
+                                          json_pack("[o,o]", s_kv("fulfillment_state", pre),
+                                                    s_kv("updated_at", ts))));
+    }
+    const char *fid = f ? json_string_value(json_object_get(f, "id")) : NULL;
+    char cid[96];
+    snprintf(cid, sizeof cid, "C-%s", fid ? fid : "1");
+    /* the quote trail: every row refunded; the quote drops to zero */
+    json_t *trail = json_array();
+    json_t *quote = json_object_get(order, "quote");
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(quote, "breakup"), i, row)
+    {
+        int64_t v = 0;
+        money_parse_json(json_object_get(json_object_get(row, "price"), "value"), &v);
+        if (v == 0)
+            continue;
+        char val[32];
+        money_format(-v, val, sizeof val);
+        const char *type = json_string_value(json_object_get(row, "@ondc/org/title_type"));
+        const char *id = json_string_value(json_object_get(row, "@ondc/org/item_id"));
+        json_array_append_new(trail, s_tag("quote_trail",
+                                           json_pack("[o,o,o,o]", s_kv("type", type ? type : "misc"),
+                                                     s_kv("id", id ? id : ""),
+                                                     s_kv("currency", "INR"), s_kv("value", val))));
+        json_object_set_new(row, "price", money_json(0));
+        if (json_object_get(row, "@ondc/org/item_quantity"))
+            json_object_set_new(row, "@ondc/org/item_quantity", json_pack("{s:s}", "count", "0"));
+    }
+    json_object_set_new(quote, "price", money_json(0));
+    json_array_append_new(json_object_get(order, "fulfillments"),
+                          json_pack("{s:s,s:s,s:{s:{s:s}},s:o}", "id", cid, "type", "Cancel",
+                                    "state", "descriptor", "code", "Cancelled", "tags", trail));
+    /* the items move to the cancel fulfillment */
+    json_t *items = json_object_get(order, "items");
+    json_t *nitems = json_array();
+    json_array_foreach(items, i, row)
+    {
+        json_t *kept = json_copy(row);
+        json_t *count = json_object_get(json_object_get(row, "quantity"), "count");
+        json_object_set_new(kept, "quantity", json_pack("{s:i}", "count", 0));
+        json_array_append_new(nitems, kept);
+        json_t *moved = json_copy(row);
+        json_object_set_new(moved, "fulfillment_id", json_string(cid));
+        json_object_set_new(moved, "quantity", json_pack("{s:o}", "count", count ? json_incref(count) : json_integer(0)));
+        json_array_append_new(nitems, moved);
+    }
+    json_object_set_new(order, "items", nitems);
+    json_object_set_new(order, "state", json_string("Cancelled"));
+    json_object_set_new(order, "cancellation",
+                        json_pack("{s:s,s:{s:s}}", "cancelled_by", by, "reason", "id", reason));
+    json_object_set_new(order, "updated_at", json_string(ts));
+    return order_stock_release(s, txn, rec);
+}
+
+int order_send(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, const char *action,
+               int64_t now_ms, uint64_t *outbox_id)
+{
+    json_t *ctx = reply_unsolicited_context(cfg, json_object_get(rec, "context"), action, now_ms);
+    if (!ctx)
+        return -1;
+    json_t *msg = json_pack("{s:O}", "order", json_object_get(rec, "order"));
+    int rc = reply_put(s, txn, cfg, 0, 0, ctx, msg, NULL, now_ms, outbox_id);
+    json_decref(msg);
+    json_decref(ctx);
+    return rc;
+}
+
+int order_accept(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, int64_t now_ms,
+                 uint64_t *outbox_id, ondc_err_t *err)
+{
+    json_t *order = json_object_get(rec, "order");
+    const char *st = json_string_value(json_object_get(order, "state"));
+    if (!order_transition_ok(ORDER_KIND_ORDER, st, "Accepted"))
+        return err_set(err, ERR_TYPE_POLICY, 409, "50000", "", "order is %s: it cannot be accepted",
+                       st ? st : "?");
+    char ts[40];
+    context_format_time(now_ms, ts, sizeof ts);
+    json_object_set_new(order, "state", json_string("Accepted"));
+    json_object_set_new(order, "updated_at", json_string(ts));
+    if (order_put(s, txn, rec) < 0 || order_send(s, txn, cfg, rec, "on_status", now_ms, outbox_id) < 0)
+        return err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not store the order");
+    return 0;
+}
+
+int order_reject(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, const char *reason,
+                 int64_t now_ms, uint64_t *outbox_id, ondc_err_t *err)
+{
+    char ts[40];
+    context_format_time(now_ms, ts, sizeof ts);
+    if (order_cancel(s, txn, rec, cfg->subscriber_id, reason, ts, err) < 0)
+        return -1;
+    if (order_put(s, txn, rec) < 0 || order_send(s, txn, cfg, rec, "on_cancel", now_ms, outbox_id) < 0)
+        return err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not store the order");
+    return 0;
+}

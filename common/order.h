@@ -1,0 +1,114 @@
+/*
+ * order.h - orders in LMDB and the one table of their legal state changes.
+ *
+ * An order record (DB_ORDERS, key "o/{order id}\x1f{bap_id}": order ids
+ * are the buyer app's, unique per buyer app) is
+ *   {"key", "bap_id", "transaction_id", "context": the confirm's context
+ *    (for unsolicited on_* on the order's transaction), "order": the order
+ *    as the buyer app last saw it, "accept_by_ms", "ratings", "history"}.
+ * Other keys in DB_ORDERS: "t/{transaction_id}" -> order key, and
+ * "a/{8-byte big-endian ms}{order key}" -> "" for every Created order,
+ * so that the orders past their acceptance window are a range read.
+ *
+ * The state table (order_transition_ok) is the only place that says which
+ * change is legal: order Created -> Accepted -> In-progress -> Completed,
+ * or Cancelled; fulfillment Pending -> Packed -> Agent-assigned ->
+ * Order-picked-up -> Out-for-delivery -> Order-delivered, Cancelled before
+ * pick-up, RTO-Initiated -> RTO-Delivered | RTO-Disposed after it; return
+ * Return_Initiated -> Return_Approved | Return_Rejected | Liquidated,
+ * Return_Approved -> Return_Picked -> Return_Delivered. The order state
+ * follows the delivery fulfillment's (order_state_for).
+ */
+#ifndef ONDC_ORDER_H
+#define ONDC_ORDER_H
+
+#include "cfg.h"
+#include "err.h"
+#include "store.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+typedef enum { ORDER_KIND_ORDER = 0, ORDER_KIND_FULFILLMENT, ORDER_KIND_RETURN } order_kind_t;
+
+/* order_transition_ok - whether FROM -> TO is legal for KIND. */
+int order_transition_ok(order_kind_t kind, const char *from, const char *to);
+
+/* order_state_for - the order state a delivery fulfillment state implies
+ * ("Pending" -> ACCEPTED_STATE, i.e. "Created" or "Accepted"); NULL if
+ * unknown. */
+const char *order_state_for(const char *fulfillment_state, const char *accepted_state);
+
+/* order_states - every state of KIND, NULL-terminated (for tests and docs). */
+const char *const *order_states(order_kind_t kind);
+
+/* order_key - "o/{oid}\x1f{bap}" into OUT; -1 if too long or bad characters. */
+int order_key(const char *oid, const char *bap_id, char *out, size_t cap);
+
+/* order_get - the record under KEY (caller owns) or NULL. */
+json_t *order_get(store_t *s, MDB_txn *txn, const char *key);
+
+/* order_by_txn - the record of TRANSACTION_ID's order, or NULL. */
+json_t *order_by_txn(store_t *s, MDB_txn *txn, const char *transaction_id);
+
+/* order_put - store REC (its "key"); keeps the transaction and
+ * acceptance-window indexes in step with REC's state. 0 or -1. */
+int order_put(store_t *s, MDB_txn *txn, json_t *rec);
+
+/* order_find - keys (at most CAP) of orders with id OID, any buyer app. */
+int order_find(store_t *s, MDB_txn *txn, const char *oid, char keys[][400], int cap);
+
+typedef int(order_fn)(json_t *rec, void *arg);
+
+/* order_each - FN for every order (state STATE, or all when NULL). */
+int order_each(store_t *s, MDB_txn *txn, const char *state, order_fn *fn, void *arg);
+
+/* order_due - keys (at most CAP) of Created orders whose acceptance window
+ * ended at or before NOW_MS. */
+int order_due(store_t *s, MDB_txn *txn, int64_t now_ms, char keys[][400], int cap);
+
+/* order_stock_release - give the units of REC's order items back. */
+int order_stock_release(store_t *s, MDB_txn *txn, json_t *rec);
+
+/* order_fulfillment - the order's delivery fulfillment (first that is not
+ * Cancel/Return/RTO), borrowed; NULL if none. */
+json_t *order_fulfillment(json_t *order);
+
+/* order_fstate - the code of fulfillment F's state ("Pending"), or "". */
+const char *order_fstate(json_t *f);
+
+/* order_set_fstate - move fulfillment F to TO (checked against the
+ * table), stamping state.updated_at; -1 with ERR (50000-range policy
+ * error naming both states) when illegal. */
+int order_set_fstate(json_t *f, order_kind_t kind, const char *to, const char *ts, ondc_err_t *err);
+
+/* order_advance - move REC's delivery fulfillment to TO and the order to
+ * the state it implies, updated_at = TS. 0 or -1 with ERR. */
+int order_advance(json_t *rec, const char *to, const char *ts, ondc_err_t *err);
+
+/* order_cancel - cancel REC's order as BY (a subscriber id) with REASON:
+ * the order and its delivery fulfillment become Cancelled, a "Cancel"
+ * fulfillment with the quote trail (every row refunded) is added, the
+ * quote drops to the cancellation charges (none), the stock is released.
+ * -1 with ERR when the order cannot be cancelled in its state. */
+int order_cancel(store_t *s, MDB_txn *txn, json_t *rec, const char *by, const char *reason,
+                 const char *ts, ondc_err_t *err);
+
+/* order_send - write an unsolicited ACTION ("on_status") with REC's order
+ * into the outbox on REC's transaction (fresh message_id, NOW_MS);
+ * *OUTBOX_ID gets the row. 0 or -1. */
+int order_send(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, const char *action,
+               int64_t now_ms, uint64_t *outbox_id);
+
+/* order_accept - the seller accepts REC's Created order: Accepted, stored,
+ * and an unsolicited on_status tells the buyer app. -1 with ERR. */
+int order_accept(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, int64_t now_ms,
+                 uint64_t *outbox_id, ondc_err_t *err);
+
+/* order_reject - the seller cancels REC's order with REASON (a seller
+ * cancellation code, "005" merchant rejected): order_cancel, stored, and
+ * an unsolicited on_cancel tells the buyer app. -1 with ERR. */
+int order_reject(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, const char *reason,
+                 int64_t now_ms, uint64_t *outbox_id, ondc_err_t *err);
+
+#endif

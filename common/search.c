@@ -1,0 +1,666 @@
+/*
+ * search.c - search intents against the catalog. See search.h.
+ */
+#include "search.h"
+
+#include "catalog.h"
+#include "money.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+double search_distance_km(double lat1, double lng1, double lat2, double lng2)
+{
+    const double r = 6371.0088, rad = M_PI / 180.0;
+    double dlat = (lat2 - lat1) * rad, dlng = (lng2 - lng1) * rad;
+    double a = sin(dlat / 2) * sin(dlat / 2) +
+               cos(lat1 * rad) * cos(lat2 * rad) * sin(dlng / 2) * sin(dlng / 2);
+    return 2 * r * atan2(sqrt(a), sqrt(1 - a));
+}
+
+/* ---- the intent ---- */
+
+typedef struct {
+    char (*out)[64];
+    int *n;
+} s_tok_t;
+
+static int s_add_token(const char *tok, void *arg)
+{
+    s_tok_t *t = arg;
+    if (*t->n >= SEARCH_TOKENS_MAX)
+        return 1;
+    snprintf(t->out[*t->n], 64, "%s", tok);
+    (*t->n)++;
+    return 0;
+}
+
+static int s_copy(char *dst, size_t cap, json_t *v, const char *path, ondc_err_t *err)
+{
+    if (!v)
+        return 0;
+    if (!json_is_string(v) || json_string_length(v) >= cap)
+        return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, path,
+                       "%s: must be a string shorter than %zu", path, cap);
+    memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+    return 0;
+}
+
+int search_parse(json_t *ctx, json_t *message, search_intent_t *q, ondc_err_t *err)
+{
+    memset(q, 0, sizeof *q);
+    const char *city = json_string_value(json_object_get(ctx, "city"));
+    snprintf(q->city, sizeof q->city, "%s", city ? city : "*");
+    json_t *intent = json_object_get(message, "intent");
+    if (!intent)
+        return 0;
+    if (!json_is_object(intent))
+        return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, "message.intent",
+                       "message.intent must be an object");
+    json_t *name = json_object_get(json_object_get(json_object_get(intent, "item"), "descriptor"),
+                                   "name");
+    if (name && !json_is_string(name))
+        return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST,
+                       "message.intent.item.descriptor.name", "the item name must be a string");
+    s_tok_t t = {q->tokens, &q->ntokens};
+    catalog_tokens(json_string_value(name), s_add_token, &t);
+    json_t *cat = json_object_get(intent, "category");
+    if (s_copy(q->category, sizeof q->category, json_object_get(cat, "id"),
+               "message.intent.category.id", err) < 0)
+        return -1;
+    json_t *prov = json_object_get(intent, "provider");
+    json_t *pid = json_object_get(prov, "id");
+    if (json_is_integer(pid))
+        snprintf(q->provider_id, sizeof q->provider_id, "%lld", (long long)json_integer_value(pid));
+    else if (s_copy(q->provider_id, sizeof q->provider_id, pid, "message.intent.provider.id",
+                    err) < 0)
+        return -1;
+    json_t *pname = json_object_get(json_object_get(prov, "descriptor"), "name");
+    if (pname && !json_is_string(pname))
+        return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST,
+                       "message.intent.provider.descriptor.name",
+                       "the provider name must be a string");
+    s_tok_t pt = {q->ptokens, &q->nptokens};
+    catalog_tokens(json_string_value(pname), s_add_token, &pt);
+    json_t *ful = json_object_get(intent, "fulfillment");
+    if (s_copy(q->fulfillment_type, sizeof q->fulfillment_type, json_object_get(ful, "type"),
+               "message.intent.fulfillment.type", err) < 0)
+        return -1;
+    json_t *loc = json_object_get(json_object_get(ful, "end"), "location");
+    json_t *gps = json_object_get(loc, "gps");
+    if (gps) {
+        if (catalog_parse_gps(json_string_value(gps), &q->lat, &q->lng) < 0)
+            return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST,
+                           "message.intent.fulfillment.end.location.gps",
+                           "gps must be \"latitude,longitude\"");
+        q->has_gps = 1;
+    }
+    json_t *addr = json_object_get(loc, "address");
+    json_t *area = json_object_get(addr, "area_code");
+    if (!area)
+        area = json_object_get(addr, "pincode"); /* some 1.0.0 buyer apps */
+    if (s_copy(q->area_code, sizeof q->area_code, area,
+               "message.intent.fulfillment.end.location.address.area_code", err) < 0)
+        return -1;
+    if (s_copy(q->payment_type, sizeof q->payment_type,
+               json_object_get(json_object_get(intent, "payment"), "type"),
+               "message.intent.payment.type", err) < 0)
+        return -1;
+    return 0;
+}
+
+/* ---- matching ---- */
+
+/* s_name_match - every query token is a token of NAME; the last one may be
+ * a prefix of one. */
+typedef struct {
+    const char (*q)[64];
+    int nq;
+    unsigned matched; /* bit per query token */
+} s_nm_t;
+
+static int s_nm_cb(const char *tok, void *arg)
+{
+    s_nm_t *m = arg;
+    for (int i = 0; i < m->nq; i++) {
+        if (m->matched & (1u << i))
+            continue;
+        if (i == m->nq - 1 ? strncmp(tok, m->q[i], strlen(m->q[i])) == 0
+                           : strcmp(tok, m->q[i]) == 0) {
+            m->matched |= 1u << i;
+            break;
+        }
+    }
+    return 0;
+}
+
+static int s_name_match(const char *name, const char (*q)[64], int nq)
+{
+    if (nq == 0)
+        return 1;
+    s_nm_t m = {q, nq, 0};
+    catalog_tokens(name, s_nm_cb, &m);
+    return m.matched == (1u << nq) - 1;
+}
+
+static int s_type_ok(const char *have, const char *want)
+{
+    if (!want[0])
+        return 1;
+    if (!have)
+        return 0;
+    if (strcasecmp(have, want) == 0)
+        return 1;
+    /* "Delivery and Self-Pickup" offers both */
+    return strcasecmp(have, "Delivery and Self-Pickup") == 0 &&
+           (strcasecmp(want, "Delivery") == 0 || strcasecmp(want, "Self-Pickup") == 0);
+}
+
+/* s_serviceability - the provider's serviceability tag for location LID:
+ * type "10" (radius, km), "11" (pincodes), "12" (all of India); NULL if none. */
+static json_t *s_serviceability(json_t *prov, const char *lid)
+{
+    size_t i, j;
+    json_t *tag, *e;
+    json_array_foreach(json_object_get(prov, "tags"), i, tag)
+    {
+        const char *code = json_string_value(json_object_get(tag, "code"));
+        if (!code || strcmp(code, "serviceability") != 0)
+            continue;
+        json_t *list = json_object_get(tag, "list");
+        json_array_foreach(list, j, e)
+        {
+            const char *c = json_string_value(json_object_get(e, "code"));
+            const char *v = json_string_value(json_object_get(e, "value"));
+            if (c && v && strcmp(c, "location") == 0 && strcmp(v, lid) == 0)
+                return list;
+        }
+    }
+    return NULL;
+}
+
+static const char *s_list_val(json_t *list, const char *code)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e)
+    {
+        const char *c = json_string_value(json_object_get(e, "code"));
+        if (c && strcmp(c, code) == 0)
+            return json_string_value(json_object_get(e, "value"));
+    }
+    return NULL;
+}
+
+/* s_pincode_in - whether AREA is in VAL: "560001,560002-560010". */
+static int s_pincode_in(const char *val, const char *area)
+{
+    long a = strtol(area, NULL, 10);
+    if (a <= 0)
+        return 0;
+    const char *p = val;
+    while (*p) {
+        char *end;
+        long lo = strtol(p, &end, 10), hi = lo;
+        if (end == p)
+            return 0;
+        p = end;
+        while (*p == ' ')
+            p++;
+        if (*p == '-') {
+            hi = strtol(p + 1, &end, 10);
+            p = end;
+        }
+        if (a >= lo && a <= hi)
+            return 1;
+        while (*p == ' ' || *p == ',')
+            p++;
+    }
+    return 0;
+}
+
+/* s_location_serves - whether location LOC of PROV delivers to Q's end. */
+static int s_location_serves(json_t *prov, json_t *loc, const search_intent_t *q)
+{
+    const char *lid = json_string_value(json_object_get(loc, "id"));
+    json_t *svc = lid ? s_serviceability(prov, lid) : NULL;
+    const char *type = s_list_val(svc, "type");
+    if (type && strcmp(type, "12") == 0)
+        return 1;
+    if (type && strcmp(type, "11") == 0) {
+        const char *val = s_list_val(svc, "val");
+        return q->area_code[0] && val && s_pincode_in(val, q->area_code);
+    }
+    if (q->has_gps) {
+        double lat, lng, km = -1;
+        json_t *circle = json_object_get(loc, "circle");
+        const char *g = json_string_value(json_object_get(circle, "gps"));
+        if (!g)
+            g = json_string_value(json_object_get(loc, "gps"));
+        int64_t r;
+        if (money_parse_json(json_object_get(json_object_get(circle, "radius"), "value"), &r) == 0)
+            km = (double)r / 100.0;
+        else if (type && strcmp(type, "10") == 0 && money_parse(s_list_val(svc, "val"), &r) == 0)
+            km = (double)r / 100.0;
+        if (!g || catalog_parse_gps(g, &lat, &lng) < 0 || km < 0)
+            return 0;
+        return search_distance_km(lat, lng, q->lat, q->lng) <= km;
+    }
+    /* an area code alone: the location's own area */
+    const char *own = json_string_value(json_object_get(json_object_get(loc, "address"), "area_code"));
+    return own && strcmp(own, q->area_code) == 0;
+}
+
+#define LOCS_MAX 64
+
+typedef struct {
+    json_t *prov;  /* stored provider (owned) */
+    json_t *items; /* matched items (owned array) */
+    char served[LOCS_MAX][160];
+    int nserved; /* -1: every location (no end location asked) */
+    size_t bytes;
+} s_prov_t;
+
+typedef struct {
+    store_t *s;
+    MDB_txn *txn;
+    const search_intent_t *q;
+    s_prov_t *provs;
+    size_t nprovs, cap;
+    search_stats_t *st;
+    int failed;
+    /* items already considered (a prefix walk meets an item once per
+     * matching token): open addressing on 64-bit hashes */
+    uint64_t *seen;
+    size_t nseen, seen_cap;
+} s_run_t;
+
+static uint64_t s_hash(const char *a, const char *b)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *c = a; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    h = (h ^ 0x1f) * 1099511628211ull;
+    for (const char *c = b; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    return h ? h : 1;
+}
+
+/* s_seen - whether (PID, IID) was met before; records it. A 64-bit hash
+ * collision would hide an item; at catalog sizes that is ~1e-11. */
+static int s_seen(s_run_t *r, const char *pid, const char *iid)
+{
+    if (r->nseen * 2 >= r->seen_cap) {
+        size_t nc = r->seen_cap ? r->seen_cap * 2 : 1024;
+        uint64_t *ns = calloc(nc, sizeof *ns);
+        if (!ns)
+            return 0;
+        for (size_t i = 0; i < r->seen_cap; i++)
+            if (r->seen[i])
+                for (size_t j = r->seen[i] & (nc - 1);; j = (j + 1) & (nc - 1))
+                    if (!ns[j]) {
+                        ns[j] = r->seen[i];
+                        break;
+                    }
+        free(r->seen);
+        r->seen = ns;
+        r->seen_cap = nc;
+    }
+    uint64_t h = s_hash(pid, iid);
+    for (size_t j = h & (r->seen_cap - 1);; j = (j + 1) & (r->seen_cap - 1)) {
+        if (r->seen[j] == h)
+            return 1;
+        if (!r->seen[j]) {
+            r->seen[j] = h;
+            r->nseen++;
+            return 0;
+        }
+    }
+}
+
+static int s_city_ok(json_t *prov, const char *city)
+{
+    if (strcmp(city, "*") == 0)
+        return 1;
+    size_t i;
+    json_t *loc;
+    int any = 0;
+    json_array_foreach(json_object_get(prov, "locations"), i, loc)
+    {
+        const char *cc = json_string_value(json_object_get(loc, "city_code"));
+        if (!cc)
+            continue;
+        any = 1;
+        if (strcmp(cc, city) == 0 || strcmp(cc, "*") == 0)
+            return 1;
+    }
+    return !any; /* no city codes: the node's cities (checked at ingress) */
+}
+
+static int s_provider_cb(json_t *prov, void *arg)
+{
+    s_run_t *r = arg;
+    const search_intent_t *q = r->q;
+    r->st->providers_read++;
+    const char *pid = json_string_value(json_object_get(prov, "id"));
+    if (!pid || json_is_false(json_object_get(prov, "enabled")))
+        return 0;
+    const char *label =
+        json_string_value(json_object_get(json_object_get(prov, "time"), "label"));
+    if (label && strcmp(label, "disable") == 0)
+        return 0;
+    if (q->provider_id[0] && strcmp(q->provider_id, pid) != 0)
+        return 0;
+    if (!s_name_match(json_string_value(json_object_get(json_object_get(prov, "descriptor"), "name")),
+                      (const char(*)[64])q->ptokens, q->nptokens))
+        return 0;
+    if (!s_city_ok(prov, q->city))
+        return 0;
+    if (q->fulfillment_type[0]) {
+        size_t i;
+        json_t *f;
+        int ok = 0;
+        json_array_foreach(json_object_get(prov, "fulfillments"), i, f)
+            ok |= s_type_ok(json_string_value(json_object_get(f, "type")), q->fulfillment_type);
+        if (!ok)
+            return 0;
+    }
+    if (q->payment_type[0]) {
+        json_t *types = json_object_get(json_object_get(json_object_get(prov, "seller"), "payment"),
+                                        "types");
+        int ok = 0;
+        if (json_is_array(types)) {
+            size_t i;
+            json_t *t;
+            json_array_foreach(types, i, t) ok |=
+                json_is_string(t) && strcmp(json_string_value(t), q->payment_type) == 0;
+        } else {
+            ok = strcmp(q->payment_type, "ON-ORDER") == 0;
+        }
+        if (!ok)
+            return 0;
+    }
+    s_prov_t p;
+    memset(&p, 0, sizeof p);
+    p.nserved = -1;
+    int pickup = q->fulfillment_type[0] && strcasecmp(q->fulfillment_type, "Self-Pickup") == 0;
+    if ((q->has_gps || q->area_code[0]) && !pickup) {
+        p.nserved = 0;
+        size_t i;
+        json_t *loc;
+        json_array_foreach(json_object_get(prov, "locations"), i, loc)
+        {
+            const char *lid = json_string_value(json_object_get(loc, "id"));
+            if (lid && p.nserved < LOCS_MAX && s_location_serves(prov, loc, q))
+                snprintf(p.served[p.nserved++], 160, "%s", lid);
+        }
+        if (p.nserved == 0)
+            return 0;
+    }
+    if (r->nprovs == r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 16;
+        s_prov_t *np = realloc(r->provs, nc * sizeof *np);
+        if (!np) {
+            r->failed = 1;
+            return 1;
+        }
+        r->provs = np;
+        r->cap = nc;
+    }
+    p.prov = json_incref(prov);
+    p.items = json_array();
+    r->provs[r->nprovs++] = p;
+    return 0;
+}
+
+static s_prov_t *s_find_prov(s_run_t *r, const char *pid)
+{
+    for (size_t i = 0; i < r->nprovs; i++)
+        if (strcmp(json_string_value(json_object_get(r->provs[i].prov, "id")), pid) == 0)
+            return &r->provs[i];
+    return NULL;
+}
+
+/* s_consider - the item ITEM of provider P: keep it (a catalog copy) when
+ * it matches every part of the intent. */
+static void s_consider(s_run_t *r, s_prov_t *p, json_t *item)
+{
+    const search_intent_t *q = r->q;
+    r->st->items_read++;
+    if (json_is_false(json_object_get(item, "enabled")))
+        return;
+    const char *label =
+        json_string_value(json_object_get(json_object_get(item, "time"), "label"));
+    if (label && strcmp(label, "disable") == 0)
+        return;
+    if (q->category[0]) {
+        const char *cat = json_string_value(json_object_get(item, "category_id"));
+        if (!cat || strcmp(cat, q->category) != 0)
+            return;
+    }
+    if (!s_name_match(json_string_value(json_object_get(json_object_get(item, "descriptor"), "name")),
+                      (const char(*)[64])q->tokens, q->ntokens))
+        return;
+    if (p->nserved >= 0) {
+        const char *lid = json_string_value(json_object_get(item, "location_id"));
+        int ok = !lid; /* an item without a location ships from any */
+        for (int i = 0; lid && i < p->nserved && !ok; i++)
+            ok = strcmp(p->served[i], lid) == 0;
+        if (!ok)
+            return;
+    }
+    if (q->payment_type[0] && strcmp(q->payment_type, "ON-FULFILLMENT") == 0 &&
+        !json_is_true(json_object_get(item, "@ondc/org/available_on_cod")))
+        return;
+    const char *pid = json_string_value(json_object_get(p->prov, "id"));
+    const char *iid = json_string_value(json_object_get(item, "id"));
+    int64_t stock = 0;
+    catalog_stock(r->s, r->txn, pid, iid, &stock);
+    json_t *out = json_copy(item);
+    json_object_del(out, "enabled");
+    json_t *qty = json_object_get(out, "quantity");
+    qty = json_is_object(qty) ? json_copy(qty) : json_object();
+    json_object_set_new(out, "quantity", qty);
+    /* retail 1.2.0: available is "99" in stock, "0" out of stock */
+    json_object_set_new(qty, "available", json_pack("{s:s}", "count", stock > 0 ? "99" : "0"));
+    int64_t max = catalog_item_max(item);
+    char mbuf[24];
+    snprintf(mbuf, sizeof mbuf, "%lld", (long long)(max < 0 || max > 99 ? 99 : max));
+    json_object_set_new(qty, "maximum", json_pack("{s:s}", "count", mbuf));
+    json_array_append_new(p->items, out);
+    r->st->items_matched++;
+}
+
+static int s_item_cb(const char *pid, json_t *item, void *arg)
+{
+    s_run_t *r = arg;
+    s_prov_t *p = s_find_prov(r, pid);
+    if (p)
+        s_consider(r, p, item);
+    return 0;
+}
+
+static int s_ref_cb(const char *pid, const char *iid, void *arg)
+{
+    s_run_t *r = arg;
+    s_prov_t *p = s_find_prov(r, pid);
+    if (!p || s_seen(r, pid, iid))
+        return 0;
+    json_t *item = catalog_item(r->s, r->txn, pid, iid);
+    if (item)
+        s_consider(r, p, item);
+    json_decref(item);
+    return 0;
+}
+
+/* s_provider_out - the provider as on_search shows it, without items. */
+static json_t *s_provider_out(json_t *prov)
+{
+    json_t *out = json_copy(prov);
+    json_object_del(out, "seller");
+    json_object_del(out, "enabled");
+    json_t *locs = json_object_get(prov, "locations");
+    if (json_is_array(locs)) {
+        json_t *nl = json_array();
+        size_t i;
+        json_t *loc;
+        json_array_foreach(locs, i, loc)
+        {
+            json_t *c = json_copy(loc);
+            json_object_del(c, "city_code");
+            json_array_append_new(nl, c);
+        }
+        json_object_set_new(out, "locations", nl);
+    }
+    return out;
+}
+
+static size_t s_json_len(json_t *v)
+{
+    return json_dumpb(v, NULL, 0, JSON_COMPACT);
+}
+
+static json_t *s_page(json_t *bpp)
+{
+    json_t *cat = json_object();
+    json_t *d = json_object_get(bpp, "descriptor");
+    json_t *f = json_object_get(bpp, "fulfillments");
+    if (d)
+        json_object_set(cat, "bpp/descriptor", d);
+    if (f)
+        json_object_set(cat, "bpp/fulfillments", f);
+    json_object_set_new(cat, "bpp/providers", json_array());
+    return json_pack("{s:o}", "catalog", cat);
+}
+
+int search_run(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t max_bytes,
+               json_t **pages, search_stats_t *st)
+{
+    search_stats_t dummy;
+    if (!st)
+        st = &dummy;
+    memset(st, 0, sizeof *st);
+    *pages = json_array();
+    s_run_t r = {s, txn, q, NULL, 0, 0, st, 0, NULL, 0, 0};
+    catalog_each_provider(s, txn, s_provider_cb, &r);
+    if (r.failed)
+        goto fail;
+    if (r.nprovs > 0) {
+        if (q->ntokens > 0) {
+            /* the most selective token: the longest whole one, else the
+             * last (a prefix) */
+            int best = -1;
+            for (int i = 0; i < q->ntokens - 1; i++)
+                if (best < 0 || strlen(q->tokens[i]) > strlen(q->tokens[best]))
+                    best = i;
+            if (best >= 0)
+                catalog_each_indexed(s, txn, "t", q->tokens[best], 0, s_ref_cb, &r);
+            else
+                catalog_each_indexed(s, txn, "t", q->tokens[q->ntokens - 1], 1, s_ref_cb, &r);
+        } else if (q->category[0]) {
+            catalog_each_indexed(s, txn, "c", q->category, 0, s_ref_cb, &r);
+        } else {
+            for (size_t i = 0; i < r.nprovs; i++)
+                catalog_each_item(s, txn, json_string_value(json_object_get(r.provs[i].prov, "id")),
+                                  s_item_cb, &r);
+        }
+    }
+    json_t *bpp = catalog_bpp(s, txn);
+    json_t *page = NULL;
+    size_t page_bytes = 0, base = 0;
+    for (size_t i = 0; i < r.nprovs; i++) {
+        s_prov_t *p = &r.provs[i];
+        size_t n = json_array_size(p->items);
+        if (n == 0)
+            continue;
+        json_t *pout = s_provider_out(p->prov);
+        size_t pbytes = s_json_len(pout) + 16;
+        size_t k = 0;
+        while (k < n) {
+            if (!page) {
+                page = s_page(bpp);
+                base = s_json_len(page);
+                page_bytes = base;
+            }
+            /* this provider (again) on this page, with as many items as fit */
+            json_t *copy = json_copy(pout);
+            json_t *items = json_array();
+            size_t used = pbytes;
+            while (k < n) {
+                json_t *it = json_array_get(p->items, k);
+                size_t ib = s_json_len(it) + 1;
+                if (json_array_size(items) > 0 && page_bytes + used + ib > max_bytes)
+                    break;
+                if (json_array_size(items) == 0 && page_bytes > base &&
+                    page_bytes + used + ib > max_bytes)
+                    break; /* not even one more item: a fresh page */
+                json_array_append(items, it);
+                used += ib;
+                k++;
+            }
+            if (json_array_size(items) > 0) {
+                json_object_set_new(copy, "items", items);
+                json_array_append_new(
+                    json_object_get(json_object_get(page, "catalog"), "bpp/providers"), copy);
+                page_bytes += used;
+            } else {
+                json_decref(items);
+                json_decref(copy);
+            }
+            if (k < n || page_bytes >= max_bytes) {
+                json_array_append_new(*pages, page);
+                page = NULL;
+            }
+        }
+        json_decref(pout);
+    }
+    if (page)
+        json_array_append_new(*pages, page);
+    json_decref(bpp);
+    st->pages = json_array_size(*pages);
+    for (size_t i = 0; i < r.nprovs; i++) {
+        json_decref(r.provs[i].prov);
+        json_decref(r.provs[i].items);
+    }
+    free(r.provs);
+    free(r.seen);
+    return 0;
+fail:
+    for (size_t i = 0; i < r.nprovs; i++) {
+        json_decref(r.provs[i].prov);
+        json_decref(r.provs[i].items);
+    }
+    free(r.provs);
+    free(r.seen);
+    json_decref(*pages);
+    *pages = NULL;
+    return -1;
+}
+
+int search_provider_serves(json_t *prov, const char *gps, const char *area_code,
+                           const char *loc_id)
+{
+    search_intent_t q;
+    memset(&q, 0, sizeof q);
+    if (gps && catalog_parse_gps(gps, &q.lat, &q.lng) == 0)
+        q.has_gps = 1;
+    if (area_code)
+        snprintf(q.area_code, sizeof q.area_code, "%s", area_code);
+    if (!q.has_gps && !q.area_code[0])
+        return 1; /* nothing to check against */
+    size_t i;
+    json_t *loc;
+    json_array_foreach(json_object_get(prov, "locations"), i, loc)
+    {
+        const char *lid = json_string_value(json_object_get(loc, "id"));
+        if (loc_id && loc_id[0] && (!lid || strcmp(loc_id, lid) != 0))
+            continue;
+        if (s_location_serves(prov, loc, &q))
+            return 1;
+    }
+    return 0;
+}
