@@ -272,19 +272,24 @@ int catalog_validate(json_t *root, ondc_err_t *err)
         snprintf(path, sizeof path, "%s.items", base);
         if (items && !json_is_array(items))
             return FIELD_ERR("%s: must be an array", path);
+        json_t *seen = json_object(); /* item ids met so far: a set */
         json_array_foreach(items, j, it)
         {
             char ib[128];
             snprintf(ib, sizeof ib, "%s.items[%zu]", base, j);
-            if (s_validate_item(it, p, ib, err) < 0)
+            if (s_validate_item(it, p, ib, err) < 0) {
+                json_decref(seen);
                 return -1;
-            for (size_t k = 0; k < j; k++)
-                if (json_equal(json_object_get(json_array_get(items, k), "id"),
-                               json_object_get(it, "id"))) {
-                    snprintf(path, sizeof path, "%s.id", ib);
-                    return FIELD_ERR("%s: duplicate item id", path);
-                }
+            }
+            const char *iid = json_string_value(json_object_get(it, "id"));
+            if (json_object_get(seen, iid)) {
+                json_decref(seen);
+                snprintf(path, sizeof path, "%s.id", ib);
+                return FIELD_ERR("%s: duplicate item id", path);
+            }
+            json_object_set_new(seen, iid, json_true());
         }
+        json_decref(seen);
         char sb[128];
         snprintf(sb, sizeof sb, "%s.seller", base);
         if (s_validate_seller(json_object_get(p, "seller"), sb, err) < 0)

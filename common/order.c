@@ -481,3 +481,213 @@ int order_reject(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, const 
         return err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not store the order");
     return 0;
 }
+
+/* s_row - the quote row of TYPE for item IID, borrowed; NULL if none. */
+static json_t *s_row(json_t *quote, const char *type, const char *iid)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(quote, "breakup"), i, row)
+    {
+        const char *t = json_string_value(json_object_get(row, "@ondc/org/title_type"));
+        const char *id = json_string_value(json_object_get(row, "@ondc/org/item_id"));
+        if (t && id && strcmp(t, type) == 0 && strcmp(id, iid) == 0)
+            return row;
+    }
+    return NULL;
+}
+
+static int64_t s_money(json_t *price_holder)
+{
+    int64_t v = 0;
+    money_parse_json(json_object_get(json_object_get(price_holder, "price"), "value"), &v);
+    return v;
+}
+
+/* s_take - take N units of item IID off REC's quote (item row and its tax
+ * row, pro rata), appending the quote_trail tags to TRAIL; -1 when the
+ * quote has fewer than N. */
+static int s_take(json_t *rec, const char *iid, int64_t n, json_t *trail)
+{
+    json_t *order = json_object_get(rec, "order");
+    json_t *quote = json_object_get(order, "quote");
+    json_t *row = s_row(quote, "item", iid);
+    int64_t had = row ? catalog_count(json_object_get(json_object_get(row, "@ondc/org/item_quantity"), "count")) : -1;
+    if (had < n || n < 1)
+        return -1;
+    int64_t line = s_money(row), cut = had ? line * n / had : 0;
+    int64_t total = 0;
+    money_parse_json(json_object_get(json_object_get(quote, "price"), "value"), &total);
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)(had - n));
+    json_object_set_new(row, "@ondc/org/item_quantity", json_pack("{s:s}", "count", buf));
+    json_object_set_new(row, "price", money_json(line - cut));
+    money_format(-cut, buf, sizeof buf);
+    json_array_append_new(trail, s_tag("quote_trail", json_pack("[o,o,o,o]", s_kv("type", "item"),
+                                                                s_kv("id", iid), s_kv("currency", "INR"),
+                                                                s_kv("value", buf))));
+    total -= cut;
+    json_t *tax = s_row(quote, "tax", iid);
+    if (tax) {
+        int64_t t = s_money(tax), tcut = had ? (t * n + had / 2) / had : 0;
+        json_object_set_new(tax, "price", money_json(t - tcut));
+        money_format(-tcut, buf, sizeof buf);
+        json_array_append_new(trail, s_tag("quote_trail", json_pack("[o,o,o,o]", s_kv("type", "tax"),
+                                                                    s_kv("id", iid), s_kv("currency", "INR"),
+                                                                    s_kv("value", buf))));
+        total -= tcut;
+    }
+    json_object_set_new(quote, "price", money_json(total));
+    return 0;
+}
+
+/* s_split - move N units of IID from fulfillment FROM to fulfillment TO in
+ * the order's items. */
+static void s_split(json_t *order, const char *iid, const char *from, const char *to, int64_t n)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(order, "items"), i, it)
+    {
+        const char *id = json_string_value(json_object_get(it, "id"));
+        const char *fid = json_string_value(json_object_get(it, "fulfillment_id"));
+        if (!id || strcmp(id, iid) != 0 || (fid && from && strcmp(fid, from) != 0))
+            continue;
+        int64_t c = catalog_count(json_object_get(json_object_get(it, "quantity"), "count"));
+        json_object_set_new(it, "quantity", json_pack("{s:I}", "count", (json_int_t)(c - n)));
+        json_t *moved = json_copy(it);
+        json_object_set_new(moved, "fulfillment_id", json_string(to));
+        json_object_set_new(moved, "quantity", json_pack("{s:I}", "count", (json_int_t)n));
+        json_array_append_new(json_object_get(order, "items"), moved);
+        return;
+    }
+}
+
+int order_part_cancel(store_t *s, MDB_txn *txn, json_t *rec, const char *iid, int64_t n,
+                      const char *reason, const char *by, const char *ts, ondc_err_t *err)
+{
+    json_t *order = json_object_get(rec, "order");
+    json_t *f = order_fulfillment(order);
+    const char *fs = order_fstate(f);
+    if (!f || !order_transition_ok(ORDER_KIND_FULFILLMENT, fs, "Cancelled"))
+        return err_set(err, ERR_TYPE_POLICY, 409, ERR_UPDATE_NOT_POSSIBLE, "",
+                       "the order is %s: items can no longer be cancelled", fs[0] ? fs : "closed");
+    json_t *trail = json_array();
+    if (s_take(rec, iid, n, trail) < 0) {
+        json_decref(trail);
+        return err_set(err, ERR_TYPE_POLICY, 400, ERR_UPDATE_NOT_POSSIBLE, "count",
+                       "the order does not have %lld of item %s", (long long)n, iid);
+    }
+    size_t nf = json_array_size(json_object_get(order, "fulfillments"));
+    char cid[32];
+    snprintf(cid, sizeof cid, "C%zu", nf);
+    json_t *tags = json_pack("[{s:s,s:[o,o]}]", "code", "cancel_request", "list",
+                             s_kv("reason_id", reason), s_kv("initiated_by", by));
+    json_array_extend(tags, trail);
+    json_decref(trail);
+    json_array_append_new(json_object_get(order, "fulfillments"),
+                          json_pack("{s:s,s:s,s:{s:{s:s},s:s},s:o}", "id", cid, "type", "Cancel",
+                                    "state", "descriptor", "code", "Cancelled", "updated_at", ts,
+                                    "tags", tags));
+    s_split(order, iid, json_string_value(json_object_get(f, "id")), cid, n);
+    json_object_set_new(order, "updated_at", json_string(ts));
+    /* the units go back on the shelf */
+    const char *pid = json_string_value(json_object_get(json_object_get(order, "provider"), "id"));
+    int64_t stock = 0;
+    if (pid && catalog_stock(s, txn, pid, iid, &stock) == 0 &&
+        catalog_stock_set(s, txn, pid, iid, stock + n) < 0)
+        return err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not release the stock");
+    json_t *res = json_object_get(rec, "reserved");
+    json_t *r = json_object_get(res, iid);
+    if (json_is_integer(r))
+        json_object_set_new(res, iid, json_integer(json_integer_value(r) - n));
+    return 0;
+}
+
+static json_t *s_return_ful(json_t *order, const char *rid)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(order, "fulfillments"), i, f)
+    {
+        const char *t = json_string_value(json_object_get(f, "type"));
+        const char *id = json_string_value(json_object_get(f, "id"));
+        if (t && id && strcmp(t, "Return") == 0 && strcmp(id, rid) == 0)
+            return f;
+    }
+    return NULL;
+}
+
+static const char *s_tag_val(json_t *f, const char *tag, const char *code)
+{
+    size_t i, j;
+    json_t *t, *e;
+    json_array_foreach(json_object_get(f, "tags"), i, t)
+    {
+        const char *c = json_string_value(json_object_get(t, "code"));
+        if (!c || strcmp(c, tag) != 0)
+            continue;
+        json_array_foreach(json_object_get(t, "list"), j, e)
+        {
+            const char *k = json_string_value(json_object_get(e, "code"));
+            if (k && strcmp(k, code) == 0)
+                return json_string_value(json_object_get(e, "value"));
+        }
+    }
+    return NULL;
+}
+
+int order_return_advance(store_t *s, MDB_txn *txn, json_t *rec, const char *rid, const char *to,
+                         const char *reason, const char *ts, ondc_err_t *err)
+{
+    json_t *order = json_object_get(rec, "order");
+    json_t *rf = s_return_ful(order, rid);
+    if (!rf)
+        return err_set(err, ERR_TYPE_POLICY, 404, "50007", "", "no return %s on this order", rid);
+    if (order_set_fstate(rf, ORDER_KIND_RETURN, to, ts, err) < 0)
+        return -1;
+    const char *iid = s_tag_val(rf, "return_request", "item_id");
+    const char *qty = s_tag_val(rf, "return_request", "item_quantity");
+    int64_t n = qty ? strtoll(qty, NULL, 10) : 0;
+    json_t *f = order_fulfillment(order);
+    if (strcmp(to, "Return_Approved") == 0 && f) {
+        /* picked up from the buyer, back to the store */
+        json_t *end = json_object_get(json_object_get(f, "end"), "location");
+        json_t *start = json_object_get(json_object_get(f, "start"), "location");
+        if (end)
+            json_object_set_new(rf, "start", json_pack("{s:O}", "location", end));
+        if (start)
+            json_object_set_new(rf, "end", json_pack("{s:O}", "location", start));
+    }
+    if (strcmp(to, "Return_Rejected") == 0 && reason)
+        json_object_set_new(json_object_get(json_object_get(rf, "state"), "descriptor"), "short_desc",
+                            json_string(reason));
+    if ((strcmp(to, "Return_Picked") == 0 || strcmp(to, "Liquidated") == 0) && iid && n > 0) {
+        /* the refund: the quote loses the returned units */
+        json_t *trail = json_array();
+        if (s_take(rec, iid, n, trail) < 0) {
+            json_decref(trail);
+            return err_set(err, ERR_TYPE_POLICY, 409, ERR_UPDATE_NOT_POSSIBLE, "",
+                           "the order no longer has %lld of item %s", (long long)n, iid);
+        }
+        json_t *tags = json_object_get(rf, "tags");
+        json_array_extend(tags, trail);
+        json_decref(trail);
+        s_split(order, iid, f ? json_string_value(json_object_get(f, "id")) : NULL, rid, n);
+        if (strcmp(to, "Return_Picked") == 0)
+            json_object_set_new(rf, "start", json_pack("{s:O?,s:{s:s}}", "location",
+                                                      json_object_get(json_object_get(rf, "start"), "location"),
+                                                      "time", "timestamp", ts));
+    }
+    if (strcmp(to, "Return_Delivered") == 0 && iid && n > 0) {
+        const char *pid = json_string_value(json_object_get(json_object_get(order, "provider"), "id"));
+        int64_t stock = 0;
+        if (pid && catalog_stock(s, txn, pid, iid, &stock) == 0)
+            catalog_stock_set(s, txn, pid, iid, stock + n);
+        json_t *end = json_object_get(rf, "end");
+        if (json_is_object(end))
+            json_object_set_new(end, "time", json_pack("{s:s}", "timestamp", ts));
+    }
+    json_object_set_new(order, "updated_at", json_string(ts));
+    return 0;
+}

@@ -111,4 +111,19 @@ int order_accept(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, int64_
 int order_reject(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, const char *reason,
                  int64_t now_ms, uint64_t *outbox_id, ondc_err_t *err);
 
+/* order_part_cancel - the seller cancels N units of item IID (REASON "002"
+ * or "012"): a Cancel fulfillment with cancel_request and quote_trail, the
+ * items re-split, the quote reduced, the units back in stock. Allowed
+ * until pick-up; -1 with ERR (50002) otherwise. */
+int order_part_cancel(store_t *s, MDB_txn *txn, json_t *rec, const char *iid, int64_t n,
+                      const char *reason, const char *by, const char *ts, ondc_err_t *err);
+
+/* order_return_advance - move return RID of REC to TO (checked against the
+ * table). Return_Approved adds the reverse pick-up (buyer -> store);
+ * Return_Rejected carries REASON; Return_Picked and Liquidated refund the
+ * returned units (quote_trail, items re-split, quote reduced);
+ * Return_Delivered puts them back in stock. -1 with ERR. */
+int order_return_advance(store_t *s, MDB_txn *txn, json_t *rec, const char *rid, const char *to,
+                         const char *reason, const char *ts, ondc_err_t *err);
+
 #endif

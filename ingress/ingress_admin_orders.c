@@ -9,6 +9,9 @@
  *        delivered, rto-initiated, rto-delivered, rto-disposed (on_status)
  *   POST /seller/v1/orders/{id}/cancel     {"reason": "002"}: the seller cancels (on_cancel)
  *   POST /seller/v1/orders/{id}/tracking   {"url", "gps"?}: the delivery is tracked
+ *   POST /seller/v1/orders/{id}/part-cancel {"item_id", "count", "reason": "002"|"012"} (on_update)
+ *   POST /seller/v1/orders/{id}/return/{return id}/{approve|reject|picked|delivered|liquidated}
+ *        the buyer's return, {"reason"} with reject (on_update)
  * Order ids are unique per buyer app; ?bap_id= picks one when two buyer
  * apps used the same id. Every change is checked against the state table
  * (common/order.c), stored, and sent to the buyer app as the unsolicited
@@ -126,7 +129,7 @@ static int s_seller_reason(const char *r)
 enum MHD_Result ingress_admin_post_order(ingress_t *in, struct MHD_Connection *conn,
                                          const char *rest, req_t *r)
 {
-    char oid[160], verb[32];
+    char oid[160], verb[128];
     const char *slash = strchr(rest, '/');
     if (!slash || slash == rest || (size_t)(slash - rest) >= sizeof oid || strlen(slash + 1) >= sizeof verb)
         return ingress_admin_error(conn, 404, NULL, "POST /seller/v1/orders/{id}/{action}");
@@ -173,6 +176,45 @@ enum MHD_Result ingress_admin_post_order(ingress_t *in, struct MHD_Connection *c
                          "reason must be a seller cancellation code (002, 005, 011-015, 018-020, 022)");
         else
             rc = order_reject(in->rt->store, txn, cfg, rec, reason, now, &outbox, &err);
+    } else if (strcmp(verb, "part-cancel") == 0) {
+        const char *iid = json_string_value(json_object_get(body, "item_id"));
+        json_t *cnt = json_object_get(body, "count");
+        if (!reason)
+            reason = "002";
+        if (!iid || !json_is_integer(cnt) || json_integer_value(cnt) < 1)
+            rc = err_set(&err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, iid ? "count" : "item_id",
+                         "item_id and a count from 1 are required");
+        else if (strcmp(reason, "002") != 0 && strcmp(reason, "012") != 0)
+            rc = err_set(&err, ERR_TYPE_POLICY, 400, ERR_INVALID_CANCEL_REASON, "reason",
+                         "a part cancel takes reason 002 or 012");
+        else if ((rc = order_part_cancel(in->rt->store, txn, rec, iid, json_integer_value(cnt), reason,
+                                         cfg->subscriber_id, ts, &err)) == 0 &&
+                 (order_put(in->rt->store, txn, rec) < 0 ||
+                  order_send(in->rt->store, txn, cfg, rec, "on_update", now, &outbox) < 0))
+            rc = err_set(&err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not store the order");
+    } else if (strncmp(verb, "return/", 7) == 0) {
+        char rid[96];
+        const char *v = strchr(verb + 7, '/');
+        static const struct {
+            const char *verb, *state;
+        } rv[] = {{"approve", "Return_Approved"}, {"reject", "Return_Rejected"},
+                  {"picked", "Return_Picked"},    {"delivered", "Return_Delivered"},
+                  {"liquidated", "Liquidated"}};
+        const char *to = NULL;
+        for (size_t i = 0; v && i < sizeof rv / sizeof rv[0]; i++)
+            if (strcmp(v + 1, rv[i].verb) == 0)
+                to = rv[i].state;
+        if (!v || v == verb + 7 || (size_t)(v - verb - 7) >= sizeof rid || !to) {
+            rc = err_set(&err, ERR_TYPE_JSON_SCHEMA, 404, ERR_INVALID_REQUEST, "",
+                         "return/{id}/approve|reject|picked|delivered|liquidated");
+        } else {
+            memcpy(rid, verb + 7, (size_t)(v - verb - 7));
+            rid[v - verb - 7] = '\0';
+            if ((rc = order_return_advance(in->rt->store, txn, rec, rid, to, reason, ts, &err)) == 0 &&
+                (order_put(in->rt->store, txn, rec) < 0 ||
+                 order_send(in->rt->store, txn, cfg, rec, "on_update", now, &outbox) < 0))
+                rc = err_set(&err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not store the order");
+        }
     } else if (strcmp(verb, "tracking") == 0) {
         const char *url = json_string_value(json_object_get(body, "url"));
         json_t *f = order_fulfillment(json_object_get(rec, "order"));

@@ -48,5 +48,6 @@ static int s_search(worker_msg_t *m)
 
 const worker_family_t family_discovery = {
     .family = FAMILY_DISCOVERY,
+    .read_only = 1,
     .handlers = {[ACT_SEARCH] = s_search},
 };

@@ -54,6 +54,8 @@ typedef int (*worker_handler_fn)(worker_msg_t *m);
 
 typedef struct {
     family_t family;
+    int read_only; /* handlers only read the store: they run in a read
+                    * transaction, outside the write lock (worker_prepare) */
     worker_handler_fn handlers[ACT_COUNT];
 } worker_family_t;
 
@@ -80,5 +82,21 @@ void worker_reply_more(worker_msg_t *m, json_t *ctx, json_t *message);
 int worker_process(const worker_family_t *fam, store_t *s, MDB_txn *txn, const cfg_t *cfg,
                    const envelope_t *e, const char *body, size_t len, int64_t now_ms,
                    worker_out_t *out);
+
+/* worker_prepare - for a read-only family: run the handler of one request
+ * in read transaction RTXN, leaving the reply in M (worker_finish writes
+ * it). 0, 1 when the row cannot be answered (nothing to finish), -1 on a
+ * store failure. A long search so never holds LMDB's write lock. */
+int worker_prepare(const worker_family_t *fam, store_t *s, MDB_txn *rtxn, const cfg_t *cfg,
+                   const envelope_t *e, const char *body, size_t len, int64_t now_ms,
+                   worker_msg_t *m);
+
+/* worker_finish - mark E done in write TXN and write M's on_* (skipped if
+ * E was already done); frees M. 0, or -1 on a store failure. */
+int worker_finish(store_t *s, MDB_txn *txn, const cfg_t *cfg, const envelope_t *e,
+                  worker_msg_t *m, int64_t now_ms, worker_out_t *out);
+
+/* worker_msg_free - release what M holds. */
+void worker_msg_free(worker_msg_t *m);
 
 #endif

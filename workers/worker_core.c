@@ -79,6 +79,82 @@ void worker_reply_more(worker_msg_t *m, json_t *ctx, json_t *message)
     json_array_append_new(m->more, r);
 }
 
+/* s_parse - fill M from the request; -1 when the row cannot be answered. */
+static int s_parse(worker_msg_t *m, store_t *s, const cfg_t *cfg, const envelope_t *e,
+                   const char *body, size_t len, int64_t now_ms)
+{
+    memset(m, 0, sizeof *m);
+    m->store = s;
+    m->cfg = cfg;
+    m->journal_id = e->id;
+    m->now_ms = now_ms;
+    m->action = context_action_parse(e->action);
+    m->req = json_loadb(body, len, 0, NULL);
+    m->ctx = json_object_get(m->req, "context");
+    if (m->action < 0 || !json_is_object(m->ctx)) {
+        /* ingress checked it; a row that fails now cannot be answered */
+        char jid[24];
+        snprintf(jid, sizeof jid, "%llu", (unsigned long long)e->id);
+        log_error("worker.unreadable", "journal_id", jid, NULL);
+        json_decref(m->req);
+        m->req = NULL;
+        return -1;
+    }
+    m->order = json_object_get(json_object_get(m->req, "message"), "order");
+    return 0;
+}
+
+void worker_msg_free(worker_msg_t *m)
+{
+    json_decref(m->message);
+    json_decref(m->more);
+    json_decref(m->req);
+    m->message = m->more = m->req = NULL;
+}
+
+/* s_reply - the on_* of handled M into the outbox in TXN; frees M. */
+static int s_reply(worker_msg_t *m, store_t *s, MDB_txn *txn, const cfg_t *cfg,
+                   const envelope_t *e, int64_t now_ms, worker_out_t *out)
+{
+    char lab[96];
+    snprintf(lab, sizeof lab, "action=\"%s\",outcome=\"%s\"", e->action,
+             m->has_err ? "error" : m->no_reply ? "no_reply" : "ok");
+    metrics_inc("ondc_handled_total", lab);
+    snprintf(lab, sizeof lab, "action=\"%s\"", e->action);
+    /* time in the handler, measured from the batch's clock */
+    metrics_observe("ondc_handling_seconds", lab, (double)(loop_wall_ms() - now_ms));
+    json_t *ctx = context_reply(cfg, m->ctx, now_ms);
+    uint64_t oid = 0;
+    int rc = 0;
+    if (!m->no_reply || m->has_err) {
+        rc = reply_put(s, txn, cfg, e->id, (int64_t)e->received_ms, ctx, m->message,
+                       m->has_err ? &m->err : NULL, now_ms, &oid);
+        if (rc == 0 && worker_out_add(out, oid) < 0)
+            rc = -1;
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach(m->has_err ? NULL : m->more, i, r)
+    {
+        if (rc < 0)
+            break;
+        json_t *c = json_object_get(r, "context");
+        rc = reply_put(s, txn, cfg, c ? 0 : e->id, (int64_t)e->received_ms, c ? c : ctx,
+                       json_object_get(r, "message"), NULL, now_ms, &oid);
+        if (rc == 0 && worker_out_add(out, oid) < 0)
+            rc = -1;
+    }
+    char jid[24];
+    snprintf(jid, sizeof jid, "%llu", (unsigned long long)e->id);
+    log_info(m->has_err ? "request.refused" : "request.handled", "action", e->action,
+             "transaction_id", context_str(m->ctx, "transaction_id"), "message_id",
+             context_str(m->ctx, "message_id"), "journal_id", jid, "code",
+             m->has_err ? m->err.code : NULL, "why", m->has_err ? m->err.message : NULL, NULL);
+    json_decref(ctx);
+    worker_msg_free(m);
+    return rc;
+}
+
 int worker_process(const worker_family_t *fam, store_t *s, MDB_txn *txn, const cfg_t *cfg,
                    const envelope_t *e, const char *body, size_t len, int64_t now_ms,
                    worker_out_t *out)
@@ -89,81 +165,51 @@ int worker_process(const worker_family_t *fam, store_t *s, MDB_txn *txn, const c
     if (done == 0)
         return 0; /* already handled (a re-dispatch or a replayed copy) */
     worker_msg_t m;
-    memset(&m, 0, sizeof m);
-    m.store = s;
-    m.cfg = cfg;
-    m.journal_id = e->id;
-    m.now_ms = now_ms;
-    m.action = context_action_parse(e->action);
-    m.req = json_loadb(body, len, 0, NULL);
-    m.ctx = json_object_get(m.req, "context");
-    char jid[24];
-    snprintf(jid, sizeof jid, "%llu", (unsigned long long)e->id);
-    if (m.action < 0 || !json_is_object(m.ctx)) {
-        /* ingress checked it; a row that fails now cannot be answered */
-        log_error("worker.unreadable", "journal_id", jid, NULL);
-        json_decref(m.req);
+    if (s_parse(&m, s, cfg, e, body, len, now_ms) < 0)
         return 0;
-    }
-    m.order = json_object_get(json_object_get(m.req, "message"), "order");
     worker_handler_fn fn = fam->handlers[m.action] ? fam->handlers[m.action] : s_unsupported;
-    int rc = mdb_txn_begin(s->env, txn, 0, &m.txn);
-    if (rc != 0) {
-        json_decref(m.req);
+    if (mdb_txn_begin(s->env, txn, 0, &m.txn) != 0) {
+        worker_msg_free(&m);
         return -1;
     }
     if (fn(&m) < 0) {
         mdb_txn_abort(m.txn);
-        json_decref(m.message);
-        json_decref(m.more);
-        json_decref(m.req);
+        worker_msg_free(&m);
         return -1;
     }
     if (m.has_err)
         mdb_txn_abort(m.txn); /* a refused request changes nothing */
     else if (mdb_txn_commit(m.txn) != 0) {
-        json_decref(m.message);
-        json_decref(m.more);
-        json_decref(m.req);
+        worker_msg_free(&m);
         return -1;
     }
-    {
-        char lab[96];
-        snprintf(lab, sizeof lab, "action=\"%s\",outcome=\"%s\"", e->action,
-                 m.has_err ? "error" : m.no_reply ? "no_reply" : "ok");
-        metrics_inc("ondc_handled_total", lab);
-        snprintf(lab, sizeof lab, "action=\"%s\"", e->action);
-        /* time in the handler, measured from the batch's clock */
-        metrics_observe("ondc_handling_seconds", lab, (double)(loop_wall_ms() - now_ms));
+    return s_reply(&m, s, txn, cfg, e, now_ms, out);
+}
+
+int worker_prepare(const worker_family_t *fam, store_t *s, MDB_txn *rtxn, const cfg_t *cfg,
+                   const envelope_t *e, const char *body, size_t len, int64_t now_ms,
+                   worker_msg_t *m)
+{
+    if (s_parse(m, s, cfg, e, body, len, now_ms) < 0)
+        return 1;
+    worker_handler_fn fn = fam->handlers[m->action] ? fam->handlers[m->action] : s_unsupported;
+    m->txn = rtxn;
+    int rc = fn(m);
+    m->txn = NULL;
+    if (rc < 0) {
+        worker_msg_free(m);
+        return -1;
     }
-    json_t *ctx = context_reply(cfg, m.ctx, now_ms);
-    uint64_t oid = 0;
-    rc = 0;
-    if (!m.no_reply || m.has_err) {
-        rc = reply_put(s, txn, cfg, e->id, (int64_t)e->received_ms, ctx, m.message,
-                       m.has_err ? &m.err : NULL, now_ms, &oid);
-        if (rc == 0 && worker_out_add(out, oid) < 0)
-            rc = -1;
+    return 0;
+}
+
+int worker_finish(store_t *s, MDB_txn *txn, const cfg_t *cfg, const envelope_t *e,
+                  worker_msg_t *m, int64_t now_ms, worker_out_t *out)
+{
+    int done = journal_mark_done(s, txn, e->id);
+    if (done <= 0) {
+        worker_msg_free(m); /* already handled: a re-dispatch or a replayed copy */
+        return done;
     }
-    size_t i;
-    json_t *r;
-    json_array_foreach(m.has_err ? NULL : m.more, i, r)
-    {
-        if (rc < 0)
-            break;
-        json_t *c = json_object_get(r, "context");
-        rc = reply_put(s, txn, cfg, c ? 0 : e->id, (int64_t)e->received_ms, c ? c : ctx,
-                       json_object_get(r, "message"), NULL, now_ms, &oid);
-        if (rc == 0 && worker_out_add(out, oid) < 0)
-            rc = -1;
-    }
-    log_info(m.has_err ? "request.refused" : "request.handled", "action", e->action,
-             "transaction_id", context_str(m.ctx, "transaction_id"), "message_id",
-             context_str(m.ctx, "message_id"), "journal_id", jid, "code",
-             m.has_err ? m.err.code : NULL, "why", m.has_err ? m.err.message : NULL, NULL);
-    json_decref(ctx);
-    json_decref(m.message);
-    json_decref(m.more);
-    json_decref(m.req);
-    return rc;
+    return s_reply(m, s, txn, cfg, e, now_ms, out);
 }

@@ -11,6 +11,7 @@
 
 #include "order.h"
 
+#include "journal.h"
 #include "log.h"
 #include "metrics.h"
 #include "runtime.h"
@@ -34,6 +35,95 @@ typedef struct {
 
 static worker_t s_w = {.family = -1};
 
+/* s_notify - tell the callback process of the batch's outbox rows. */
+static void s_notify(worker_t *w)
+{
+    for (size_t i = 0; i < w->out.n; i++) {
+        envelope_t e = {.kind = ENVELOPE_OUTBOX, .id = w->out.ids[i]};
+        /* a lost notification is harmless: the callback process scans the
+         * outbox for due rows */
+        envelope_send(w->push, &e, NULL, 0);
+    }
+    w->out.n = 0;
+}
+
+/* s_batch_read_only - a batch of a read-only family: every handler runs in
+ * one read transaction, then one short write transaction marks the rows
+ * done and writes the on_*: the write lock (ingress's journal needs it
+ * too) is never held for a search. */
+static void s_batch_read_only(worker_t *w, void *socket)
+{
+    runtime_t *rt = w->rt;
+    int max = rt->cfg.batch_max;
+    envelope_t *es = calloc((size_t)max, sizeof *es);
+    worker_msg_t *ms = calloc((size_t)max, sizeof *ms);
+    int *ok = calloc((size_t)max, sizeof *ok);
+    if (!es || !ms || !ok)
+        runtime_fatal(rt, "worker.no_memory", "batch");
+    int64_t now = loop_wall_ms();
+    if (!w->inflight) {
+        char lab[64];
+        snprintf(lab, sizeof lab, "family=\"%s\"", cfg_family_name((family_t)w->family));
+        w->inflight = metrics_gauge("ondc_inflight", lab);
+    }
+    MDB_txn *rtxn = store_begin(rt->store, 1);
+    if (!rtxn)
+        runtime_fatal(rt, "worker.store_failed", "cannot begin a read transaction");
+    int n = 0;
+    while (n < max && zsock_has_input(socket)) {
+        char *body;
+        size_t len;
+        int rc = envelope_recv(socket, &es[n], &body, &len);
+        if (rc == 0)
+            break;
+        if (rc < 0 || es[n].kind != ENVELOPE_REQUEST) {
+            log_warn("worker.bad_envelope", NULL);
+            free(body);
+            continue;
+        }
+        rc = worker_prepare(w->fam, rt->store, rtxn, &rt->cfg, &es[n], body, len, now, &ms[n]);
+        free(body);
+        if (rc < 0) {
+            mdb_txn_abort(rtxn);
+            runtime_fatal(rt, "worker.store_failed", "handling a request");
+        }
+        ok[n] = rc == 0;
+        n++;
+    }
+    mdb_txn_abort(rtxn);
+    *w->inflight = (uint64_t)n;
+    MDB_txn *txn = store_begin(rt->store, 0);
+    if (!txn)
+        runtime_fatal(rt, "worker.store_failed", "cannot begin a write transaction");
+    w->out.n = 0;
+    for (int i = 0; i < n; i++) {
+        size_t before = w->out.n;
+        if (!ok[i]) {
+            /* unreadable: mark it done so it is not dispatched forever */
+            if (journal_mark_done(rt->store, txn, es[i].id) < 0) {
+                mdb_txn_abort(txn);
+                runtime_fatal(rt, "worker.store_failed", "marking a row done");
+            }
+            continue;
+        }
+        if (worker_finish(rt->store, txn, &rt->cfg, &es[i], &ms[i], now, &w->out) < 0) {
+            mdb_txn_abort(txn);
+            runtime_fatal(rt, "worker.store_failed", "writing a reply");
+        }
+        if (w->out.n == before)
+            w->n_skipped++;
+        else
+            w->n_handled++;
+    }
+    if (store_commit(txn) != 0)
+        runtime_fatal(rt, "worker.store_failed", "commit");
+    *w->inflight = 0;
+    s_notify(w);
+    free(es);
+    free(ms);
+    free(ok);
+}
+
 static void s_on_pull(void *socket, void *arg)
 {
     worker_t *w = arg;
@@ -47,6 +137,10 @@ static void s_on_pull(void *socket, void *arg)
         size_t len;
         while (envelope_recv(socket, &e, &body, &len) > 0)
             free(body);
+        return;
+    }
+    if (w->fam->read_only) {
+        s_batch_read_only(w, socket);
         return;
     }
     MDB_txn *txn = store_begin(rt->store, 0);
@@ -89,13 +183,7 @@ static void s_on_pull(void *socket, void *arg)
         runtime_fatal(rt, "worker.store_failed", "commit");
     *w->inflight = 0;
     w->n_handled += (uint64_t)nout;
-    for (size_t i = 0; i < w->out.n; i++) {
-        envelope_t e = {.kind = ENVELOPE_OUTBOX, .id = w->out.ids[i]};
-        /* a lost notification is harmless: the callback process scans the
-         * outbox for due rows */
-        envelope_send(w->push, &e, NULL, 0);
-    }
-    w->out.n = 0;
+    s_notify(w);
 }
 
 /* s_expire - the order family's acceptance window: every Created order
@@ -146,11 +234,7 @@ static void s_expire(loop_t *loop, void *arg)
         w->out.n = 0;
         return;
     }
-    for (size_t i = 0; i < w->out.n; i++) {
-        envelope_t e = {.kind = ENVELOPE_OUTBOX, .id = w->out.ids[i]};
-        envelope_send(w->push, &e, NULL, 0);
-    }
-    w->out.n = 0;
+    s_notify(w);
 }
 
 static int s_option(runtime_t *rt, int argc, char **argv, int *i)

@@ -279,7 +279,7 @@ class Fleet:
                 parsed = data
             return e.code, parsed, dict(e.headers)
 
-    def admin(self, method, path, body=None, token=True):
+    def admin(self, method, path, body=None, token=True, timeout=30):
         data = None if body is None else json.dumps(body).encode()
         h = {"Content-Type": "application/json"}
         if token:
@@ -287,7 +287,7 @@ class Fleet:
         req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.admin_port, path), data=data,
                                      headers=h, method=method)
         try:
-            with urllib.request.urlopen(req, timeout=10) as r:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
                 raw = r.read()
                 try:
                     return r.status, json.loads(raw)

@@ -37,7 +37,7 @@ def answers(req, expect=True, timeout=10.0):
     if not expect:
         time.sleep(1.5)
         return [c for c in F.bap.calls if json.loads(c["raw"])["context"]["message_id"] == mid]
-    calls = F.bap.wait_for(F.bap.by_message(mid, "on_search"), timeout=timeout)
+    calls = F.bap.wait_for(F.bap.by_message(mid, "on_search"), timeout=timeout * 3)
     check(calls, "on_search arrived")
     time.sleep(0.3)  # further pages, if any
     calls = [c for c in F.bap.calls if json.loads(c["raw"])["context"]["message_id"] == mid]
@@ -219,12 +219,12 @@ def test_a_10000_item_catalog_is_answered_in_pages():
         prov["items"].append(it)
     cat = dict(base)
     cat["bpp/providers"] = [prov]
-    s, a = F.admin("PUT", "/seller/v1/catalog", cat)
+    s, a = F.admin("PUT", "/seller/v1/catalog", cat, timeout=120)
     eq((s, a.get("items")), (200, 10000), "big catalog imported")
     try:
         req = search(None)
         mid = req["context"]["message_id"]
-        deadline = time.time() + 60
+        deadline = time.time() + 180  # generous: sanitizer builds are ~10x slower
         while time.time() < deadline:
             got = items_of([json.loads(c["raw"]) for c in F.bap.calls
                             if json.loads(c["raw"])["context"]["message_id"] == mid])
@@ -241,7 +241,7 @@ def test_a_10000_item_catalog_is_answered_in_pages():
             check(ok, "page signed: " + why)
         eq(by_name("salt"), ["BIG/BIG-%05d" % i for i in range(3, 10000, 4)], "a name search in it")
     finally:
-        eq(F.admin("PUT", "/seller/v1/catalog", base)[0], 200, "demo catalog back")
+        eq(F.admin("PUT", "/seller/v1/catalog", base, timeout=120)[0], 200, "demo catalog back")
 
 
 if __name__ == "__main__":
