@@ -136,12 +136,21 @@ deb-test: deb
 FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -Iingress -Iworkers \
-    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fprofile-instr-generate -fcoverage-mapping
+FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -Iingress -Iworkers \
+    -fno-sanitize-recover=undefined -fprofile-instr-generate -fcoverage-mapping
+FUZZ_LIB_SRC := $(COMMON_SRC) $(WORKER_LIB_SRC)
+FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=build-fuzz/obj/%.o)
 
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(WORKER_LIB_SRC) $(wildcard common/*.h)
-	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(WORKER_LIB_SRC) $(LDLIBS)
+# the library once, instrumented for the fuzzers; each harness links it
+build-fuzz/obj/%.o: %.c $(wildcard common/*.h) $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+build-fuzz/libfuzzcommon.a: $(FUZZ_LIB_OBJ)
+	ar rcs $@ $^
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h ingress/ingress_check.c build-fuzz/libfuzzcommon.a
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build-fuzz/libfuzzcommon.a $(LDLIBS)
 
 # every harness for FUZZ_SECONDS from its seed corpus; new inputs collect in build-fuzz/corpus
 fuzz: deps $(FUZZ_BIN)

@@ -116,7 +116,7 @@ static void s_known_grow(cb_t *cb)
     dl_t **old = cb->known;
     size_t oldcap = cb->known_cap;
     cb->known_cap = oldcap ? oldcap * 2 : 1024;
-    cb->known = calloc(cb->known_cap, sizeof *cb->known);
+    cb->known = calloc(cb->known_cap, sizeof *cb->known); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
     cb->known_n = 0;
     for (size_t i = 0; i < oldcap; i++)
         if (old[i])
@@ -171,7 +171,7 @@ static void s_heap_push(cb_t *cb, dl_t *d)
 {
     if (cb->heap_n == cb->heap_cap) {
         cb->heap_cap = cb->heap_cap ? cb->heap_cap * 2 : 256;
-        cb->heap = realloc(cb->heap, cb->heap_cap * sizeof *cb->heap);
+        cb->heap = realloc(cb->heap, cb->heap_cap * sizeof *cb->heap); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
     }
     s_heap_up(cb, cb->heap_n++, d);
 }

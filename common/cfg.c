@@ -322,7 +322,7 @@ static int s_apply_json(cfg_t *cfg, const s_key_t *k, json_t *v, char *why, size
                          k->name, i, sizeof l->v[0] - 1, CFG_LIST_MAX);
                 return -1;
             }
-            strcpy(l->v[l->n++], json_string_value(e));
+            snprintf(l->v[l->n++], sizeof l->v[0], "%s", json_string_value(e));
         }
         return 0;
     }

@@ -98,7 +98,7 @@ char *onboard_solve_challenge(const unsigned char our_priv[32], const unsigned c
     unsigned char *ct = NULL;
     char *pt = NULL;
     EVP_CIPHER_CTX *ctx = NULL;
-    size_t maxct = ONBOARD_CHALLENGE_MAX / 4 * 3;
+    size_t maxct = (size_t)ONBOARD_CHALLENGE_MAX / 4 * 3;
     int n1 = 0, n2 = 0;
 
     if (!challenge_b64 ||
@@ -139,7 +139,7 @@ char *onboard_solve_challenge(const unsigned char our_priv[32], const unsigned c
         goto fail;
     }
     pt[n1 + n2] = '\0';
-    if (memchr(pt, '\0', (size_t)(n1 + n2))) {
+    if (memchr(pt, '\0', (size_t)n1 + (size_t)n2)) {
         err_set(err, ERR_TYPE_CORE, 400, ERR_INVALID_REQUEST, "challenge",
                 "challenge plaintext contains a NUL byte");
         goto fail;

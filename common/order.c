@@ -126,8 +126,7 @@ json_t *order_by_txn(store_t *s, MDB_txn *txn, const char *tid)
     if (mdb_get(txn, s->dbi[DB_ORDERS], &k, &d) != 0 || d.mv_size >= 400)
         return NULL;
     char key[400];
-    memcpy(key, d.mv_data, d.mv_size);
-    key[d.mv_size] = '\0';
+    snprintf(key, sizeof key, "%.*s", (int)d.mv_size, (const char *)d.mv_data);
     return s_get(s, txn, key);
 }
 
@@ -137,7 +136,7 @@ static void s_due_key(int64_t ms, const char *key, char *out, size_t *len)
     out[1] = '/';
     store_key64((unsigned char *)out + 2, (uint64_t)ms);
     size_t kl = strlen(key);
-    memcpy(out + 10, key, kl);
+    memcpy(out + 10, key, kl); /* NOLINT(bugprone-not-null-terminated-result): a key with a length */
     *len = 10 + kl;
 }
 

@@ -242,10 +242,9 @@ static int s_location_serves(json_t *prov, json_t *loc, const search_intent_t *q
         if (!g)
             g = json_string_value(json_object_get(loc, "gps"));
         int64_t r;
-        if (money_parse_json(json_object_get(json_object_get(circle, "radius"), "value"), &r) == 0)
-            km = (double)r / 100.0;
-        else if (type && strcmp(type, "10") == 0 && money_parse(s_list_val(svc, "val"), &r) == 0)
-            km = (double)r / 100.0;
+        if (money_parse_json(json_object_get(json_object_get(circle, "radius"), "value"), &r) == 0 ||
+            (type && strcmp(type, "10") == 0 && money_parse(s_list_val(svc, "val"), &r) == 0))
+            km = (double)r / 100.0; /* the circle's radius, else the tag's km */
         if (!g || catalog_parse_gps(g, &lat, &lng) < 0 || km < 0)
             return 0;
         return search_distance_km(lat, lng, q->lat, q->lng) <= km;

@@ -50,7 +50,7 @@
 #include <string.h>
 
 #define LOOKUPS_MAX 256
-#define ANSWER_MAX (1024 * 1024)
+#define ANSWER_MAX ((size_t)1024 * 1024)
 
 typedef struct lk_s {
     char sub[256], ukid[128];

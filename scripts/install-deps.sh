@@ -14,6 +14,8 @@ PKGS=(
   libcurl4-openssl-dev   # callback delivery, registry lookup
   libssl-dev             # AES-256-ECB for the registry challenge
   libcmocka-dev          # unit tests
+  clang libclang-rt-14-dev llvm  # libFuzzer harnesses (make fuzz, fuzz-regress) and their coverage
+  cppcheck clang-tidy    # make lint (part of make test)
   supervisor             # fleet process manager
   curl python3           # end-to-end test drivers
   prometheus             # promtool, to check the /metrics text in the tests

@@ -39,6 +39,25 @@ for t in "$BUILD"/tests/test_*; do
   printf '  %-28s %s\n' "$name" "$(grep -E '^\[  (PASSED|FAILED)  \]' "$out" | tr '\n' ' ')"
 done
 
+if [ "$BUILD" = build ] && command -v clang >/dev/null; then
+  # the fuzz harnesses (ASan+UBSan builds of their own) replay their seed
+  # corpora and every input a finding left in tests/fuzz/regress/
+  echo "== fuzz regression"
+  make --no-print-directory fuzz-regress >"$out" 2>&1
+  rc=$?
+  cat "$out" | grep -E '^  fuzz_' || cat "$out"
+  if [ $rc -eq 0 ]; then passed=$((passed + $(grep -c ' inputs ok' "$out"))); else failed=$((failed + 1)); failed_names+=(fuzz-regress); fi
+fi
+
+if [ "$BUILD" = build ] && command -v cppcheck >/dev/null && command -v clang-tidy >/dev/null; then
+  echo "== static analysis (cppcheck, clang-tidy: .cppcheck-suppressions, .clang-tidy)"
+  if make --no-print-directory lint >"$out" 2>&1; then
+    echo "  lint clean"; passed=$((passed + 1))
+  else
+    grep -E "error|warning:" "$out" | head -40; failed=$((failed + 1)); failed_names+=(lint)
+  fi
+fi
+
 echo "== end-to-end tests"
 for t in tests/e2e/test_*.py; do
   name=$(basename "$t")

@@ -184,7 +184,7 @@ int ctl_verify(ctl_t *ctl, int argc, char **argv)
             return 1;
         }
     } else {
-        cfg_t cfg;
+        cfg_t cfg = {0};
         cfg_defaults(&cfg);
         snprintf(cfg.registry_file, sizeof cfg.registry_file, "%s", reg);
         registry_t *r = registry_new(&cfg, NULL);

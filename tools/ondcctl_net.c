@@ -241,7 +241,7 @@ int ctl_listen(ctl_t *ctl, int argc, char **argv)
     }
     const char *reg = ctl_opt(argc, argv, "registry");
     if (reg) {
-        cfg_t cfg;
+        cfg_t cfg = {0};
         cfg_defaults(&cfg);
         snprintf(cfg.registry_file, sizeof cfg.registry_file, "%s", reg);
         if (!(l.registry = registry_new(&cfg, NULL)))

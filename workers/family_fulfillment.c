@@ -119,9 +119,11 @@ static int s_cancel(worker_msg_t *m)
     json_t *f = order_fulfillment(order);
     const char *fs = order_fstate(f);
     if (!order_transition_ok(ORDER_KIND_FULFILLMENT, fs, "Cancelled")) {
+        /* FS points into REC: report before letting it go */
+        worker_fail(m, ERR_TYPE_POLICY, ERR_CANCEL_NOT_POSSIBLE, "message.order_id",
+                    "the order is %s: it can no longer be cancelled", fs[0] ? fs : "closed");
         json_decref(rec);
-        return worker_fail(m, ERR_TYPE_POLICY, ERR_CANCEL_NOT_POSSIBLE, "message.order_id",
-                           "the order is %s: it can no longer be cancelled", fs[0] ? fs : "closed");
+        return 0;
     }
     size_t i;
     json_t *it;
@@ -131,10 +133,10 @@ static int s_cancel(worker_msg_t *m)
         int no = json_is_false(json_object_get(item, "@ondc/org/cancellable"));
         json_decref(item);
         if (no) {
+            worker_fail(m, ERR_TYPE_POLICY, ERR_CANCEL_NOT_POSSIBLE, "message.order_id",
+                        "item %s is not cancellable", json_string_value(json_object_get(it, "id")));
             json_decref(rec);
-            return worker_fail(m, ERR_TYPE_POLICY, ERR_CANCEL_NOT_POSSIBLE, "message.order_id",
-                               "item %s is not cancellable",
-                               json_string_value(json_object_get(it, "id")));
+            return 0;
         }
     }
     char ts[40];

@@ -77,9 +77,10 @@ static json_t *s_payment(worker_msg_t *m, const quote_t *q)
     if (strcmp(type, "ON-FULFILLMENT") == 0 && !q->cod_ok)
         ok = 0;
     if (!ok) {
-        json_decref(pay);
+        /* TYPE points into PAY: report before letting it go */
         worker_fail(m, ERR_TYPE_DOMAIN, ERR_PAYMENT_NOT_SUPPORTED, "message.order.payment.type",
                     "payment type %s is not supported for this order", type);
+        json_decref(pay);
         return NULL;
     }
     json_object_set_new(pay, "type", json_string(type));
@@ -191,10 +192,10 @@ static const char *s_tat(worker_msg_t *m, const quote_t *q, char *out, size_t ca
     long deliver = context_parse_duration(json_string_value(
         json_object_get(json_object_get(q->provider, "seller"), "delivery_time")));
     if (deliver < 0)
-        deliver = 30 * 60;
+        deliver = 30L * 60;
     long total = ship + deliver;
     snprintf(out, cap, "PT%ldM", (total + 59) / 60);
-    return total <= 2 * 3600 ? "Immediate Delivery" : total <= 24 * 3600 ? "Same Day Delivery"
+    return total <= 2L * 3600 ? "Immediate Delivery" : total <= 24L * 3600 ? "Same Day Delivery"
                                                                           : "Standard Delivery";
 }
 
@@ -435,10 +436,12 @@ static int s_confirm(worker_msg_t *m)
         int64_t stock = 0;
         if (!iid || n < 0 || catalog_stock(m->store, m->txn, q.provider_id, iid, &stock) < 0 ||
             stock < n) {
+            /* IID points into Q: report before releasing it */
+            worker_fail(m, ERR_TYPE_DOMAIN, ERR_QTY_UNAVAILABLE, "message.order.items",
+                        "item %s: not enough stock", iid ? iid : "?");
             json_decref(reserved);
             quote_release(&q);
-            return worker_fail(m, ERR_TYPE_DOMAIN, ERR_QTY_UNAVAILABLE, "message.order.items",
-                               "item %s: not enough stock", iid ? iid : "?");
+            return 0;
         }
         if (catalog_stock_set(m->store, m->txn, q.provider_id, iid, stock - n) < 0) {
             json_decref(reserved);

@@ -343,6 +343,11 @@ def check(cond, msg="check failed"):
         raise AssertionError(msg)
 
 
+def _short(v, limit=600):
+    r = repr(v)
+    return r if len(r) <= limit else r[:limit] + "... (%d chars)" % len(r)
+
+
 def eq(a, b, msg=""):
     if a != b:
-        raise AssertionError("%s: %r != %r" % (msg, a, b))
+        raise AssertionError("%s: %s != %s" % (msg, _short(a), _short(b)))
