@@ -17,17 +17,31 @@
 
 static ingress_t s_in;
 
+static void s_again(loop_t *loop, void *arg)
+{
+    (void)loop;
+    (void)arg; /* nothing: waking the loop runs the before-sleep hook again */
+}
+
 static void s_before_sleep(loop_t *loop, void *arg)
 {
     (void)loop;
     ingress_t *in = arg;
-    ingress_lookup_flush(in);
-    ingress_batch_commit(in);
-    if (in->resumed) {
-        in->resumed = 0;
-        MHD_run(in->net);
+    /* servicing MHD reads new requests, which join the next batch: commit
+     * that one too before sleeping, or it would wait for the next wake-up
+     * (a bounded number of rounds; a busy node comes back at once) */
+    for (int round = 0; round < 8; round++) {
+        ingress_lookup_flush(in);
+        ingress_batch_commit(in);
+        if (in->resumed) {
+            in->resumed = 0;
+            MHD_run(in->net);
+        }
+        ingress_http_service(in);
+        if (in->batch_n == 0 && !in->resumed)
+            return;
     }
-    ingress_http_service(in);
+    loop_timer(in->rt->loop, 0, 0, s_again, in);
 }
 
 static int s_init(runtime_t *rt)

@@ -1,53 +1,175 @@
 #!/usr/bin/env bash
-# bench.sh - the benchmark. Starts a fleet with its own config and data dir
-# under a temporary directory, a callback sink, and measures signed
-# init -> on_init round trips. BENCH_REQUESTS sets how many.
+# bench.sh - the benchmark (make bench). Starts a fleet with its own config
+# and data dir under a temporary directory (durable journal: journal_sync
+# fsync, the default; no rate limit), then with build/bin/ondc-bench as the
+# buyer app (signed requests, keep-alive, a callback sink that verifies and
+# times every on_*), BENCH_RUNS times (default 3):
+#   sustained  init at each rate of BENCH_RATES; the highest one the node
+#              keeps up with (every ACKed request answered, on_* delivered
+#              at >= 95% of the rate, round-trip p99 under 1 s) is
+#              roundtrip_per_s
+#   latency    init at 5,000/s: ACK and round-trip percentiles
+#   burst      30,000 signed init as fast as they are ACKed, then every
+#              on_* waited for
+#   mix        search, select, init, confirm, status at 2,000/s
+# and prints one table of medians, CPU seconds per 1,000 requests per stage,
+# peak RSS per process, then one summary line per figure.
+# BENCH_SECONDS (default 10) sets the length of each timed run;
+# BENCH_WORKERS (default 1) the workers per family.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${ONDC_BIN:-$top/${BUILD:-build}/bin}
-N=${BENCH_REQUESTS:-300}
+SECONDS_EACH=${BENCH_SECONDS:-10}
+RUNS=${BENCH_RUNS:-3}
+RATES=${BENCH_RATES:-2000 4000 6000 8000}
+WORKERS=${BENCH_WORKERS:-1}
+BURST=${BENCH_BURST:-30000}
 dir=$(mktemp -d /tmp/ondc-bench-XXXXXX)
-trap 'bash "$top/scripts/fleet" stop "$dir/ondc.json" >/dev/null 2>&1 || true; kill $sink 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap '[ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $dir" >&2 && exit 0; ONDC_BIN=$BIN bash "$top/scripts/fleet" stop "$dir/ondc.json" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-P=$(port); A=$(port); S=$(port)
+P=$(port); A=$(port)
 mkdir -p "$dir/keys/buyer"; chmod 700 "$dir/keys" "$dir/keys/buyer"
 "$BIN/ondcctl" keygen --dir "$dir/keys" > "$dir/node.json"
 "$BIN/ondcctl" keygen --dir "$dir/keys/buyer" > "$dir/buyer.json"
-python3 - "$dir" "$P" "$A" <<'PY'
+python3 - "$dir" "$P" "$A" "$WORKERS" "$top" "${BENCH_SYNC:-fsync}" <<'PY'
 import json, sys
-d, p, a = sys.argv[1:4]
+d, p, a, w, top, sync = sys.argv[1:7]
+w = int(w)
 node, buyer = json.load(open(d + "/node.json")), json.load(open(d + "/buyer.json"))
-rec = lambda s, k: {"subscriber_id": s, "ukId": "k1", "signing_public_key": k["signing_public_key"],
-                    "valid_from": "2024-01-01T00:00:00.000Z", "valid_until": "2035-01-01T00:00:00.000Z",
-                    "status": "SUBSCRIBED"}
-json.dump([rec("seller.bench.local", node), rec("carecommerce.in", buyer)], open(d + "/registry.json", "w"))
+rec = lambda s, k, t: {"subscriber_id": s, "ukId": "k1", "signing_public_key": k["signing_public_key"],
+                       "valid_from": "2024-01-01T00:00:00.000Z", "valid_until": "2035-01-01T00:00:00.000Z",
+                       "status": "SUBSCRIBED", "type": t}
+json.dump([rec("seller.bench.local", node, "BPP"), rec("buyer.bench.local", buyer, "BAP")],
+          open(d + "/registry.json", "w"))
 json.dump({"subscriber_id": "seller.bench.local", "bpp_uri": "http://127.0.0.1:%s" % p,
            "listen": "127.0.0.1:%s" % p, "admin_listen": "127.0.0.1:%s" % a,
            "signing_private_key_file": "keys/signing.key", "data_dir": "data", "run_dir": "run",
-           "registry": {"file": "registry.json"}, "log_level": "warn", "cities": ["std:080"]},
+           "registry": {"file": "registry.json"}, "log_level": "warn", "cities": ["std:080"],
+           "rate_limit": {"per_s": 0}, "backlog_limit": 10000000, "max_connections_per_ip": 4096,
+           "lmdb_map_size_mb": 8192, "retention_s": 600, "journal_sync": sync,
+           "workers": {"discovery": w, "order": w, "fulfillment": w, "post-fulfillment": w}},
           open(d + "/ondc.json", "w"), indent=1)
+# request templates: the seed init, and the mix
+init = json.load(open(top + "/tests/fixtures/seed-init-request.json"))
+ctx = init["context"]
+ctx.update(bpp_id="seller.bench.local", bpp_uri="http://127.0.0.1:%s" % p)
+def save(name, body):
+    json.dump(body, open("%s/%s.json" % (d, name), "w"))
+save("init", init)
+sel = json.loads(json.dumps(init)); sel["context"]["action"] = "select"; save("select", sel)
+conf = json.loads(json.dumps(init)); conf["context"]["action"] = "confirm"; save("confirm", conf)
+st = {"context": dict(ctx, action="status"), "message": {"order_id": "bench-order"}}; save("status", st)
+srch = json.load(open(top + "/tests/fixtures/search-request.json"))
+srch["context"]["domain"] = ctx["domain"]; srch["context"]["core_version"] = ctx["core_version"]
+srch["message"]["intent"] = {"item": {"descriptor": {"name": "amul"}}}
+save("search", srch)
 PY
 "$BIN/ondcctl" --config "$dir/ondc.json" catalog import "$top/etc/demo-catalog.json" >/dev/null
 ONDC_BIN=$BIN bash "$top/scripts/fleet" start "$dir/ondc.json" >/dev/null
-"$BIN/ondcctl" listen "$S" --out "$dir/sink.jsonl" 2>/dev/null & sink=$!
-sleep 0.3
-t0=$(date +%s.%N)
-for i in $(seq 1 "$N"); do
-  "$BIN/ondcctl" --config "$dir/ondc.json" send "$top/tests/fixtures/seed-init-request.json" \
-    "http://127.0.0.1:$P/protocol/v1/init" --bap-uri "http://127.0.0.1:$S/" \
-    --key "$dir/keys/buyer/signing.key" --ukid k1 >/dev/null
+NODE_PUB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signing_public_key"])' "$dir/node.json")
+
+pids() { pgrep -f -- "--config $dir/ondc.json" | while read -r p; do
+  [ "$(cat /proc/$p/comm 2>/dev/null)" = "supervisord" ] || echo "$p"; done; }
+snap() { # "name utime+stime(ticks) rss_kb hwm_kb" per fleet process
+  local p pname t rss hwm
+  for p in $(pids); do
+    pname=$(tr '\0' ' ' < /proc/$p/cmdline | awk '{n=$1; sub(".*/","",n); for(i=2;i<=NF;i++) if($i=="--family") n=n"-"$(i+1); print n}')
+    t=$(awk '{print $14+$15}' /proc/$p/stat)
+    rss=$(awk '/VmRSS/{print $2}' /proc/$p/status); hwm=$(awk '/VmHWM/{print $2}' /proc/$p/status)
+    echo "$pname $t $rss $hwm"
+  done; }
+sleep 1
+snap > "$dir/idle.snap"
+bench() { # NAME ARGS... -> $dir/NAME.out (with the fleet's CPU before/after)
+  local name=$1; shift
+  snap > "$dir/$name.before"
+  "$BIN/ondc-bench" --url "http://127.0.0.1:$P/protocol/v1/" --key "$dir/keys/buyer/signing.key" \
+    --subscriber buyer.bench.local --ukid k1 --node-pub "$NODE_PUB" --sink-port "$(port)" "$@" \
+    > "$dir/$name.out"
+  snap > "$dir/$name.after"
+}
+for run in $(seq 1 "$RUNS"); do
+  echo "bench: run $run of $RUNS" >&2
+  for r in $RATES; do
+    bench "r$run-sustained-$r" --template "$dir/init.json" --rate "$r" --seconds "$SECONDS_EACH" --conns 64
+  done
+  bench "r$run-latency" --template "$dir/init.json" --rate 5000 --seconds "$SECONDS_EACH" --conns 64
+  bench "r$run-burst" --template "$dir/init.json" --max --count "$BURST" --conns 64 --wait 60
+  bench "r$run-mix" --template "$dir/search.json,$dir/select.json,$dir/init.json,$dir/confirm.json,$dir/status.json" \
+    --rate 2000 --seconds "$SECONDS_EACH" --conns 64
 done
-t1=$(date +%s.%N)
-for _ in $(seq 1 100); do
-  [ "$(wc -l < "$dir/sink.jsonl" 2>/dev/null || echo 0)" -ge "$N" ] && break; sleep 0.1
-done
-t2=$(date +%s.%N)
-got=$(wc -l < "$dir/sink.jsonl")
-python3 - "$N" "$got" "$t0" "$t1" "$t2" <<'PY'
-import sys
-n, got, t0, t1, t2 = int(sys.argv[1]), int(sys.argv[2]), *map(float, sys.argv[3:6])
-print("requests            %d (sequential, one ondcctl process each)" % n)
-print("acked_per_s         %.0f" % (n / (t1 - t0)))
-print("on_init_delivered   %d" % got)
-print("burst_lost %d" % (n - got))
+snap > "$dir/end.snap"
+python3 - "$dir" "$RUNS" "$RATES" "$WORKERS" <<'PY'
+import glob, os, statistics, sys
+d, runs, rates, workers = sys.argv[1], int(sys.argv[2]), [int(x) for x in sys.argv[3].split()], sys.argv[4]
+def load(name):
+    out = {}
+    for line in open(os.path.join(d, name + ".out")):
+        k, _, v = line.partition(" ")
+        out[k] = float(v)
+    return out
+def snap(path):
+    rows = {}
+    for line in open(path):
+        n, t, rss, hwm = line.split()
+        rows.setdefault(n, [0, 0, 0])
+        rows[n][0] += int(t); rows[n][1] += int(rss); rows[n][2] = max(rows[n][2], int(hwm))
+    return rows
+med = lambda xs: statistics.median(xs) if xs else 0
+tick = os.sysconf("SC_CLK_TCK")
+def stage_cpu(name, sent):
+    b, a = snap(os.path.join(d, name + ".before")), snap(os.path.join(d, name + ".after"))
+    return {k: (a[k][0] - b.get(k, [0])[0]) / tick * 1000.0 / max(sent, 1) for k in a}
+sust = []  # per run: the highest rate kept up with
+rows = []
+for r in range(1, runs + 1):
+    best = 0
+    for rate in rates:
+        o = load("r%d-sustained-%d" % (r, rate))
+        ok = (o["lost"] == 0 and o["errors"] == 0 and o["nacks"] == 0 and
+              o["delivered_per_s"] >= 0.95 * rate and o["roundtrip_p99_ms"] < 1000)
+        if ok:
+            best = max(best, o["delivered_per_s"])
+    sust.append(best)
+def col(kind, key):
+    return med([load("r%d-%s" % (r, kind))[key] for r in range(1, runs + 1)])
+print("ondc-gateway benchmark: %d runs, medians; %s worker(s) per family; %s s per timed run" %
+      (runs, workers, os.environ.get("BENCH_SECONDS", "10")))
+print()
+print("%-22s %9s %9s %9s %9s %9s %9s %9s %7s %7s" % ("run", "req/s", "ack p50", "ack p99", "ack p99.9",
+      "on_*/s", "rt p50", "rt p99", "nacks", "lost"))
+kinds = ["sustained-%d" % x for x in rates] + ["latency", "burst", "mix"]
+for k in kinds:
+    print("%-22s %9.0f %9.2f %9.2f %9.2f %9.0f %9.2f %9.2f %7.0f %7.0f" % (
+        k, col(k, "acked_per_s"), col(k, "ack_p50_ms"), col(k, "ack_p99_ms"), col(k, "ack_p999_ms"),
+        col(k, "delivered_per_s"), col(k, "roundtrip_p50_ms"), col(k, "roundtrip_p99_ms"),
+        col(k, "nacks") + col(k, "errors"), col(k, "lost")))
+print("(latencies in ms, from when each request was due; bad signatures seen by the sink: %d)" %
+      sum(load("r%d-%s" % (r, k))["bad_signatures"] for r in range(1, runs + 1) for k in kinds))
+print()
+print("CPU seconds per 1,000 requests, by stage (latency run, median):")
+per = {}
+for r in range(1, runs + 1):
+    name = "r%d-latency" % r
+    for k, v in stage_cpu(name, load(name)["sent"]).items():
+        per.setdefault(k, []).append(v)
+gen = med([load("r%d-latency" % r)["cpu_s"] * 1000.0 / load("r%d-latency" % r)["sent"] for r in range(1, runs + 1)])
+for k in sorted(per):
+    print("  %-28s %.3f" % (k, med(per[k])))
+print("  %-28s %.3f" % ("(ondc-bench itself)", gen))
+idle, end = snap(os.path.join(d, "idle.snap")), snap(os.path.join(d, "end.snap"))
+print()
+print("RSS by process: idle MB, peak MB")
+for k in sorted(end):
+    print("  %-28s %6.1f %6.1f" % (k, idle.get(k, [0, 0, 0])[1] / 1024.0, end[k][2] / 1024.0))
+idle_mb = sum(v[1] for v in idle.values()) / 1024.0
+load_mb = sum(v[2] for v in end.values()) / 1024.0
+print()
+print("roundtrip_per_s %.0f" % med(sust))
+print("ack_p99_ms %.2f" % col("latency", "ack_p99_ms"))
+print("roundtrip_p99_ms %.2f" % col("latency", "roundtrip_p99_ms"))
+print("burst_acked_per_s %.0f" % col("burst", "acked_per_s"))
+print("burst_lost %.0f" % max(load("r%d-burst" % r)["lost"] + load("r%d-burst" % r)["sent"] - load("r%d-burst" % r)["acked"] for r in range(1, runs + 1)))
+print("idle_rss_mb %.1f" % idle_mb)
+print("load_rss_mb %.1f" % load_mb)
 PY

@@ -1,0 +1,522 @@
+/*
+ * bench_main.c - ondc-bench: the load generator and callback sink of
+ * `make bench`, in one process so that a request and its on_* are timed on
+ * one clock.
+ *
+ *   ondc-bench --url http://127.0.0.1:P/protocol/v1/ --template FILE[,FILE...]
+ *              --key BUYER.key --subscriber ID --ukid K --node-pub B64
+ *              --sink-port S [--rate R | --max] [--seconds T | --count N]
+ *              [--conns C] [--wait S]
+ *
+ * Requests are made before the clock starts, as a real buyer app makes them:
+ * each template (a request body; its context.action names the endpoint)
+ * gets a fresh transaction_id, message_id and timestamp, bap_uri pointing at
+ * the sink, and its own Ed25519 Authorization header. They go out over C
+ * keep-alive HTTP/1.1 connections (epoll, one request in flight per
+ * connection), either on a fixed schedule (--rate: open loop, a late
+ * request is sent as soon as a connection is free and its lateness counts
+ * in its latency) or as fast as they are ACKed (--max). The sink
+ * (libmicrohttpd, its own thread) verifies every on_*'s signature with the
+ * node's public key and matches it to its request by message_id.
+ *
+ * Prints "key value" lines: sent, acked, nacks, errors, ack_p50_ms,
+ * ack_p99_ms, ack_p999_ms, acked_per_s, callbacks, bad_signatures,
+ * delivered_per_s, roundtrip_p50_ms, roundtrip_p99_ms, lost, cpu_s
+ * (this process).
+ */
+#include "sign.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct {
+    char *wire; /* the whole HTTP request */
+    size_t len;
+    int64_t due_us, sent_us, ack_us, cb_us; /* 0: not yet */
+    int status;
+} breq_t;
+
+static breq_t *g_reqs;
+static size_t g_n;
+static _Atomic size_t g_callbacks, g_bad_sigs, g_unmatched;
+static unsigned char g_node_pk[32];
+static char g_run[16];
+
+static int64_t s_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static char *s_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    if (b)
+        b[n] = '\0';
+    fclose(f);
+    return b;
+}
+
+/* ---- the sink ---- */
+
+typedef struct {
+    char *body;
+    size_t len, cap;
+} sreq_t;
+
+static void s_record(const char *raw, size_t len, const char *auth)
+{
+    int64_t now = s_now_us();
+    json_t *root = json_loadb(raw, len, 0, NULL);
+    const char *mid = json_string_value(json_object_get(json_object_get(root, "context"), "message_id"));
+    sign_header_t h;
+    ondc_err_t err;
+    if (!auth || sign_header_parse(auth, &h, &err) < 0 ||
+        sign_verify(&h, g_node_pk, raw, len, (long)time(NULL), 120, &err) < 0)
+        atomic_fetch_add(&g_bad_sigs, 1);
+    /* message ids are "{run}-{index}-{random}" */
+    size_t rl = strlen(g_run);
+    if (mid && strncmp(mid, g_run, rl) == 0 && mid[rl] == '-') {
+        size_t i = strtoull(mid + rl + 1, NULL, 10);
+        if (i < g_n && g_reqs[i].cb_us == 0) {
+            g_reqs[i].cb_us = now;
+            atomic_fetch_add(&g_callbacks, 1);
+        }
+    } else {
+        atomic_fetch_add(&g_unmatched, 1);
+    }
+    json_decref(root);
+}
+
+static enum MHD_Result s_sink(void *cls, struct MHD_Connection *conn, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **con_cls)
+{
+    (void)cls;
+    (void)url;
+    (void)method;
+    (void)version;
+    sreq_t *r = *con_cls;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        *con_cls = r;
+        return r ? MHD_YES : MHD_NO;
+    }
+    if (*upload_size) {
+        if (r->len + *upload_size + 1 > r->cap) {
+            size_t cap = r->cap ? r->cap : 4096;
+            while (cap < r->len + *upload_size + 1)
+                cap *= 2;
+            char *b = realloc(r->body, cap);
+            if (!b)
+                return MHD_NO;
+            r->body = b;
+            r->cap = cap;
+        }
+        memcpy(r->body + r->len, upload, *upload_size);
+        r->len += *upload_size;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    s_record(r->body ? r->body : "", r->len,
+             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"));
+    static const char ack[] = "{\"message\":{\"ack\":{\"status\":\"ACK\"}}}";
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(sizeof ack - 1, (void *)ack, MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    enum MHD_Result rc = MHD_queue_response(conn, 200, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+static void s_sink_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+                        enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    sreq_t *r = *con_cls;
+    if (r) {
+        free(r->body);
+        free(r);
+    }
+    *con_cls = NULL;
+}
+
+/* ---- the requests ---- */
+
+static int s_make(const char *url_base, char **templates, int ntemplates, const sign_key_t *key,
+                  const char *sub, const char *ukid, const char *bap_uri, size_t n)
+{
+    json_t *tmpl[16] = {NULL};
+    if (ntemplates < 1 || ntemplates > 16)
+        return -1;
+    for (int t = 0; t < ntemplates; t++) {
+        char *text = s_slurp(templates[t]);
+        tmpl[t] = text ? json_loads(text, 0, NULL) : NULL;
+        free(text);
+        if (!tmpl[t]) {
+            fprintf(stderr, "ondc-bench: cannot read template %s\n", templates[t]);
+            return -1;
+        }
+    }
+    /* "http://host:port/path/": the path prefix */
+    const char *p = strstr(url_base, "://");
+    p = p ? strchr(p + 3, '/') : NULL;
+    const char *prefix = p ? p : "/";
+    g_reqs = calloc(n, sizeof *g_reqs);
+    if (!g_reqs)
+        return -1;
+    long now = (long)time(NULL);
+    char ts[40];
+    struct tm tm;
+    time_t tt = (time_t)now;
+    gmtime_r(&tt, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    for (size_t i = 0; i < n; i++) {
+        json_t *b = json_deep_copy(tmpl[i % (size_t)ntemplates]);
+        json_t *ctx = json_object_get(b, "context");
+        unsigned char rnd[8];
+        randombytes_buf(rnd, sizeof rnd);
+        char mid[96], tid[104];
+        snprintf(mid, sizeof mid, "%s-%zu-%02x%02x%02x%02x%02x%02x%02x%02x", g_run, i, rnd[0],
+                 rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+        snprintf(tid, sizeof tid, "t%s", mid);
+        json_object_set_new(ctx, "message_id", json_string(mid));
+        json_object_set_new(ctx, "transaction_id", json_string(tid));
+        json_object_set_new(ctx, "timestamp", json_string(ts));
+        json_object_set_new(ctx, "bap_id", json_string(sub));
+        json_object_set_new(ctx, "bap_uri", json_string(bap_uri));
+        const char *action = json_string_value(json_object_get(ctx, "action"));
+        char *body = json_dumps(b, JSON_COMPACT);
+        size_t bl = strlen(body);
+        char *auth = sign_auth_header(key, sub, ukid, body, bl, now, now + 600);
+        size_t cap = bl + strlen(auth) + 512;
+        g_reqs[i].wire = malloc(cap);
+        int hl = snprintf(g_reqs[i].wire, cap,
+                          "POST %s%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                          "Authorization: %s\r\nContent-Length: %zu\r\n\r\n",
+                          prefix, action ? action : "init", auth, bl);
+        memcpy(g_reqs[i].wire + hl, body, bl);
+        g_reqs[i].len = (size_t)hl + bl;
+        free(auth);
+        free(body);
+        json_decref(b);
+    }
+    for (int t = 0; t < ntemplates; t++)
+        json_decref(tmpl[t]);
+    return 0;
+}
+
+/* ---- the connections ---- */
+
+typedef struct {
+    int fd;
+    ssize_t req; /* index in flight, -1 idle */
+    size_t off;  /* bytes of the request written */
+    char in[8192];
+    size_t inlen;
+} bconn_t;
+
+static int s_connect(const char *host, int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, host, &a.sin_addr);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* s_response - a whole response in C->in? Returns its status and drops
+ * it from the buffer; 0 when more bytes are needed. */
+static int s_response(bconn_t *c)
+{
+    c->in[c->inlen < sizeof c->in ? c->inlen : sizeof c->in - 1] = '\0';
+    char *end = strstr(c->in, "\r\n\r\n");
+    if (!end)
+        return 0;
+    int status = atoi(c->in + 9);
+    char *cl = strcasestr(c->in, "Content-Length:");
+    size_t blen = cl && cl < end ? strtoul(cl + 15, NULL, 10) : 0;
+    size_t total = (size_t)(end + 4 - c->in) + blen;
+    if (c->inlen < total)
+        return 0;
+    memmove(c->in, c->in + total, c->inlen - total);
+    c->inlen -= total;
+    return status ? status : 599;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double s_pct(int64_t *v, size_t n, double p)
+{
+    if (!n)
+        return 0;
+    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+    return (double)v[i] / 1000.0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *url = NULL, *keyfile = NULL, *sub = NULL, *ukid = "k1", *node_pub = NULL;
+    char *templates[16];
+    int ntemplates = 0, sink_port = 0, conns = 32, maxrate = 0;
+    double rate = 1000, seconds = 5, wait_s = 30;
+    size_t count = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--max") == 0) {
+            maxrate = 1;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "ondc-bench: %s needs a value\n", a);
+            return 2;
+        }
+        i++;
+        if (strcmp(a, "--url") == 0)
+            url = v;
+        else if (strcmp(a, "--template") == 0) {
+            static char tbuf[8192]; /* the paths, split in place */
+            snprintf(tbuf, sizeof tbuf, "%s", v);
+            for (char *save = NULL, *t = strtok_r(tbuf, ",", &save); t && ntemplates < 16;
+                 t = strtok_r(NULL, ",", &save))
+                templates[ntemplates++] = t;
+        } else if (strcmp(a, "--key") == 0)
+            keyfile = v;
+        else if (strcmp(a, "--subscriber") == 0)
+            sub = v;
+        else if (strcmp(a, "--ukid") == 0)
+            ukid = v;
+        else if (strcmp(a, "--node-pub") == 0)
+            node_pub = v;
+        else if (strcmp(a, "--sink-port") == 0)
+            sink_port = atoi(v);
+        else if (strcmp(a, "--rate") == 0)
+            rate = atof(v);
+        else if (strcmp(a, "--seconds") == 0)
+            seconds = atof(v);
+        else if (strcmp(a, "--count") == 0)
+            count = strtoull(v, NULL, 10);
+        else if (strcmp(a, "--conns") == 0)
+            conns = atoi(v);
+        else if (strcmp(a, "--wait") == 0)
+            wait_s = atof(v);
+        else {
+            fprintf(stderr, "ondc-bench: unknown option %s\n", a);
+            return 2;
+        }
+    }
+    if (!url || !ntemplates || !keyfile || !sub || !node_pub || !sink_port || conns < 1 ||
+        conns > 4096 || rate <= 0) {
+        fprintf(stderr, "usage: ondc-bench --url U --template F[,F] --key K --subscriber S "
+                        "--node-pub B64 --sink-port P [--rate R|--max] [--seconds T|--count N] "
+                        "[--conns C] [--wait S]\n");
+        return 2;
+    }
+    if (sodium_init() < 0 || sign_pubkey_from_base64(g_node_pk, node_pub) < 0) {
+        fprintf(stderr, "ondc-bench: bad --node-pub\n");
+        return 2;
+    }
+    sign_key_t key;
+    ondc_err_t err;
+    if (sign_key_load_file(&key, keyfile, &err) < 0) {
+        fprintf(stderr, "ondc-bench: %s\n", err.message);
+        return 2;
+    }
+    unsigned char r[4];
+    randombytes_buf(r, sizeof r);
+    snprintf(g_run, sizeof g_run, "b%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
+    g_n = count ? count : (size_t)(rate * seconds);
+    if (g_n == 0)
+        g_n = 1;
+    char bap_uri[64];
+    snprintf(bap_uri, sizeof bap_uri, "http://127.0.0.1:%d/", sink_port);
+    if (s_make(url, templates, ntemplates, &key, sub, ukid, bap_uri, g_n) < 0)
+        return 1;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY, (uint16_t)sink_port, NULL, NULL,
+        s_sink, NULL, MHD_OPTION_NOTIFY_COMPLETED, s_sink_done, NULL, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)4096, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "ondc-bench: cannot listen on %d\n", sink_port);
+        return 1;
+    }
+    char host[64] = "127.0.0.1";
+    int port = 80;
+    sscanf(url, "http://%63[^:]:%d", host, &port);
+    int ep = epoll_create1(0);
+    bconn_t *cs = calloc((size_t)conns, sizeof *cs);
+    for (int i = 0; i < conns; i++) {
+        cs[i].fd = s_connect(host, port);
+        cs[i].req = -1;
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.u32 = (uint32_t)i};
+        if (cs[i].fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev) < 0) {
+            fprintf(stderr, "ondc-bench: cannot connect\n");
+            return 1;
+        }
+    }
+    struct rusage ru0, ru1;
+    getrusage(RUSAGE_SELF, &ru0);
+    int64_t t0 = s_now_us();
+    for (size_t i = 0; i < g_n; i++)
+        g_reqs[i].due_us = maxrate ? t0 : t0 + (int64_t)((double)i * 1e6 / rate);
+    size_t next = 0, done = 0, nacks = 0, errors = 0;
+    int *idle = calloc((size_t)conns, sizeof *idle);
+    int nidle = 0;
+    for (int i = 0; i < conns; i++)
+        idle[nidle++] = i;
+    while (done < g_n) {
+        int64_t now = s_now_us();
+        /* start what is due on idle connections */
+        while (nidle > 0 && next < g_n && g_reqs[next].due_us <= now) {
+            bconn_t *c = &cs[idle[--nidle]];
+            c->req = (ssize_t)next;
+            c->off = 0;
+            g_reqs[next].sent_us = now;
+            next++;
+            ssize_t w = write(c->fd, g_reqs[c->req].wire, g_reqs[c->req].len);
+            if (w > 0)
+                c->off = (size_t)w;
+        }
+        int timeout = 1;
+        if (next < g_n && nidle > 0) {
+            int64_t wait = g_reqs[next].due_us - s_now_us();
+            timeout = wait > 1000 ? (int)(wait / 1000) : 0;
+        }
+        struct epoll_event evs[256];
+        int n = epoll_wait(ep, evs, 256, timeout);
+        for (int k = 0; k < n; k++) {
+            bconn_t *c = &cs[evs[k].data.u32];
+            if (c->req < 0)
+                continue;
+            breq_t *q = &g_reqs[c->req];
+            if ((evs[k].events & EPOLLOUT) && c->off < q->len) {
+                ssize_t w = write(c->fd, q->wire + c->off, q->len - c->off);
+                if (w > 0)
+                    c->off += (size_t)w;
+            }
+            for (;;) {
+                ssize_t rd = read(c->fd, c->in + c->inlen, sizeof c->in - 1 - c->inlen);
+                if (rd <= 0) {
+                    if (rd == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+                        /* the server closed: count it, reconnect */
+                        errors++;
+                        q->status = -1;
+                        done++;
+                        close(c->fd);
+                        c->fd = s_connect(host, port);
+                        c->inlen = 0;
+                        c->req = -1;
+                        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET,
+                                                 .data.u32 = evs[k].data.u32};
+                        epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+                        idle[nidle++] = (int)evs[k].data.u32;
+                    }
+                    break;
+                }
+                c->inlen += (size_t)rd;
+                int st = s_response(c);
+                if (st) {
+                    q->status = st;
+                    q->ack_us = s_now_us();
+                    if (st != 200)
+                        nacks++;
+                    done++;
+                    c->req = -1;
+                    idle[nidle++] = (int)evs[k].data.u32;
+                    break;
+                }
+            }
+        }
+    }
+    int64_t t1 = s_now_us();
+    getrusage(RUSAGE_SELF, &ru1);
+    /* wait for the callbacks of every ACKed request */
+    size_t acked = 0;
+    for (size_t i = 0; i < g_n; i++)
+        acked += g_reqs[i].status == 200;
+    int64_t deadline = s_now_us() + (int64_t)(wait_s * 1e6);
+    while (atomic_load(&g_callbacks) < acked && s_now_us() < deadline)
+        usleep(20000);
+    usleep(200000); /* late duplicates, if any */
+    int64_t *ack = malloc(g_n * sizeof *ack), *rt = malloc(g_n * sizeof *rt);
+    size_t na = 0, nr = 0;
+    int64_t last_cb = t0;
+    for (size_t i = 0; i < g_n; i++) {
+        /* open loop: from when it was due (lateness counts); --max: from sending */
+        int64_t from = maxrate ? g_reqs[i].sent_us : g_reqs[i].due_us;
+        if (g_reqs[i].status == 200)
+            ack[na++] = g_reqs[i].ack_us - from;
+        if (g_reqs[i].cb_us) {
+            rt[nr++] = g_reqs[i].cb_us - from;
+            if (g_reqs[i].cb_us > last_cb)
+                last_cb = g_reqs[i].cb_us;
+        }
+    }
+    qsort(ack, na, sizeof *ack, cmp64);
+    qsort(rt, nr, sizeof *rt, cmp64);
+    double dur = (double)(t1 - t0) / 1e6, cbdur = (double)(last_cb - t0) / 1e6;
+    double cpu = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec -
+                          ru0.ru_stime.tv_sec) +
+                 (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec -
+                          ru0.ru_stime.tv_usec) / 1e6;
+    printf("sent %zu\nacked %zu\nnacks %zu\nerrors %zu\n", g_n, acked, nacks, errors);
+    printf("ack_p50_ms %.2f\nack_p99_ms %.2f\nack_p999_ms %.2f\n", s_pct(ack, na, 0.5),
+           s_pct(ack, na, 0.99), s_pct(ack, na, 0.999));
+    printf("acked_per_s %.0f\n", dur > 0 ? (double)acked / dur : 0);
+    printf("callbacks %zu\nbad_signatures %zu\nunmatched %zu\n", nr, atomic_load(&g_bad_sigs),
+           atomic_load(&g_unmatched));
+    printf("delivered_per_s %.0f\n", cbdur > 0 ? (double)nr / cbdur : 0);
+    printf("roundtrip_p50_ms %.2f\nroundtrip_p99_ms %.2f\n", s_pct(rt, nr, 0.5), s_pct(rt, nr, 0.99));
+    printf("lost %zu\ncpu_s %.2f\nseconds %.2f\n", acked > nr ? acked - nr : 0, cpu, dur);
+    MHD_stop_daemon(d);
+    for (int i = 0; i < conns; i++)
+        close(cs[i].fd);
+    for (size_t i = 0; i < g_n; i++)
+        free(g_reqs[i].wire);
+    free(g_reqs);
+    free(cs);
+    free(idle);
+    free(ack);
+    free(rt);
+    close(ep);
+    return 0;
+}
