@@ -70,13 +70,14 @@ NODE_PUB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sign
 
 pids() { pgrep -f -- "--config $dir/ondc.json" | while read -r p; do
   [ "$(cat /proc/$p/comm 2>/dev/null)" = "supervisord" ] || echo "$p"; done; }
-snap() { # "name utime+stime(ticks) rss_kb hwm_kb" per fleet process
-  local p pname t rss hwm
+snap() { # "name utime+stime(ticks) rss_kb hwm_kb anon_kb" per fleet process
+  local p pname t rss hwm anon
   for p in $(pids); do
     pname=$(tr '\0' ' ' < /proc/$p/cmdline | awk '{n=$1; sub(".*/","",n); for(i=2;i<=NF;i++) if($i=="--family") n=n"-"$(i+1); print n}')
     t=$(awk '{print $14+$15}' /proc/$p/stat)
     rss=$(awk '/VmRSS/{print $2}' /proc/$p/status); hwm=$(awk '/VmHWM/{print $2}' /proc/$p/status)
-    echo "$pname $t $rss $hwm"
+    anon=$(awk '/RssAnon/{print $2}' /proc/$p/status)
+    echo "$pname $t $rss $hwm $anon"
   done; }
 sleep 1
 snap > "$dir/idle.snap"
@@ -111,9 +112,10 @@ def load(name):
 def snap(path):
     rows = {}
     for line in open(path):
-        n, t, rss, hwm = line.split()
-        rows.setdefault(n, [0, 0, 0])
+        n, t, rss, hwm, anon = line.split()
+        rows.setdefault(n, [0, 0, 0, 0])
         rows[n][0] += int(t); rows[n][1] += int(rss); rows[n][2] = max(rows[n][2], int(hwm))
+        rows[n][3] += int(anon)
     return rows
 med = lambda xs: statistics.median(xs) if xs else 0
 tick = os.sysconf("SC_CLK_TCK")
@@ -159,9 +161,12 @@ for k in sorted(per):
 print("  %-28s %.3f" % ("(ondc-bench itself)", gen))
 idle, end = snap(os.path.join(d, "idle.snap")), snap(os.path.join(d, "end.snap"))
 print()
-print("RSS by process: idle MB, peak MB")
+# peak RSS counts the LMDB file pages a process touched (a shared mapping of
+# the page cache, one copy for the whole fleet); anon is its own heap
+print("RSS by process: idle MB, peak MB (incl. mapped LMDB pages), heap (anon) MB at the end")
 for k in sorted(end):
-    print("  %-28s %6.1f %6.1f" % (k, idle.get(k, [0, 0, 0])[1] / 1024.0, end[k][2] / 1024.0))
+    print("  %-28s %6.1f %6.1f %6.1f" % (k, idle.get(k, [0, 0, 0, 0])[1] / 1024.0, end[k][2] / 1024.0,
+                                        end[k][3] / 1024.0))
 idle_mb = sum(v[1] for v in idle.values()) / 1024.0
 load_mb = sum(v[2] for v in end.values()) / 1024.0
 print()
@@ -172,4 +177,5 @@ print("burst_acked_per_s %.0f" % col("burst", "acked_per_s"))
 print("burst_lost %.0f" % max(load("r%d-burst" % r)["lost"] + load("r%d-burst" % r)["sent"] - load("r%d-burst" % r)["acked"] for r in range(1, runs + 1)))
 print("idle_rss_mb %.1f" % idle_mb)
 print("load_rss_mb %.1f" % load_mb)
+print("load_anon_mb %.1f" % (sum(v[3] for v in end.values()) / 1024.0))
 PY
