@@ -12,6 +12,9 @@
 #   burst      30,000 signed init as fast as they are ACKed, then every
 #              on_* waited for
 #   mix        search, select, init, confirm, status at 2,000/s
+#   search     once, after the runs: a 10,000-item catalog, city-wide
+#              searches (about 12 on_search pages each) at 1/s: worker
+#              search time p50/p99 (ondc_search_seconds) and pages/s
 # and prints one table of medians, CPU seconds per 1,000 requests per stage,
 # peak RSS per process, then one summary line per figure.
 # BENCH_SECONDS (default 10) sets the length of each timed run;
@@ -100,6 +103,29 @@ for run in $(seq 1 "$RUNS"); do
     --rate 2000 --seconds "$SECONDS_EACH" --conns 64
 done
 snap > "$dir/end.snap"
+# the 10,000-item catalog and city-wide searches
+python3 - "$dir" "$top" <<'PY'
+import json, sys
+d, top = sys.argv[1:3]
+cat = json.load(open(top + "/etc/demo-catalog.json"))
+prov = cat["bpp/providers"][1]
+tmpl = prov["items"][0]
+prov["items"] = []
+for i in range(10000):
+    it = json.loads(json.dumps(tmpl))
+    it["id"] = "BIG-%05d" % i
+    it["descriptor"]["name"] = "Store item %d %s" % (i, ["rice", "dal", "oil", "salt"][i % 4])
+    prov["items"].append(it)
+json.dump(cat, open(d + "/catalog-10k.json", "w"))
+s = json.load(open(d + "/search.json"))
+s["message"]["intent"] = {}
+json.dump(s, open(d + "/search-city.json", "w"))
+PY
+curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$dir/catalog-10k.json" \
+  "http://127.0.0.1:$A/seller/v1/catalog" | grep -q 200 || { echo "bench: catalog import failed" >&2; exit 1; }
+curl -s "http://127.0.0.1:$A/metrics" > "$dir/search.m0"
+bench search10k --template "$dir/search-city.json" --rate 1 --seconds "$SECONDS_EACH" --conns 2 --wait 120
+curl -s "http://127.0.0.1:$A/metrics" > "$dir/search.m1"
 python3 - "$dir" "$RUNS" "$RATES" "$WORKERS" <<'PY'
 import glob, os, statistics, sys
 d, runs, rates, workers = sys.argv[1], int(sys.argv[2]), [int(x) for x in sys.argv[3].split()], sys.argv[4]
@@ -159,6 +185,27 @@ gen = med([load("r%d-latency" % r)["cpu_s"] * 1000.0 / load("r%d-latency" % r)["
 for k in sorted(per):
     print("  %-28s %.3f" % (k, med(per[k])))
 print("  %-28s %.3f" % ("(ondc-bench itself)", gen))
+# worker search time from the ondc_search_seconds histogram (bucket bounds)
+def hist(path):
+    b = {}
+    for line in open(path):
+        if line.startswith("ondc_search_seconds_bucket"):
+            le = line.split('le="')[1].split('"')[0]
+            b[le] = b.get(le, 0) + float(line.rsplit(" ", 1)[1])
+    return b
+h0, h1 = hist(os.path.join(d, "search.m0")), hist(os.path.join(d, "search.m1"))
+les = sorted((float(k) if k != "+Inf" else float("inf"), h1[k] - h0.get(k, 0)) for k in h1)
+total = les[-1][1] if les else 0
+def q(p):
+    for le, c in les:
+        if total and c >= p * total:
+            return le * 1000
+    return float("nan")
+s10 = load("search10k")
+print()
+print("search of a 10,000-item catalog, city-wide, %.0f searches: worker time p50 <= %.0f ms, "
+      "p99 <= %.0f ms (histogram bounds); first on_search page p50 %.0f ms, p99 %.0f ms after the request" %
+      (total, q(0.5), q(0.99), s10["roundtrip_p50_ms"], s10["roundtrip_p99_ms"]))
 idle, end = snap(os.path.join(d, "idle.snap")), snap(os.path.join(d, "end.snap"))
 print()
 # peak RSS counts the LMDB file pages a process touched (a shared mapping of
@@ -178,4 +225,6 @@ print("burst_lost %.0f" % max(load("r%d-burst" % r)["lost"] + load("r%d-burst" %
 print("idle_rss_mb %.1f" % idle_mb)
 print("load_rss_mb %.1f" % load_mb)
 print("load_anon_mb %.1f" % (sum(v[3] for v in end.values()) / 1024.0))
+print("search10k_worker_p50_ms %.0f" % q(0.5))
+print("search10k_worker_p99_ms %.0f" % q(0.99))
 PY
