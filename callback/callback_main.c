@@ -494,10 +494,13 @@ static void s_done(CURL *easy, CURLcode res, void *arg)
 static void s_on_pull(void *socket, void *arg)
 {
     cb_t *cb = arg;
-    MDB_txn *txn = store_begin(cb->rt->store, 1);
-    if (!txn)
-        return;
-    for (int n = 0; n < 1024 && zsock_has_input(socket); n++) {
+    /* read the notices first, then open the snapshot: each notice was sent
+     * after its row committed, so a snapshot taken after reading them sees
+     * every one (a snapshot taken earlier would miss rows committed while
+     * the batch was being read, and those would wait for the next scan) */
+    uint64_t ids[1024];
+    int n = 0;
+    while (n < 1024 && zsock_has_input(socket)) {
         envelope_t e;
         char *body;
         size_t len;
@@ -507,13 +510,21 @@ static void s_on_pull(void *socket, void *arg)
             break;
         if (rc <= 0 || e.kind != ENVELOPE_OUTBOX || cb->rt->draining)
             continue;
+        ids[n++] = e.id;
+    }
+    if (!n)
+        return;
+    MDB_txn *txn = store_begin(cb->rt->store, 1);
+    if (!txn)
+        return;
+    for (int i = 0; i < n; i++) {
         /* a worker's notice is for a new row; one we already hold is an
          * operator's retry: if it waits for its backoff, it is due now */
-        dl_t *d = s_known_get(cb, e.id);
+        dl_t *d = s_known_get(cb, ids[i]);
         if (d)
             s_heap_expedite(cb, d);
         else
-            s_add(cb, e.id, txn, 0);
+            s_add(cb, ids[i], txn, 0);
     }
     mdb_txn_abort(txn);
 }

@@ -317,6 +317,66 @@ static json_t *s_get_json(store_t *s, MDB_txn *txn, store_db_t db, const char *k
     return json_loadb(d.mv_data, d.mv_size, 0, NULL);
 }
 
+/* The parse cache of catalog_provider_ro / catalog_item_ro: a small
+ * direct-mapped table per process. An entry keeps the stored bytes it was
+ * parsed from; a hit is a key whose stored value is byte for byte the same,
+ * so a catalog change is never served stale and needs no invalidation. */
+#define CACHE_SLOTS 1024
+#define CACHE_MAX_VALUE (256 * 1024) /* larger values are parsed each time */
+typedef struct {
+    char *key;
+    size_t klen;
+    void *raw;
+    size_t rlen;
+    json_t *v;
+} cache_slot_t;
+static cache_slot_t s_cache[CACHE_SLOTS];
+
+static void s_cache_drop(cache_slot_t *c)
+{
+    free(c->key);
+    free(c->raw);
+    json_decref(c->v);
+    memset(c, 0, sizeof *c);
+}
+
+void catalog_cache_clear(void)
+{
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        s_cache_drop(&s_cache[i]);
+}
+
+static json_t *s_get_json_ro(store_t *s, MDB_txn *txn, const char *key)
+{
+    size_t klen = strlen(key);
+    MDB_val k = {klen, (void *)key}, d;
+    if (mdb_get(txn, s->dbi[DB_CATALOG], &k, &d) != 0)
+        return NULL;
+    uint32_t h = 2166136261u; /* FNV-1a of the key */
+    for (size_t i = 0; i < klen; i++)
+        h = (h ^ (unsigned char)key[i]) * 16777619u;
+    cache_slot_t *c = &s_cache[h % CACHE_SLOTS];
+    if (c->v && c->klen == klen && memcmp(c->key, key, klen) == 0 && c->rlen == d.mv_size &&
+        memcmp(c->raw, d.mv_data, d.mv_size) == 0)
+        return json_incref(c->v);
+    json_t *v = json_loadb(d.mv_data, d.mv_size, 0, NULL);
+    if (!v || d.mv_size > CACHE_MAX_VALUE)
+        return v;
+    s_cache_drop(c);
+    c->key = malloc(klen);
+    c->raw = malloc(d.mv_size);
+    if (!c->key || !c->raw) {
+        s_cache_drop(c);
+        return v;
+    }
+    memcpy(c->key, key, klen);
+    c->klen = klen;
+    memcpy(c->raw, d.mv_data, d.mv_size);
+    c->rlen = d.mv_size;
+    c->v = json_incref(v);
+    return v;
+}
+
 static int s_clear(store_t *s, MDB_txn *txn, store_db_t db)
 {
     return mdb_drop(txn, s->dbi[db], 0) ? -1 : 0;
@@ -611,6 +671,20 @@ json_t *catalog_item(store_t *s, MDB_txn *txn, const char *pid, const char *iid)
     char key[300];
     snprintf(key, sizeof key, "i/%s/%s", pid, iid);
     return s_get_json(s, txn, DB_CATALOG, key);
+}
+
+json_t *catalog_provider_ro(store_t *s, MDB_txn *txn, const char *pid)
+{
+    char key[300];
+    snprintf(key, sizeof key, "p/%s", pid);
+    return s_get_json_ro(s, txn, key);
+}
+
+json_t *catalog_item_ro(store_t *s, MDB_txn *txn, const char *pid, const char *iid)
+{
+    char key[300];
+    snprintf(key, sizeof key, "i/%s/%s", pid, iid);
+    return s_get_json_ro(s, txn, key);
 }
 
 int catalog_stock(store_t *s, MDB_txn *txn, const char *pid, const char *iid, int64_t *stock)

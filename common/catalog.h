@@ -45,6 +45,16 @@ json_t *catalog_provider(store_t *s, MDB_txn *txn, const char *pid);
 /* catalog_item - item IID of PID; caller owns; NULL if none. */
 json_t *catalog_item(store_t *s, MDB_txn *txn, const char *pid, const char *iid);
 
+/* catalog_provider_ro, catalog_item_ro - the same, shared with this
+ * process's parse cache: the caller holds one reference (json_decref it)
+ * and must not change the object or anything in it. An entry is used only
+ * while the stored bytes are the ones it was parsed from. Not thread-safe. */
+json_t *catalog_provider_ro(store_t *s, MDB_txn *txn, const char *pid);
+json_t *catalog_item_ro(store_t *s, MDB_txn *txn, const char *pid, const char *iid);
+
+/* catalog_cache_clear - empty the parse cache (at exit, for leak checks). */
+void catalog_cache_clear(void);
+
 /* catalog_put_item - store ITEM (its "id") under PID. */
 int catalog_put_item(store_t *s, MDB_txn *txn, const char *pid, json_t *item);
 

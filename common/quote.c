@@ -53,7 +53,7 @@ int quote_build(store_t *s, MDB_txn *txn, json_t *order, const char *core_versio
                       sizeof q->provider_id))
         return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST,
                        "message.order.provider.id", "provider id is required");
-    q->provider = catalog_provider(s, txn, q->provider_id);
+    q->provider = catalog_provider_ro(s, txn, q->provider_id);
     if (!q->provider)
         return err_set(err, ERR_TYPE_DOMAIN, 400, ERR_PROVIDER_NOT_FOUND,
                        "message.order.provider.id", "provider %s not found", q->provider_id);
@@ -97,7 +97,7 @@ int quote_build(store_t *s, MDB_txn *txn, json_t *order, const char *core_versio
             err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, path, "item id is required");
             goto fail;
         }
-        json_t *item = catalog_item(s, txn, q->provider_id, iid);
+        json_t *item = catalog_item_ro(s, txn, q->provider_id, iid);
         if (!item || json_is_false(json_object_get(item, "enabled"))) {
             json_decref(item);
             err_set(err, ERR_TYPE_DOMAIN, 400, ERR_ITEM_NOT_FOUND, path, "item %s not found", iid);

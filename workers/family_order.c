@@ -182,7 +182,7 @@ static const char *s_tat(worker_msg_t *m, const quote_t *q, char *out, size_t ca
         char iid[160];
         if (!quote_id_str(json_object_get(it, "id"), iid, sizeof iid))
             continue;
-        json_t *item = catalog_item(m->store, m->txn, q->provider_id, iid);
+        json_t *item = catalog_item_ro(m->store, m->txn, q->provider_id, iid);
         long t = context_parse_duration(
             json_string_value(json_object_get(item, "@ondc/org/time_to_ship")));
         if (t > ship)

@@ -9,6 +9,7 @@
  */
 #include "worker.h"
 
+#include "catalog.h"
 #include "order.h"
 
 #include "journal.h"
@@ -283,6 +284,7 @@ static void s_fini(runtime_t *rt)
     if (w->push)
         zmq_close(w->push);
     free(w->out.ids);
+    catalog_cache_clear();
 }
 
 static const runtime_role_t s_role = {

@@ -862,6 +862,61 @@ static void test_stock_long_ids(void **state)
     assert_int_equal(get, -1);
 }
 
+/* the parse cache behind catalog_provider_ro/catalog_item_ro: a second
+ * read of unchanged bytes is the same object; a change (committed or not)
+ * is read at once, and an aborted change is not served afterwards */
+static void test_parse_cache(void **state)
+{
+    fx_t *fx = *state;
+    MDB_txn *txn = store_begin(fx->s, 1);
+    json_t *a = catalog_item_ro(fx->s, txn, "111863", "42602097");
+    json_t *b = catalog_item_ro(fx->s, txn, "111863", "42602097");
+    assert_non_null(a);
+    assert_ptr_equal(a, b); /* served from the cache */
+    json_t *fresh = catalog_item(fx->s, txn, "111863", "42602097");
+    assert_true(json_equal(a, fresh));
+    assert_ptr_not_equal(a, fresh);
+    json_decref(fresh);
+    json_t *p1 = catalog_provider_ro(fx->s, txn, "111863");
+    json_t *p2 = catalog_provider_ro(fx->s, txn, "111863");
+    assert_ptr_equal(p1, p2);
+    assert_null(catalog_provider_ro(fx->s, txn, "NOPE"));
+    assert_null(catalog_item_ro(fx->s, txn, "111863", "NOPE"));
+    json_decref(p1);
+    json_decref(p2);
+    json_decref(b);
+    mdb_txn_abort(txn);
+
+    /* a new price in a write transaction: read back at once */
+    txn = store_begin(fx->s, 0);
+    json_t *it = catalog_item(fx->s, txn, "111863", "42602097");
+    json_object_set_new(json_object_get(it, "price"), "value", json_string("123.45"));
+    assert_int_equal(catalog_put_item(fx->s, txn, "111863", it), 0);
+    json_decref(it);
+    json_t *c = catalog_item_ro(fx->s, txn, "111863", "42602097");
+    assert_ptr_not_equal(c, a);
+    assert_string_equal(s_str(c, "price.value"), "123.45");
+    quote_t q;
+    ondc_err_t err;
+    assert_int_equal(quote_build(fx->s, txn, s_seed_order(fx), "1.2.0", &q, &err), 0);
+    assert_string_equal(s_str(q.quote, "breakup[0].price.value"), "123.45");
+    quote_release(&q);
+    json_decref(c);
+    mdb_txn_abort(txn); /* the change is gone */
+
+    txn = store_begin(fx->s, 1);
+    json_t *d = catalog_item_ro(fx->s, txn, "111863", "42602097");
+    assert_true(json_equal(d, a));
+    assert_string_equal(s_str(d, "price.value"), s_str(a, "price.value"));
+    assert_int_equal(quote_build(fx->s, txn, s_seed_order(fx), "1.2.0", &q, &err), 0);
+    assert_string_equal(s_str(q.quote, "breakup[0].price.value"), s_str(a, "price.value"));
+    quote_release(&q);
+    json_decref(d);
+    json_decref(a);
+    mdb_txn_abort(txn);
+    catalog_cache_clear();
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
@@ -870,7 +925,7 @@ int main(void)
         T(test_replace),             T(test_validation_errors), T(test_import_map_full),
         T(test_quote_seed),          T(test_quote_tax),        T(test_quote_cod_and_ids),
         T(test_quote_errors),        T(test_quote_disabled_item), T(test_quote_id_str),
-        T(test_stock_long_ids),
+        T(test_stock_long_ids),      T(test_parse_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
