@@ -76,6 +76,8 @@ typedef struct {
     /* state changes to commit before sleeping */
     outbox_state_t *updates;
     size_t upd_n, upd_cap;
+    int64_t upd_first_ms; /* when the oldest update in hand was made */
+    int upd_urgent;       /* an update other than "delivered" is in hand */
     uint64_t n_delivered, n_nacked, n_retried, n_dead;
 } cb_t;
 
@@ -230,6 +232,10 @@ static host_t *s_host_of(cb_t *cb, const char *url)
 
 static void s_update(cb_t *cb, const outbox_state_t *st)
 {
+    if (!cb->upd_n)
+        cb->upd_first_ms = loop_wall_ms();
+    if (st->status != OUTBOX_DELIVERED)
+        cb->upd_urgent = 1;
     if (cb->upd_n == cb->upd_cap) {
         cb->upd_cap = cb->upd_cap ? cb->upd_cap * 2 : 256;
         cb->updates = realloc(cb->updates, cb->upd_cap * sizeof *cb->updates);
@@ -537,12 +543,9 @@ static int s_scan_one(const outbox_state_t *st, void *arg)
     return 0;
 }
 
-/* s_before_sleep - commit the delivery states of this loop turn (also
- * before a scan). */
-static void s_before_sleep(loop_t *loop, void *arg)
+/* s_flush - commit the delivery states in hand. */
+static void s_flush(cb_t *cb)
 {
-    (void)loop;
-    cb_t *cb = arg;
     if (!cb->upd_n)
         return;
     MDB_txn *txn = store_begin(cb->rt->store, 0);
@@ -556,6 +559,25 @@ static void s_before_sleep(loop_t *loop, void *arg)
     if (store_commit(txn) != 0)
         runtime_fatal(cb->rt, "callback.store_failed", "commit");
     cb->upd_n = 0;
+    cb->upd_urgent = 0;
+}
+
+/* s_before_sleep - commit the delivery states before sleeping: a retry's,
+ * a NACK's or a dead letter's at once; "delivered" marks once the oldest is
+ * callback.state_flush_ms old (the 100 ms cron wakes the loop) or many are
+ * in hand. Until then the row is out of memory but reads "pending" in the
+ * outbox: a crash then delivers it again, which at-least-once allows; a
+ * scan flushes first. */
+static void s_before_sleep(loop_t *loop, void *arg)
+{
+    (void)loop;
+    cb_t *cb = arg;
+    if (!cb->upd_n)
+        return;
+    if (!cb->upd_urgent && cb->upd_n < 4096 &&
+        loop_wall_ms() - cb->upd_first_ms < cb->rt->cfg.callback_state_flush_ms)
+        return;
+    s_flush(cb);
 }
 
 /* s_scan - pick up every pending row not in memory (start, lost notices).
@@ -564,7 +586,7 @@ static void s_before_sleep(loop_t *loop, void *arg)
  * "pending" here, or it would go out twice. */
 static void s_scan(cb_t *cb)
 {
-    s_before_sleep(cb->rt->loop, cb);
+    s_flush(cb);
     MDB_txn *txn = store_begin(cb->rt->store, 1);
     if (!txn)
         return;
@@ -625,7 +647,7 @@ static void s_drain_check(loop_t *loop, void *arg)
         busy += cb->hosts[i].inflight;
     /* what is not in flight stays PENDING in the outbox for the next start */
     if (!busy) {
-        s_before_sleep(cb->rt->loop, cb);
+        s_flush(cb);
         runtime_stop(cb->rt);
     }
 }

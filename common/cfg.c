@@ -148,6 +148,10 @@ static const s_key_t s_keys[] = {
      "retry an undelivered callback at most this long (its TTL, if longer, is capped here)"},
     {"callback.backoff_ms", T_INT, F(callback_backoff_ms), "500", 10, 600000, 1, NULL,
      "first retry delay; doubles each attempt, with jitter"},
+    {"callback.state_flush_ms", T_INT, F(callback_state_flush_ms), "200", 0, 10000, 1, NULL,
+     "delivered marks are written at most this late, many in one LMDB transaction (a crash "
+     "before then delivers those on_* again: at least once); retries, NACKs and dead "
+     "letters are written at once"},
     {"search.page_kb", T_INT, F(search_page_kb), "1024", 16, 65536, 1, NULL,
      "largest on_search callback; a bigger answer is split into several on_search (same message_id)"},
     {"seller.auto_accept", T_BOOL, F(auto_accept), "false", 0, 0, 1, NULL,

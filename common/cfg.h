@@ -90,6 +90,7 @@ typedef struct {
     int callback_max_per_host;
     int callback_max_age_s;
     int callback_backoff_ms;
+    int callback_state_flush_ms;
 
     /* seller behaviour */
     int search_page_kb;

@@ -48,6 +48,7 @@ typedef struct req_s {
 } req_t;
 
 typedef struct ingress_lookup_s ingress_lookup_t;
+typedef struct ingress_commit_s ingress_commit_t;
 typedef struct ingress_onboard_s ingress_onboard_t;
 
 typedef struct {
@@ -65,6 +66,7 @@ typedef struct {
     req_t **batch_tail;
     int batch_n;
     int resumed;
+    ingress_commit_t *commit; /* the commit thread (ingress_batch.c) */
     ingress_lookup_t *lookup;   /* registry lookups over HTTP (ingress_lookup.c) */
     ingress_onboard_t *onboard; /* /on_subscribe, site verification (ingress_onboard.c) */
     /* counters */
@@ -146,8 +148,23 @@ void ingress_http_stop(ingress_t *in);
 /* ingress_batch_add - queue R (checks passed) for the next group commit. */
 void ingress_batch_add(ingress_t *in, req_t *r);
 
-/* ingress_batch_commit - write the batch, then answer and forward it. */
+/* ingress_batch_commit - take back the batch the commit thread finished
+ * (answer, resume and forward it) and, when the thread is free, hand it the
+ * batch gathered since. Called before the loop sleeps. */
 void ingress_batch_commit(ingress_t *in);
+
+/* ingress_batch_init - start the commit thread; 0 or -1. */
+int ingress_batch_init(ingress_t *in);
+
+/* ingress_batch_busy - a batch is gathering or in the commit thread. */
+int ingress_batch_busy(const ingress_t *in);
+
+/* ingress_batch_idle - the commit thread has nothing in hand (a new batch
+ * would go to it at once). */
+int ingress_batch_idle(const ingress_t *in);
+
+/* ingress_batch_fini - commit and answer what is in hand, stop the thread. */
+void ingress_batch_fini(ingress_t *in);
 
 /* ingress_admin - handle one admin request (full body in R). */
 enum MHD_Result ingress_admin(ingress_t *in, struct MHD_Connection *conn, const char *url,

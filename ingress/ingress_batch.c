@@ -1,14 +1,21 @@
 /*
  * ingress_batch.c - the group commit: journal before ACK.
  *
- * Requests that passed their checks wait here, suspended. Once per loop
- * iteration (before sleeping) the whole batch goes into one LMDB write
- * transaction: dedupe against "seen", a journal row and its pending mark per
- * new request. Only after the commit returns are the connections resumed
- * with ACK and the envelopes pushed to the dispatcher. A commit that fails,
- * or a backlog past backlog_limit, answers 503 NACK: nothing is ACKed that
- * is not on disk. A push that fails is harmless: the row is pending, and
- * the dispatcher's lease scan sends it on.
+ * Requests that passed their checks wait here, suspended. The batch goes to
+ * the commit thread, which writes it in one LMDB write transaction (dedupe
+ * against "seen", a journal row and its pending mark per new request) and
+ * commits it (fsync with journal_sync "fsync"); the loop meanwhile goes on
+ * reading and verifying the next requests, which form the next batch. When
+ * the commit returns, the thread wakes the loop (an eventfd) and the loop
+ * resumes the connections with their answers and pushes the envelopes to
+ * the dispatcher: nothing is ACKed before it is on disk, and the verifying
+ * never waits for the disk. A commit that fails, or a backlog past
+ * backlog_limit, answers 503 NACK. A push that fails is harmless: the row
+ * is pending, and the dispatcher's lease scan sends it on.
+ *
+ * Threads: the loop owns everything but the batch in the thread's hands
+ * (its req_t are suspended connections the loop does not touch until the
+ * batch comes back); ZeroMQ sockets, MHD and the counters stay in the loop.
  */
 #include "ingress.h"
 
@@ -17,9 +24,26 @@
 #include "envelope.h"
 #include "log.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+struct ingress_commit_s {
+    pthread_t th;
+    int started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    req_t *todo;   /* handed to the thread */
+    req_t *done;   /* back from it */
+    int done_ok;   /* the commit of DONE succeeded */
+    int busy;      /* a batch is in the thread's hands or not yet collected */
+    int stop;
+    int efd;       /* the thread -> the loop: DONE is ready */
+};
 
 void ingress_batch_add(ingress_t *in, req_t *r)
 {
@@ -37,19 +61,13 @@ static void s_answer(req_t *r, int status, const ondc_err_t *err)
     r->state = REQ_DONE;
 }
 
-void ingress_batch_commit(ingress_t *in)
+/* s_write - the thread's part: BATCH into the journal in one transaction.
+ * Sets each request's answer (ACK, duplicate, 400 conflict, 503 backlog)
+ * and journal id; returns 1 when the commit succeeded, 0 when nothing of
+ * the batch is on disk. */
+static int s_write(ingress_t *in, req_t *batch)
 {
-    if (!in->batch)
-        return;
-    req_t *batch = in->batch;
-    in->batch = NULL;
-    in->batch_tail = &in->batch;
-    in->batch_n = 0;
     store_t *st = in->rt->store;
-    ondc_err_t busy;
-    err_set(&busy, ERR_TYPE_CORE, 503, ERR_INTERNAL, "",
-            "request could not be made durable; retry shortly");
-
     int n = 0, fresh = 0;
     for (req_t *r = batch; r; r = r->next)
         n++;
@@ -102,7 +120,6 @@ void ingress_batch_commit(ingress_t *in)
         ok = 0;
     else if (!ok && txn)
         mdb_txn_abort(txn);
-    in->n_commits++;
     if (log_enabled(LOG_DEBUG)) {
         /* one line per group commit: how many requests shared it */
         char nb[16], fb[16];
@@ -111,11 +128,22 @@ void ingress_batch_commit(ingress_t *in)
         log_debug("journal.commit", "requests", nb, "journaled", fb, "result",
                   ok ? "ok" : "failed", NULL);
     }
+    return ok;
+}
 
+/* s_finish - the loop's part once BATCH is committed (OK) or not: answer,
+ * resume and forward each request. */
+static void s_finish(ingress_t *in, req_t *batch, int ok)
+{
+    ondc_err_t busy;
+    err_set(&busy, ERR_TYPE_CORE, 503, ERR_INTERNAL, "",
+            "request could not be made durable; retry shortly");
+    in->n_commits++;
     for (req_t *r = batch, *next; r; r = next) {
         next = r->next;
         if (!ok) {
             /* nothing of this batch is on disk: no ACK may leave */
+            free(r->answer);
             s_answer(r, 503, &busy);
             r->row.id = 0;
         }
@@ -152,4 +180,148 @@ void ingress_batch_commit(ingress_t *in)
         MHD_resume_connection(r->conn);
     }
     in->resumed = 1;
+}
+
+static void *s_thread(void *arg)
+{
+    ingress_t *in = arg;
+    ingress_commit_t *c = in->commit;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->todo && !c->stop)
+            pthread_cond_wait(&c->cv, &c->mu);
+        if (!c->todo)
+            break; /* stop, nothing handed */
+        req_t *batch = c->todo;
+        c->todo = NULL;
+        pthread_mutex_unlock(&c->mu);
+        int ok = s_write(in, batch);
+        pthread_mutex_lock(&c->mu);
+        c->done = batch;
+        c->done_ok = ok;
+        pthread_cond_broadcast(&c->cv);
+        uint64_t one = 1;
+        if (write(c->efd, &one, sizeof one) < 0) {
+            /* the counter cannot overflow here; the loop also polls */
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+static void s_on_event(loop_t *loop, int fd, uint32_t events, void *arg)
+{
+    (void)loop;
+    (void)events;
+    (void)arg;
+    uint64_t v;
+    if (read(fd, &v, sizeof v) < 0) {
+        /* EAGAIN: already read; the before-sleep hook collects the batch */
+    }
+}
+
+int ingress_batch_init(ingress_t *in)
+{
+    ingress_commit_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return -1;
+    in->commit = c;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (c->efd < 0 || loop_add_fd(in->rt->loop, c->efd, EPOLLIN, s_on_event, in) < 0) {
+        log_errno(LOG_ERROR, "ingress.commit_thread", NULL);
+        return -1;
+    }
+    if (pthread_create(&c->th, NULL, s_thread, in) != 0) {
+        log_error("ingress.commit_thread", "why", "cannot start the commit thread", NULL);
+        return -1;
+    }
+    c->started = 1;
+    return 0;
+}
+
+/* s_collect - take back a committed batch, if one is ready: answer it. */
+static void s_collect(ingress_t *in)
+{
+    ingress_commit_t *c = in->commit;
+    pthread_mutex_lock(&c->mu);
+    req_t *done = c->done;
+    int ok = c->done_ok;
+    c->done = NULL;
+    if (done)
+        c->busy = 0;
+    pthread_mutex_unlock(&c->mu);
+    if (done)
+        s_finish(in, done, ok);
+}
+
+int ingress_batch_busy(const ingress_t *in)
+{
+    return in->batch != NULL || (in->commit && in->commit->busy);
+}
+
+void ingress_batch_commit(ingress_t *in)
+{
+    ingress_commit_t *c = in->commit;
+    if (!c || !c->started) {
+        /* no thread (start failed half way): commit in the loop */
+        if (in->batch) {
+            req_t *batch = in->batch;
+            in->batch = NULL;
+            in->batch_tail = &in->batch;
+            in->batch_n = 0;
+            s_finish(in, batch, s_write(in, batch));
+        }
+        return;
+    }
+    s_collect(in);
+    if (c->busy || !in->batch)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->todo = in->batch;
+    c->busy = 1;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    in->batch = NULL;
+    in->batch_tail = &in->batch;
+    in->batch_n = 0;
+}
+
+int ingress_batch_idle(const ingress_t *in)
+{
+    return !in->commit || !in->commit->busy;
+}
+
+void ingress_batch_fini(ingress_t *in)
+{
+    ingress_commit_t *c = in->commit;
+    if (!c)
+        return;
+    if (c->started) {
+        /* what is in hand is committed and answered before we go */
+        for (;;) {
+            ingress_batch_commit(in);
+            pthread_mutex_lock(&c->mu);
+            int more = c->busy;
+            while (c->busy && !c->done)
+                pthread_cond_wait(&c->cv, &c->mu);
+            pthread_mutex_unlock(&c->mu);
+            if (!more && !in->batch)
+                break;
+        }
+        pthread_mutex_lock(&c->mu);
+        c->stop = 1;
+        pthread_cond_broadcast(&c->cv);
+        pthread_mutex_unlock(&c->mu);
+        pthread_join(c->th, NULL);
+    }
+    if (c->efd >= 0) {
+        loop_del_fd(in->rt->loop, c->efd);
+        close(c->efd);
+    }
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+    free(c);
+    in->commit = NULL;
 }

@@ -38,7 +38,9 @@ static void s_before_sleep(loop_t *loop, void *arg)
             MHD_run(in->net);
         }
         ingress_http_service(in);
-        if (in->batch_n == 0 && !in->resumed)
+        /* again while there is an answer to send or a batch the idle
+         * commit thread could take; a busy one wakes us when it is done */
+        if (!in->resumed && !(in->batch_n > 0 && ingress_batch_idle(in)))
             return;
     }
     loop_timer(in->rt->loop, 0, 0, s_again, in);
@@ -73,7 +75,7 @@ static int s_init(runtime_t *rt)
     in->notify = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_callback, 0, rt->cfg.zmq_hwm, 2000);
     if (!in->push || !in->notify)
         return -1;
-    if (ingress_admin_init(in) < 0)
+    if (ingress_admin_init(in) < 0 || ingress_batch_init(in) < 0)
         return -1;
     if (ingress_http_start(in) < 0)
         return -1;
@@ -88,7 +90,7 @@ static void s_drain_check(loop_t *loop, void *arg)
     /* the batch commits before each sleep; once empty, and no request waits
      * for a registry lookup (each ends within registry.timeout_ms), nothing
      * is held */
-    if (!in->batch && !ingress_lookup_busy(in))
+    if (!ingress_batch_busy(in) && !ingress_lookup_busy(in))
         runtime_stop(in->rt);
 }
 
@@ -113,6 +115,7 @@ static void s_fini(runtime_t *rt)
     if (!in)
         return;
     ingress_lookup_fini(in); /* resumes what still waits, before MHD stops */
+    ingress_batch_fini(in);  /* commits and answers what is in hand */
     ingress_http_stop(in);
     ingress_onboard_fini(in);
     if (in->push)

@@ -379,6 +379,8 @@ def test_06_500_then_ack_is_retried_with_backoff():
     ts = [c["t"] for c in calls_for(F.bap, mid)]
     gaps = [b - a for a, b in zip(ts, ts[1:])]
     check(max(gaps[2:]) > min(gaps[:2]), "backoff grows: %r" % gaps)
+    # a "delivered" mark is written within callback.state_flush_ms (200 ms)
+    wait_until(lambda: show(ctl(F, "outbox", "show", row["id"]))["status"] == "delivered", 3)
     info = show(ctl(F, "outbox", "show", row["id"]))
     eq(info["status"], "delivered", "delivered")
     check(int(info["attempts"]) == len(ts), "attempts recorded: %s vs %d" % (info["attempts"], len(ts)))
