@@ -52,11 +52,21 @@ struct dl_s {
     host_t *host;
     CURL *easy;
     struct curl_slist *headers;
-    char resp[RESP_MAX];
+    char *raw;         /* the row's stored bytes (owned) */
+    outbox_row_t row;  /* decoded from RAW: url and body point into it */
+    outbox_state_t st; /* its delivery state while it is in memory */
+    char *resp;        /* the buyer app's answer (RESP_MAX, while in flight) */
     size_t resp_len;
     int64_t started_ms;
     dl_t *next;
 };
+
+static void s_dl_free(dl_t *d)
+{
+    free(d->raw);
+    free(d->resp);
+    free(d);
+}
 
 typedef struct {
     runtime_t *rt;
@@ -257,32 +267,37 @@ static size_t s_on_body(char *ptr, size_t size, size_t n, void *arg)
 
 static void s_start_next(cb_t *cb, host_t *h);
 
-/* s_start - begin delivering D now: read its row, sign, hand to curl. */
-static void s_start(cb_t *cb, dl_t *d, MDB_txn *txn)
+/* s_start - begin delivering D now: sign, hand to curl. */
+static void s_start(cb_t *cb, dl_t *d)
 {
     runtime_t *rt = cb->rt;
-    outbox_row_t row;
-    outbox_state_t st;
-    if (outbox_get(rt->store, txn, d->id, &row) != 0 ||
-        outbox_state_get(rt->store, txn, d->id, &st) != 0 || st.status != OUTBOX_PENDING) {
-        s_known_del(cb, d->id);
-        free(d);
-        return;
-    }
+    const outbox_row_t *row = &d->row;
     int64_t now = loop_wall_ms();
-    if (now >= st.deadline_ms) {
-        st.status = OUTBOX_DEAD;
-        snprintf(st.answer, sizeof st.answer, "deadline passed after %u attempts", st.attempts);
-        s_update(cb, &st);
+    if (now >= d->st.deadline_ms) {
+        d->st.status = OUTBOX_DEAD;
+        snprintf(d->st.answer, sizeof d->st.answer, "deadline passed after %u attempts",
+                 d->st.attempts);
+        s_update(cb, &d->st);
         cb->n_dead++;
-        s_count(row.action, "dead");
-        log_error("callback.dead", "action", row.action, "transaction_id", row.transaction_id,
-                  "message_id", row.message_id, "url", row.url, NULL);
+        s_count(row->action, "dead");
+        log_error("callback.dead", "action", row->action, "transaction_id", row->transaction_id,
+                  "message_id", row->message_id, "url", row->url, NULL);
         s_known_del(cb, d->id);
-        free(d);
+        s_dl_free(d);
         return;
     }
     d->easy = curl_easy_init();
+    if (!d->resp)
+        d->resp = malloc(RESP_MAX);
+    if (!d->easy || !d->resp) {
+        /* out of memory: try again later, like a transport error */
+        if (d->easy)
+            curl_easy_cleanup(d->easy);
+        d->easy = NULL;
+        d->due_ms = now + rt->cfg.callback_backoff_ms;
+        s_heap_push(cb, d);
+        return;
+    }
     d->resp_len = 0;
     d->resp[0] = '\0';
     d->headers = curl_slist_append(NULL, "Content-Type: application/json");
@@ -290,20 +305,23 @@ static void s_start(cb_t *cb, dl_t *d, MDB_txn *txn)
     if (cb->have_key) {
         long created = (long)(now / 1000);
         char *auth = sign_auth_header(&cb->key, rt->cfg.subscriber_id, rt->cfg.unique_key_id,
-                                      row.body, row.body_len, created,
+                                      row->body, row->body_len, created,
                                       created + rt->cfg.signature_validity_s);
         if (auth) {
             size_t n = strlen(auth) + 32;
             char *h = malloc(n);
-            snprintf(h, n, "Authorization: %s", auth);
-            d->headers = curl_slist_append(d->headers, h);
-            free(h);
+            if (h) {
+                snprintf(h, n, "Authorization: %s", auth);
+                d->headers = curl_slist_append(d->headers, h);
+                free(h);
+            }
             free(auth);
         }
     }
-    curl_easy_setopt(d->easy, CURLOPT_URL, row.url);
-    curl_easy_setopt(d->easy, CURLOPT_POSTFIELDSIZE, (long)row.body_len);
-    curl_easy_setopt(d->easy, CURLOPT_COPYPOSTFIELDS, row.body);
+    curl_easy_setopt(d->easy, CURLOPT_URL, row->url);
+    curl_easy_setopt(d->easy, CURLOPT_POSTFIELDSIZE, (long)row->body_len);
+    /* the body lives in D->raw until the transfer ends: no copy */
+    curl_easy_setopt(d->easy, CURLOPT_POSTFIELDS, row->body);
     curl_easy_setopt(d->easy, CURLOPT_HTTPHEADER, d->headers);
     curl_easy_setopt(d->easy, CURLOPT_WRITEFUNCTION, s_on_body);
     curl_easy_setopt(d->easy, CURLOPT_WRITEDATA, d);
@@ -320,11 +338,11 @@ static void s_start(cb_t *cb, dl_t *d, MDB_txn *txn)
 }
 
 /* s_enqueue - D is due: start it if its host has room, else wait in line. */
-static void s_enqueue(cb_t *cb, dl_t *d, MDB_txn *txn)
+static void s_enqueue(cb_t *cb, dl_t *d)
 {
     host_t *h = d->host;
     if (h->inflight < cb->rt->cfg.callback_max_per_host) {
-        s_start(cb, d, txn);
+        s_start(cb, d);
         return;
     }
     d->next = NULL;
@@ -337,43 +355,77 @@ static void s_enqueue(cb_t *cb, dl_t *d, MDB_txn *txn)
 
 static void s_start_next(cb_t *cb, host_t *h)
 {
-    if (!h->wait_head || h->inflight >= cb->rt->cfg.callback_max_per_host)
-        return;
-    MDB_txn *txn = store_begin(cb->rt->store, 1);
-    if (!txn)
-        return;
     while (h->wait_head && h->inflight < cb->rt->cfg.callback_max_per_host) {
         dl_t *d = h->wait_head;
         h->wait_head = d->next;
         if (!h->wait_head)
             h->wait_tail = NULL;
-        s_start(cb, d, txn);
+        s_start(cb, d);
     }
-    mdb_txn_abort(txn);
 }
 
-/* s_add - a row to deliver (from a worker's notice or a scan), due at
+/* s_hold - D (row and state filled) joins the rows in memory, due at
  * DUE_MS: at once if that has come, else it waits in the retry heap (a row
  * found again after a restart keeps its backoff). */
-static void s_add(cb_t *cb, uint64_t id, MDB_txn *txn, int64_t due_ms)
+static void s_hold(cb_t *cb, dl_t *d, int64_t due_ms)
 {
-    if (s_known_get(cb, id))
-        return;
-    outbox_row_t row;
-    if (outbox_get(cb->rt->store, txn, id, &row) != 0)
-        return;
-    dl_t *d = calloc(1, sizeof *d);
-    if (!d)
-        return;
-    d->id = id;
-    d->host = s_host_of(cb, row.url);
+    d->host = s_host_of(cb, d->row.url);
     s_known_put(cb, d);
     if (due_ms > loop_wall_ms()) {
         d->due_ms = due_ms;
         s_heap_push(cb, d);
         return;
     }
-    s_enqueue(cb, d, txn);
+    s_enqueue(cb, d);
+}
+
+/* s_add - a pending row read from the outbox in TXN (a scan, an operator's
+ * retry, a notice without the row), due at DUE_MS. */
+static void s_add(cb_t *cb, uint64_t id, MDB_txn *txn, int64_t due_ms)
+{
+    if (s_known_get(cb, id))
+        return;
+    MDB_val v;
+    outbox_state_t st;
+    if (outbox_raw(cb->rt->store, txn, id, &v) != 0 ||
+        outbox_state_get(cb->rt->store, txn, id, &st) != 0 || st.status != OUTBOX_PENDING)
+        return;
+    dl_t *d = calloc(1, sizeof *d);
+    if (!d || !(d->raw = malloc(v.mv_size ? v.mv_size : 1))) {
+        free(d);
+        return;
+    }
+    memcpy(d->raw, v.mv_data, v.mv_size);
+    if (outbox_decode(id, d->raw, v.mv_size, &d->row) != 0) {
+        s_dl_free(d);
+        return;
+    }
+    d->id = id;
+    d->st = st;
+    s_hold(cb, d, due_ms);
+}
+
+/* s_add_row - a worker's notice with the row's bytes RAW (taken over): a
+ * row just committed, PENDING, first attempt, due now. */
+static void s_add_row(cb_t *cb, uint64_t id, char *raw, size_t len)
+{
+    dl_t *d = calloc(1, sizeof *d);
+    if (!d) {
+        free(raw);
+        return; /* the scan finds it */
+    }
+    d->raw = raw;
+    if (outbox_decode(id, raw, len, &d->row) != 0) {
+        log_warn("callback.bad_notice", NULL);
+        s_dl_free(d);
+        return;
+    }
+    d->id = id;
+    d->st.id = id;
+    d->st.status = OUTBOX_PENDING;
+    d->st.next_try_ms = d->row.created_ms;
+    d->st.deadline_ms = d->row.deadline_ms;
+    s_hold(cb, d, 0);
 }
 
 /* s_finish - a transfer ended: record the outcome, retry or let go. */
@@ -389,29 +441,9 @@ static void s_finish(cb_t *cb, dl_t *d, CURLcode res)
     d->headers = NULL;
     d->host->inflight--;
 
-    MDB_txn *txn = store_begin(rt->store, 1);
-    outbox_state_t st;
-    outbox_row_t row;
-    int have = txn && outbox_state_get(rt->store, txn, d->id, &st) == 0 &&
-               outbox_get(rt->store, txn, d->id, &row) == 0;
-    char action[32] = "", tid[256] = "", mid[256] = "";
-    int64_t deadline = 0, request_ms = 0;
-    if (have) {
-        snprintf(action, sizeof action, "%s", row.action);
-        snprintf(tid, sizeof tid, "%s", row.transaction_id);
-        snprintf(mid, sizeof mid, "%s", row.message_id);
-        deadline = st.deadline_ms;
-        request_ms = row.request_ms;
-    }
-    if (txn)
-        mdb_txn_abort(txn);
-    if (!have) {
-        s_known_del(cb, d->id);
-        host_t *h = d->host;
-        free(d);
-        s_start_next(cb, h);
-        return;
-    }
+    outbox_state_t st = d->st;
+    const char *action = d->row.action, *tid = d->row.transaction_id, *mid = d->row.message_id;
+    int64_t deadline = st.deadline_ms, request_ms = d->row.request_ms;
     int64_t now = loop_wall_ms();
     st.attempts++;
     st.last_try_ms = now;
@@ -431,6 +463,8 @@ static void s_finish(cb_t *cb, dl_t *d, CURLcode res)
         st.status = OUTBOX_NACKED;
         snprintf(st.answer, sizeof st.answer, "HTTP %ld %.*s", code, 150, d->resp);
     }
+    free(d->resp); /* not kept while the row waits */
+    d->resp = NULL;
     char codebuf[16];
     snprintf(codebuf, sizeof codebuf, "%ld", code);
     host_t *h = d->host;
@@ -455,6 +489,7 @@ static void s_finish(cb_t *cb, dl_t *d, CURLcode res)
         } else {
             st.next_try_ms = now + backoff;
             d->due_ms = st.next_try_ms;
+            d->st = st;
             cb->n_retried++;
             s_count(action, "retried");
             log_warn("callback.retry", "action", action, "transaction_id", tid, "message_id", mid,
@@ -483,7 +518,7 @@ static void s_finish(cb_t *cb, dl_t *d, CURLcode res)
     }
     s_update(cb, &st);
     s_known_del(cb, d->id);
-    free(d);
+    s_dl_free(d);
     s_start_next(cb, h);
 }
 
@@ -500,38 +535,46 @@ static void s_done(CURL *easy, CURLcode res, void *arg)
 static void s_on_pull(void *socket, void *arg)
 {
     cb_t *cb = arg;
-    /* read the notices first, then open the snapshot: each notice was sent
-     * after its row committed, so a snapshot taken after reading them sees
-     * every one (a snapshot taken earlier would miss rows committed while
-     * the batch was being read, and those would wait for the next scan) */
+    /* a worker's notice carries the row's bytes: delivered from memory. A
+     * notice without them (an operator's retry, an unsolicited message from
+     * the admin API) is read from the outbox in a snapshot opened after the
+     * notices are read: each was sent after its row committed, so the
+     * snapshot sees every one */
     uint64_t ids[1024];
     int n = 0;
-    while (n < 1024 && zsock_has_input(socket)) {
+    for (int i = 0; i < 1024 && zsock_has_input(socket); i++) {
         envelope_t e;
         char *body;
         size_t len;
         int rc = envelope_recv(socket, &e, &body, &len);
-        free(body);
-        if (rc == 0)
+        if (rc == 0) {
+            free(body);
             break;
-        if (rc <= 0 || e.kind != ENVELOPE_OUTBOX || cb->rt->draining)
+        }
+        if (rc <= 0 || e.kind != ENVELOPE_OUTBOX || cb->rt->draining) {
+            free(body);
             continue;
-        ids[n++] = e.id;
+        }
+        /* one we already hold is an operator's retry: if it waits for its
+         * backoff, it is due now */
+        dl_t *d = s_known_get(cb, e.id);
+        if (d) {
+            free(body);
+            s_heap_expedite(cb, d);
+        } else if (body && len) {
+            s_add_row(cb, e.id, body, len);
+        } else {
+            free(body);
+            ids[n++] = e.id;
+        }
     }
     if (!n)
         return;
     MDB_txn *txn = store_begin(cb->rt->store, 1);
     if (!txn)
         return;
-    for (int i = 0; i < n; i++) {
-        /* a worker's notice is for a new row; one we already hold is an
-         * operator's retry: if it waits for its backoff, it is due now */
-        dl_t *d = s_known_get(cb, ids[i]);
-        if (d)
-            s_heap_expedite(cb, d);
-        else
-            s_add(cb, ids[i], txn, 0);
-    }
+    for (int i = 0; i < n; i++)
+        s_add(cb, ids[i], txn, 0);
     mdb_txn_abort(txn);
 }
 
@@ -599,13 +642,8 @@ static void s_cron(runtime_t *rt)
 {
     cb_t *cb = rt->state;
     int64_t now = loop_wall_ms();
-    if (cb->heap_n && cb->heap[0]->due_ms <= now) {
-        MDB_txn *txn = store_begin(rt->store, 1);
-        while (txn && cb->heap_n && cb->heap[0]->due_ms <= now)
-            s_enqueue(cb, s_heap_pop(cb), txn);
-        if (txn)
-            mdb_txn_abort(txn);
-    }
+    while (cb->heap_n && cb->heap[0]->due_ms <= now)
+        s_enqueue(cb, s_heap_pop(cb));
     static int ticks;
     if (++ticks % 50 == 0 && !rt->draining)
         s_scan(cb);
@@ -671,7 +709,7 @@ static void s_fini(runtime_t *rt)
             curl_easy_cleanup(d->easy);
             curl_slist_free_all(d->headers);
         }
-        free(d);
+        s_dl_free(d);
     }
     free(cb->known);
     free(cb->heap);

@@ -322,7 +322,7 @@ static json_t *s_get_json(store_t *s, MDB_txn *txn, store_db_t db, const char *k
  * parsed from; a hit is a key whose stored value is byte for byte the same,
  * so a catalog change is never served stale and needs no invalidation. */
 #define CACHE_SLOTS 1024
-#define CACHE_MAX_VALUE (256 * 1024) /* larger values are parsed each time */
+#define CACHE_MAX_VALUE ((size_t)256 * 1024) /* larger values are parsed each time */
 typedef struct {
     char *key;
     size_t klen;

@@ -88,14 +88,26 @@ int outbox_put(store_t *s, MDB_txn *txn, const outbox_row_t *row, uint64_t *id)
     return 0;
 }
 
-int outbox_get(store_t *s, MDB_txn *txn, uint64_t id, outbox_row_t *out)
+int outbox_raw(store_t *s, MDB_txn *txn, uint64_t id, MDB_val *out)
 {
     unsigned char kb[8];
     store_key64(kb, id);
-    MDB_val k = {8, kb}, v;
-    int rc = mdb_get(txn, s->dbi[DB_OUTBOX], &k, &v);
+    MDB_val k = {8, kb};
+    return mdb_get(txn, s->dbi[DB_OUTBOX], &k, out);
+}
+
+int outbox_get(store_t *s, MDB_txn *txn, uint64_t id, outbox_row_t *out)
+{
+    MDB_val v;
+    int rc = outbox_raw(s, txn, id, &v);
     if (rc)
         return rc;
+    return outbox_decode(id, v.mv_data, v.mv_size, out);
+}
+
+int outbox_decode(uint64_t id, const void *data, size_t size, outbox_row_t *out)
+{
+    MDB_val v = {size, (void *)data};
     s_hdr_t h;
     if (v.mv_size < sizeof h)
         return MDB_CORRUPTED;

@@ -55,6 +55,14 @@ int outbox_put(store_t *s, MDB_txn *txn, const outbox_row_t *row, uint64_t *id);
 /* outbox_get - read row ID. 0 or MDB_NOTFOUND. */
 int outbox_get(store_t *s, MDB_txn *txn, uint64_t id, outbox_row_t *out);
 
+/* outbox_raw - the stored bytes of row ID (valid while TXN lives): a worker
+ * hands them to the callback process with its notice. 0 or MDB_NOTFOUND. */
+int outbox_raw(store_t *s, MDB_txn *txn, uint64_t id, MDB_val *out);
+
+/* outbox_decode - OUT from stored bytes DATA/SIZE of row ID (OUT's url and
+ * body point into DATA). 0 or MDB_CORRUPTED. */
+int outbox_decode(uint64_t id, const void *data, size_t size, outbox_row_t *out);
+
 /* outbox_state_get / outbox_state_put - the delivery state of row ID. */
 int outbox_state_get(store_t *s, MDB_txn *txn, uint64_t id, outbox_state_t *out);
 int outbox_state_put(store_t *s, MDB_txn *txn, const outbox_state_t *st);

@@ -73,14 +73,15 @@ NODE_PUB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sign
 
 pids() { pgrep -f -- "--config $dir/ondc.json" | while read -r p; do
   [ "$(cat /proc/$p/comm 2>/dev/null)" = "supervisord" ] || echo "$p"; done; }
-snap() { # "name utime+stime(ticks) rss_kb hwm_kb anon_kb" per fleet process
-  local p pname t rss hwm anon
+snap() { # "name utime+stime(ticks) rss_kb hwm_kb anon_kb pss_kb" per fleet process
+  local p pname t rss hwm anon pss
   for p in $(pids); do
     pname=$(tr '\0' ' ' < /proc/$p/cmdline | awk '{n=$1; sub(".*/","",n); for(i=2;i<=NF;i++) if($i=="--family") n=n"-"$(i+1); print n}')
     t=$(awk '{print $14+$15}' /proc/$p/stat)
     rss=$(awk '/VmRSS/{print $2}' /proc/$p/status); hwm=$(awk '/VmHWM/{print $2}' /proc/$p/status)
     anon=$(awk '/RssAnon/{print $2}' /proc/$p/status)
-    echo "$pname $t $rss $hwm $anon"
+    pss=$(awk '/^Pss:/{print $2}' /proc/$p/smaps_rollup 2>/dev/null || echo 0)
+    echo "$pname $t $rss $hwm $anon ${pss:-0}"
   done; }
 sleep 1
 snap > "$dir/idle.snap"
@@ -138,10 +139,10 @@ def load(name):
 def snap(path):
     rows = {}
     for line in open(path):
-        n, t, rss, hwm, anon = line.split()
-        rows.setdefault(n, [0, 0, 0, 0])
+        n, t, rss, hwm, anon, pss = line.split()
+        rows.setdefault(n, [0, 0, 0, 0, 0])
         rows[n][0] += int(t); rows[n][1] += int(rss); rows[n][2] = max(rows[n][2], int(hwm))
-        rows[n][3] += int(anon)
+        rows[n][3] += int(anon); rows[n][4] += int(pss)
     return rows
 med = lambda xs: statistics.median(xs) if xs else 0
 tick = os.sysconf("SC_CLK_TCK")
@@ -164,14 +165,14 @@ def col(kind, key):
 print("ondc-gateway benchmark: %d runs, medians; %s worker(s) per family; %s s per timed run" %
       (runs, workers, os.environ.get("BENCH_SECONDS", "10")))
 print()
-print("%-22s %9s %9s %9s %9s %9s %9s %9s %7s %7s" % ("run", "req/s", "ack p50", "ack p99", "ack p99.9",
-      "on_*/s", "rt p50", "rt p99", "nacks", "lost"))
+print("%-22s %9s %9s %9s %9s %9s %9s %9s %9s %7s %7s" % ("run", "req/s", "ack p50", "ack p99",
+      "ack p99.9", "on_*/s", "rt p50", "rt p99", "rt max", "nacks", "lost"))
 kinds = ["sustained-%d" % x for x in rates] + ["latency", "burst", "mix"]
 for k in kinds:
-    print("%-22s %9.0f %9.2f %9.2f %9.2f %9.0f %9.2f %9.2f %7.0f %7.0f" % (
+    print("%-22s %9.0f %9.2f %9.2f %9.2f %9.0f %9.2f %9.2f %9.2f %7.0f %7.0f" % (
         k, col(k, "acked_per_s"), col(k, "ack_p50_ms"), col(k, "ack_p99_ms"), col(k, "ack_p999_ms"),
         col(k, "delivered_per_s"), col(k, "roundtrip_p50_ms"), col(k, "roundtrip_p99_ms"),
-        col(k, "nacks") + col(k, "errors"), col(k, "lost")))
+        col(k, "roundtrip_max_ms"), col(k, "nacks") + col(k, "errors"), col(k, "lost")))
 print("(latencies in ms, from when each request was due; bad signatures seen by the sink: %d)" %
       sum(load("r%d-%s" % (r, k))["bad_signatures"] for r in range(1, runs + 1) for k in kinds))
 print()
@@ -208,22 +209,29 @@ print("search of a 10,000-item catalog, city-wide, %.0f searches: worker time p5
       (total, q(0.5), q(0.99), s10["roundtrip_p50_ms"], s10["roundtrip_p99_ms"]))
 idle, end = snap(os.path.join(d, "idle.snap")), snap(os.path.join(d, "end.snap"))
 print()
-# peak RSS counts the LMDB file pages a process touched (a shared mapping of
-# the page cache, one copy for the whole fleet); anon is its own heap
-print("RSS by process: idle MB, peak MB (incl. mapped LMDB pages), heap (anon) MB at the end")
+# a process's RSS counts every LMDB file page it has touched: one shared,
+# clean mapping of the page cache, the same pages in every process. The
+# fleet's figure is therefore the sum of PSS (each shared page divided among
+# the processes that map it, so counted once); the sum of RSS, which counts
+# them once per process, and the heap (anon) are printed beside it.
+print("memory by process, MB: RSS idle, peak RSS (incl. mapped LMDB pages), PSS and heap (anon) after the runs")
 for k in sorted(end):
-    print("  %-28s %6.1f %6.1f %6.1f" % (k, idle.get(k, [0, 0, 0, 0])[1] / 1024.0, end[k][2] / 1024.0,
-                                        end[k][3] / 1024.0))
+    print("  %-28s %6.1f %6.1f %6.1f %6.1f" % (k, idle.get(k, [0, 0, 0, 0, 0])[1] / 1024.0,
+                                             end[k][2] / 1024.0, end[k][4] / 1024.0, end[k][3] / 1024.0))
 idle_mb = sum(v[1] for v in idle.values()) / 1024.0
-load_mb = sum(v[2] for v in end.values()) / 1024.0
+load_mb = sum(v[4] for v in end.values()) / 1024.0
+print("  (LMDB data file after the runs: %.0f MB)" % (os.path.getsize(os.path.join(d, "data", "data.mdb")) / 1048576.0))
 print()
 print("roundtrip_per_s %.0f" % med(sust))
 print("ack_p99_ms %.2f" % col("latency", "ack_p99_ms"))
 print("roundtrip_p99_ms %.2f" % col("latency", "roundtrip_p99_ms"))
 print("burst_acked_per_s %.0f" % col("burst", "acked_per_s"))
+# the seed init's TTL is PT30S: every burst on_* must arrive within it
+print("burst_roundtrip_max_ms %.0f" % max(load("r%d-burst" % r)["roundtrip_max_ms"] for r in range(1, runs + 1)))
 print("burst_lost %.0f" % max(load("r%d-burst" % r)["lost"] + load("r%d-burst" % r)["sent"] - load("r%d-burst" % r)["acked"] for r in range(1, runs + 1)))
 print("idle_rss_mb %.1f" % idle_mb)
 print("load_rss_mb %.1f" % load_mb)
+print("load_rss_sum_mb %.1f" % (sum(v[2] for v in end.values()) / 1024.0))
 print("load_anon_mb %.1f" % (sum(v[3] for v in end.values()) / 1024.0))
 print("search10k_worker_p50_ms %.0f" % q(0.5))
 print("search10k_worker_p99_ms %.0f" % q(0.99))

@@ -44,8 +44,22 @@ typedef struct {
 /* the outbox rows a batch wrote: the callback process is told of each */
 typedef struct {
     uint64_t *ids;
+    char **rows;      /* a copy of each row's stored bytes (or NULL): sent
+                       * with the notice, so the callback process need not
+                       * read it back */
+    size_t *row_lens;
     size_t n, cap;
 } worker_out_t;
+
+/* worker_out_add_row - remember outbox row ID with a copy of its bytes as
+ * written in TXN; -1 when out of memory. */
+int worker_out_add_row(worker_out_t *o, store_t *s, MDB_txn *txn, uint64_t id);
+
+/* worker_out_reset - empty O (rows not sent are freed). */
+void worker_out_reset(worker_out_t *o);
+
+/* worker_out_free - free what O holds. */
+void worker_out_free(worker_out_t *o);
 
 /* worker_out_add - remember outbox row ID; -1 when out of memory. */
 int worker_out_add(worker_out_t *o, uint64_t id);

@@ -63,10 +63,55 @@ int worker_out_add(worker_out_t *o, uint64_t id)
         if (!ni)
             return -1;
         o->ids = ni;
+        char **nr = realloc(o->rows, nc * sizeof *nr);
+        if (!nr)
+            return -1;
+        o->rows = nr;
+        size_t *nl = realloc(o->row_lens, nc * sizeof *nl);
+        if (!nl)
+            return -1;
+        o->row_lens = nl;
         o->cap = nc;
     }
+    o->rows[o->n] = NULL;
+    o->row_lens[o->n] = 0;
     o->ids[o->n++] = id;
     return 0;
+}
+
+int worker_out_add_row(worker_out_t *o, store_t *s, MDB_txn *txn, uint64_t id)
+{
+    if (worker_out_add(o, id) < 0)
+        return -1;
+    MDB_val v;
+    if (outbox_raw(s, txn, id, &v) == 0) {
+        char *copy = malloc(v.mv_size);
+        if (copy) {
+            memcpy(copy, v.mv_data, v.mv_size);
+            o->rows[o->n - 1] = copy;
+            o->row_lens[o->n - 1] = v.mv_size;
+        }
+    }
+    return 0;
+}
+
+void worker_out_reset(worker_out_t *o)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        free(o->rows[i]);
+        o->rows[i] = NULL;
+    }
+    o->n = 0;
+}
+
+void worker_out_free(worker_out_t *o)
+{
+    for (size_t i = 0; i < o->n; i++)
+        free(o->rows[i]);
+    free(o->ids);
+    free(o->rows);
+    free(o->row_lens);
+    memset(o, 0, sizeof *o);
 }
 
 void worker_reply_more(worker_msg_t *m, json_t *ctx, json_t *message)
@@ -129,7 +174,7 @@ static int s_reply(worker_msg_t *m, store_t *s, MDB_txn *txn, const cfg_t *cfg,
     if (!m->no_reply || m->has_err) {
         rc = reply_put(s, txn, cfg, e->id, (int64_t)e->received_ms, ctx, m->message,
                        m->has_err ? &m->err : NULL, now_ms, &oid);
-        if (rc == 0 && worker_out_add(out, oid) < 0)
+        if (rc == 0 && worker_out_add_row(out, s, txn, oid) < 0)
             rc = -1;
     }
     size_t i;
@@ -141,7 +186,7 @@ static int s_reply(worker_msg_t *m, store_t *s, MDB_txn *txn, const cfg_t *cfg,
         json_t *c = json_object_get(r, "context");
         rc = reply_put(s, txn, cfg, c ? 0 : e->id, (int64_t)e->received_ms, c ? c : ctx,
                        json_object_get(r, "message"), NULL, now_ms, &oid);
-        if (rc == 0 && worker_out_add(out, oid) < 0)
+        if (rc == 0 && worker_out_add_row(out, s, txn, oid) < 0)
             rc = -1;
     }
     char jid[24];

@@ -41,9 +41,12 @@ static void s_notify(worker_t *w)
 {
     for (size_t i = 0; i < w->out.n; i++) {
         envelope_t e = {.kind = ENVELOPE_OUTBOX, .id = w->out.ids[i]};
-        /* a lost notification is harmless: the callback process scans the
+        /* the row's bytes go along (committed: the same as in the outbox);
+         * a lost notification is harmless: the callback process scans the
          * outbox for due rows */
-        envelope_send(w->push, &e, NULL, 0);
+        envelope_send(w->push, &e, w->out.rows[i], w->out.row_lens[i]);
+        free(w->out.rows[i]);
+        w->out.rows[i] = NULL;
     }
     w->out.n = 0;
 }
@@ -96,7 +99,7 @@ static void s_batch_read_only(worker_t *w, void *socket)
     MDB_txn *txn = store_begin(rt->store, 0);
     if (!txn)
         runtime_fatal(rt, "worker.store_failed", "cannot begin a write transaction");
-    w->out.n = 0;
+    worker_out_reset(&w->out);
     for (int i = 0; i < n; i++) {
         size_t before = w->out.n;
         if (!ok[i]) {
@@ -148,7 +151,7 @@ static void s_on_pull(void *socket, void *arg)
     if (!txn)
         runtime_fatal(rt, "worker.store_failed", "cannot begin a write transaction");
     int n = 0, nout = 0;
-    w->out.n = 0;
+    worker_out_reset(&w->out);
     int64_t now = loop_wall_ms();
     if (!w->inflight) {
         char lab[64];
@@ -208,7 +211,7 @@ static void s_expire(loop_t *loop, void *arg)
     txn = store_begin(rt->store, 0);
     if (!txn)
         return;
-    w->out.n = 0;
+    worker_out_reset(&w->out);
     for (int i = 0; i < n; i++) {
         json_t *rec = order_get(rt->store, txn, keys[i]);
         const char *st = json_string_value(json_object_get(json_object_get(rec, "order"), "state"));
@@ -221,7 +224,7 @@ static void s_expire(loop_t *loop, void *arg)
         ondc_err_t err;
         uint64_t oid = 0;
         if (order_reject(rt->store, txn, &rt->cfg, rec, rt->cfg.reject_reason, now, &oid, &err) == 0) {
-            worker_out_add(&w->out, oid);
+            worker_out_add_row(&w->out, rt->store, txn, oid);
             log_info("order.expired", "order_id",
                      json_string_value(json_object_get(json_object_get(rec, "order"), "id")),
                      "reason", rt->cfg.reject_reason, NULL);
@@ -232,7 +235,7 @@ static void s_expire(loop_t *loop, void *arg)
         json_decref(rec);
     }
     if (store_commit(txn) != 0) {
-        w->out.n = 0;
+        worker_out_reset(&w->out);
         return;
     }
     s_notify(w);
@@ -283,7 +286,7 @@ static void s_fini(runtime_t *rt)
         zmq_close(w->pull);
     if (w->push)
         zmq_close(w->push);
-    free(w->out.ids);
+    worker_out_free(&w->out);
     catalog_cache_clear();
 }
 

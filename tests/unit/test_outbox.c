@@ -170,7 +170,34 @@ static void test_put_get_round_trip(void **state)
     assert_int_equal(outbox_get(fx->s, txn, 999, &o), MDB_NOTFOUND);
     outbox_state_t st;
     assert_int_equal(outbox_state_get(fx->s, txn, 999, &st), MDB_NOTFOUND);
+    MDB_val raw;
+    assert_int_equal(outbox_raw(fx->s, txn, 999, &raw), MDB_NOTFOUND);
+
+    /* the bytes a worker sends with its notice decode to the same row, from
+     * a copy that outlives the transaction; cut or padded copies do not */
+    assert_int_equal(outbox_raw(fx->s, txn, ids[0], &raw), 0);
+    char *copy = malloc(raw.mv_size + 1);
+    memcpy(copy, raw.mv_data, raw.mv_size);
+    size_t size = raw.mv_size;
+    outbox_row_t g;
+    assert_int_equal(outbox_get(fx->s, txn, ids[0], &g), 0);
     mdb_txn_abort(txn);
+    outbox_row_t d;
+    assert_int_equal(outbox_decode(ids[0], copy, size, &d), 0);
+    assert_int_equal(d.id, ids[0]);
+    assert_int_equal(d.journal_id, g.journal_id);
+    assert_int_equal(d.deadline_ms, g.deadline_ms);
+    assert_string_equal(d.action, "on_init");
+    assert_string_equal(d.transaction_id, tid);
+    assert_string_equal(d.url, "https://bap.example/on_init");
+    assert_int_equal(d.body_len, 3000);
+    assert_memory_equal(d.body, body, 3000);
+    assert_true(d.body >= copy && d.body + d.body_len <= copy + size); /* points into the copy */
+    assert_int_equal(outbox_decode(ids[0], copy, size - 1, &d), MDB_CORRUPTED);
+    assert_int_equal(outbox_decode(ids[0], copy, size + 1, &d), MDB_CORRUPTED);
+    assert_int_equal(outbox_decode(ids[0], copy, 10, &d), MDB_CORRUPTED);
+    assert_int_equal(outbox_decode(ids[0], copy, 0, &d), MDB_CORRUPTED);
+    free(copy);
 }
 
 static void test_state_put_get(void **state)
