@@ -21,7 +21,8 @@
  * outbox, addressed to CTX.bap_uri + "/" + CTX.action. JOURNAL_ID is the
  * request's (0 for unsolicited), REQUEST_MS when it was received (latency).
  * The row's deadline is CTX.ttl from NOW_MS, capped by callback.max_age_s.
- * Returns 0 with *OUTBOX_ID, or -1. */
+ * Returns 0 with *OUTBOX_ID, or -1. One thread per process calls it (the
+ * serialized message goes through a buffer the process keeps). */
 int reply_put(store_t *s, MDB_txn *txn, const cfg_t *cfg, uint64_t journal_id, int64_t request_ms,
               json_t *ctx, json_t *message, const ondc_err_t *err, int64_t now_ms,
               uint64_t *outbox_id);
