@@ -183,11 +183,43 @@ int outbox_state_put(store_t *s, MDB_txn *txn, const outbox_state_t *in)
     unsigned char kb[8];
     store_key64(kb, in->id);
     MDB_val k = {8, kb}, v = {sizeof st, &st};
-    return mdb_put(txn, s->dbi[DB_OSTATE], &k, &v, 0);
+    int rc = mdb_put(txn, s->dbi[DB_OSTATE], &k, &v, 0);
+    if (rc)
+        return rc;
+    /* the index of pending rows: what the callback's scans read */
+    if (in->status == OUTBOX_PENDING) {
+        MDB_val none = {0, (void *)""};
+        return mdb_put(txn, s->dbi[DB_OPENDING], &k, &none, 0);
+    }
+    rc = mdb_del(txn, s->dbi[DB_OPENDING], &k, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* s_pending_each - the pending rows, from their index. */
+static int s_pending_each(store_t *s, MDB_txn *txn, outbox_state_fn *fn, void *arg)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->dbi[DB_OPENDING], &cur);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        outbox_state_t out;
+        if (k.mv_size != 8 || outbox_state_get(s, txn, store_get64(&k), &out) != 0 ||
+            out.status != OUTBOX_PENDING)
+            continue;
+        if (fn(&out, arg))
+            break;
+    }
+    mdb_cursor_close(cur);
+    return 0;
 }
 
 int outbox_state_each(store_t *s, MDB_txn *txn, int status, outbox_state_fn *fn, void *arg)
 {
+    if (status == OUTBOX_PENDING)
+        return s_pending_each(s, txn, fn, arg);
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, s->dbi[DB_OSTATE], &cur);
     if (rc)
@@ -234,6 +266,7 @@ int outbox_prune(store_t *s, MDB_txn *txn, int64_t before_ms, int limit)
         memcpy(kb, k.mv_data, 8);
         MDB_val sk = {8, kb};
         mdb_del(txn, s->dbi[DB_OSTATE], &sk, NULL);
+        mdb_del(txn, s->dbi[DB_OPENDING], &sk, NULL);
         mdb_cursor_del(cur, 0);
         n++;
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);

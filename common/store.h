@@ -31,6 +31,7 @@ typedef enum {
     DB_OUTBOX,    /* u64 id -> outbox row */
     DB_OSTATE,    /* u64 id -> outbox row state (attempts, next try, answer) */
     DB_KEYS,      /* subscriber|ukid -> registry record cache */
+    DB_OPENDING,  /* u64 id -> "" for each PENDING outbox row (the scans' index) */
     DB_COUNT
 } store_db_t;
 

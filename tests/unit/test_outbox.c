@@ -412,12 +412,59 @@ static void test_refusals(void **state)
     mdb_txn_abort(txn);
 }
 
+/* the pending index behind outbox_state_each(PENDING): a row leaves it on
+ * any other status and comes back when put back to pending (an operator's
+ * retry); a store made before the index gets it built at open */
+static void test_pending_index(void **state)
+{
+    fx_t *fx = *state;
+    uint64_t a = s_put(fx, 1000, OUTBOX_PENDING), b = s_put(fx, 1001, OUTBOX_PENDING),
+             c = s_put(fx, 1002, OUTBOX_DEAD);
+    MDB_txn *txn = store_begin(fx->s, 0);
+    outbox_state_t st;
+    assert_int_equal(outbox_state_get(fx->s, txn, a, &st), 0);
+    st.status = OUTBOX_DELIVERED;
+    assert_int_equal(outbox_state_put(fx->s, txn, &st), 0);
+    assert_int_equal(outbox_state_get(fx->s, txn, c, &st), 0);
+    st.status = OUTBOX_PENDING; /* dead letter retried */
+    assert_int_equal(outbox_state_put(fx->s, txn, &st), 0);
+    assert_int_equal(store_commit(txn), 0);
+    txn = store_begin(fx->s, 1);
+    collect_t col = {0};
+    assert_int_equal(outbox_state_each(fx->s, txn, OUTBOX_PENDING, s_collect, &col), 0);
+    MDB_stat ms;
+    assert_int_equal(mdb_stat(txn, fx->s->dbi[DB_OPENDING], &ms), 0);
+    mdb_txn_abort(txn);
+    assert_int_equal(col.n, 2);
+    assert_int_equal(col.ids[0], b);
+    assert_int_equal(col.ids[1], c);
+    assert_int_equal(ms.ms_entries, 2);
+
+    /* an older store: no index, no marker -> built when opened */
+    txn = store_begin(fx->s, 0);
+    assert_int_equal(mdb_drop(txn, fx->s->dbi[DB_OPENDING], 0), 0);
+    MDB_val mk = {14, (void *)"index/opending"};
+    assert_int_equal(mdb_del(txn, fx->s->dbi[DB_META], &mk, NULL), 0);
+    assert_int_equal(store_commit(txn), 0);
+    store_destroy(&fx->s);
+    fx->s = store_open(&fx->cfg);
+    assert_non_null(fx->s);
+    txn = store_begin(fx->s, 1);
+    collect_t again = {0};
+    assert_int_equal(outbox_state_each(fx->s, txn, OUTBOX_PENDING, s_collect, &again), 0);
+    mdb_txn_abort(txn);
+    assert_int_equal(again.n, 2);
+    assert_int_equal(again.ids[0], b);
+    assert_int_equal(again.ids[1], c);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
     const struct CMUnitTest tests[] = {
         T(test_put_get_round_trip), T(test_state_put_get), T(test_state_each_filter),
         T(test_prune),              T(test_status_names),  T(test_refusals),
+        T(test_pending_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
