@@ -18,15 +18,19 @@
 # and prints one table of medians, CPU seconds per 1,000 requests per stage,
 # peak RSS per process, then one summary line per figure.
 # BENCH_SECONDS (default 10) sets the length of each timed run;
-# BENCH_WORKERS (default 1) the workers per family.
+# BENCH_WORKERS (default 1) the workers per family; BENCH_CONNS (default
+# 256) the buyer app's keep-alive connections (a node is reached by many
+# buyer apps at once; with few connections the generator, not the node,
+# caps the rate: connections / ACK latency).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${ONDC_BIN:-$top/${BUILD:-build}/bin}
 SECONDS_EACH=${BENCH_SECONDS:-10}
 RUNS=${BENCH_RUNS:-3}
-RATES=${BENCH_RATES:-2000 3000 3500 4000 5000}
+RATES=${BENCH_RATES:-2000 3000 4000 4500 5000}
 WORKERS=${BENCH_WORKERS:-1}
 BURST=${BENCH_BURST:-30000}
+CONNS=${BENCH_CONNS:-256}
 dir=$(mktemp -d /tmp/ondc-bench-XXXXXX)
 trap '[ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $dir" >&2 && exit 0; ONDC_BIN=$BIN bash "$top/scripts/fleet" stop "$dir/ondc.json" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -96,12 +100,12 @@ bench() { # NAME ARGS... -> $dir/NAME.out (with the fleet's CPU before/after)
 for run in $(seq 1 "$RUNS"); do
   echo "bench: run $run of $RUNS" >&2
   for r in $RATES; do
-    bench "r$run-sustained-$r" --template "$dir/init.json" --rate "$r" --seconds "$SECONDS_EACH" --conns 64
+    bench "r$run-sustained-$r" --template "$dir/init.json" --rate "$r" --seconds "$SECONDS_EACH" --conns "$CONNS"
   done
-  bench "r$run-latency" --template "$dir/init.json" --rate 5000 --seconds "$SECONDS_EACH" --conns 64
-  bench "r$run-burst" --template "$dir/init.json" --max --count "$BURST" --conns 64 --wait 60
+  bench "r$run-latency" --template "$dir/init.json" --rate 5000 --seconds "$SECONDS_EACH" --conns "$CONNS"
+  bench "r$run-burst" --template "$dir/init.json" --max --count "$BURST" --conns "$CONNS" --wait 60
   bench "r$run-mix" --template "$dir/search.json,$dir/select.json,$dir/init.json,$dir/confirm.json,$dir/status.json" \
-    --rate 2000 --seconds "$SECONDS_EACH" --conns 64
+    --rate 2000 --seconds "$SECONDS_EACH" --conns "$CONNS"
 done
 snap > "$dir/end.snap"
 # the 10,000-item catalog and city-wide searches
@@ -162,8 +166,9 @@ for r in range(1, runs + 1):
     sust.append(best)
 def col(kind, key):
     return med([load("r%d-%s" % (r, kind))[key] for r in range(1, runs + 1)])
-print("ondc-gateway benchmark: %d runs, medians; %s worker(s) per family; %s s per timed run" %
-      (runs, workers, os.environ.get("BENCH_SECONDS", "10")))
+print("ondc-gateway benchmark: %d runs, medians; %s worker(s) per family; %s s per timed run; "
+      "%s connections" % (runs, workers, os.environ.get("BENCH_SECONDS", "10"),
+                          os.environ.get("BENCH_CONNS", "256")))
 print()
 print("%-22s %9s %9s %9s %9s %9s %9s %9s %9s %7s %7s" % ("run", "req/s", "ack p50", "ack p99",
       "ack p99.9", "on_*/s", "rt p50", "rt p99", "rt max", "nacks", "lost"))
