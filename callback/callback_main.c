@@ -599,8 +599,10 @@ static void s_flush(cb_t *cb)
             mdb_txn_abort(txn);
             runtime_fatal(cb->rt, "callback.store_failed", "put");
         }
-    if (store_commit(txn) != 0)
+    double cms = 0;
+    if (store_commit_timed(txn, &cms) != 0)
         runtime_fatal(cb->rt, "callback.store_failed", "commit");
+    metrics_observe("ondc_store_commit_seconds", "", cms);
     cb->upd_n = 0;
     cb->upd_urgent = 0;
 }

@@ -3,6 +3,8 @@
  */
 #include "ack.h"
 
+#include "jarena.h"
+
 #include <string.h>
 
 json_t *ack_error_object(const ondc_err_t *err)
@@ -22,7 +24,7 @@ char *ack_nack_body(const ondc_err_t *err)
 {
     json_t *root = json_pack("{s:{s:{s:s}}}", "message", "ack", "status", "NACK");
     json_object_set_new(root, "error", ack_error_object(err));
-    char *s = json_dumps(root, JSON_COMPACT);
+    char *s = jarena_dumps(root, JSON_COMPACT);
     json_decref(root);
     return s;
 }

@@ -4,6 +4,7 @@
 #include "catalog.h"
 
 #include "context.h"
+#include "jarena.h"
 #include "money.h"
 
 #include <stdio.h>
@@ -300,7 +301,7 @@ int catalog_validate(json_t *root, ondc_err_t *err)
 
 static int s_put_json(store_t *s, MDB_txn *txn, store_db_t db, const char *key, json_t *v)
 {
-    char *text = json_dumps(v, JSON_COMPACT);
+    char *text = jarena_dumps(v, JSON_COMPACT);
     if (!text)
         return -1;
     MDB_val k = {strlen(key), (void *)key}, d = {strlen(text), text};
@@ -359,9 +360,15 @@ static json_t *s_get_json_ro(store_t *s, MDB_txn *txn, const char *key)
     if (c->v && c->klen == klen && memcmp(c->key, key, klen) == 0 && c->rlen == d.mv_size &&
         memcmp(c->raw, d.mv_data, d.mv_size) == 0)
         return json_incref(c->v);
+    if (d.mv_size > CACHE_MAX_VALUE)
+        return json_loadb(d.mv_data, d.mv_size, 0, NULL);
+    /* a cached value outlives the message: made from malloc, not the
+     * message's arena (jarena.h) */
+    int arena = jarena_pause();
     json_t *v = json_loadb(d.mv_data, d.mv_size, 0, NULL);
-    if (!v || d.mv_size > CACHE_MAX_VALUE)
-        return v;
+    jarena_resume(arena);
+    if (!v)
+        return NULL;
     s_cache_drop(c);
     c->key = malloc(klen);
     c->raw = malloc(d.mv_size);

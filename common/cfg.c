@@ -8,6 +8,7 @@
  */
 #include "cfg.h"
 
+#include "jarena.h"
 #include "log.h"
 
 #include <jansson.h>
@@ -86,6 +87,8 @@ static const s_key_t s_keys[] = {
      "ipc sockets, pid files and the generated supervisord config"},
     {"lmdb_map_size_mb", T_INT, F(lmdb_map_size_mb), "4096", 16, 1048576, 0, NULL,
      "LMDB map size (the store's upper bound) in MiB"},
+    {"lmdb_resident_mb", T_INT, F(lmdb_resident_mb), "16", 0, 1048576, 1, NULL,
+     "mapped LMDB pages a process keeps resident before it lets them go (0: never)"},
     {"journal_sync", T_ENUM, F(journal_sync), "fsync", 0, 0, 0, "fsync|nosync",
      "fsync: an ACKed request survives power loss; nosync: survives a process crash only"},
     {"journal_lease_ms", T_INT, F(journal_lease_ms), "30000", 100, 86400000, 1, NULL,
@@ -114,6 +117,9 @@ static const s_key_t s_keys[] = {
      "clock skew allowed when checking created/expires"},
     {"signature_validity_s", T_INT, F(signature_validity_s), "300", 10, 86400, 1, NULL,
      "expires - created of the signatures we make"},
+    {"ingress_copies", T_INT, F(ingress_copies), "1", 1, 64, 0, NULL,
+     "copies of ondc-ingress sharing the listeners (SO_REUSEPORT): connections are spread "
+     "over them; on a machine with N cores, up to N"},
     {"workers.discovery", T_INT, F(workers[FAMILY_DISCOVERY]), "1", 1, 64, 0, NULL,
      "copies of the discovery worker (search)"},
     {"workers.order", T_INT, F(workers[FAMILY_ORDER]), "1", 1, 64, 0, NULL,
@@ -122,6 +128,15 @@ static const s_key_t s_keys[] = {
      "copies of the fulfillment worker (status, track, cancel, update)"},
     {"workers.post-fulfillment", T_INT, F(workers[FAMILY_POST]), "1", 1, 64, 0, NULL,
      "copies of the post-fulfillment worker (rating, support)"},
+    {"nice.ingress", T_INT, F(nice_ingress), "0", -20, 19, 0, NULL,
+     "scheduling priority (nice) of ondc-ingress"},
+    {"nice.dispatcher", T_INT, F(nice_dispatcher), "0", -20, 19, 0, NULL,
+     "scheduling priority (nice) of ondc-dispatcher"},
+    {"nice.worker", T_INT, F(nice_worker), "5", -20, 19, 0, NULL,
+     "scheduling priority (nice) of the workers: below the ingress, so that a burst is "
+     "ACKed at once and worked off from the journal (bounded by backlog_limit)"},
+    {"nice.callback", T_INT, F(nice_callback), "5", -20, 19, 0, NULL,
+     "scheduling priority (nice) of ondc-callback (as the workers)"},
     {"zmq_hwm", T_INT, F(zmq_hwm), "20000", 100, 10000000, 0, NULL,
      "ZeroMQ high-water mark of every pipeline socket"},
     {"endpoints.dispatcher", T_STR, F(ep_dispatcher), "", 0, 0, 0, NULL,
@@ -551,7 +566,7 @@ char *cfg_dump_json(const cfg_t *cfg)
         }
         json_object_set_new(root, k->name, v);
     }
-    char *s = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
+    char *s = jarena_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(root);
     return s;
 }

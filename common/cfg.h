@@ -59,6 +59,7 @@ typedef struct {
     char data_dir[CFG_PATH_MAX];
     char run_dir[CFG_PATH_MAX];
     int lmdb_map_size_mb;
+    int lmdb_resident_mb;
     char journal_sync[16]; /* "fsync" or "nosync" */
     int journal_lease_ms;
     int journal_max_attempts;
@@ -78,6 +79,8 @@ typedef struct {
 
     /* workers and pipeline */
     int workers[FAMILY_COUNT];
+    int ingress_copies;
+    int nice_ingress, nice_dispatcher, nice_worker, nice_callback;
     int zmq_hwm;
     char ep_dispatcher[CFG_STR_MAX];
     char ep_family[FAMILY_COUNT][CFG_STR_MAX];

@@ -5,6 +5,7 @@
 
 #include "catalog.h"
 #include "context.h"
+#include "jarena.h"
 #include "money.h"
 #include "reply.h"
 
@@ -176,7 +177,7 @@ int order_put(store_t *s, MDB_txn *txn, json_t *rec)
         MDB_val k = {strlen(tk), tk}, d = {strlen(key), (void *)key};
         rc |= mdb_put(txn, s->dbi[DB_ORDERS], &k, &d, 0);
     }
-    char *text = json_dumps(rec, JSON_COMPACT);
+    char *text = jarena_dumps(rec, JSON_COMPACT);
     if (!text)
         return -1;
     MDB_val k = {strlen(key), (void *)key}, d = {strlen(text), text};

@@ -9,6 +9,7 @@
 #include "registry.h"
 
 #include "context.h"
+#include "jarena.h"
 #include "log.h"
 #include "sign.h"
 
@@ -320,7 +321,7 @@ char *registry_lookup_body(const char *country, const char *domain, const char *
                           "subscriber_id", subscriber, "ukId", ukid);
     if (!o)
         return NULL;
-    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *text = jarena_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     return text;
 }

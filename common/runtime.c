@@ -3,11 +3,14 @@
  */
 #include "runtime.h"
 
+#include "jarena.h"
 #include "log.h"
 #include "metrics.h"
 
 #include <malloc.h>
+#include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,8 +69,11 @@ static void s_on_hup(loop_t *loop, int signo, void *arg)
 static void s_heartbeat(loop_t *loop, void *arg)
 {
     (void)loop;
-    (void)arg;
+    runtime_t *rt = arg;
     metrics_heartbeat(loop_wall_ms());
+    /* mapped store pages read long ago leave this process's RSS */
+    if (rt->store)
+        store_trim(rt->store, rt->cfg.lmdb_resident_mb);
     /* every 10 s: give the heap a burst left free back to the system
      * (glibc keeps it otherwise, and a process would stay at its peak) */
     static unsigned beats;
@@ -80,6 +86,29 @@ static void s_cron(loop_t *loop, void *arg)
     (void)loop;
     runtime_t *rt = arg;
     rt->role->cron(rt);
+}
+
+/* s_set_nice - the role's scheduling priority from nice.{role}: the
+ * ingress answers before the stages behind the journal take the CPU. */
+static void s_set_nice(runtime_t *rt)
+{
+    const cfg_t *c = &rt->cfg;
+    const char *n = rt->role->name;
+    int want = strcmp(n, "ingress") == 0      ? c->nice_ingress
+               : strcmp(n, "dispatcher") == 0 ? c->nice_dispatcher
+               : strcmp(n, "worker") == 0     ? c->nice_worker
+               : strcmp(n, "callback") == 0   ? c->nice_callback
+                                              : 0;
+    errno = 0;
+    int now = getpriority(PRIO_PROCESS, 0);
+    if (errno != 0 || now == want)
+        return;
+    if (setpriority(PRIO_PROCESS, 0, want) < 0) {
+        /* raising priority needs privilege; run at what we have */
+        char w[16];
+        snprintf(w, sizeof w, "%d", want);
+        log_errno(LOG_WARN, "runtime.nice", "nice", w, NULL);
+    }
 }
 
 void runtime_stop(runtime_t *rt)
@@ -99,6 +128,9 @@ int runtime_main(const runtime_role_t *role, int argc, char **argv)
     static runtime_t rt_storage;
     runtime_t *rt = &rt_storage;
     rt->role = role;
+    /* jansson allocates from a per-message arena where a role opens one
+     * (before the first jansson call: the config is JSON) */
+    jarena_install();
     const char *config = NULL;
     int check_only = 0;
     log_open(role->name);
@@ -139,6 +171,7 @@ int runtime_main(const runtime_role_t *role, int argc, char **argv)
         else
             snprintf(rt->instance, sizeof rt->instance, "%s.%d", role->name, (int)getpid());
     }
+    s_set_nice(rt);
     if (metrics_open(rt->cfg.run_dir, role->name, rt->instance) < 0)
         log_errno(LOG_WARN, "metrics.unavailable", "run_dir", rt->cfg.run_dir, NULL);
     metrics_heartbeat(loop_wall_ms());

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char *s_names[DB_COUNT] = {
     "meta", "journal", "jpending", "jtxn",     "seen",     "txn",
@@ -72,6 +75,69 @@ static int s_build_opending(store_t *self, MDB_txn *txn)
     return mdb_put(txn, self->dbi[DB_META], &mk, &one, 0);
 }
 
+/* s_file_kb - this process's file-backed and shared resident memory, kB
+ * (the third field of /proc/self/statm, in pages); -1 if unknown. */
+static long s_file_kb(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return -1;
+    long size = 0, resident = 0, shared = 0;
+    int n = fscanf(f, "%ld %ld %ld", &size, &resident, &shared);
+    fclose(f);
+    if (n != 3)
+        return -1;
+    return shared * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+int store_trim(store_t *store, int limit_mb)
+{
+    if (!store || limit_mb <= 0)
+        return 0;
+    long kb = s_file_kb();
+    if (kb < 0 || kb - store->base_file_kb <= (long)limit_mb * 1024)
+        return 0;
+    if (!store->map)
+        return 0;
+    /* read-only shared mapping of the file: dropping it only unmaps the
+     * pages (their contents are the page cache's); pointers into the map
+     * stay valid and fault the page in again */
+    if (madvise(store->map, store->map_len, MADV_DONTNEED) != 0) {
+        log_errno(LOG_WARN, "store.trim", NULL);
+        return 0;
+    }
+    return 1;
+}
+
+/* s_find_map - the mapping of the data file: the /proc/self/maps range
+ * that holds a value read from it (mdb_env_info names the address only
+ * with MDB_FIXEDMAP). */
+static void s_find_map(store_t *self)
+{
+    MDB_txn *txn;
+    if (mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn) != 0)
+        return;
+    static const char mark[] = "index/opending";
+    MDB_val k = {sizeof mark - 1, (void *)mark}, v;
+    uintptr_t at = 0;
+    if (mdb_get(txn, self->dbi[DB_META], &k, &v) == 0)
+        at = (uintptr_t)v.mv_data;
+    mdb_txn_abort(txn);
+    FILE *f = at ? fopen("/proc/self/maps", "r") : NULL;
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && at >= lo && at < hi) {
+            self->map = (void *)lo;
+            self->map_len = hi - lo;
+            break;
+        }
+    }
+    fclose(f);
+}
+
 store_t *store_open(const cfg_t *cfg)
 {
     store_t *self = calloc(1, sizeof *self);
@@ -90,7 +156,11 @@ store_t *store_open(const cfg_t *cfg)
     self->nosync = strcmp(cfg->journal_sync, "nosync") == 0;
     /* MDB_NOTLS: reader slots belong to transactions, not threads; we are
      * single-threaded but this keeps slot use predictable. */
-    unsigned flags = MDB_NOTLS | (self->nosync ? MDB_NOSYNC : 0);
+    /* fsync: MDB_NOMETASYNC leaves the commit's second flush (of the meta
+     * page) to store_commit, after the write lock is released: the lock is
+     * held for one flush, not two, and the commit is on disk before
+     * store_commit returns all the same (see store_commit) */
+    unsigned flags = MDB_NOTLS | (self->nosync ? MDB_NOSYNC : MDB_NOMETASYNC);
     if ((rc = mdb_env_open(self->env, cfg->data_dir, flags, 0640)) != 0)
         goto lmdb_fail;
     int dead = 0;
@@ -109,6 +179,10 @@ store_t *store_open(const cfg_t *cfg)
     }
     if ((rc = mdb_txn_commit(txn)) != 0)
         goto lmdb_fail;
+    s_find_map(self);
+    self->base_file_kb = s_file_kb();
+    if (self->base_file_kb < 0)
+        self->base_file_kb = 0;
     return self;
 lmdb_fail:
     log_error("store.open", "path", cfg->data_dir, "error", mdb_strerror(rc), NULL);
@@ -142,11 +216,34 @@ MDB_txn *store_begin(store_t *store, int rdonly)
     return txn;
 }
 
+int store_commit_timed(MDB_txn *txn, double *ms)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    int rc = store_commit(txn);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    if (ms)
+        *ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+    return rc;
+}
+
 int store_commit(MDB_txn *txn)
 {
+    MDB_env *env = mdb_txn_env(txn);
     int rc = mdb_txn_commit(txn);
-    if (rc != 0)
+    if (rc != 0) {
         log_error("store.commit", "error", mdb_strerror(rc), NULL);
+        return rc;
+    }
+    /* with MDB_NOMETASYNC the commit flushed its data pages and wrote the
+     * meta page that makes it current, unflushed; flush that now, outside
+     * the write lock (other writers go on meanwhile). LMDB keeps the store
+     * consistent in between: a crash before this flush undoes only this
+     * commit, and nothing of it has left this process yet. */
+    unsigned flags = 0;
+    if (mdb_env_get_flags(env, &flags) == 0 && (flags & MDB_NOMETASYNC) &&
+        !(flags & MDB_NOSYNC) && (rc = mdb_env_sync(env, 1)) != 0)
+        log_error("store.sync", "error", mdb_strerror(rc), NULL);
     return rc;
 }
 

@@ -8,7 +8,13 @@
  * transaction die with it: copy before commit. Journal and outbox keys are
  * 8-byte big-endian ids so that "the oldest first" is a range read.
  *
- * Config keys read: data_dir, lmdb_map_size_mb, journal_sync.
+ * The data file is mapped read-only and shared: every page a process has
+ * read (and a writer reads most of the B-tree's pages over time, as each
+ * commit copies the path it changes to pages anywhere in the file) stays in
+ * that process's RSS. store_trim bounds that to what was read lately.
+ *
+ * Config keys read: data_dir, lmdb_map_size_mb, lmdb_resident_mb (by the
+ * runtime's heartbeat), journal_sync.
  */
 #ifndef ONDC_STORE_H
 #define ONDC_STORE_H
@@ -39,6 +45,9 @@ typedef struct {
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT];
     int nosync;
+    long base_file_kb; /* file-backed resident memory at open (libraries) */
+    void *map;         /* the data file's mapping (found at open), or NULL */
+    size_t map_len;
 } store_t;
 
 /* store_open - open (creating) the environment under CFG->data_dir.
@@ -54,6 +63,10 @@ MDB_txn *store_begin(store_t *store, int rdonly);
 /* store_commit - commit TXN; returns 0 or an LMDB error code (logged). */
 int store_commit(MDB_txn *txn);
 
+/* store_commit_timed - store_commit, and *MS (if not NULL) how long the
+ * commit took, flushes included: what ondc_store_commit_seconds records. */
+int store_commit_timed(MDB_txn *txn, double *ms);
+
 /* store_db_name - the name of a database. */
 const char *store_db_name(store_db_t db);
 
@@ -68,6 +81,12 @@ uint64_t store_next_id(store_t *store, MDB_txn *txn, store_db_t db);
 
 /* store_reader_check - clear reader slots of dead processes; returns how many. */
 int store_reader_check(store_t *store);
+
+/* store_trim - when more than LIMIT_MB of mapped store pages are resident
+ * in this process (file-backed RSS past what it had at open), let the
+ * mapping go (madvise MADV_DONTNEED): the pages stay in the page cache and
+ * the next read maps them again. Returns 1 when it trimmed, else 0. */
+int store_trim(store_t *store, int limit_mb);
 
 /* store_used_bytes - pages in use times page size (for metrics). */
 uint64_t store_used_bytes(store_t *store);

@@ -7,6 +7,7 @@
  */
 #include "ingress.h"
 
+#include "jarena.h"
 #include "log.h"
 #include "metrics.h"
 #include "outbox.h"
@@ -33,7 +34,7 @@ static const struct {
 
 enum MHD_Result ingress_admin_reply(struct MHD_Connection *conn, int status, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
+    char *text = jarena_dumps(body, JSON_COMPACT);
     json_decref(body);
     if (!text)
         return MHD_NO;

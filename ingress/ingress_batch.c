@@ -23,6 +23,7 @@
 #include "context.h"
 #include "envelope.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@ struct ingress_commit_s {
     req_t *todo;   /* handed to the thread */
     req_t *done;   /* back from it */
     int done_ok;   /* the commit of DONE succeeded */
+    double done_ms; /* how long that commit took */
     int busy;      /* a batch is in the thread's hands or not yet collected */
     int stop;
     int efd;       /* the thread -> the loop: DONE is ready */
@@ -65,7 +67,7 @@ static void s_answer(req_t *r, int status, const ondc_err_t *err)
  * Sets each request's answer (ACK, duplicate, 400 conflict, 503 backlog)
  * and journal id; returns 1 when the commit succeeded, 0 when nothing of
  * the batch is on disk. */
-static int s_write(ingress_t *in, req_t *batch)
+static int s_write(ingress_t *in, req_t *batch, double *commit_ms)
 {
     store_t *st = in->rt->store;
     int n = 0, fresh = 0;
@@ -116,7 +118,7 @@ static int s_write(ingress_t *in, req_t *batch)
         fresh++;
         s_answer(r, 200, NULL);
     }
-    if (ok && store_commit(txn) != 0)
+    if (ok && store_commit_timed(txn, commit_ms) != 0)
         ok = 0;
     else if (!ok && txn)
         mdb_txn_abort(txn);
@@ -133,8 +135,10 @@ static int s_write(ingress_t *in, req_t *batch)
 
 /* s_finish - the loop's part once BATCH is committed (OK) or not: answer,
  * resume and forward each request. */
-static void s_finish(ingress_t *in, req_t *batch, int ok)
+static void s_finish(ingress_t *in, req_t *batch, int ok, double commit_ms)
 {
+    if (commit_ms > 0)
+        metrics_observe("ondc_store_commit_seconds", "", commit_ms);
     ondc_err_t busy;
     err_set(&busy, ERR_TYPE_CORE, 503, ERR_INTERNAL, "",
             "request could not be made durable; retry shortly");
@@ -195,10 +199,12 @@ static void *s_thread(void *arg)
         req_t *batch = c->todo;
         c->todo = NULL;
         pthread_mutex_unlock(&c->mu);
-        int ok = s_write(in, batch);
+        double ms = 0;
+        int ok = s_write(in, batch, &ms);
         pthread_mutex_lock(&c->mu);
         c->done = batch;
         c->done_ok = ok;
+        c->done_ms = ms;
         pthread_cond_broadcast(&c->cv);
         uint64_t one = 1;
         if (write(c->efd, &one, sizeof one) < 0) {
@@ -248,12 +254,13 @@ static void s_collect(ingress_t *in)
     pthread_mutex_lock(&c->mu);
     req_t *done = c->done;
     int ok = c->done_ok;
+    double ms = c->done_ms;
     c->done = NULL;
     if (done)
         c->busy = 0;
     pthread_mutex_unlock(&c->mu);
     if (done)
-        s_finish(in, done, ok);
+        s_finish(in, done, ok, ms);
 }
 
 int ingress_batch_busy(const ingress_t *in)
@@ -271,7 +278,9 @@ void ingress_batch_commit(ingress_t *in)
             in->batch = NULL;
             in->batch_tail = &in->batch;
             in->batch_n = 0;
-            s_finish(in, batch, s_write(in, batch));
+            double ms = 0;
+            int ok = s_write(in, batch, &ms);
+            s_finish(in, batch, ok, ms);
         }
         return;
     }

@@ -24,6 +24,8 @@
  */
 #include "ingress.h"
 
+#include "jarena.h"
+
 #include "context.h"
 #include "log.h"
 
@@ -98,10 +100,15 @@ int ingress_check_request(ingress_t *in, req_t *r, const char *auth, const char 
         return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, "",
                        "JSON nested deeper than %d levels", cfg->max_json_depth);
     json_error_t jerr;
+    /* the parse lives in the arena until the checks are done (jarena.h):
+     * nothing of it is kept, what is needed is copied into R */
+    jarena_begin();
     json_t *root = json_loadb(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
+    if (!root) {
+        jarena_end();
         return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, "",
                        "invalid JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+    }
     int rc = -1;
     r->nsig = 0;
     r->verified = 0;
@@ -150,6 +157,7 @@ int ingress_check_request(ingress_t *in, req_t *r, const char *auth, const char 
     rc = 0;
 out:
     json_decref(root);
+    jarena_end();
     return rc;
 }
 

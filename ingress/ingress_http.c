@@ -309,8 +309,16 @@ static struct MHD_Daemon *s_start(ingress_t *in, const char *hostport, MHD_Acces
         log_error("http.bad_address", "listen", hostport, NULL);
         return NULL;
     }
+    /* several copies of the ingress bind the same address (SO_REUSEPORT);
+     * the kernel spreads new connections over them */
+    struct MHD_OptionItem reuse[] = {
+        {in->rt->cfg.ingress_copies > 1 ? MHD_OPTION_LISTENING_ADDRESS_REUSE : MHD_OPTION_END, 1,
+         NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, NULL, NULL, h, in,
+        MHD_OPTION_ARRAY, reuse,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT, limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)in->rt->cfg.connection_timeout_s,
         MHD_OPTION_NOTIFY_COMPLETED, s_completed, in, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,

@@ -27,6 +27,7 @@
 #include "ingress.h"
 
 #include "ack.h"
+#include "jarena.h"
 #include "log.h"
 #include "onboard.h"
 
@@ -224,7 +225,7 @@ enum MHD_Result ingress_onboard_subscribe(ingress_t *in, struct MHD_Connection *
         return s_error(conn, &err);
     json_t *ans = json_pack("{s:s}", "answer", plain);
     free(plain);
-    char *text = ans ? json_dumps(ans, JSON_COMPACT) : NULL;
+    char *text = ans ? jarena_dumps(ans, JSON_COMPACT) : NULL;
     json_decref(ans);
     if (!text) {
         err_set(&err, ERR_TYPE_CORE, 400, ERR_INVALID_REQUEST, "challenge",

@@ -18,7 +18,8 @@
 # and prints one table of medians, CPU seconds per 1,000 requests per stage,
 # peak RSS per process, then one summary line per figure.
 # BENCH_SECONDS (default 10) sets the length of each timed run;
-# BENCH_WORKERS (default 1) the workers per family; BENCH_CONNS (default
+# BENCH_WORKERS (default 1) the workers per family; BENCH_INGRESS (default
+# 1) the copies of the ingress; BENCH_CONNS (default
 # 256) the buyer app's keep-alive connections (a node is reached by many
 # buyer apps at once; with few connections the generator, not the node,
 # caps the rate: connections / ACK latency).
@@ -31,6 +32,7 @@ RATES=${BENCH_RATES:-2000 3000 4000 4500 5000}
 WORKERS=${BENCH_WORKERS:-1}
 BURST=${BENCH_BURST:-30000}
 CONNS=${BENCH_CONNS:-256}
+INGRESS=${BENCH_INGRESS:-1}
 dir=$(mktemp -d /tmp/ondc-bench-XXXXXX)
 trap '[ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $dir" >&2 && exit 0; ONDC_BIN=$BIN bash "$top/scripts/fleet" stop "$dir/ondc.json" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -38,9 +40,9 @@ P=$(port); A=$(port)
 mkdir -p "$dir/keys/buyer"; chmod 700 "$dir/keys" "$dir/keys/buyer"
 "$BIN/ondcctl" keygen --dir "$dir/keys" > "$dir/node.json"
 "$BIN/ondcctl" keygen --dir "$dir/keys/buyer" > "$dir/buyer.json"
-python3 - "$dir" "$P" "$A" "$WORKERS" "$top" "${BENCH_SYNC:-fsync}" <<'PY'
+python3 - "$dir" "$P" "$A" "$WORKERS" "$top" "${BENCH_SYNC:-fsync}" "$INGRESS" <<'PY'
 import json, sys
-d, p, a, w, top, sync = sys.argv[1:7]
+d, p, a, w, top, sync, ni = sys.argv[1:8]
 w = int(w)
 node, buyer = json.load(open(d + "/node.json")), json.load(open(d + "/buyer.json"))
 rec = lambda s, k, t: {"subscriber_id": s, "ukId": "k1", "signing_public_key": k["signing_public_key"],
@@ -54,6 +56,7 @@ json.dump({"subscriber_id": "seller.bench.local", "bpp_uri": "http://127.0.0.1:%
            "registry": {"file": "registry.json"}, "log_level": "warn", "cities": ["std:080"],
            "rate_limit": {"per_s": 0}, "backlog_limit": 10000000, "max_connections_per_ip": 4096,
            "lmdb_map_size_mb": 8192, "retention_s": 600, "journal_sync": sync,
+           "ingress_copies": int(ni),
            "workers": {"discovery": w, "order": w, "fulfillment": w, "post-fulfillment": w}},
           open(d + "/ondc.json", "w"), indent=1)
 # request templates: the seed init, and the mix
@@ -145,7 +148,7 @@ def snap(path):
     for line in open(path):
         n, t, rss, hwm, anon, pss = line.split()
         rows.setdefault(n, [0, 0, 0, 0, 0])
-        rows[n][0] += int(t); rows[n][1] += int(rss); rows[n][2] = max(rows[n][2], int(hwm))
+        rows[n][0] += int(t); rows[n][1] += int(rss); rows[n][2] += int(hwm)
         rows[n][3] += int(anon); rows[n][4] += int(pss)
     return rows
 med = lambda xs: statistics.median(xs) if xs else 0
@@ -178,8 +181,11 @@ for k in kinds:
         k, col(k, "acked_per_s"), col(k, "ack_p50_ms"), col(k, "ack_p99_ms"), col(k, "ack_p999_ms"),
         col(k, "delivered_per_s"), col(k, "roundtrip_p50_ms"), col(k, "roundtrip_p99_ms"),
         col(k, "roundtrip_max_ms"), col(k, "nacks") + col(k, "errors"), col(k, "lost")))
-print("(latencies in ms, from when each request was due; bad signatures seen by the sink: %d)" %
-      sum(load("r%d-%s" % (r, k))["bad_signatures"] for r in range(1, runs + 1) for k in kinds))
+allruns = [load("r%d-%s" % (r, k)) for r in range(1, runs + 1) for k in kinds]
+print("(latencies in ms, from when each request was due; the sink verified %d on_* signatures "
+      "of %d received: %d bad)" % (sum(o.get("verified", 0) for o in allruns),
+                                  sum(o["callbacks"] for o in allruns),
+                                  sum(o["bad_signatures"] for o in allruns)))
 print()
 print("CPU seconds per 1,000 requests, by stage (latency run, median):")
 per = {}

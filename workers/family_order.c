@@ -15,6 +15,7 @@
 
 #include "catalog.h"
 #include "context.h"
+#include "jarena.h"
 #include "log.h"
 #include "money.h"
 #include "order.h"
@@ -43,7 +44,7 @@ static int s_txn_put(worker_msg_t *m, json_t *t)
     const char *tid = context_str(m->ctx, "transaction_id");
     if (!tid)
         return 0;
-    char *text = json_dumps(t, JSON_COMPACT);
+    char *text = jarena_dumps(t, JSON_COMPACT);
     if (!text)
         return -1;
     MDB_val k = {strlen(tid), (void *)tid}, d = {strlen(text), text};
@@ -289,7 +290,7 @@ static int s_select(worker_msg_t *m)
             if (id && code)
                 json_array_append_new(list, json_pack("{s:s,s:s}", "item_id", id, "error", code));
         }
-        char *text = json_dumps(list, JSON_COMPACT);
+        char *text = jarena_dumps(list, JSON_COMPACT);
         json_decref(list);
         m->has_err = 1;
         m->err.type = ERR_TYPE_DOMAIN;

@@ -12,6 +12,7 @@
 #include "catalog.h"
 #include "order.h"
 
+#include "jarena.h"
 #include "journal.h"
 #include "log.h"
 #include "metrics.h"
@@ -73,6 +74,9 @@ static void s_batch_read_only(worker_t *w, void *socket)
     MDB_txn *rtxn = store_begin(rt->store, 1);
     if (!rtxn)
         runtime_fatal(rt, "worker.store_failed", "cannot begin a read transaction");
+    /* the batch's JSON lives in the arena (a large search goes on with
+     * malloc past the arena's block), gone at the batch's end */
+    jarena_begin();
     int n = 0;
     while (n < max && zsock_has_input(socket)) {
         char *body;
@@ -119,8 +123,11 @@ static void s_batch_read_only(worker_t *w, void *socket)
         else
             w->n_handled++;
     }
-    if (store_commit(txn) != 0)
+    double cms = 0;
+    if (store_commit_timed(txn, &cms) != 0)
         runtime_fatal(rt, "worker.store_failed", "commit");
+    metrics_observe("ondc_store_commit_seconds", "", cms);
+    jarena_end();
     *w->inflight = 0;
     s_notify(w);
     free(es);
@@ -172,7 +179,11 @@ static void s_on_pull(void *socket, void *arg)
         }
         n++;
         size_t before = w->out.n;
-        if (worker_process(w->fam, rt->store, txn, &rt->cfg, &e, body, len, now, &w->out) < 0) {
+        /* the message's JSON lives in the arena, gone at its end */
+        jarena_begin();
+        int prc = worker_process(w->fam, rt->store, txn, &rt->cfg, &e, body, len, now, &w->out);
+        jarena_end();
+        if (prc < 0) {
             mdb_txn_abort(txn);
             runtime_fatal(rt, "worker.store_failed", "handling a request");
         }
@@ -183,8 +194,10 @@ static void s_on_pull(void *socket, void *arg)
             nout++;
     }
     *w->inflight = (uint64_t)n; /* the batch in hand */
-    if (store_commit(txn) != 0)
+    double cms = 0;
+    if (store_commit_timed(txn, &cms) != 0)
         runtime_fatal(rt, "worker.store_failed", "commit");
+    metrics_observe("ondc_store_commit_seconds", "", cms);
     *w->inflight = 0;
     w->n_handled += (uint64_t)nout;
     s_notify(w);

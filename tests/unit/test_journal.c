@@ -643,6 +643,71 @@ static void test_map_full(void **state)
                  mdb_strerror(rc));
 }
 
+/* s_file_kb - file-backed resident memory of this process (statm), kB. */
+static long s_file_kb(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long a = 0, b = 0, c = 0;
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%ld %ld %ld", &a, &b, &c), 3);
+    fclose(f);
+    return c * 4;
+}
+
+/* store_trim lets mapped pages go once more than the limit are resident,
+ * and every row reads back the same afterwards. */
+static void test_trim_mapped_pages(void **state)
+{
+    fx_t *fx = *state;
+    store_destroy(&fx->s);
+    assert_int_equal(s_open_store(fx, 256), 0);
+    /* 12 MB of rows, 48 KB each */
+    enum { ROWS = 256, SIZE = 48 * 1024 };
+    char *body = malloc(SIZE);
+    assert_non_null(body);
+    uint64_t ids[ROWS];
+    MDB_txn *txn = store_begin(fx->s, 0);
+    for (int i = 0; i < ROWS; i++) {
+        memset(body, 'a' + i % 26, SIZE);
+        char mid[32];
+        snprintf(mid, sizeof mid, "m%d", i);
+        journal_row_t r;
+        s_row(&r, 1, 1000 + i, "bap", "t", mid, body, SIZE);
+        assert_int_equal(journal_append(fx->s, txn, &r, &ids[i]), 0);
+    }
+    assert_int_equal(store_commit(txn), 0);
+    /* read every row: its pages are now resident in this process */
+    long sum = 0;
+    txn = store_begin(fx->s, 1);
+    for (int i = 0; i < ROWS; i++) {
+        journal_row_t r;
+        assert_int_equal(journal_get(fx->s, txn, ids[i], &r), 0);
+        for (size_t k = 0; k < r.body_len; k += 4096)
+            sum += r.body[k];
+    }
+    mdb_txn_abort(txn);
+    assert_true(sum > 0);
+    long before = s_file_kb();
+    /* under the limit: nothing happens */
+    assert_int_equal(store_trim(fx->s, 1024), 0);
+    assert_int_equal(store_trim(fx->s, 0), 0);
+    assert_int_equal(store_trim(fx->s, 4), 1);
+    long after = s_file_kb();
+    if (before - after < 8 * 1024)
+        fail_msg("file-backed RSS %ld kB before the trim, %ld kB after", before, after);
+    /* the rows read back whole */
+    txn = store_begin(fx->s, 1);
+    for (int i = 0; i < ROWS; i++) {
+        journal_row_t r;
+        assert_int_equal(journal_get(fx->s, txn, ids[i], &r), 0);
+        assert_int_equal(r.body_len, SIZE);
+        assert_int_equal(r.body[0], 'a' + i % 26);
+        assert_int_equal(r.body[SIZE - 1], 'a' + i % 26);
+    }
+    mdb_txn_abort(txn);
+    free(body);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
@@ -660,6 +725,7 @@ int main(void)
         T(test_ids_never_repeat_after_prune),
         T(test_readonly_txn_refused),
         T(test_map_full),
+        T(test_trim_mapped_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
