@@ -46,6 +46,13 @@ static s_file_t *s_map;
 static s_entry_t s_dummy;
 static uint64_t *s_beat;
 
+/* The process's index of its own entries: FNV-1a of name and labels ->
+ * entry number + 1 (0: empty), open addressing; filled as entries are
+ * looked up, so an update costs a hash and one comparison, not a scan of
+ * every entry. Only this process writes its file, from one thread. */
+#define INDEX_SLOTS (METRICS_MAX * 2)
+static uint32_t s_index[INDEX_SLOTS];
+
 int metrics_open(const char *run_dir, const char *stage, const char *instance)
 {
     char dir[600], path[700];
@@ -71,6 +78,7 @@ int metrics_open(const char *run_dir, const char *stage, const char *instance)
     if (m == MAP_FAILED)
         return -1;
     s_map = m;
+    memset(s_index, 0, sizeof s_index);
     if (s_map->magic != MAGIC)
         memset(s_map, 0, sizeof *s_map);
     s_map->magic = MAGIC;
@@ -90,26 +98,53 @@ void metrics_close(void)
     }
     s_map = NULL;
     s_beat = NULL;
+    memset(s_index, 0, sizeof s_index);
+}
+
+
+static uint32_t s_hash(const char *name, const char *labels)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    h = (h ^ 0xff) * 16777619u;
+    for (const char *p = labels; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return h;
+}
+
+static int s_is(const s_entry_t *e, const char *name, const char *labels)
+{
+    return e->used && strcmp(e->name, name) == 0 && strcmp(e->labels, labels) == 0;
 }
 
 static s_entry_t *s_find(const char *name, const char *labels, s_kind_t kind)
 {
     if (!s_map)
         return &s_dummy;
-    for (uint32_t i = 0; i < s_map->n; i++) {
-        s_entry_t *e = &s_map->e[i];
-        if (e->used && strcmp(e->name, name) == 0 && strcmp(e->labels, labels) == 0)
+    uint32_t slot = s_hash(name, labels) % INDEX_SLOTS;
+    for (; s_index[slot]; slot = (slot + 1) % INDEX_SLOTS) {
+        s_entry_t *e = &s_map->e[s_index[slot] - 1];
+        if (s_is(e, name, labels))
             return e;
     }
-    if (s_map->n >= METRICS_MAX)
-        return &s_dummy;
-    s_entry_t *e = &s_map->e[s_map->n];
-    memset(e, 0, sizeof *e);
-    e->kind = kind;
-    snprintf(e->name, sizeof e->name, "%s", name);
-    snprintf(e->labels, sizeof e->labels, "%s", labels);
-    __atomic_store_n(&e->used, 1, __ATOMIC_RELEASE);
-    s_map->n++;
+    /* not indexed yet: an entry of an earlier run of this instance, or new */
+    s_entry_t *e = NULL;
+    for (uint32_t i = 0; i < s_map->n && !e; i++)
+        if (s_is(&s_map->e[i], name, labels))
+            e = &s_map->e[i];
+    if (!e) {
+        if (s_map->n >= METRICS_MAX)
+            return &s_dummy;
+        e = &s_map->e[s_map->n];
+        memset(e, 0, sizeof *e);
+        e->kind = kind;
+        snprintf(e->name, sizeof e->name, "%s", name);
+        snprintf(e->labels, sizeof e->labels, "%s", labels);
+        __atomic_store_n(&e->used, 1, __ATOMIC_RELEASE);
+        s_map->n++;
+    }
+    s_index[slot] = (uint32_t)(e - s_map->e) + 1;
     return e;
 }
 
