@@ -301,12 +301,12 @@ int catalog_validate(json_t *root, ondc_err_t *err)
 
 static int s_put_json(store_t *s, MDB_txn *txn, store_db_t db, const char *key, json_t *v)
 {
-    char *text = jarena_dumps(v, JSON_COMPACT);
+    size_t n = 0;
+    const char *text = jarena_dumpb(v, &n);
     if (!text)
         return -1;
-    MDB_val k = {strlen(key), (void *)key}, d = {strlen(text), text};
+    MDB_val k = {strlen(key), (void *)key}, d = {n, (void *)text};
     int rc = mdb_put(txn, s->dbi[db], &k, &d, 0);
-    free(text);
     return rc ? -1 : 0;
 }
 

@@ -7,6 +7,8 @@
  */
 #include "jarena.h"
 
+#include "jdump.h"
+
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -112,6 +114,16 @@ void jarena_resume(int state)
 size_t jarena_used(void)
 {
     return t.on ? t.pos : 0;
+}
+
+const char *jarena_dumpb(const json_t *v, size_t *len)
+{
+    static __thread jdump_t d;
+    d.len = 0;
+    if (jdump_append(&d, v) < 0)
+        return NULL;
+    *len = d.len;
+    return d.buf;
 }
 
 char *jarena_dumps(const json_t *v, size_t flags)

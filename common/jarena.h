@@ -46,4 +46,9 @@ size_t jarena_used(void);
  * arena inside a scope). NULL on failure. */
 char *jarena_dumps(const json_t *v, size_t flags);
 
+/* jarena_dumpb - V's compact JSON text (jdump.h) in a buffer this thread
+ * keeps from call to call: valid until the thread's next jarena_dumpb, not
+ * NUL-terminated. *LEN gets its length; NULL on failure. */
+const char *jarena_dumpb(const json_t *v, size_t *len);
+
 #endif

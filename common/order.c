@@ -177,12 +177,12 @@ int order_put(store_t *s, MDB_txn *txn, json_t *rec)
         MDB_val k = {strlen(tk), tk}, d = {strlen(key), (void *)key};
         rc |= mdb_put(txn, s->dbi[DB_ORDERS], &k, &d, 0);
     }
-    char *text = jarena_dumps(rec, JSON_COMPACT);
+    size_t n = 0;
+    const char *text = jarena_dumpb(rec, &n);
     if (!text)
         return -1;
-    MDB_val k = {strlen(key), (void *)key}, d = {strlen(text), text};
+    MDB_val k = {strlen(key), (void *)key}, d = {n, (void *)text};
     rc |= mdb_put(txn, s->dbi[DB_ORDERS], &k, &d, 0);
-    free(text);
     return rc ? -1 : 0;
 }
 

@@ -3,6 +3,8 @@
  */
 #include "reply.h"
 
+#include "jarena.h"
+
 #include "ack.h"
 #include "context.h"
 #include "outbox.h"
@@ -33,21 +35,10 @@ int reply_put(store_t *s, MDB_txn *txn, const cfg_t *cfg, uint64_t journal_id, i
         json_object_set(reply, "message", message);
     if (err)
         json_object_set_new(reply, "error", ack_error_object(err));
-    /* dumped into a buffer kept from call to call (json_dumps grows a new
-     * one from 16 bytes each time); a larger answer grows it once */
-    static char *s_buf;
-    static size_t s_cap;
-    size_t need = json_dumpb(reply, s_buf, s_cap, JSON_COMPACT);
-    if (need > s_cap) {
-        size_t cap = need < 65536 ? 65536 : need * 2;
-        char *nb = realloc(s_buf, cap);
-        if (nb) {
-            s_buf = nb;
-            s_cap = cap;
-            need = json_dumpb(reply, s_buf, s_cap, JSON_COMPACT);
-        }
-    }
-    const char *body = need && need <= s_cap ? s_buf : NULL;
+    /* written into a buffer kept from call to call, in one pass (jdump.h:
+     * json_dumpb formats and hashes a pointer per object on every call) */
+    size_t need = 0;
+    const char *body = jarena_dumpb(reply, &need);
     json_decref(reply);
     const char *bap_uri = context_str(ctx, "bap_uri");
     const char *action = context_str(ctx, "action");

@@ -44,12 +44,12 @@ static int s_txn_put(worker_msg_t *m, json_t *t)
     const char *tid = context_str(m->ctx, "transaction_id");
     if (!tid)
         return 0;
-    char *text = jarena_dumps(t, JSON_COMPACT);
+    size_t n = 0;
+    const char *text = jarena_dumpb(t, &n);
     if (!text)
         return -1;
-    MDB_val k = {strlen(tid), (void *)tid}, d = {strlen(text), text};
+    MDB_val k = {strlen(tid), (void *)tid}, d = {n, (void *)text};
     int rc = mdb_put(m->txn, m->store->dbi[DB_TXN], &k, &d, 0);
-    free(text);
     return rc ? -1 : 0;
 }
 
