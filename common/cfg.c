@@ -120,6 +120,9 @@ static const s_key_t s_keys[] = {
     {"ingress_copies", T_INT, F(ingress_copies), "1", 1, 64, 0, NULL,
      "copies of ondc-ingress sharing the listeners (SO_REUSEPORT): connections are spread "
      "over them; on a machine with N cores, up to N"},
+    {"ingress_verify_threads", T_INT, F(ingress_verify_threads), "1", 0, 16, 0, NULL,
+     "threads of each ingress that verify request signatures beside its loop (0: the loop "
+     "verifies); on a machine with N cores, up to N - 1"},
     {"workers.discovery", T_INT, F(workers[FAMILY_DISCOVERY]), "1", 1, 64, 0, NULL,
      "copies of the discovery worker (search)"},
     {"workers.order", T_INT, F(workers[FAMILY_ORDER]), "1", 1, 64, 0, NULL,

@@ -80,6 +80,7 @@ typedef struct {
     /* workers and pipeline */
     int workers[FAMILY_COUNT];
     int ingress_copies;
+    int ingress_verify_threads;
     int nice_ingress, nice_dispatcher, nice_worker, nice_callback;
     int zmq_hwm;
     char ep_dispatcher[CFG_STR_MAX];

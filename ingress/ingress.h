@@ -45,11 +45,19 @@ typedef struct req_s {
     int verified;         /* bit i set: sig[i] verified */
     char domain[64];      /* context.domain: the domain of a registry lookup */
     struct req_s *lk_next;
+    /* a signature check left to the verify threads (ingress_verify.c):
+     * bit i of need_verify set: verify sig[i] with pk[i] there */
+    int need_verify;
+    unsigned char pk[2][32];
+    int verify_failed; /* set by a verify thread, with verr */
+    ondc_err_t verr;
+    struct req_s *vnext;
 } req_t;
 
 typedef struct ingress_lookup_s ingress_lookup_t;
 typedef struct ingress_commit_s ingress_commit_t;
 typedef struct ingress_onboard_s ingress_onboard_t;
+typedef struct ingress_verify_s ingress_verify_t;
 
 typedef struct {
     runtime_t *rt;
@@ -69,6 +77,7 @@ typedef struct {
     ingress_commit_t *commit; /* the commit thread (ingress_batch.c) */
     ingress_lookup_t *lookup;   /* registry lookups over HTTP (ingress_lookup.c) */
     ingress_onboard_t *onboard; /* /on_subscribe, site verification (ingress_onboard.c) */
+    ingress_verify_t *verify;   /* the signature-verifying threads (ingress_verify.c) */
     /* counters */
     uint64_t n_ack, n_nack, n_dup, n_push_fail, n_commits;
     uint64_t n_lookups, n_lookup_fail;
@@ -97,6 +106,33 @@ int ingress_check_request(ingress_t *in, req_t *r, const char *auth, const char 
  * registry over HTTP: R is now waiting on that lookup (the caller suspends
  * it; ingress_lookup.c finishes it); -1 with ERR. */
 int ingress_check_keys(ingress_t *in, req_t *r, const registry_record_t *got, ondc_err_t *err);
+
+/* ingress_check_keys_deferred - ingress_check_keys, but each header whose
+ * key is at hand is only marked (R->need_verify, R->pk) for
+ * ingress_verify_finish to check in a verify thread. Same returns. */
+int ingress_check_keys_deferred(ingress_t *in, req_t *r, ondc_err_t *err);
+
+/* ingress_verify_finish - check the headers marked in R->need_verify (any
+ * thread: reads only R and the config); 0, or -1 with ERR. */
+int ingress_verify_finish(const ingress_t *in, req_t *r, ondc_err_t *err);
+
+/* ingress_refuse - answer the suspended request R with ERR (a NACK,
+ * counted and logged) and resume it. */
+void ingress_refuse(ingress_t *in, req_t *r, const ondc_err_t *err);
+
+/* ingress_verify_init - start cfg.ingress_verify_threads threads (none: the
+ * loop verifies); 0 or -1. */
+int ingress_verify_init(ingress_t *in);
+
+/* ingress_verify_submit - hand R (suspended, keys found) to the threads;
+ * once verified it joins the batch, or is answered 401. */
+void ingress_verify_submit(ingress_t *in, req_t *r);
+
+/* ingress_verify_busy - requests in the verify threads' hands. */
+int ingress_verify_busy(const ingress_t *in);
+
+/* ingress_verify_fini - stop the threads (after the drain: nothing left). */
+void ingress_verify_fini(ingress_t *in);
 
 /* ingress_lookup_init - the libcurl multi handle in our loop; 0 or -1. */
 int ingress_lookup_init(ingress_t *in);

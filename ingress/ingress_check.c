@@ -164,7 +164,7 @@ out:
 /* s_keys - ingress_check_keys; without MAY_WAIT a key only the remote
  * registry knows is refused as unknown (the synchronous path). */
 static int s_keys(ingress_t *in, req_t *r, const registry_record_t *got, int may_wait,
-                  ondc_err_t *err)
+                  int defer, ondc_err_t *err)
 {
     int64_t at = r->row.received_ms;
     for (int i = 0; i < r->nsig; i++) {
@@ -188,6 +188,12 @@ static int s_keys(ingress_t *in, req_t *r, const registry_record_t *got, int may
             if (rc == 1)
                 return 1;
         }
+        if (rc == 0 && defer) {
+            /* the key is at hand: a verify thread checks it */
+            memcpy(r->pk[i], rec.signing_pk, sizeof r->pk[i]);
+            r->need_verify |= 1 << i;
+            continue;
+        }
         if (rc < 0 || sign_verify(h, rec.signing_pk, r->body ? r->body : "", r->len,
                                   (long)(at / 1000), in->rt->cfg.signature_skew_s, err) < 0) {
             s_prefix(err, s_what[i]);
@@ -200,7 +206,29 @@ static int s_keys(ingress_t *in, req_t *r, const registry_record_t *got, int may
 
 int ingress_check_keys(ingress_t *in, req_t *r, const registry_record_t *got, ondc_err_t *err)
 {
-    return s_keys(in, r, got, 1, err);
+    return s_keys(in, r, got, 1, 0, err);
+}
+
+int ingress_check_keys_deferred(ingress_t *in, req_t *r, ondc_err_t *err)
+{
+    return s_keys(in, r, NULL, 1, 1, err);
+}
+
+int ingress_verify_finish(const ingress_t *in, req_t *r, ondc_err_t *err)
+{
+    int64_t at = r->row.received_ms;
+    for (int i = 0; i < r->nsig && i < 2; i++) {
+        if (!(r->need_verify & (1 << i)))
+            continue;
+        if (sign_verify(&r->sig[i], r->pk[i], r->body ? r->body : "", r->len, (long)(at / 1000),
+                        in->rt->cfg.signature_skew_s, err) < 0) {
+            s_prefix(err, s_what[i]);
+            return -1;
+        }
+        r->verified |= 1 << i;
+    }
+    r->need_verify = 0;
+    return 0;
 }
 
 int ingress_check(ingress_t *in, int action, const char *body, size_t len, const char *auth,
@@ -213,7 +241,7 @@ int ingress_check(ingress_t *in, int action, const char *body, size_t len, const
     r.len = len;
     r.action = action;
     if (ingress_check_request(in, &r, auth, gw_auth, now_ms, err) < 0 ||
-        s_keys(in, &r, NULL, 0, err) < 0)
+        s_keys(in, &r, NULL, 0, 0, err) < 0)
         return -1;
     *row = r.row;
     return 0;

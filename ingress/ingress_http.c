@@ -130,7 +130,8 @@ static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, con
      * then finishes the request (ingress_lookup.c) */
     int rc = ingress_check_request(in, r, auth, gw, now, &err);
     if (rc == 0)
-        rc = ingress_check_keys(in, r, NULL, &err);
+        rc = in->verify ? ingress_check_keys_deferred(in, r, &err)
+                        : ingress_check_keys(in, r, NULL, &err);
     if (rc < 0) {
         log_info("request.nack", "action", context_action_name((action_t)action), "code", err.code,
                  "path", err.path, "why", err.message, NULL);
@@ -138,10 +139,15 @@ static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, con
     }
     r->row.body = r->body;
     r->row.body_len = r->len;
-    crypto_generichash(r->digest, sizeof r->digest, (const unsigned char *)r->body, r->len, NULL,
-                       0);
     r->state = REQ_QUEUED;
     MHD_suspend_connection(conn);
+    if (rc == 0 && r->need_verify) {
+        /* a verify thread checks the signature and makes the digest */
+        ingress_verify_submit(in, r);
+        return MHD_YES;
+    }
+    crypto_generichash(r->digest, sizeof r->digest, (const unsigned char *)r->body, r->len, NULL,
+                       0);
     if (rc == 0)
         ingress_batch_add(in, r);
     return MHD_YES;

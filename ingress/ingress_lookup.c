@@ -79,8 +79,7 @@ struct ingress_lookup_s {
     size_t nfetched, capfetched;
 };
 
-/* s_refuse - answer the suspended request R with ERR and resume it. */
-static void s_refuse(ingress_t *in, req_t *r, const ondc_err_t *err)
+void ingress_refuse(ingress_t *in, req_t *r, const ondc_err_t *err)
 {
     in->n_nack++;
     ingress_count(in, r->action, "nack", err->code, r->started_ms);
@@ -174,7 +173,7 @@ static void s_finish(ingress_lookup_t *L, lk_t *lk, CURLcode res)
         next = r->lk_next;
         r->lk_next = NULL;
         if (!ok) {
-            s_refuse(in, r, &err);
+            ingress_refuse(in, r, &err);
             continue;
         }
         ondc_err_t e2;
@@ -182,7 +181,7 @@ static void s_finish(ingress_lookup_t *L, lk_t *lk, CURLcode res)
         if (rc == 0)
             ingress_batch_add(in, r);
         else if (rc < 0)
-            s_refuse(in, r, &e2);
+            ingress_refuse(in, r, &e2);
         /* rc == 1: it now waits for another key (the gateway's) */
     }
     s_free(lk);
@@ -390,7 +389,7 @@ void ingress_lookup_fini(ingress_t *in)
         for (req_t *r = lk->waiters, *next; r; r = next) {
             next = r->lk_next;
             r->lk_next = NULL;
-            s_refuse(in, r, &err);
+            ingress_refuse(in, r, &err);
         }
         s_free(lk);
     }

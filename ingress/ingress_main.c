@@ -75,7 +75,7 @@ static int s_init(runtime_t *rt)
     in->notify = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_callback, 0, rt->cfg.zmq_hwm, 2000);
     if (!in->push || !in->notify)
         return -1;
-    if (ingress_admin_init(in) < 0 || ingress_batch_init(in) < 0)
+    if (ingress_admin_init(in) < 0 || ingress_batch_init(in) < 0 || ingress_verify_init(in) < 0)
         return -1;
     if (ingress_http_start(in) < 0)
         return -1;
@@ -90,7 +90,7 @@ static void s_drain_check(loop_t *loop, void *arg)
     /* the batch commits before each sleep; once empty, and no request waits
      * for a registry lookup (each ends within registry.timeout_ms), nothing
      * is held */
-    if (!ingress_batch_busy(in) && !ingress_lookup_busy(in))
+    if (!ingress_batch_busy(in) && !ingress_lookup_busy(in) && !ingress_verify_busy(in))
         runtime_stop(in->rt);
 }
 
@@ -115,6 +115,7 @@ static void s_fini(runtime_t *rt)
     if (!in)
         return;
     ingress_lookup_fini(in); /* resumes what still waits, before MHD stops */
+    ingress_verify_fini(in); /* what is being verified joins the batch or is answered */
     ingress_batch_fini(in);  /* commits and answers what is in hand */
     ingress_http_stop(in);
     ingress_onboard_fini(in);

@@ -5,9 +5,9 @@
 # buyer app (signed requests, keep-alive, a callback sink that verifies and
 # times every on_*), BENCH_RUNS times (default 3):
 #   sustained  init at each rate of BENCH_RATES; the highest one the node
-#              keeps up with (every ACKed request answered, on_* delivered
-#              at >= 95% of the rate, round-trip p99 under 1 s) is
-#              roundtrip_per_s
+#              keeps up with (nothing NACKed or lost, on_* delivered at
+#              >= 99% of the rate, round-trip p99 under 250 ms: no queue
+#              growing through the run) is roundtrip_per_s
 #   latency    init at 5,000/s: ACK and round-trip percentiles
 #   burst      30,000 signed init as fast as they are ACKed, then every
 #              on_* waited for
@@ -19,7 +19,8 @@
 # peak RSS per process, then one summary line per figure.
 # BENCH_SECONDS (default 10) sets the length of each timed run;
 # BENCH_WORKERS (default 1) the workers per family; BENCH_INGRESS (default
-# 1) the copies of the ingress; BENCH_CONNS (default
+# 1) the copies of the ingress; BENCH_CONFIG a JSON object of config keys
+# set over the benchmark's own (to compare settings); BENCH_CONNS (default
 # 256) the buyer app's keep-alive connections (a node is reached by many
 # buyer apps at once; with few connections the generator, not the node,
 # caps the rate: connections / ACK latency).
@@ -28,7 +29,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${ONDC_BIN:-$top/${BUILD:-build}/bin}
 SECONDS_EACH=${BENCH_SECONDS:-10}
 RUNS=${BENCH_RUNS:-3}
-RATES=${BENCH_RATES:-2000 3000 4000 4500 5000}
+RATES=${BENCH_RATES:-3000 4000 5000 6000 7000}
 WORKERS=${BENCH_WORKERS:-1}
 BURST=${BENCH_BURST:-30000}
 CONNS=${BENCH_CONNS:-256}
@@ -40,9 +41,9 @@ P=$(port); A=$(port)
 mkdir -p "$dir/keys/buyer"; chmod 700 "$dir/keys" "$dir/keys/buyer"
 "$BIN/ondcctl" keygen --dir "$dir/keys" > "$dir/node.json"
 "$BIN/ondcctl" keygen --dir "$dir/keys/buyer" > "$dir/buyer.json"
-python3 - "$dir" "$P" "$A" "$WORKERS" "$top" "${BENCH_SYNC:-fsync}" "$INGRESS" <<'PY'
+python3 - "$dir" "$P" "$A" "$WORKERS" "$top" "${BENCH_SYNC:-fsync}" "$INGRESS" "${BENCH_CONFIG:-{\}}" <<'PY'
 import json, sys
-d, p, a, w, top, sync, ni = sys.argv[1:8]
+d, p, a, w, top, sync, ni, extra = sys.argv[1:9]
 w = int(w)
 node, buyer = json.load(open(d + "/node.json")), json.load(open(d + "/buyer.json"))
 rec = lambda s, k, t: {"subscriber_id": s, "ukId": "k1", "signing_public_key": k["signing_public_key"],
@@ -59,6 +60,10 @@ json.dump({"subscriber_id": "seller.bench.local", "bpp_uri": "http://127.0.0.1:%
            "ingress_copies": int(ni),
            "workers": {"discovery": w, "order": w, "fulfillment": w, "post-fulfillment": w}},
           open(d + "/ondc.json", "w"), indent=1)
+# BENCH_CONFIG: keys to set over these (a JSON object), to compare settings
+c = json.load(open(d + "/ondc.json"))
+c.update(json.loads(extra))
+json.dump(c, open(d + "/ondc.json", "w"), indent=1)
 # request templates: the seed init, and the mix
 init = json.load(open(top + "/tests/fixtures/seed-init-request.json"))
 ctx = init["context"]
@@ -163,7 +168,7 @@ for r in range(1, runs + 1):
     for rate in rates:
         o = load("r%d-sustained-%d" % (r, rate))
         ok = (o["lost"] == 0 and o["errors"] == 0 and o["nacks"] == 0 and
-              o["delivered_per_s"] >= 0.95 * rate and o["roundtrip_p99_ms"] < 1000)
+              o["delivered_per_s"] >= 0.99 * rate and o["roundtrip_p99_ms"] < 250)
         if ok:
             best = max(best, o["delivered_per_s"])
     sust.append(best)
