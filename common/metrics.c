@@ -7,6 +7,8 @@
  */
 #include "metrics.h"
 
+#include "hash.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -50,7 +52,7 @@ static uint64_t *s_beat;
  * entry number + 1 (0: empty), open addressing; filled as entries are
  * looked up, so an update costs a hash and one comparison, not a scan of
  * every entry. Only this process writes its file, from one thread. */
-#define INDEX_SLOTS (METRICS_MAX * 2)
+#define INDEX_SLOTS ((size_t)METRICS_MAX * 2)
 static uint32_t s_index[INDEX_SLOTS];
 
 int metrics_open(const char *run_dir, const char *stage, const char *instance)
@@ -102,17 +104,6 @@ void metrics_close(void)
 }
 
 
-static uint32_t s_hash(const char *name, const char *labels)
-{
-    uint32_t h = 2166136261u;
-    for (const char *p = name; *p; p++)
-        h = (h ^ (unsigned char)*p) * 16777619u;
-    h = (h ^ 0xff) * 16777619u;
-    for (const char *p = labels; *p; p++)
-        h = (h ^ (unsigned char)*p) * 16777619u;
-    return h;
-}
-
 static int s_is(const s_entry_t *e, const char *name, const char *labels)
 {
     return e->used && strcmp(e->name, name) == 0 && strcmp(e->labels, labels) == 0;
@@ -122,7 +113,7 @@ static s_entry_t *s_find(const char *name, const char *labels, s_kind_t kind)
 {
     if (!s_map)
         return &s_dummy;
-    uint32_t slot = s_hash(name, labels) % INDEX_SLOTS;
+    uint32_t slot = (uint32_t)(hash_pair(name, labels) % INDEX_SLOTS);
     for (; s_index[slot]; slot = (slot + 1) % INDEX_SLOTS) {
         s_entry_t *e = &s_map->e[s_index[slot] - 1];
         if (s_is(e, name, labels))

@@ -3,6 +3,8 @@
  */
 #include "search.h"
 
+#include "hash.h"
+
 #include "catalog.h"
 #include "money.h"
 
@@ -280,12 +282,7 @@ typedef struct {
 
 static uint64_t s_hash(const char *a, const char *b)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (const char *c = a; *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ull;
-    h = (h ^ 0x1f) * 1099511628211ull;
-    for (const char *c = b; *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    uint64_t h = hash_pair(a, b);
     return h ? h : 1;
 }
 
