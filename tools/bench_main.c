@@ -25,8 +25,11 @@
  *
  * Prints "key value" lines: sent, acked, nacks, errors, ack_p50_ms,
  * ack_p99_ms, ack_p999_ms, acked_per_s, callbacks, bad_signatures,
- * delivered_per_s, roundtrip_p50_ms, roundtrip_p99_ms, lost, cpu_s
- * (this process).
+ * verified (on_* signatures checked, repeats included), unmatched,
+ * delivered_per_s, roundtrip_p50_ms, roundtrip_p99_ms, roundtrip_p999_ms,
+ * roundtrip_max_ms, lost, cpu_s (this process, the verifying included),
+ * seconds. The on_* bodies wait in memory for the verifier until the run
+ * is over (about 3 KB each).
  */
 #include "sign.h"
 
