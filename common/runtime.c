@@ -7,13 +7,13 @@
 #include "log.h"
 #include "metrics.h"
 
-#include <malloc.h>
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <zmq.h>
 

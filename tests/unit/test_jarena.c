@@ -128,8 +128,8 @@ static void *s_thread(void *arg)
     for (int round = 0; round < 200; round++) {
         jarena_begin();
         json_t *v = json_loads(DOC, 0, NULL);
-        json_t *items = json_object_get(json_object_get(json_object_get(v, "message"), "order"),
-                                        "items");
+        json_t *items =
+            json_object_get(json_object_get(json_object_get(v, "message"), "order"), "items");
         if (!v || json_array_size(items) != 2)
             *ok = 0;
         json_decref(v);

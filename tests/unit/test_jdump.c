@@ -68,7 +68,10 @@ static void test_escapes_and_text(void **state)
     json_t *o = json_object();
     json_object_set_new(o, "controls", json_stringn(all, 35));
     json_object_set_new(o, "nul", json_stringn("a\0b", 3));
-    json_object_set_new(o, "unicode", json_string("Butter milk \xc3\xa9t\xc3\xa9 \xe0\xa4\xa6\xe0\xa5\x82\xe0\xa4\xa7 \xf0\x9f\x98\x80"));
+    json_object_set_new(
+        o, "unicode",
+        json_string(
+            "Butter milk \xc3\xa9t\xc3\xa9 \xe0\xa4\xa6\xe0\xa5\x82\xe0\xa4\xa7 \xf0\x9f\x98\x80"));
     json_object_set_new(o, "key \"with\" \\ and \n", json_true());
     json_object_setn_new(o, "k\0nul", 5, json_false());
     json_object_set_new(o, "empty", json_string(""));
@@ -83,8 +86,8 @@ static void test_numbers_and_containers(void **state)
     json_int_t ints[] = {0, 1, -1, 9, 10, 99, 100, 123456789, -987654321, LLONG_MAX, LLONG_MIN};
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
         json_array_append_new(a, json_integer(ints[i]));
-    double reals[] = {0.0, -0.0, 0.1, 1.5, 3.0, -2.0, 1e300, 1e-7, 123456789.125, 2.5e-310, 1e21,
-                      99.99, 147.0};
+    double reals[] = {0.0,  -0.0,          0.1,      1.5,  3.0,   -2.0, 1e300,
+                      1e-7, 123456789.125, 2.5e-310, 1e21, 99.99, 147.0};
     for (size_t i = 0; i < sizeof reals / sizeof *reals; i++)
         json_array_append_new(a, json_real(reals[i]));
     json_array_append_new(a, json_null());

@@ -75,7 +75,8 @@ static void test_many_label_sets_and_render(void **state)
     metrics_observe("ondc_t_seconds", "", 30.0);
     char *text = metrics_render(s_dir, NULL);
     assert_non_null(text);
-    assert_non_null(strstr(text, "ondc_many_total{stage=\"worker\",instance=\"order.0\",k=\"299\"} 3"));
+    assert_non_null(
+        strstr(text, "ondc_many_total{stage=\"worker\",instance=\"order.0\",k=\"299\"} 3"));
     assert_non_null(strstr(text, "ondc_t_seconds_count{stage=\"worker\",instance=\"order.0\"} 2"));
     free(text);
 }
