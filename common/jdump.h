@@ -5,10 +5,10 @@
  * order, strings escaped as jansson escapes them ("\"", "\\", control
  * characters as \b \f \n \r \t or \u00XX, everything else as is), integers
  * in decimal, reals as "%.17g" with ".0" added when that looks like an
- * integer and the exponent without "+" or leading zeros - without what makes json_dumpb slow on
- * every call: a formatted pointer and a hash table entry per object and array (its guard against
- * cycles; a value with a cycle is refused here by a depth limit instead)
- * and a callback per token.
+ * integer and the exponent without "+" or leading zeros - without what
+ * makes json_dumpb slow on every call: a formatted pointer and a hash table
+ * entry per object and array (its guard against cycles; a value with a
+ * cycle is refused here by a depth limit instead) and a callback per token.
  */
 #ifndef ONDC_JDUMP_H
 #define ONDC_JDUMP_H
