@@ -161,6 +161,20 @@ out:
     return rc;
 }
 
+/* s_verify_one - verify header I of R with PK against the raw body at the
+ * request's time; 0 (marked verified), or -1 with ERR naming the header. */
+static int s_verify_one(const ingress_t *in, req_t *r, int i, const unsigned char pk[32],
+                        ondc_err_t *err)
+{
+    if (sign_verify(&r->sig[i], pk, r->body ? r->body : "", r->len,
+                    (long)(r->row.received_ms / 1000), in->rt->cfg.signature_skew_s, err) < 0) {
+        s_prefix(err, s_what[i]);
+        return -1;
+    }
+    r->verified |= 1 << i;
+    return 0;
+}
+
 /* s_keys - ingress_check_keys; without MAY_WAIT a key only the remote
  * registry knows is refused as unknown (the synchronous path). */
 static int s_keys(ingress_t *in, req_t *r, const registry_record_t *got, int may_wait,
@@ -194,12 +208,12 @@ static int s_keys(ingress_t *in, req_t *r, const registry_record_t *got, int may
             r->need_verify |= 1 << i;
             continue;
         }
-        if (rc < 0 || sign_verify(h, rec.signing_pk, r->body ? r->body : "", r->len,
-                                  (long)(at / 1000), in->rt->cfg.signature_skew_s, err) < 0) {
+        if (rc < 0) {
             s_prefix(err, s_what[i]);
             return -1;
         }
-        r->verified |= 1 << i;
+        if (s_verify_one(in, r, i, rec.signing_pk, err) < 0)
+            return -1;
     }
     return 0;
 }
@@ -216,17 +230,9 @@ int ingress_check_keys_deferred(ingress_t *in, req_t *r, ondc_err_t *err)
 
 int ingress_verify_finish(const ingress_t *in, req_t *r, ondc_err_t *err)
 {
-    int64_t at = r->row.received_ms;
-    for (int i = 0; i < r->nsig && i < 2; i++) {
-        if (!(r->need_verify & (1 << i)))
-            continue;
-        if (sign_verify(&r->sig[i], r->pk[i], r->body ? r->body : "", r->len, (long)(at / 1000),
-                        in->rt->cfg.signature_skew_s, err) < 0) {
-            s_prefix(err, s_what[i]);
+    for (int i = 0; i < r->nsig && i < 2; i++)
+        if ((r->need_verify & (1 << i)) && s_verify_one(in, r, i, r->pk[i], err) < 0)
             return -1;
-        }
-        r->verified |= 1 << i;
-    }
     r->need_verify = 0;
     return 0;
 }
