@@ -38,6 +38,11 @@ typedef struct req_s {
     unsigned char digest[16];
     int64_t started_ms;
     struct req_s *next;
+    /* on a committed batch's first request (ingress_batch.c): the next
+     * batch back from the commit thread, and how its commit went */
+    struct req_s *bnext;
+    int batch_ok;
+    double batch_ms;
     /* signature checks (ingress_check.c); a request waiting for a registry
      * lookup stays suspended in state REQ_QUEUED, chained on lk_next */
     sign_header_t sig[2]; /* [0] Authorization, [1] X-Gateway-Authorization */
@@ -70,9 +75,6 @@ typedef struct {
     registry_t *registry;
     sign_key_t key;
     int have_key;
-    req_t *batch;
-    req_t **batch_tail;
-    int batch_n;
     int resumed;
     ingress_commit_t *commit; /* the commit thread (ingress_batch.c) */
     ingress_lookup_t *lookup;   /* registry lookups over HTTP (ingress_lookup.c) */
@@ -181,23 +183,22 @@ void ingress_http_service(ingress_t *in);
 /* ingress_http_stop - stop both listeners. */
 void ingress_http_stop(ingress_t *in);
 
-/* ingress_batch_add - queue R (checks passed) for the next group commit. */
+/* ingress_batch_add - queue R (checks passed) for the next group commit.
+ * Any thread (the loop, a verify thread): R is in the commit thread's
+ * hands until ingress_batch_collect gives it back. */
 void ingress_batch_add(ingress_t *in, req_t *r);
 
-/* ingress_batch_commit - take back the batch the commit thread finished
- * (answer, resume and forward it) and, when the thread is free, hand it the
- * batch gathered since. Called before the loop sleeps. */
-void ingress_batch_commit(ingress_t *in);
+/* ingress_batch_collect - take back the batches the commit thread finished:
+ * answer, resume and forward each request. The loop's, before it sleeps
+ * and when the thread wakes it. */
+void ingress_batch_collect(ingress_t *in);
 
 /* ingress_batch_init - start the commit thread; 0 or -1. */
 int ingress_batch_init(ingress_t *in);
 
-/* ingress_batch_busy - a batch is gathering or in the commit thread. */
+/* ingress_batch_busy - requests wait for the commit thread, are in its
+ * hands, or are committed and not yet collected. */
 int ingress_batch_busy(const ingress_t *in);
-
-/* ingress_batch_idle - the commit thread has nothing in hand (a new batch
- * would go to it at once). */
-int ingress_batch_idle(const ingress_t *in);
 
 /* ingress_batch_fini - commit and answer what is in hand, stop the thread. */
 void ingress_batch_fini(ingress_t *in);

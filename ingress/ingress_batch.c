@@ -38,21 +38,24 @@ struct ingress_commit_s {
     int started;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    req_t *todo;   /* handed to the thread */
-    req_t *done;   /* back from it */
-    int done_ok;   /* the commit of DONE succeeded */
-    double done_ms; /* how long that commit took */
-    int busy;      /* a batch is in the thread's hands or not yet collected */
+    req_t *todo, **todo_tail; /* waiting for the thread: the next batch */
+    req_t *done, **done_tail; /* committed batches (first requests, on
+                               * bnext) not yet collected, oldest first */
+    int held;                 /* requests queued, in hand or in DONE */
     int stop;
-    int efd;       /* the thread -> the loop: DONE is ready */
+    int efd; /* the thread -> the loop: DONE has a batch */
 };
 
 void ingress_batch_add(ingress_t *in, req_t *r)
 {
+    ingress_commit_t *c = in->commit;
     r->next = NULL;
-    *in->batch_tail = r;
-    in->batch_tail = &r->next;
-    in->batch_n++;
+    pthread_mutex_lock(&c->mu);
+    *c->todo_tail = r;
+    c->todo_tail = &r->next;
+    c->held++;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
 }
 
 static void s_answer(req_t *r, int status, const ondc_err_t *err)
@@ -186,6 +189,9 @@ static void s_finish(ingress_t *in, req_t *batch, int ok, double commit_ms)
     in->resumed = 1;
 }
 
+/* s_thread - the commit thread: whatever waits is the next batch (the
+ * requests that came in while the last commit was on its way to disk), so
+ * a commit starts the moment the last one ends, whatever the loop does. */
 static void *s_thread(void *arg)
 {
     ingress_t *in = arg;
@@ -195,19 +201,23 @@ static void *s_thread(void *arg)
         while (!c->todo && !c->stop)
             pthread_cond_wait(&c->cv, &c->mu);
         if (!c->todo)
-            break; /* stop, nothing handed */
+            break; /* stop, nothing waits */
         req_t *batch = c->todo;
         c->todo = NULL;
+        c->todo_tail = &c->todo;
         pthread_mutex_unlock(&c->mu);
         double ms = 0;
         int ok = s_write(in, batch, &ms);
         pthread_mutex_lock(&c->mu);
-        c->done = batch;
-        c->done_ok = ok;
-        c->done_ms = ms;
+        batch->batch_ok = ok;
+        batch->batch_ms = ms;
+        batch->bnext = NULL;
+        int wake = c->done == NULL;
+        *c->done_tail = batch;
+        c->done_tail = &batch->bnext;
         pthread_cond_broadcast(&c->cv);
         uint64_t one = 1;
-        if (write(c->efd, &one, sizeof one) < 0) {
+        if (wake && write(c->efd, &one, sizeof one) < 0) {
             /* the counter cannot overflow here; the loop also polls */
         }
     }
@@ -219,11 +229,11 @@ static void s_on_event(loop_t *loop, int fd, uint32_t events, void *arg)
 {
     (void)loop;
     (void)events;
-    (void)arg;
     uint64_t v;
     if (read(fd, &v, sizeof v) < 0) {
-        /* EAGAIN: already read; the before-sleep hook collects the batch */
+        /* EAGAIN: already read */
     }
+    ingress_batch_collect(arg);
 }
 
 int ingress_batch_init(ingress_t *in)
@@ -232,6 +242,8 @@ int ingress_batch_init(ingress_t *in)
     if (!c)
         return -1;
     in->commit = c;
+    c->todo_tail = &c->todo;
+    c->done_tail = &c->done;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
     c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -247,59 +259,38 @@ int ingress_batch_init(ingress_t *in)
     return 0;
 }
 
-/* s_collect - take back a committed batch, if one is ready: answer it. */
-static void s_collect(ingress_t *in)
+void ingress_batch_collect(ingress_t *in)
 {
     ingress_commit_t *c = in->commit;
+    if (!c)
+        return;
     pthread_mutex_lock(&c->mu);
     req_t *done = c->done;
-    int ok = c->done_ok;
-    double ms = c->done_ms;
     c->done = NULL;
-    if (done)
-        c->busy = 0;
+    c->done_tail = &c->done;
     pthread_mutex_unlock(&c->mu);
-    if (done)
-        s_finish(in, done, ok, ms);
+    for (req_t *b = done, *next; b; b = next) {
+        next = b->bnext;
+        b->bnext = NULL;
+        int n = 0;
+        for (req_t *r = b; r; r = r->next)
+            n++;
+        s_finish(in, b, b->batch_ok, b->batch_ms);
+        pthread_mutex_lock(&c->mu);
+        c->held -= n;
+        pthread_mutex_unlock(&c->mu);
+    }
 }
 
 int ingress_batch_busy(const ingress_t *in)
 {
-    return in->batch != NULL || (in->commit && in->commit->busy);
-}
-
-void ingress_batch_commit(ingress_t *in)
-{
     ingress_commit_t *c = in->commit;
-    if (!c || !c->started) {
-        /* no thread (start failed half way): commit in the loop */
-        if (in->batch) {
-            req_t *batch = in->batch;
-            in->batch = NULL;
-            in->batch_tail = &in->batch;
-            in->batch_n = 0;
-            double ms = 0;
-            int ok = s_write(in, batch, &ms);
-            s_finish(in, batch, ok, ms);
-        }
-        return;
-    }
-    s_collect(in);
-    if (c->busy || !in->batch)
-        return;
+    if (!c)
+        return 0;
     pthread_mutex_lock(&c->mu);
-    c->todo = in->batch;
-    c->busy = 1;
-    pthread_cond_broadcast(&c->cv);
+    int held = c->held;
     pthread_mutex_unlock(&c->mu);
-    in->batch = NULL;
-    in->batch_tail = &in->batch;
-    in->batch_n = 0;
-}
-
-int ingress_batch_idle(const ingress_t *in)
-{
-    return !in->commit || !in->commit->busy;
+    return held > 0;
 }
 
 void ingress_batch_fini(ingress_t *in)
@@ -308,22 +299,28 @@ void ingress_batch_fini(ingress_t *in)
     if (!c)
         return;
     if (c->started) {
-        /* what is in hand is committed and answered before we go */
-        for (;;) {
-            ingress_batch_commit(in);
-            pthread_mutex_lock(&c->mu);
-            int more = c->busy;
-            while (c->busy && !c->done)
+        /* what is in hand or waiting is committed and answered before we go */
+        pthread_mutex_lock(&c->mu);
+        while (c->held > 0) {
+            while (!c->done)
                 pthread_cond_wait(&c->cv, &c->mu);
             pthread_mutex_unlock(&c->mu);
-            if (!more && !in->batch)
-                break;
+            ingress_batch_collect(in);
+            pthread_mutex_lock(&c->mu);
         }
-        pthread_mutex_lock(&c->mu);
         c->stop = 1;
         pthread_cond_broadcast(&c->cv);
         pthread_mutex_unlock(&c->mu);
         pthread_join(c->th, NULL);
+    } else {
+        /* no thread: commit what waits in the loop */
+        req_t *batch = c->todo;
+        c->todo = NULL;
+        if (batch) {
+            double ms = 0;
+            int ok = s_write(in, batch, &ms);
+            s_finish(in, batch, ok, ms);
+        }
     }
     if (c->efd >= 0) {
         loop_del_fd(in->rt->loop, c->efd);

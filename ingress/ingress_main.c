@@ -27,20 +27,18 @@ static void s_before_sleep(loop_t *loop, void *arg)
 {
     (void)loop;
     ingress_t *in = arg;
-    /* servicing MHD reads new requests, which join the next batch: commit
-     * that one too before sleeping, or it would wait for the next wake-up
-     * (a bounded number of rounds; a busy node comes back at once) */
+    /* answers of committed batches go out before sleeping: resuming makes
+     * MHD ask to run again (a bounded number of rounds; a busy node comes
+     * back at once) */
     for (int round = 0; round < 8; round++) {
         ingress_lookup_flush(in);
-        ingress_batch_commit(in);
+        ingress_batch_collect(in);
         if (in->resumed) {
             in->resumed = 0;
             MHD_run(in->net);
         }
         ingress_http_service(in);
-        /* again while there is an answer to send or a batch the idle
-         * commit thread could take; a busy one wakes us when it is done */
-        if (!in->resumed && !(in->batch_n > 0 && ingress_batch_idle(in)))
+        if (!in->resumed)
             return;
     }
     loop_timer(in->rt->loop, 0, 0, s_again, in);
@@ -51,7 +49,6 @@ static int s_init(runtime_t *rt)
     ingress_t *in = &s_in;
     in->rt = rt;
     rt->state = in;
-    in->batch_tail = &in->batch;
     if (!rt->cfg.verify_signatures)
         log_warn("ingress.signatures_off",
                  "why", "verify_signatures is false: requests are not authenticated", NULL);

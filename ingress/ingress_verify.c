@@ -6,20 +6,21 @@
  * ingress_verify_threads > 0 the loop only parses, checks the context and
  * finds the key (registry file, LMDB cache, or a lookup, which stays in the
  * loop); the suspended request then goes to a verify thread, which checks
- * the signature and makes the dedupe digest, and hands it back (an eventfd
- * wakes the loop). There it joins the next group commit, or is answered
- * 401. So a burst is verified on every core while the loop goes on reading.
+ * the signature and makes the dedupe digest, and puts it straight into the
+ * next group commit; one that fails comes back to the loop (an eventfd
+ * wakes it) to be answered 401. So a burst is verified on every core while
+ * the loop goes on reading.
  *
  * Threads: a request in a verify thread's hands is a suspended connection
  * the loop does not touch until it comes back; the threads read only the
- * request and the config. Counting, answering and the batch stay in the
- * loop.
+ * request and the config. Counting and answering stay in the loop.
  */
 #include "ingress.h"
 
 #include "log.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -36,7 +37,7 @@ struct ingress_verify_s {
     pthread_cond_t cv;
     req_t *todo, **todo_tail; /* waiting for a thread */
     req_t *done, **done_tail; /* back from one */
-    int held;                 /* submitted and not yet collected */
+    atomic_int held;          /* submitted, not yet in the batch or answered */
     int stop;
     int efd;
 };
@@ -57,9 +58,16 @@ static void *s_thread(void *arg)
         pthread_mutex_unlock(&v->mu);
         r->vnext = NULL;
         r->verify_failed = ingress_verify_finish(v->in, r, &r->verr) < 0;
-        if (!r->verify_failed)
+        if (!r->verify_failed) {
             crypto_generichash(r->digest, sizeof r->digest, (const unsigned char *)r->body, r->len,
                                NULL, 0);
+            /* straight to the group commit: counted there before it
+             * leaves this count, so the drain never sees it nowhere */
+            ingress_batch_add(v->in, r);
+            atomic_fetch_sub(&v->held, 1);
+            pthread_mutex_lock(&v->mu);
+            continue;
+        }
         pthread_mutex_lock(&v->mu);
         int wake = v->done == NULL;
         *v->done_tail = r;
@@ -88,12 +96,8 @@ static void s_collect(ingress_verify_t *v)
     for (req_t *r = list, *next; r; r = next) {
         next = r->vnext;
         r->vnext = NULL;
-        v->held--;
-        if (r->verify_failed) {
-            ingress_refuse(in, r, &r->verr);
-        } else {
-            ingress_batch_add(in, r);
-        }
+        atomic_fetch_sub(&v->held, 1);
+        ingress_refuse(in, r, &r->verr); /* only the failed come back */
     }
 }
 
@@ -141,7 +145,7 @@ void ingress_verify_submit(ingress_t *in, req_t *r)
 {
     ingress_verify_t *v = in->verify;
     r->vnext = NULL;
-    v->held++;
+    atomic_fetch_add(&v->held, 1);
     pthread_mutex_lock(&v->mu);
     *v->todo_tail = r;
     v->todo_tail = &r->vnext;
@@ -151,7 +155,7 @@ void ingress_verify_submit(ingress_t *in, req_t *r)
 
 int ingress_verify_busy(const ingress_t *in)
 {
-    return in->verify && in->verify->held > 0;
+    return in->verify && atomic_load(&in->verify->held) > 0;
 }
 
 void ingress_verify_fini(ingress_t *in)
