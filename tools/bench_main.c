@@ -16,7 +16,8 @@
  * connection), either on a fixed schedule (--rate: open loop, a late
  * request is sent as soon as a connection is free and its lateness counts
  * in its latency) or as fast as they are ACKed (--max). The sink
- * (libmicrohttpd, its own thread) matches each on_* to its request by
+ * (bench_sink.c, served by the same epoll loop: no thread to wake per
+ * callback on a machine the node shares) matches each on_* to its request by
  * message_id, times it and answers ACK, keeping the body and its
  * Authorization header; once the timed run is over and every on_* has come,
  * a thread of its own verifies each signature with the node's public key
@@ -26,18 +27,19 @@
  * Prints "key value" lines: sent, acked, nacks, errors, ack_p50_ms,
  * ack_p99_ms, ack_p999_ms, acked_per_s, callbacks, bad_signatures,
  * verified (on_* signatures checked, repeats included), unmatched,
+ * sink_errors (sink connections closed for what was not HTTP),
  * delivered_per_s, roundtrip_p50_ms, roundtrip_p99_ms, roundtrip_p999_ms,
  * roundtrip_max_ms, lost, cpu_s (this process, the verifying included),
  * seconds. The on_* bodies wait in memory for the verifier until the run
  * is over (about 3 KB each).
  */
+#include "bench.h"
 #include "sign.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -96,7 +98,7 @@ static char *s_slurp(const char *path)
 
 typedef struct sreq_s {
     char *body;
-    size_t len, cap;
+    size_t len;
     char auth[1024]; /* the Authorization header, "" if none */
     struct sreq_s *next;
 } sreq_t;
@@ -204,71 +206,24 @@ static void s_record(const char *raw, size_t len)
     }
 }
 
-static enum MHD_Result s_sink(void *cls, struct MHD_Connection *conn, const char *url,
-                              const char *method, const char *version, const char *upload,
-                              size_t *upload_size, void **con_cls)
+void bench_sink_on(const char *body, size_t len, const char *auth)
 {
-    (void)cls;
-    (void)url;
-    (void)method;
-    (void)version;
-    sreq_t *r = *con_cls;
-    if (!r) {
-        r = calloc(1, sizeof *r);
-        *con_cls = r;
-        return r ? MHD_YES : MHD_NO;
-    }
-    if (*upload_size) {
-        if (r->len + *upload_size + 1 > r->cap) {
-            size_t cap = r->cap ? r->cap : 4096;
-            while (cap < r->len + *upload_size + 1)
-                cap *= 2;
-            char *b = realloc(r->body, cap);
-            if (!b)
-                return MHD_NO;
-            r->body = b;
-            r->cap = cap;
-        }
-        memcpy(r->body + r->len, upload, *upload_size);
-        r->len += *upload_size;
-        *upload_size = 0;
-        return MHD_YES;
-    }
-    s_record(r->body ? r->body : "", r->len);
-    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    s_record(body, len);
+    /* the body goes to the verifier, checked once the timed run is over */
     sreq_t *v = calloc(1, sizeof *v);
-    if (v) {
-        /* the body goes to the verifier; this connection starts afresh */
-        snprintf(v->auth, sizeof v->auth, "%s", auth ? auth : "");
-        v->body = r->body;
-        v->len = r->len;
-        r->body = NULL;
-        r->len = r->cap = 0;
-        s_verify_later(v);
-    } else {
+    char *copy = malloc(len + 1);
+    if (!v || !copy) {
+        free(v);
+        free(copy);
         atomic_fetch_add(&g_bad_sigs, 1); /* cannot be checked: count it against the node */
+        return;
     }
-    static const char ack[] = "{\"message\":{\"ack\":{\"status\":\"ACK\"}}}";
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(sizeof ack - 1, (void *)ack, MHD_RESPMEM_PERSISTENT);
-    MHD_add_response_header(resp, "Content-Type", "application/json");
-    enum MHD_Result rc = MHD_queue_response(conn, 200, resp);
-    MHD_destroy_response(resp);
-    return rc;
-}
-
-static void s_sink_done(void *cls, struct MHD_Connection *conn, void **con_cls,
-                        enum MHD_RequestTerminationCode toe)
-{
-    (void)cls;
-    (void)conn;
-    (void)toe;
-    sreq_t *r = *con_cls;
-    if (r) {
-        free(r->body);
-        free(r);
-    }
-    *con_cls = NULL;
+    memcpy(copy, body, len);
+    copy[len] = '\0';
+    snprintf(v->auth, sizeof v->auth, "%s", auth);
+    v->body = copy;
+    v->len = len;
+    s_verify_later(v);
 }
 
 /* ---- the requests ---- */
@@ -476,23 +431,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "ondc-bench: cannot start the verifier\n");
         return 1;
     }
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY, (uint16_t)sink_port, NULL, NULL,
-        s_sink, NULL, MHD_OPTION_NOTIFY_COMPLETED, s_sink_done, NULL, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)4096, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_END);
-    if (!d) {
+    int ep = epoll_create1(0);
+    if (bench_sink_listen(ep, sink_port) < 0) {
         fprintf(stderr, "ondc-bench: cannot listen on %d\n", sink_port);
         return 1;
     }
     char host[64] = "127.0.0.1";
     int port = 80;
     sscanf(url, "http://%63[^:]:%d", host, &port);
-    int ep = epoll_create1(0);
     bconn_t *cs = calloc((size_t)conns, sizeof *cs);
     for (int i = 0; i < conns; i++) {
         cs[i].fd = s_connect(host, port);
         cs[i].req = -1;
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.u32 = (uint32_t)i};
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.u64 = (uint64_t)i};
         if (cs[i].fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev) < 0) {
             fprintf(stderr, "ondc-bench: cannot connect\n");
             return 1;
@@ -508,8 +459,23 @@ int main(int argc, char **argv)
     int nidle = 0;
     for (int i = 0; i < conns; i++)
         idle[nidle++] = i;
-    while (done < g_n) {
+    /* until every request is answered, then until the on_* of every ACKed
+     * one has come (or --wait runs out), and 200 ms more for late repeats:
+     * the sink is served by this loop throughout */
+    int64_t t1 = 0, deadline = 0, linger = 0;
+    size_t acked = 0;
+    for (;;) {
         int64_t now = s_now_us();
+        if (done == g_n && !t1) {
+            t1 = now;
+            for (size_t i = 0; i < g_n; i++)
+                acked += g_reqs[i].status == 200;
+            deadline = now + (int64_t)(wait_s * 1e6);
+        }
+        if (t1 && !linger && (atomic_load(&g_callbacks) >= acked || now >= deadline))
+            linger = now + 200000;
+        if (linger && now >= linger)
+            break;
         /* start what is due on idle connections */
         while (nidle > 0 && next < g_n && g_reqs[next].due_us <= now) {
             bconn_t *c = &cs[idle[--nidle]];
@@ -524,7 +490,7 @@ int main(int argc, char **argv)
         /* sleep until the next request is due (to the microsecond: a
          * generator that spins would take a core from the node it measures),
          * or until a connection has something */
-        int64_t wait = 100000;
+        int64_t wait = t1 ? 20000 : 100000;
         if (next < g_n && nidle > 0) {
             wait = g_reqs[next].due_us - s_now_us();
             if (wait < 0)
@@ -534,7 +500,12 @@ int main(int argc, char **argv)
         struct epoll_event evs[256];
         int n = epoll_pwait2(ep, evs, 256, &ts, NULL);
         for (int k = 0; k < n; k++) {
-            bconn_t *c = &cs[evs[k].data.u32];
+            if (evs[k].data.u64 >= BENCH_EV_LISTEN) {
+                bench_sink_event(evs[k].data.u64);
+                continue;
+            }
+            uint32_t ci = (uint32_t)evs[k].data.u64;
+            bconn_t *c = &cs[ci];
             if (c->req < 0)
                 continue;
             breq_t *q = &g_reqs[c->req];
@@ -556,9 +527,9 @@ int main(int argc, char **argv)
                         c->inlen = 0;
                         c->req = -1;
                         struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET,
-                                                 .data.u32 = evs[k].data.u32};
+                                                 .data.u64 = ci};
                         epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
-                        idle[nidle++] = (int)evs[k].data.u32;
+                        idle[nidle++] = (int)ci;
                     }
                     break;
                 }
@@ -571,21 +542,12 @@ int main(int argc, char **argv)
                         nacks++;
                     done++;
                     c->req = -1;
-                    idle[nidle++] = (int)evs[k].data.u32;
+                    idle[nidle++] = (int)ci;
                     break;
                 }
             }
         }
     }
-    int64_t t1 = s_now_us();
-    /* wait for the callbacks of every ACKed request */
-    size_t acked = 0;
-    for (size_t i = 0; i < g_n; i++)
-        acked += g_reqs[i].status == 200;
-    int64_t deadline = s_now_us() + (int64_t)(wait_s * 1e6);
-    while (atomic_load(&g_callbacks) < acked && s_now_us() < deadline)
-        usleep(20000);
-    usleep(200000); /* late duplicates, if any */
     s_verify_drain();
     getrusage(RUSAGE_SELF, &ru1); /* the verifier's work included */
     int64_t *ack = malloc(g_n * sizeof *ack), *rt = malloc(g_n * sizeof *rt);
@@ -620,14 +582,15 @@ int main(int argc, char **argv)
     printf("ack_p50_ms %.2f\nack_p99_ms %.2f\nack_p999_ms %.2f\n", s_pct(ack, na, 0.5),
            s_pct(ack, na, 0.99), s_pct(ack, na, 0.999));
     printf("acked_per_s %.0f\n", dur > 0 ? (double)acked / dur : 0);
-    printf("callbacks %zu\nbad_signatures %zu\nverified %zu\nunmatched %zu\n", nr,
-           atomic_load(&g_bad_sigs), atomic_load(&g_verified), atomic_load(&g_unmatched));
+    printf("callbacks %zu\nbad_signatures %zu\nverified %zu\nunmatched %zu\nsink_errors %zu\n",
+           nr, atomic_load(&g_bad_sigs), atomic_load(&g_verified), atomic_load(&g_unmatched),
+           bench_sink_errors());
     printf("delivered_per_s %.0f\n", cbdur > 0 ? (double)nr / cbdur : 0);
     printf("roundtrip_p50_ms %.2f\nroundtrip_p99_ms %.2f\nroundtrip_p999_ms %.2f\n"
            "roundtrip_max_ms %.2f\n",
            s_pct(rt, nr, 0.5), s_pct(rt, nr, 0.99), s_pct(rt, nr, 0.999), s_pct(rt, nr, 1.0));
     printf("lost %zu\ncpu_s %.2f\nseconds %.2f\n", acked > nr ? acked - nr : 0, cpu, dur);
-    MHD_stop_daemon(d);
+    bench_sink_close();
     pthread_mutex_lock(&g_vq.mu);
     g_vq.stop = 1;
     pthread_cond_broadcast(&g_vq.cv);
