@@ -6,7 +6,7 @@
  *   ondc-bench --url http://127.0.0.1:P/protocol/v1/ --template FILE[,FILE...]
  *              --key BUYER.key --subscriber ID --ukid K --node-pub B64
  *              --sink-port S [--rate R | --max] [--seconds T | --count N]
- *              [--conns C] [--wait S]
+ *              [--conns C] [--wait S] [--tick-us U]
  *
  * Requests are made before the clock starts, as a real buyer app makes them:
  * each template (a request body; its context.action names the endpoint)
@@ -15,7 +15,9 @@
  * keep-alive HTTP/1.1 connections (epoll, one request in flight per
  * connection), either on a fixed schedule (--rate: open loop, a late
  * request is sent as soon as a connection is free and its lateness counts
- * in its latency) or as fast as they are ACKed (--max). The sink
+ * in its latency; the generator wakes on a grid of --tick-us, default
+ * 1000, and sends what fell due since, 0: at each request's own time) or
+ * as fast as they are ACKed (--max). The sink
  * (bench_sink.c, served by the same epoll loop: no thread to wake per
  * callback on a machine the node shares) matches each on_* to its request by
  * message_id, times it and answers ACK, keeping the body and its
@@ -354,6 +356,7 @@ int main(int argc, char **argv)
     char *templates[16];
     int ntemplates = 0, sink_port = 0, conns = 32, maxrate = 0;
     double rate = 1000, seconds = 5, wait_s = 30;
+    int64_t tick_us = 1000;
     size_t count = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -394,6 +397,8 @@ int main(int argc, char **argv)
             conns = atoi(v);
         else if (strcmp(a, "--wait") == 0)
             wait_s = atof(v);
+        else if (strcmp(a, "--tick-us") == 0)
+            tick_us = atoll(v);
         else {
             fprintf(stderr, "ondc-bench: unknown option %s\n", a);
             return 2;
@@ -403,7 +408,7 @@ int main(int argc, char **argv)
         conns > 4096 || rate <= 0) {
         fprintf(stderr, "usage: ondc-bench --url U --template F[,F] --key K --subscriber S "
                         "--node-pub B64 --sink-port P [--rate R|--max] [--seconds T|--count N] "
-                        "[--conns C] [--wait S]\n");
+                        "[--conns C] [--wait S] [--tick-us U]\n");
         return 2;
     }
     if (sodium_init() < 0 || sign_pubkey_from_base64(g_node_pk, node_pub) < 0) {
@@ -492,7 +497,13 @@ int main(int argc, char **argv)
          * or until a connection has something */
         int64_t wait = t1 ? 20000 : 100000;
         if (next < g_n && nidle > 0) {
-            wait = g_reqs[next].due_us - s_now_us();
+            /* on a grid of --tick-us: the requests due within one tick go
+             * out together, one wake-up for them all (their lateness, at
+             * most a tick, counts in their latency) */
+            int64_t due = g_reqs[next].due_us;
+            if (tick_us > 0)
+                due = t0 + ((due - t0 + tick_us - 1) / tick_us) * tick_us;
+            wait = due - s_now_us();
             if (wait < 0)
                 wait = 0;
         }
