@@ -67,6 +67,20 @@ int store_commit(MDB_txn *txn);
  * commit took, flushes included: what ondc_store_commit_seconds records. */
 int store_commit_timed(MDB_txn *txn, double *ms);
 
+/* store_commit_unflushed - commit TXN without the meta page's flush, and
+ * *MS (if not NULL) how long it took. With journal_sync fsync the commit's
+ * data pages are on disk when it returns but the meta page that makes it
+ * current may not be: a crash may undo this commit (and only it; LMDB's
+ * MDB_NOMETASYNC). It is on disk once store_flush returns, or once any
+ * later commit that wrote a page has returned (that commit's data flush
+ * writes the file's every dirty page, this meta page with them). 0 or an
+ * LMDB error code (logged). */
+int store_commit_unflushed(MDB_txn *txn, double *ms);
+
+/* store_flush - put the last commit's meta page on disk (journal_sync
+ * fsync; nothing to do with nosync). 0 or an LMDB error code (logged). */
+int store_flush(store_t *store);
+
 /* store_db_name - the name of a database. */
 const char *store_db_name(store_db_t db);
 

@@ -69,8 +69,10 @@ static void s_answer(req_t *r, int status, const ondc_err_t *err)
 /* s_write - the thread's part: BATCH into the journal in one transaction.
  * Sets each request's answer (ACK, duplicate, 400 conflict, 503 backlog)
  * and journal id; returns 1 when the commit succeeded, 0 when nothing of
- * the batch is on disk. */
-static int s_write(ingress_t *in, req_t *batch, double *commit_ms)
+ * the batch is on disk. With FLUSHED 0 the commit leaves its meta page
+ * unflushed (store_commit_unflushed) and *WROTE says whether it wrote a
+ * page at all (an empty commit flushes nothing). */
+static int s_write(ingress_t *in, req_t *batch, int flushed, int *wrote, double *commit_ms)
 {
     store_t *st = in->rt->store;
     int n = 0, fresh = 0;
@@ -121,7 +123,10 @@ static int s_write(ingress_t *in, req_t *batch, double *commit_ms)
         fresh++;
         s_answer(r, 200, NULL);
     }
-    if (ok && store_commit_timed(txn, commit_ms) != 0)
+    if (wrote)
+        *wrote = ok && fresh > 0;
+    if (ok && (flushed ? store_commit_timed(txn, commit_ms)
+                       : store_commit_unflushed(txn, commit_ms)) != 0)
         ok = 0;
     else if (!ok && txn)
         mdb_txn_abort(txn);
@@ -189,17 +194,48 @@ static void s_finish(ingress_t *in, req_t *batch, int ok, double commit_ms)
     in->resumed = 1;
 }
 
-/* s_thread - the commit thread: whatever waits is the next batch (the
+/* s_release - BATCH goes back to the loop (C->mu held) */
+static void s_release(ingress_commit_t *c, req_t *batch, int ok, double ms)
+{
+    batch->batch_ok = ok;
+    batch->batch_ms = ms;
+    batch->bnext = NULL;
+    int wake = c->done == NULL;
+    *c->done_tail = batch;
+    c->done_tail = &batch->bnext;
+    pthread_cond_broadcast(&c->cv);
+    uint64_t one = 1;
+    if (wake && write(c->efd, &one, sizeof one) < 0) {
+        /* the counter cannot overflow here; the loop also polls */
+    }
+}
+
+/* s_thread - the commit thread. Whatever waits is the next batch (the
  * requests that came in while the last commit was on its way to disk), so
- * a commit starts the moment the last one ends, whatever the loop does. */
+ * a commit starts the moment the last one ends, whatever the loop does.
+ * A commit flushes its pages but leaves its meta page unflushed: when more
+ * requests wait, the next commit's flush puts it on disk with its own
+ * pages (store_commit_unflushed), so under load each commit costs one
+ * flush, not two; when nothing waits, store_flush does it at once. A batch
+ * goes back to be answered only once its meta page is on disk. */
 static void *s_thread(void *arg)
 {
     ingress_t *in = arg;
     ingress_commit_t *c = in->commit;
+    req_t *unflushed = NULL; /* committed, its meta page not yet on disk */
+    double unflushed_ms = 0;
     pthread_mutex_lock(&c->mu);
     for (;;) {
-        while (!c->todo && !c->stop)
+        while (!c->todo && !unflushed && !c->stop)
             pthread_cond_wait(&c->cv, &c->mu);
+        if (!c->todo && unflushed) {
+            pthread_mutex_unlock(&c->mu);
+            int ok = store_flush(in->rt->store) == 0;
+            pthread_mutex_lock(&c->mu);
+            s_release(c, unflushed, ok, unflushed_ms);
+            unflushed = NULL;
+            continue;
+        }
         if (!c->todo)
             break; /* stop, nothing waits */
         req_t *batch = c->todo;
@@ -207,18 +243,22 @@ static void *s_thread(void *arg)
         c->todo_tail = &c->todo;
         pthread_mutex_unlock(&c->mu);
         double ms = 0;
-        int ok = s_write(in, batch, &ms);
+        int wrote = 0;
+        int ok = s_write(in, batch, 0, &wrote, &ms);
+        /* the batch before: on disk now if this commit flushed pages */
+        int unflushed_ok = 1;
+        if (unflushed && !(ok && wrote))
+            unflushed_ok = store_flush(in->rt->store) == 0;
         pthread_mutex_lock(&c->mu);
-        batch->batch_ok = ok;
-        batch->batch_ms = ms;
-        batch->bnext = NULL;
-        int wake = c->done == NULL;
-        *c->done_tail = batch;
-        c->done_tail = &batch->bnext;
-        pthread_cond_broadcast(&c->cv);
-        uint64_t one = 1;
-        if (wake && write(c->efd, &one, sizeof one) < 0) {
-            /* the counter cannot overflow here; the loop also polls */
+        if (unflushed)
+            s_release(c, unflushed, unflushed_ok, unflushed_ms);
+        unflushed = NULL;
+        if (ok && wrote) {
+            unflushed = batch;
+            unflushed_ms = ms;
+        } else {
+            /* nothing written (duplicates, NACKs) or nothing committed */
+            s_release(c, batch, ok, ms);
         }
     }
     pthread_mutex_unlock(&c->mu);
@@ -318,7 +358,7 @@ void ingress_batch_fini(ingress_t *in)
         c->todo = NULL;
         if (batch) {
             double ms = 0;
-            int ok = s_write(in, batch, &ms);
+            int ok = s_write(in, batch, 1, NULL, &ms);
             s_finish(in, batch, ok, ms);
         }
     }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -708,6 +709,75 @@ static void test_trim_mapped_pages(void **state)
     free(body);
 }
 
+/* store_commit_unflushed leaves only the meta page's flush: the commit is
+ * current at once, for this handle and another process's (a second
+ * environment handle on the same files), store_flush then succeeds, and a
+ * commit that cannot be made (map full) says so; with journal_sync fsync
+ * and nosync alike. */
+static void test_commit_unflushed(void **state)
+{
+    fx_t *fx = *state;
+    static const char *modes[] = {"fsync", "nosync"};
+    for (int m = 0; m < 2; m++) {
+        store_destroy(&fx->s);
+        cfg_defaults(&fx->cfg);
+        snprintf(fx->cfg.data_dir, sizeof fx->cfg.data_dir, "%s", fx->dir);
+        fx->cfg.lmdb_map_size_mb = 1;
+        snprintf(fx->cfg.journal_sync, sizeof fx->cfg.journal_sync, "%s", modes[m]);
+        fx->s = store_open(&fx->cfg);
+        assert_non_null(fx->s);
+        store_t *other = store_open(&fx->cfg);
+        assert_non_null(other);
+        char body[600];
+        memset(body, 'u', sizeof body);
+        uint64_t ids[3];
+        for (int i = 0; i < 3; i++) {
+            MDB_txn *txn = store_begin(fx->s, 0);
+            journal_row_t r;
+            char mid[32];
+            snprintf(mid, sizeof mid, "unflushed-%s-%d", modes[m], i);
+            s_row(&r, 2, 1000 + i, "bap", "t", mid, body, sizeof body);
+            assert_int_equal(journal_append(fx->s, txn, &r, &ids[i]), 0);
+            double ms = -1;
+            assert_int_equal(store_commit_unflushed(txn, &ms), 0);
+            assert_true(ms >= 0);
+            /* current at once, here and in the other handle */
+            MDB_txn *rd = store_begin(other, 1);
+            journal_row_t out;
+            assert_int_equal(journal_get(other, rd, ids[i], &out), 0);
+            assert_string_equal(out.message_id, mid);
+            mdb_txn_abort(rd);
+        }
+        assert_int_equal(store_flush(fx->s), 0);
+        /* an empty commit: nothing to write, nothing fails */
+        MDB_txn *txn = store_begin(fx->s, 0);
+        assert_int_equal(store_commit_unflushed(txn, NULL), 0);
+        assert_int_equal(store_flush(fx->s), 0);
+        /* past the 1 MB map: the commit's error comes back */
+        int rc = 0;
+        for (int i = 0; i < 4000 && rc == 0; i++) {
+            txn = store_begin(fx->s, 0);
+            journal_row_t r;
+            char mid[32];
+            snprintf(mid, sizeof mid, "fill-%d", i);
+            s_row(&r, 2, 1, "bap", "t", mid, body, sizeof body);
+            uint64_t id;
+            rc = journal_append(fx->s, txn, &r, &id);
+            if (rc != 0) {
+                mdb_txn_abort(txn);
+                break;
+            }
+            rc = store_commit_unflushed(txn, NULL);
+        }
+        assert_int_not_equal(rc, 0);
+        store_destroy(&other);
+        store_destroy(&fx->s);
+        assert_int_equal(nftw(fx->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS), 0);
+        assert_int_equal(mkdir(fx->dir, 0700), 0);
+    }
+    assert_int_equal(s_open_store(fx, 64), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
@@ -726,6 +796,7 @@ int main(void)
         T(test_readonly_txn_refused),
         T(test_map_full),
         T(test_trim_mapped_pages),
+        T(test_commit_unflushed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
