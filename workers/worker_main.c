@@ -31,25 +31,56 @@ typedef struct {
     void *pull;
     void *push;
     worker_out_t out;
+    worker_out_t held; /* the rows of a batch committed, its meta page not
+                        * yet on disk (see s_on_pull) */
+    int has_held;
     uint64_t n_handled, n_skipped;
     uint64_t *inflight; /* gauge: messages in the batch being handled */
 } worker_t;
 
 static worker_t s_w = {.family = -1};
 
-/* s_notify - tell the callback process of the batch's outbox rows. */
-static void s_notify(worker_t *w)
+/* s_notify_rows - tell the callback process of O's outbox rows. */
+static void s_notify_rows(worker_t *w, worker_out_t *o)
 {
-    for (size_t i = 0; i < w->out.n; i++) {
-        envelope_t e = {.kind = ENVELOPE_OUTBOX, .id = w->out.ids[i]};
+    for (size_t i = 0; i < o->n; i++) {
+        envelope_t e = {.kind = ENVELOPE_OUTBOX, .id = o->ids[i]};
         /* the row's bytes go along (committed: the same as in the outbox);
          * a lost notification is harmless: the callback process scans the
          * outbox for due rows */
-        envelope_send(w->push, &e, w->out.rows[i], w->out.row_lens[i]);
-        free(w->out.rows[i]);
-        w->out.rows[i] = NULL;
+        envelope_send(w->push, &e, o->rows[i], o->row_lens[i]);
+        free(o->rows[i]);
+        o->rows[i] = NULL;
     }
-    w->out.n = 0;
+    o->n = 0;
+}
+
+/* s_notify - tell the callback process of the batch's outbox rows. */
+static void s_notify(worker_t *w)
+{
+    s_notify_rows(w, &w->out);
+}
+
+/* s_release_held - the batch held back is on disk: tell of its rows */
+static void s_release_held(worker_t *w)
+{
+    if (w->has_held) {
+        s_notify_rows(w, &w->held);
+        w->has_held = 0;
+    }
+}
+
+/* s_flush_held - a batch still held when the loop comes round (the next
+ * batch did not come after all): its meta page to disk, its rows told of */
+static void s_flush_held(loop_t *loop, void *arg)
+{
+    (void)loop;
+    worker_t *w = arg;
+    if (!w->has_held)
+        return;
+    if (store_flush(w->rt->store) != 0)
+        runtime_fatal(w->rt, "worker.store_failed", "flush");
+    s_release_held(w);
 }
 
 /* s_batch_read_only - a batch of a read-only family: every handler runs in
@@ -195,11 +226,31 @@ static void s_on_pull(void *socket, void *arg)
     }
     *w->inflight = (uint64_t)n; /* the batch in hand */
     double cms = 0;
-    if (store_commit_timed(txn, &cms) != 0)
+    /* the commit flushes its pages, not yet its meta page: with more
+     * messages waiting, the next batch's commit writes it with its own
+     * pages (one flush a commit under load, not two); the rows are told of
+     * only once it is on disk (store_commit_unflushed) */
+    if (store_commit_unflushed(txn, &cms) != 0)
         runtime_fatal(rt, "worker.store_failed", "commit");
     metrics_observe("ondc_store_commit_seconds", "", cms);
     *w->inflight = 0;
     w->n_handled += (uint64_t)nout;
+    int wrote = n > 0; /* every message handled writes its journal mark */
+    if (w->has_held) {
+        if (!wrote && store_flush(rt->store) != 0)
+            runtime_fatal(rt, "worker.store_failed", "flush");
+        s_release_held(w); /* on disk with this commit's pages */
+    }
+    if (wrote && !rt->draining && zsock_has_input(socket)) {
+        worker_out_t t = w->held;
+        w->held = w->out;
+        w->out = t;
+        w->has_held = 1;
+        loop_timer(rt->loop, 0, 0, s_flush_held, w);
+        return;
+    }
+    if (wrote && store_flush(rt->store) != 0)
+        runtime_fatal(rt, "worker.store_failed", "flush");
     s_notify(w);
 }
 
@@ -297,9 +348,11 @@ static void s_fini(runtime_t *rt)
         return;
     if (w->pull)
         zmq_close(w->pull);
+    s_flush_held(rt->loop, w);
     if (w->push)
         zmq_close(w->push);
     worker_out_free(&w->out);
+    worker_out_free(&w->held);
     catalog_cache_clear();
 }
 
