@@ -216,14 +216,21 @@ MDB_txn *store_begin(store_t *store, int rdonly)
     return txn;
 }
 
+/* s_ms_since - milliseconds from A to now */
+static double s_ms_since(const struct timespec *a)
+{
+    struct timespec b;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
+}
+
 int store_commit_timed(MDB_txn *txn, double *ms)
 {
-    struct timespec a, b;
+    struct timespec a;
     clock_gettime(CLOCK_MONOTONIC, &a);
     int rc = store_commit(txn);
-    clock_gettime(CLOCK_MONOTONIC, &b);
     if (ms)
-        *ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+        *ms = s_ms_since(&a);
     return rc;
 }
 
@@ -256,14 +263,13 @@ int store_commit(MDB_txn *txn)
 
 int store_commit_unflushed(MDB_txn *txn, double *ms)
 {
-    struct timespec a, b;
+    struct timespec a;
     clock_gettime(CLOCK_MONOTONIC, &a);
     int rc = mdb_txn_commit(txn);
-    clock_gettime(CLOCK_MONOTONIC, &b);
     if (rc != 0)
         log_error("store.commit", "error", mdb_strerror(rc), NULL);
     if (ms)
-        *ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+        *ms = s_ms_since(&a);
     return rc;
 }
 
