@@ -163,7 +163,8 @@ static const s_key_t s_keys[] = {
     {"callback.max_per_host", T_INT, F(callback_max_per_host), "32", 1, 10000, 1, NULL,
      "concurrent deliveries to one buyer app host"},
     {"callback.max_age_s", T_INT, F(callback_max_age_s), "3600", 1, 604800, 1, NULL,
-     "retry an undelivered callback at most this long (its TTL, if longer, is capped here)"},
+     "retry an undelivered callback at most this long from when it is written (a longer TTL "
+     "is capped here)"},
     {"callback.backoff_ms", T_INT, F(callback_backoff_ms), "500", 10, 600000, 1, NULL,
      "first retry delay; doubles each attempt, with jitter"},
     {"callback.state_flush_ms", T_INT, F(callback_state_flush_ms), "200", 0, 10000, 1, NULL,

@@ -198,7 +198,9 @@ int journal_requeue(store_t *s, MDB_txn *txn, uint64_t id, int64_t now_ms)
     int rc = journal_get(s, txn, id, &row);
     if (rc)
         return rc;
-    journal_pending_t p = {.id = id, .received_ms = row.received_ms, .dispatched_ms = now_ms};
+    /* a replay is asked for now: its on_* counts its TTL from now (the
+     * row keeps when the request came) */
+    journal_pending_t p = {.id = id, .received_ms = now_ms, .dispatched_ms = now_ms};
     return s_put_pending(s, txn, &p);
 }
 

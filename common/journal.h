@@ -65,7 +65,9 @@ int journal_mark_done(store_t *s, MDB_txn *txn, uint64_t id);
 int journal_mark_dispatched(store_t *s, MDB_txn *txn, uint64_t id, int64_t now_ms,
                             uint32_t max_attempts);
 
-/* journal_requeue - make a done or dead row ID pending again (replay). */
+/* journal_requeue - make a done or dead row ID pending again (replay), as
+ * if received at NOW_MS (its pending entry's received_ms: what the on_*'s
+ * TTL counts from when the dispatcher sends it again). */
 int journal_requeue(store_t *s, MDB_txn *txn, uint64_t id, int64_t now_ms);
 
 typedef int(journal_pending_fn)(const journal_pending_t *p, void *arg);

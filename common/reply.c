@@ -46,8 +46,6 @@ int reply_put(store_t *s, MDB_txn *txn, const cfg_t *cfg, uint64_t journal_id, i
     if (bap_uri && action && strncmp(action, "on_", 3) == 0)
         url = context_callback_url(bap_uri, action + 3);
     long ttl = context_parse_duration(context_str(ctx, "ttl"));
-    if (ttl <= 0 || ttl > cfg->callback_max_age_s)
-        ttl = cfg->callback_max_age_s;
     int rc = -1;
     if (!body || !url)
         goto out;
@@ -55,8 +53,16 @@ int reply_put(store_t *s, MDB_txn *txn, const cfg_t *cfg, uint64_t journal_id, i
     memset(&row, 0, sizeof row);
     row.journal_id = journal_id;
     row.created_ms = now_ms;
-    row.deadline_ms = now_ms + (int64_t)ttl * 1000;
     row.request_ms = request_ms ? request_ms : now_ms;
+    /* the buyer app waits for an answer TTL from its request, not from
+     * when a worker came to it: past that the on_* is no use to it (a
+     * request worked off late from a backlog gets less time, or none);
+     * callback.max_age_s, the node's own limit, counts from now and also
+     * stands in for a missing or unreadable TTL */
+    int64_t cap = now_ms + (int64_t)cfg->callback_max_age_s * 1000;
+    row.deadline_ms = ttl > 0 ? row.request_ms + (int64_t)ttl * 1000 : cap;
+    if (row.deadline_ms > cap)
+        row.deadline_ms = cap;
     snprintf(row.action, sizeof row.action, "%s", action);
     const char *tid = context_str(ctx, "transaction_id"), *mid = context_str(ctx, "message_id");
     snprintf(row.transaction_id, sizeof row.transaction_id, "%s", tid ? tid : "");

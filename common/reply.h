@@ -20,7 +20,8 @@
 /* reply_put - {context: CTX, message: MESSAGE?, error: ERR?} into the
  * outbox, addressed to CTX.bap_uri + "/" + CTX.action. JOURNAL_ID is the
  * request's (0 for unsolicited), REQUEST_MS when it was received (latency).
- * The row's deadline is CTX.ttl from NOW_MS, capped by callback.max_age_s.
+ * The row's deadline is CTX.ttl from REQUEST_MS (NOW_MS when 0), and at
+ * most callback.max_age_s from NOW_MS (that, too, for a missing ttl).
  * Returns 0 with *OUTBOX_ID, or -1. One thread per process calls it (the
  * serialized message goes through a buffer the process keeps). */
 int reply_put(store_t *s, MDB_txn *txn, const cfg_t *cfg, uint64_t journal_id, int64_t request_ms,

@@ -97,6 +97,7 @@ typedef struct {
     int sweep; /* the first scan after start: every pending row */
     uint64_t ids[LEASE_SCAN_MAX];
     uint32_t attempts[LEASE_SCAN_MAX];
+    int64_t received[LEASE_SCAN_MAX]; /* the pending entry's (a replay's: its own) */
     char due[LEASE_SCAN_MAX];
     int n;
 } s_scan_t;
@@ -108,6 +109,7 @@ static int s_collect(const journal_pending_t *p, void *arg)
     if (due || sc->sweep) {
         sc->ids[sc->n] = p->id;
         sc->attempts[sc->n] = p->attempts;
+        sc->received[sc->n] = p->received_ms;
         sc->due[sc->n] = (char)due;
         sc->n++;
     }
@@ -156,7 +158,7 @@ static int s_lease_scan(dispatcher_t *d, int sweep)
         }
         envelope_t e = {.kind = ENVELOPE_REQUEST,
                         .id = row.id,
-                        .received_ms = (uint64_t)row.received_ms,
+                        .received_ms = (uint64_t)sc.received[i],
                         .attempt = (uint16_t)(sc.attempts[i] + sc.due[i])};
         snprintf(e.action, sizeof e.action, "%s", context_action_name((action_t)row.action));
         snprintf(e.sender, sizeof e.sender, "%s", row.sender);

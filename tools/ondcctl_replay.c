@@ -191,7 +191,8 @@ int ctl_replay(ctl_t *ctl, int argc, char **argv)
         journal_row_t row;
         if (journal_get(dst, t, newids[i], &row) != 0)
             continue;
-        envelope_t e = {.kind = ENVELOPE_REQUEST, .id = row.id, .received_ms = (uint64_t)row.received_ms};
+        /* as received now: the fresh on_* gets its TTL from the replay */
+        envelope_t e = {.kind = ENVELOPE_REQUEST, .id = row.id, .received_ms = (uint64_t)now};
         snprintf(e.action, sizeof e.action, "%s", context_action_name((action_t)row.action));
         snprintf(e.sender, sizeof e.sender, "%s", row.sender);
         if (envelope_send(push, &e, row.body, row.body_len) == 0)

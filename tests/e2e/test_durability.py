@@ -426,6 +426,36 @@ def test_07_ttl_runs_out_dead_letter_then_dead_retry():
     check(not [r for r in outbox(F, "dead", "list") if r["message_id"] == mid], "off the dead list")
 
 
+def test_07a_request_handled_past_its_ttl_is_not_sent():
+    # the buyer app stops waiting TTL after its request: a request worked
+    # off from the backlog after that gets no on_* (a dead letter with no
+    # attempt), one worked off within it still gets its answer
+    sup(F, "stop", "ondc:worker-order-0")
+    try:
+        late = init_req(F, ttl="PT2S")
+        inside = init_req(F, ttl="PT30S")
+        eq(send(F, late)[0], 200, "ACK")
+        eq(send(F, inside)[0], 200, "ACK")
+        time.sleep(3.0)  # past the first one's 2 s while no worker runs
+    finally:
+        sup(F, "start", "ondc:worker-order-0")
+    mid = late["context"]["message_id"]
+    check(F.bap.wait_for(F.bap.by_message(inside["context"]["message_id"], "on_init"), 15),
+          "the request still inside its TTL is answered")
+    dead = wait_until(lambda: [r for r in outbox(F, "dead", "list") if r["message_id"] == mid], 10)
+    check(dead, "the request past its TTL is a dead letter")
+    info = show(ctl(F, "outbox", "show", dead[0]["id"]))
+    eq(info["attempts"], "0", "never sent")
+    check("deadline passed" in info["answer"], "why recorded: %r" % info["answer"])
+    eq(calls_for(F.bap, mid), [], "the buyer app got nothing for it")
+    # a replay asked for now is a fresh request: its on_* counts the TTL
+    # from the replay, not from the request's first coming (long past)
+    rows = [r for r in journal(F) if r["message_id"] == mid]
+    out = ctl(F, "replay", rows[0]["id"])
+    check("1 rows replayed" in out, out)
+    check(F.bap.wait_for(F.bap.by_message(mid, "on_init"), 10), "the replay's on_init is sent")
+
+
 def test_08_nack_is_recorded_and_not_retried():
     F.bap.mode = "nack"
     try:

@@ -19,6 +19,9 @@
 
 #include "log.h"
 #include "outbox.h"
+#include "reply.h"
+
+#include <jansson.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -458,13 +461,61 @@ static void test_pending_index(void **state)
     assert_int_equal(again.ids[1], c);
 }
 
+/* reply_put: an on_* may be delivered until its request's receipt plus the
+ * request's ttl, and for at most callback.max_age_s from when it is written
+ * (which also stands in for a missing or unreadable ttl); an unsolicited
+ * one (no request) counts from now. A request worked off after its ttl
+ * gets a deadline already past. */
+static void test_reply_deadline(void **state)
+{
+    fx_t *fx = *state;
+    static const struct {
+        const char *ttl;
+        int64_t request_ms, now_ms, want;
+        int max_age_s;
+    } cases[] = {
+        {"PT30S", 1000000, 1020000, 1030000, 3600}, /* 20 s in a backlog: 10 s left */
+        {"PT30S", 0, 5000, 35000, 3600},            /* unsolicited: from now */
+        {NULL, 1000, 2000, 2000 + 3600000, 3600},   /* no ttl: max_age_s */
+        {"P1D", 1000, 2000, 2000 + 3600000, 3600},  /* capped */
+        {"soon", 1000, 2000, 2000 + 3600000, 3600}, /* unreadable: max_age_s */
+        {"PT30S", 1000000, 1040000, 1030000, 3600}, /* handled after its ttl */
+        {"PT1M", 7000, 7000, 67000, 3600},
+        {"PT30S", 1000, 5000, 7000, 2}, /* max_age_s counts from now */
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        json_t *ctx = json_pack("{s:s, s:s, s:s, s:s}", "action", "on_init", "bap_uri",
+                                "http://127.0.0.1:9/bap/", "transaction_id", "t-1",
+                                "message_id", "m-1");
+        if (cases[i].ttl)
+            json_object_set_new(ctx, "ttl", json_string(cases[i].ttl));
+        json_t *msg = json_object();
+        fx->cfg.callback_max_age_s = cases[i].max_age_s;
+        MDB_txn *txn = store_begin(fx->s, 0);
+        uint64_t oid = 0;
+        assert_int_equal(reply_put(fx->s, txn, &fx->cfg, i + 1, cases[i].request_ms, ctx, msg,
+                                   NULL, cases[i].now_ms, &oid),
+                         0);
+        assert_int_equal(store_commit(txn), 0);
+        json_decref(ctx);
+        json_decref(msg);
+        txn = store_begin(fx->s, 1);
+        outbox_row_t row;
+        assert_int_equal(outbox_get(fx->s, txn, oid, &row), 0);
+        assert_int_equal(row.deadline_ms, cases[i].want);
+        assert_int_equal(row.created_ms, cases[i].now_ms);
+        assert_string_equal(row.url, "http://127.0.0.1:9/bap/on_init");
+        mdb_txn_abort(txn);
+    }
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
     const struct CMUnitTest tests[] = {
         T(test_put_get_round_trip), T(test_state_put_get), T(test_state_each_filter),
         T(test_prune),              T(test_status_names),  T(test_refusals),
-        T(test_pending_index),
+        T(test_pending_index),      T(test_reply_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
