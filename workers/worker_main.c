@@ -236,11 +236,10 @@ static void s_on_pull(void *socket, void *arg)
     *w->inflight = 0;
     w->n_handled += (uint64_t)nout;
     int wrote = n > 0; /* every message handled writes its journal mark */
-    if (w->has_held) {
-        if (!wrote && store_flush(rt->store) != 0)
-            runtime_fatal(rt, "worker.store_failed", "flush");
+    if (wrote)
         s_release_held(w); /* on disk with this commit's pages */
-    }
+    else
+        s_flush_held(rt->loop, w); /* this commit wrote nothing: flush it */
     if (wrote && !rt->draining && zsock_has_input(socket)) {
         worker_out_t t = w->held;
         w->held = w->out;
