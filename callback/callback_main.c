@@ -591,9 +591,11 @@ static void s_flush(cb_t *cb)
 {
     if (!cb->upd_n)
         return;
-    MDB_txn *txn = store_begin(cb->rt->store, 0);
+    double lock_ms = 0;
+    MDB_txn *txn = store_begin_write_timed(cb->rt->store, &lock_ms);
     if (!txn)
         runtime_fatal(cb->rt, "callback.store_failed", "begin");
+    metrics_observe("ondc_store_lock_wait_seconds", "", lock_ms);
     for (size_t i = 0; i < cb->upd_n; i++)
         if (outbox_state_put(cb->rt->store, txn, &cb->updates[i]) != 0) {
             mdb_txn_abort(txn);

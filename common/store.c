@@ -205,6 +205,23 @@ void store_destroy(store_t **self_p)
     *self_p = NULL;
 }
 
+/* s_ms_since - milliseconds from A to now */
+static double s_ms_since(const struct timespec *a)
+{
+    struct timespec b;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
+}
+
+MDB_txn *store_begin_write_timed(store_t *store, double *wait_ms)
+{
+    struct timespec a;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    MDB_txn *txn = store_begin(store, 0);
+    *wait_ms = s_ms_since(&a);
+    return txn;
+}
+
 MDB_txn *store_begin(store_t *store, int rdonly)
 {
     MDB_txn *txn = NULL;
@@ -216,13 +233,6 @@ MDB_txn *store_begin(store_t *store, int rdonly)
     return txn;
 }
 
-/* s_ms_since - milliseconds from A to now */
-static double s_ms_since(const struct timespec *a)
-{
-    struct timespec b;
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
-}
 
 int store_commit_timed(MDB_txn *txn, double *ms)
 {

@@ -60,6 +60,11 @@ void store_destroy(store_t **self_p);
 /* store_begin - a write (RDONLY 0) or read transaction; NULL on failure. */
 MDB_txn *store_begin(store_t *store, int rdonly);
 
+/* store_begin_write_timed - a write transaction, and *WAIT_MS how long it
+ * waited for LMDB's write lock (one writer at a time across the fleet's
+ * processes): what ondc_store_lock_wait_seconds records. */
+MDB_txn *store_begin_write_timed(store_t *store, double *wait_ms);
+
 /* store_commit - commit TXN; returns 0 or an LMDB error code (logged). */
 int store_commit(MDB_txn *txn);
 

@@ -42,7 +42,7 @@ typedef struct req_s {
      * batch back from the commit thread, and how its commit went */
     struct req_s *bnext;
     int batch_ok;
-    double batch_ms;
+    double batch_ms, batch_lock_ms;
     /* signature checks (ingress_check.c); a request waiting for a registry
      * lookup stays suspended in state REQ_QUEUED, chained on lk_next */
     sign_header_t sig[2]; /* [0] Authorization, [1] X-Gateway-Authorization */

@@ -71,14 +71,16 @@ static void s_answer(req_t *r, int status, const ondc_err_t *err)
  * and journal id; returns 1 when the commit succeeded, 0 when nothing of
  * the batch is on disk. With FLUSHED 0 the commit leaves its meta page
  * unflushed (store_commit_unflushed) and *WROTE says whether it wrote a
- * page at all (an empty commit flushes nothing). */
-static int s_write(ingress_t *in, req_t *batch, int flushed, int *wrote, double *commit_ms)
+ * page at all (an empty commit flushes nothing). *LOCK_MS: how long it
+ * waited for the write lock. */
+static int s_write(ingress_t *in, req_t *batch, int flushed, int *wrote, double *commit_ms,
+                   double *lock_ms)
 {
     store_t *st = in->rt->store;
     int n = 0, fresh = 0;
     for (req_t *r = batch; r; r = r->next)
         n++;
-    MDB_txn *txn = store_begin(st, 0);
+    MDB_txn *txn = store_begin_write_timed(st, lock_ms);
     MDB_stat ps;
     size_t backlog = (txn && mdb_stat(txn, st->dbi[DB_JPENDING], &ps) == 0) ? ps.ms_entries : 0;
     int ok = txn != NULL;
@@ -143,10 +145,11 @@ static int s_write(ingress_t *in, req_t *batch, int flushed, int *wrote, double 
 
 /* s_finish - the loop's part once BATCH is committed (OK) or not: answer,
  * resume and forward each request. */
-static void s_finish(ingress_t *in, req_t *batch, int ok, double commit_ms)
+static void s_finish(ingress_t *in, req_t *batch, int ok, double commit_ms, double lock_ms)
 {
     if (commit_ms > 0)
         metrics_observe("ondc_store_commit_seconds", "", commit_ms);
+    metrics_observe("ondc_store_lock_wait_seconds", "", lock_ms);
     ondc_err_t busy;
     err_set(&busy, ERR_TYPE_CORE, 503, ERR_INTERNAL, "",
             "request could not be made durable; retry shortly");
@@ -195,10 +198,11 @@ static void s_finish(ingress_t *in, req_t *batch, int ok, double commit_ms)
 }
 
 /* s_release - BATCH goes back to the loop (C->mu held) */
-static void s_release(ingress_commit_t *c, req_t *batch, int ok, double ms)
+static void s_release(ingress_commit_t *c, req_t *batch, int ok, double ms, double lock_ms)
 {
     batch->batch_ok = ok;
     batch->batch_ms = ms;
+    batch->batch_lock_ms = lock_ms;
     batch->bnext = NULL;
     int wake = c->done == NULL;
     *c->done_tail = batch;
@@ -223,7 +227,7 @@ static void *s_thread(void *arg)
     ingress_t *in = arg;
     ingress_commit_t *c = in->commit;
     req_t *unflushed = NULL; /* committed, its meta page not yet on disk */
-    double unflushed_ms = 0;
+    double unflushed_ms = 0, unflushed_lock_ms = 0;
     pthread_mutex_lock(&c->mu);
     for (;;) {
         while (!c->todo && !unflushed && !c->stop)
@@ -232,7 +236,7 @@ static void *s_thread(void *arg)
             pthread_mutex_unlock(&c->mu);
             int ok = store_flush(in->rt->store) == 0;
             pthread_mutex_lock(&c->mu);
-            s_release(c, unflushed, ok, unflushed_ms);
+            s_release(c, unflushed, ok, unflushed_ms, unflushed_lock_ms);
             unflushed = NULL;
             continue;
         }
@@ -242,23 +246,24 @@ static void *s_thread(void *arg)
         c->todo = NULL;
         c->todo_tail = &c->todo;
         pthread_mutex_unlock(&c->mu);
-        double ms = 0;
+        double ms = 0, lock_ms = 0;
         int wrote = 0;
-        int ok = s_write(in, batch, 0, &wrote, &ms);
+        int ok = s_write(in, batch, 0, &wrote, &ms, &lock_ms);
         /* the batch before: on disk now if this commit flushed pages */
         int unflushed_ok = 1;
         if (unflushed && !(ok && wrote))
             unflushed_ok = store_flush(in->rt->store) == 0;
         pthread_mutex_lock(&c->mu);
         if (unflushed)
-            s_release(c, unflushed, unflushed_ok, unflushed_ms);
+            s_release(c, unflushed, unflushed_ok, unflushed_ms, unflushed_lock_ms);
         unflushed = NULL;
         if (ok && wrote) {
             unflushed = batch;
             unflushed_ms = ms;
+            unflushed_lock_ms = lock_ms;
         } else {
             /* nothing written (duplicates, NACKs) or nothing committed */
-            s_release(c, batch, ok, ms);
+            s_release(c, batch, ok, ms, lock_ms);
         }
     }
     pthread_mutex_unlock(&c->mu);
@@ -315,7 +320,7 @@ void ingress_batch_collect(ingress_t *in)
         int n = 0;
         for (req_t *r = b; r; r = r->next)
             n++;
-        s_finish(in, b, b->batch_ok, b->batch_ms);
+        s_finish(in, b, b->batch_ok, b->batch_ms, b->batch_lock_ms);
         pthread_mutex_lock(&c->mu);
         c->held -= n;
         pthread_mutex_unlock(&c->mu);
@@ -357,9 +362,9 @@ void ingress_batch_fini(ingress_t *in)
         req_t *batch = c->todo;
         c->todo = NULL;
         if (batch) {
-            double ms = 0;
-            int ok = s_write(in, batch, 1, NULL, &ms);
-            s_finish(in, batch, ok, ms);
+            double ms = 0, lock_ms = 0;
+            int ok = s_write(in, batch, 1, NULL, &ms, &lock_ms);
+            s_finish(in, batch, ok, ms, lock_ms);
         }
     }
     if (c->efd >= 0) {

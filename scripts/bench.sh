@@ -97,13 +97,16 @@ snap() { # "name utime+stime(ticks) rss_kb hwm_kb anon_kb pss_kb" per fleet proc
   done; }
 sleep 1
 snap > "$dir/idle.snap"
-bench() { # NAME ARGS... -> $dir/NAME.out (with the fleet's CPU before/after)
+bench() { # NAME ARGS... -> $dir/NAME.out (with the fleet's CPU and metrics
+  # before/after)
   local name=$1; shift
   snap > "$dir/$name.before"
+  curl -s "http://127.0.0.1:$A/metrics" > "$dir/$name.m0" || true
   "$BIN/ondc-bench" --url "http://127.0.0.1:$P/protocol/v1/" --key "$dir/keys/buyer/signing.key" \
     --subscriber buyer.bench.local --ukid k1 --node-pub "$NODE_PUB" --sink-port "$(port)" "$@" \
     > "$dir/$name.out"
   snap > "$dir/$name.after"
+  curl -s "http://127.0.0.1:$A/metrics" > "$dir/$name.m1" || true
 }
 for run in $(seq 1 "$RUNS"); do
   echo "bench: run $run of $RUNS" >&2
@@ -178,17 +181,31 @@ print("ondc-gateway benchmark: %d runs, medians; %s worker(s) per family; %s s p
       "%s connections" % (runs, workers, os.environ.get("BENCH_SECONDS", "10"),
                           os.environ.get("BENCH_CONNS", "256")))
 print()
-print("%-22s %9s %9s %9s %9s %9s %9s %9s %9s %7s %7s" % ("run", "req/s", "ack p50", "ack p99",
-      "ack p99.9", "on_*/s", "rt p50", "rt p99", "rt max", "nacks", "lost"))
+# the machine's CPU over a timed run (ondc-bench reads /proc/stat): how much
+# of it the host took (steal: a virtual machine's vCPU waiting for a real
+# one) and how busy the rest was; on a shared host the first moves every
+# other figure
+def cpu(name):
+    o = load(name)
+    return {"steal_pct": o.get("machine_steal_pct", 0),
+            "busy_s": o.get("machine_busy_s", 0),
+            "busy_pct": 100.0 * o.get("machine_busy_s", 0) / max(o.get("machine_seconds", 0), 1e-9) /
+                        os.cpu_count()}
+def colc(kind, key):
+    return med([cpu("r%d-%s" % (r, kind))[key] for r in range(1, runs + 1)])
+print("%-22s %9s %9s %9s %9s %9s %9s %9s %9s %7s %7s %6s" % ("run", "req/s", "ack p50", "ack p99",
+      "ack p99.9", "on_*/s", "rt p50", "rt p99", "rt max", "nacks", "lost", "steal"))
 kinds = ["sustained-%d" % x for x in rates] + ["latency", "burst", "mix"]
 for k in kinds:
-    print("%-22s %9.0f %9.2f %9.2f %9.2f %9.0f %9.2f %9.2f %9.2f %7.0f %7.0f" % (
+    print("%-22s %9.0f %9.2f %9.2f %9.2f %9.0f %9.2f %9.2f %9.2f %7.0f %7.0f %5.1f%%" % (
         k, col(k, "acked_per_s"), col(k, "ack_p50_ms"), col(k, "ack_p99_ms"), col(k, "ack_p999_ms"),
         col(k, "delivered_per_s"), col(k, "roundtrip_p50_ms"), col(k, "roundtrip_p99_ms"),
-        col(k, "roundtrip_max_ms"), col(k, "nacks") + col(k, "errors"), col(k, "lost")))
+        col(k, "roundtrip_max_ms"), col(k, "nacks") + col(k, "errors"), col(k, "lost"),
+        colc(k, "steal_pct")))
 allruns = [load("r%d-%s" % (r, k)) for r in range(1, runs + 1) for k in kinds]
 print("(latencies in ms, from when each request was due; the sink verified %d on_* signatures "
-      "of %d received: %d bad)" % (sum(o.get("verified", 0) for o in allruns),
+      "of %d received: %d bad; steal: the share of the machine's CPU time the host\n"
+      " took from this virtual machine during the run)" % (sum(o.get("verified", 0) for o in allruns),
                                   sum(o["callbacks"] for o in allruns),
                                   sum(o["bad_signatures"] for o in allruns)))
 print()
@@ -198,10 +215,47 @@ for r in range(1, runs + 1):
     name = "r%d-latency" % r
     for k, v in stage_cpu(name, load(name)["sent"]).items():
         per.setdefault(k, []).append(v)
-gen = med([load("r%d-latency" % r)["cpu_s"] * 1000.0 / load("r%d-latency" % r)["sent"] for r in range(1, runs + 1)])
+gen = med([load("r%d-latency" % r)["cpu_run_s"] * 1000.0 / load("r%d-latency" % r)["sent"] for r in range(1, runs + 1)])
 for k in sorted(per):
     print("  %-28s %.3f" % (k, med(per[k])))
-print("  %-28s %.3f" % ("(ondc-bench itself)", gen))
+print("  %-28s %.3f (the timed run; signing before it and verifying after it not counted)" % ("(ondc-bench itself)", gen))
+mach = med([cpu("r%d-latency" % r)["busy_s"] * 1000.0 / load("r%d-latency" % r)["sent"] for r in range(1, runs + 1)])
+print("  %-28s %.3f (busy %.0f%%, stolen by the host %.1f%%)" % ("(the whole machine)", mach,
+      colc("latency", "busy_pct"), colc("latency", "steal_pct")))
+# LMDB has one writer at a time across the fleet: how long each stage's
+# write transactions waited for the lock, and how long its commits took
+def hsum(path, name):
+    out = {}
+    if not os.path.exists(path):
+        return out
+    for line in open(path):
+        if line.startswith(name + "_sum") or line.startswith(name + "_count"):
+            key, val = line.rsplit(" ", 1)
+            inst = key.split('instance="')[1].split('"')[0]
+            kind = "sum" if key.startswith(name + "_sum") else "count"
+            out.setdefault(inst, {"sum": 0.0, "count": 0.0})[kind] += float(val)
+    return out
+def hdelta(run, name):
+    a, b = hsum(os.path.join(d, run + ".m0"), name), hsum(os.path.join(d, run + ".m1"), name)
+    res = {}
+    for inst, v in b.items():
+        n = v["count"] - a.get(inst, {}).get("count", 0)
+        if n > 0:
+            res[inst] = (n, (v["sum"] - a.get(inst, {}).get("sum", 0)) * 1000.0 / n)
+    return res
+print()
+print("LMDB write transactions, by process (latency run, median): per second, ms waiting for the write lock, ms committing")
+waits, commits = {}, {}
+for r in range(1, runs + 1):
+    name = "r%d-latency" % r
+    secs = max(load(name)["seconds"], 1e-9)
+    for inst, (n, avg) in hdelta(name, "ondc_store_lock_wait_seconds").items():
+        waits.setdefault(inst, []).append((n / secs, avg))
+    for inst, (n, avg) in hdelta(name, "ondc_store_commit_seconds").items():
+        commits.setdefault(inst, []).append(avg)
+for inst in sorted(waits):
+    print("  %-28s %7.0f/s %7.2f %7.2f" % (inst, med([x[0] for x in waits[inst]]),
+                                        med([x[1] for x in waits[inst]]), med(commits.get(inst, [0]))))
 # worker search time from the ondc_search_seconds histogram (bucket bounds)
 def hist(path):
     b = {}
@@ -249,6 +303,7 @@ print("idle_rss_mb %.1f" % idle_mb)
 print("load_rss_mb %.1f" % load_mb)
 print("load_rss_sum_mb %.1f" % (sum(v[2] for v in end.values()) / 1024.0))
 print("load_anon_mb %.1f" % (sum(v[3] for v in end.values()) / 1024.0))
+print("latency_steal_pct %.1f" % colc("latency", "steal_pct"))
 print("search10k_worker_p50_ms %.0f" % q(0.5))
 print("search10k_worker_p99_ms %.0f" % q(0.99))
 PY

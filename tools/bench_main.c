@@ -32,8 +32,11 @@
  * sink_errors (sink connections closed for what was not HTTP),
  * delivered_per_s, roundtrip_p50_ms, roundtrip_p99_ms, roundtrip_p999_ms,
  * roundtrip_max_ms, lost, cpu_s (this process, the verifying included),
- * seconds. The on_* bodies wait in memory for the verifier until the run
- * is over (about 3 KB each).
+ * cpu_run_s (the timed run alone), seconds, and the whole machine over the
+ * timed run: machine_busy_s (CPU seconds not idle), machine_steal_pct (the
+ * share the host took from this virtual machine) and machine_seconds.
+ * The on_* bodies wait in memory for the verifier until the run is over
+ * (about 3 KB each).
  */
 #include "bench.h"
 #include "sign.h"
@@ -350,6 +353,29 @@ static double s_pct(int64_t *v, size_t n, double p)
     return (double)v[i] / 1000.0;
 }
 
+/* s_proc_stat - the machine's CPU time counters (ticks): user nice system
+ * idle iowait irq softirq steal; zeros when /proc/stat cannot be read */
+static void s_proc_stat(unsigned long long v[8])
+{
+    memset(v, 0, 8 * sizeof v[0]);
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return;
+    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+               &v[5], &v[6], &v[7]) != 8)
+        memset(v, 0, 8 * sizeof v[0]);
+    fclose(f);
+}
+
+/* s_cpu_s - user + system seconds from A to B */
+static double s_cpu_s(const struct rusage *a, const struct rusage *b)
+{
+    return (double)(b->ru_utime.tv_sec - a->ru_utime.tv_sec + b->ru_stime.tv_sec -
+                    a->ru_stime.tv_sec) +
+           (double)(b->ru_utime.tv_usec - a->ru_utime.tv_usec + b->ru_stime.tv_usec -
+                    a->ru_stime.tv_usec) / 1e6;
+}
+
 int main(int argc, char **argv)
 {
     const char *url = NULL, *keyfile = NULL, *sub = NULL, *ukid = "k1", *node_pub = NULL;
@@ -454,7 +480,9 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    struct rusage ru0, ru1;
+    struct rusage ru0, ru1, rurun;
+    unsigned long long st0[8], st1[8];
+    s_proc_stat(st0);
     getrusage(RUSAGE_SELF, &ru0);
     int64_t t0 = s_now_us();
     for (size_t i = 0; i < g_n; i++)
@@ -559,6 +587,9 @@ int main(int argc, char **argv)
             }
         }
     }
+    int64_t tend = s_now_us();
+    s_proc_stat(st1);
+    getrusage(RUSAGE_SELF, &rurun); /* the timed run alone */
     s_verify_drain();
     getrusage(RUSAGE_SELF, &ru1); /* the verifier's work included */
     int64_t *ack = malloc(g_n * sizeof *ack), *rt = malloc(g_n * sizeof *rt);
@@ -585,10 +616,18 @@ int main(int argc, char **argv)
     qsort(ack, na, sizeof *ack, cmp64);
     qsort(rt, nr, sizeof *rt, cmp64);
     double dur = (double)(t1 - t0) / 1e6, cbdur = (double)(last_cb - t0) / 1e6;
-    double cpu = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec -
-                          ru0.ru_stime.tv_sec) +
-                 (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec -
-                          ru0.ru_stime.tv_usec) / 1e6;
+    double cpu = s_cpu_s(&ru0, &ru1), cpu_run = s_cpu_s(&ru0, &rurun);
+    /* the whole machine over the timed run (/proc/stat: user nice system
+     * idle iowait irq softirq steal): busy CPU seconds, and the share of
+     * all CPU time the host took from this virtual machine (steal) */
+    unsigned long long dl[8], total = 0;
+    for (int i = 0; i < 8; i++) {
+        dl[i] = st1[i] - st0[i];
+        total += dl[i];
+    }
+    double hz = (double)sysconf(_SC_CLK_TCK);
+    double busy_s = (double)(total - dl[3] - dl[4] - dl[7]) / hz;
+    double steal_pct = total ? 100.0 * (double)dl[7] / (double)total : 0;
     printf("sent %zu\nacked %zu\nnacks %zu\nerrors %zu\n", g_n, acked, nacks, errors);
     printf("ack_p50_ms %.2f\nack_p99_ms %.2f\nack_p999_ms %.2f\n", s_pct(ack, na, 0.5),
            s_pct(ack, na, 0.99), s_pct(ack, na, 0.999));
@@ -600,7 +639,10 @@ int main(int argc, char **argv)
     printf("roundtrip_p50_ms %.2f\nroundtrip_p99_ms %.2f\nroundtrip_p999_ms %.2f\n"
            "roundtrip_max_ms %.2f\n",
            s_pct(rt, nr, 0.5), s_pct(rt, nr, 0.99), s_pct(rt, nr, 0.999), s_pct(rt, nr, 1.0));
-    printf("lost %zu\ncpu_s %.2f\nseconds %.2f\n", acked > nr ? acked - nr : 0, cpu, dur);
+    printf("lost %zu\ncpu_s %.2f\ncpu_run_s %.2f\nseconds %.2f\n", acked > nr ? acked - nr : 0, cpu,
+           cpu_run, dur);
+    printf("machine_busy_s %.2f\nmachine_steal_pct %.1f\nmachine_seconds %.2f\n", busy_s, steal_pct,
+           (double)(tend - t0) / 1e6);
     bench_sink_close();
     pthread_mutex_lock(&g_vq.mu);
     g_vq.stop = 1;

@@ -131,9 +131,11 @@ static void s_batch_read_only(worker_t *w, void *socket)
     }
     mdb_txn_abort(rtxn);
     *w->inflight = (uint64_t)n;
-    MDB_txn *txn = store_begin(rt->store, 0);
+    double lock_ms = 0;
+    MDB_txn *txn = store_begin_write_timed(rt->store, &lock_ms);
     if (!txn)
         runtime_fatal(rt, "worker.store_failed", "cannot begin a write transaction");
+    metrics_observe("ondc_store_lock_wait_seconds", "", lock_ms);
     worker_out_reset(&w->out);
     for (int i = 0; i < n; i++) {
         size_t before = w->out.n;
@@ -185,9 +187,11 @@ static void s_on_pull(void *socket, void *arg)
         s_batch_read_only(w, socket);
         return;
     }
-    MDB_txn *txn = store_begin(rt->store, 0);
+    double lock_ms = 0;
+    MDB_txn *txn = store_begin_write_timed(rt->store, &lock_ms);
     if (!txn)
         runtime_fatal(rt, "worker.store_failed", "cannot begin a write transaction");
+    metrics_observe("ondc_store_lock_wait_seconds", "", lock_ms);
     int n = 0, nout = 0;
     worker_out_reset(&w->out);
     int64_t now = loop_wall_ms();

@@ -14,6 +14,8 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <limits.h>
 #include <stdio.h>
@@ -781,6 +783,69 @@ static void test_commit_unflushed(void **state)
     assert_int_equal(s_open_store(fx, 64), 0);
 }
 
+/* test_lock_wait - store_begin_write_timed reports how long a writer
+ * waited for the write lock another thread held: it begins only after that
+ * commit (it sees its row) and its wait covers the time the lock was held;
+ * uncontended, it begins at once and reports a wait >= 0. */
+typedef struct {
+    store_t *s;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int held;
+    uint64_t id;
+} holder_t;
+
+static void *s_holder(void *arg)
+{
+    holder_t *h = arg;
+    MDB_txn *txn = store_begin(h->s, 0);
+    pthread_mutex_lock(&h->mu);
+    h->held = txn != NULL;
+    pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    if (!txn)
+        return NULL;
+    usleep(150 * 1000);
+    journal_row_t r;
+    s_row(&r, 2, 1000, "bap", "t", "held-row", "{}", 2);
+    if (journal_append(h->s, txn, &r, &h->id) != 0 || store_commit(txn) != 0)
+        h->id = 0;
+    return NULL;
+}
+
+static void test_lock_wait(void **state)
+{
+    fx_t *fx = *state;
+    double w = -1;
+    MDB_txn *txn = store_begin_write_timed(fx->s, &w);
+    assert_non_null(txn);
+    assert_true(w >= 0);
+    mdb_txn_abort(txn);
+
+    holder_t h = {.s = fx->s};
+    pthread_mutex_init(&h.mu, NULL);
+    pthread_cond_init(&h.cv, NULL);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, s_holder, &h), 0);
+    pthread_mutex_lock(&h.mu);
+    while (!h.held)
+        pthread_cond_wait(&h.cv, &h.mu);
+    pthread_mutex_unlock(&h.mu);
+    w = -1;
+    txn = store_begin_write_timed(fx->s, &w);
+    assert_non_null(txn);
+    pthread_join(th, NULL);
+    assert_true(h.id != 0);
+    /* it began after the holder's commit, and waited for it */
+    journal_row_t out;
+    assert_int_equal(journal_get(fx->s, txn, h.id, &out), 0);
+    assert_string_equal(out.message_id, "held-row");
+    assert_true(w >= 100.0);
+    mdb_txn_abort(txn);
+    pthread_mutex_destroy(&h.mu);
+    pthread_cond_destroy(&h.cv);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
@@ -800,6 +865,7 @@ int main(void)
         T(test_map_full),
         T(test_trim_mapped_pages),
         T(test_commit_unflushed),
+        T(test_lock_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
