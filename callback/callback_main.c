@@ -592,7 +592,7 @@ static void s_flush(cb_t *cb)
     if (!cb->upd_n)
         return;
     double lock_ms = 0;
-    MDB_txn *txn = store_begin_write_timed(cb->rt->store, &lock_ms);
+    MDB_txn *txn = store_begin_write(cb->rt->store, 0, &lock_ms);
     if (!txn)
         runtime_fatal(cb->rt, "callback.store_failed", "begin");
     metrics_observe("ondc_store_lock_wait_seconds", "", lock_ms);

@@ -6,6 +6,8 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +140,33 @@ static void s_find_map(store_t *self)
     fclose(f);
 }
 
+/* s_board_open - map DIR/writers.shm (creating it); without it, no writer
+ * makes way for another (LMDB's lock alone), which is only slower */
+static void s_board_open(store_t *self, const char *dir)
+{
+    char path[CFG_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/writers.shm", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        log_errno(LOG_WARN, "store.board", "path", path, NULL);
+        return;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && st.st_size < (off_t)sizeof(store_board_t) &&
+        ftruncate(fd, (off_t)sizeof(store_board_t)) < 0) {
+        log_errno(LOG_WARN, "store.board", "path", path, NULL);
+        close(fd);
+        return;
+    }
+    void *m = mmap(NULL, sizeof(store_board_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) {
+        log_errno(LOG_WARN, "store.board", "path", path, NULL);
+        return;
+    }
+    self->board = m;
+}
+
 store_t *store_open(const cfg_t *cfg)
 {
     store_t *self = calloc(1, sizeof *self);
@@ -180,6 +209,7 @@ store_t *store_open(const cfg_t *cfg)
     if ((rc = mdb_txn_commit(txn)) != 0)
         goto lmdb_fail;
     s_find_map(self);
+    s_board_open(self, cfg->data_dir);
     self->base_file_kb = s_file_kb();
     if (self->base_file_kb < 0)
         self->base_file_kb = 0;
@@ -201,6 +231,8 @@ void store_destroy(store_t **self_p)
             mdb_env_sync(self->env, 1);
         mdb_env_close(self->env);
     }
+    if (self->board)
+        munmap(self->board, sizeof *self->board);
     free(self);
     *self_p = NULL;
 }
@@ -213,12 +245,51 @@ static double s_ms_since(const struct timespec *a)
     return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
 }
 
-MDB_txn *store_begin_write_timed(store_t *store, double *wait_ms)
+static long long s_mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+MDB_txn *store_begin_write(store_t *store, int urgent, double *wait_ms)
 {
     struct timespec a;
     clock_gettime(CLOCK_MONOTONIC, &a);
+    store_board_t *b = store->board;
+    _Atomic long long *slot = NULL;
+    if (b && urgent) {
+        /* one slot a process (two copies of the ingress sharing one only
+         * lose a little of the effect) */
+        slot = &b->since_ms[(unsigned)getpid() % STORE_URGENT_SLOTS];
+        atomic_store(slot, s_mono_ms());
+    } else if (b) {
+        /* make way: until every urgent writer waiting now has had the lock
+         * (its slot cleared or restamped), or STORE_YIELD_MAX_MS */
+        long long seen[STORE_URGENT_SLOTS];
+        int any = 0;
+        long long now = s_mono_ms();
+        for (int i = 0; i < STORE_URGENT_SLOTS; i++) {
+            seen[i] = atomic_load(&b->since_ms[i]);
+            if (seen[i] > 0 && now - seen[i] < STORE_STALE_MS)
+                any = 1;
+            else
+                seen[i] = 0;
+        }
+        while (any && s_mono_ms() - now < STORE_YIELD_MAX_MS) {
+            struct timespec nap = {0, 100000L};
+            nanosleep(&nap, NULL);
+            any = 0;
+            for (int i = 0; i < STORE_URGENT_SLOTS; i++)
+                if (seen[i] && atomic_load(&b->since_ms[i]) == seen[i])
+                    any = 1;
+        }
+    }
     MDB_txn *txn = store_begin(store, 0);
-    *wait_ms = s_ms_since(&a);
+    if (slot)
+        atomic_store(slot, 0);
+    if (wait_ms)
+        *wait_ms = s_ms_since(&a);
     return txn;
 }
 

@@ -41,10 +41,21 @@ typedef enum {
     DB_COUNT
 } store_db_t;
 
+/* the writers' notice board: DATA_DIR/writers.shm, mapped shared by every
+ * process of the store. An urgent writer (the ingress's journal commit,
+ * which ACKs wait on) puts the time it began waiting for the write lock in
+ * its slot until it has the lock; batch writers make way for it (see
+ * store_begin_write). */
+#define STORE_URGENT_SLOTS 16
+typedef struct {
+    _Atomic long long since_ms[STORE_URGENT_SLOTS]; /* CLOCK_MONOTONIC ms, 0 = none */
+} store_board_t;
+
 typedef struct {
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT];
     int nosync;
+    store_board_t *board; /* NULL: no notice board (then nobody makes way) */
     long base_file_kb; /* file-backed resident memory at open (libraries) */
     void *map;         /* the data file's mapping (found at open), or NULL */
     size_t map_len;
@@ -60,10 +71,20 @@ void store_destroy(store_t **self_p);
 /* store_begin - a write (RDONLY 0) or read transaction; NULL on failure. */
 MDB_txn *store_begin(store_t *store, int rdonly);
 
-/* store_begin_write_timed - a write transaction, and *WAIT_MS how long it
- * waited for LMDB's write lock (one writer at a time across the fleet's
- * processes): what ondc_store_lock_wait_seconds records. */
-MDB_txn *store_begin_write_timed(store_t *store, double *wait_ms);
+/* store_begin_write - a write transaction, and *WAIT_MS (may be NULL) how
+ * long it waited for it: what ondc_store_lock_wait_seconds records. LMDB
+ * has one write lock for the whole fleet, and a process that commits and
+ * begins again at once takes it back before a waiter on the other core has
+ * woken: the ingress's journal commit could wait through several of a
+ * worker's batches. So with URGENT (the ingress) the wait is posted on the
+ * notice board; a batch writer (URGENT 0: workers, callback) that finds an
+ * urgent writer waiting lets it have the lock first: it waits until each
+ * urgent writer it saw waiting has the lock, at most STORE_YIELD_MAX_MS (a
+ * post older than STORE_STALE_MS is a writer that died waiting, ignored).
+ * NULL on failure. */
+#define STORE_YIELD_MAX_MS 20
+#define STORE_STALE_MS 5000
+MDB_txn *store_begin_write(store_t *store, int urgent, double *wait_ms);
 
 /* store_commit - commit TXN; returns 0 or an LMDB error code (logged). */
 int store_commit(MDB_txn *txn);

@@ -80,7 +80,7 @@ static int s_write(ingress_t *in, req_t *batch, int flushed, int *wrote, double 
     int n = 0, fresh = 0;
     for (req_t *r = batch; r; r = r->next)
         n++;
-    MDB_txn *txn = store_begin_write_timed(st, lock_ms);
+    MDB_txn *txn = store_begin_write(st, 1, lock_ms);
     MDB_stat ps;
     size_t backlog = (txn && mdb_stat(txn, st->dbi[DB_JPENDING], &ps) == 0) ? ps.ms_entries : 0;
     int ok = txn != NULL;

@@ -132,7 +132,7 @@ static void s_batch_read_only(worker_t *w, void *socket)
     mdb_txn_abort(rtxn);
     *w->inflight = (uint64_t)n;
     double lock_ms = 0;
-    MDB_txn *txn = store_begin_write_timed(rt->store, &lock_ms);
+    MDB_txn *txn = store_begin_write(rt->store, 0, &lock_ms);
     if (!txn)
         runtime_fatal(rt, "worker.store_failed", "cannot begin a write transaction");
     metrics_observe("ondc_store_lock_wait_seconds", "", lock_ms);
@@ -188,7 +188,7 @@ static void s_on_pull(void *socket, void *arg)
         return;
     }
     double lock_ms = 0;
-    MDB_txn *txn = store_begin_write_timed(rt->store, &lock_ms);
+    MDB_txn *txn = store_begin_write(rt->store, 0, &lock_ms);
     if (!txn)
         runtime_fatal(rt, "worker.store_failed", "cannot begin a write transaction");
     metrics_observe("ondc_store_lock_wait_seconds", "", lock_ms);

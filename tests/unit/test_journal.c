@@ -15,6 +15,8 @@
 
 #include <ftw.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <limits.h>
@@ -817,7 +819,7 @@ static void test_lock_wait(void **state)
 {
     fx_t *fx = *state;
     double w = -1;
-    MDB_txn *txn = store_begin_write_timed(fx->s, &w);
+    MDB_txn *txn = store_begin_write(fx->s, 1, &w);
     assert_non_null(txn);
     assert_true(w >= 0);
     mdb_txn_abort(txn);
@@ -832,7 +834,7 @@ static void test_lock_wait(void **state)
         pthread_cond_wait(&h.cv, &h.mu);
     pthread_mutex_unlock(&h.mu);
     w = -1;
-    txn = store_begin_write_timed(fx->s, &w);
+    txn = store_begin_write(fx->s, 1, &w);
     assert_non_null(txn);
     pthread_join(th, NULL);
     assert_true(h.id != 0);
@@ -844,6 +846,72 @@ static void test_lock_wait(void **state)
     mdb_txn_abort(txn);
     pthread_mutex_destroy(&h.mu);
     pthread_cond_destroy(&h.cv);
+}
+
+/* test_make_way - a batch writer (urgent 0) that finds an urgent writer
+ * posted as waiting on the notice board waits until that writer has had
+ * the lock (its post cleared), at most STORE_YIELD_MAX_MS; a post older
+ * than STORE_STALE_MS (a writer that died waiting) is ignored; an urgent
+ * writer clears its own post once it has the lock. */
+static long long s_mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void *s_clear_later(void *arg)
+{
+    _Atomic long long *slot = arg;
+    usleep(8 * 1000);
+    atomic_store(slot, 0);
+    return NULL;
+}
+
+static void test_make_way(void **state)
+{
+    fx_t *fx = *state;
+    assert_non_null(fx->s->board);
+    _Atomic long long *slot = &fx->s->board->since_ms[3];
+    /* an urgent writer waiting that never gets the lock: the batch writer
+     * gives up making way after STORE_YIELD_MAX_MS */
+    atomic_store(slot, s_mono_ms());
+    double w = -1;
+    MDB_txn *txn = store_begin_write(fx->s, 0, &w);
+    assert_non_null(txn);
+    assert_true(w >= STORE_YIELD_MAX_MS - 1);
+    mdb_txn_abort(txn);
+    /* one that gets it 8 ms later: the batch writer goes on then */
+    atomic_store(slot, s_mono_ms());
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, s_clear_later, (void *)slot), 0);
+    w = -1;
+    txn = store_begin_write(fx->s, 0, &w);
+    assert_non_null(txn);
+    assert_true(w >= 7);
+    assert_int_equal(atomic_load(slot), 0);
+    mdb_txn_abort(txn);
+    pthread_join(th, NULL);
+    /* a stale post: no wait for it (a writer that died waiting) */
+    atomic_store(slot, s_mono_ms() - STORE_STALE_MS - 1000);
+    txn = store_begin_write(fx->s, 0, NULL);
+    assert_non_null(txn);
+    mdb_txn_abort(txn);
+    assert_true(atomic_load(slot) != 0); /* not ours to clear */
+    atomic_store(slot, 0);
+    /* an urgent writer: posted while it waits, cleared once it has the lock */
+    _Atomic long long *mine = &fx->s->board->since_ms[(unsigned)getpid() % STORE_URGENT_SLOTS];
+    txn = store_begin_write(fx->s, 1, NULL);
+    assert_non_null(txn);
+    assert_int_equal(atomic_load(mine), 0);
+    mdb_txn_abort(txn);
+    /* the board is shared: another handle of the same store sees a post */
+    store_t *other = store_open(&fx->cfg);
+    assert_non_null(other);
+    atomic_store(slot, 1234);
+    assert_int_equal(atomic_load(&other->board->since_ms[3]), 1234);
+    atomic_store(slot, 0);
+    store_destroy(&other);
 }
 
 int main(void)
@@ -866,6 +934,7 @@ int main(void)
         T(test_trim_mapped_pages),
         T(test_commit_unflushed),
         T(test_lock_wait),
+        T(test_make_way),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
