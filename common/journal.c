@@ -6,6 +6,10 @@
  */
 #include "journal.h"
 
+#include "log.h"
+
+#include <sodium.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,18 +245,35 @@ size_t journal_pending_count(store_t *s, MDB_txn *txn)
     return n;
 }
 
-static size_t s_seen_key(char *buf, size_t cap, const char *sender, const char *message_id)
+/* s_dedupe_key - the dedupe entry's key in "jtxn", beside its
+ * transaction's journal ids (the same leaf: one page written for both):
+ *   TRANSACTION_ID \0 0xff BLAKE2b-128(SENDER | MESSAGE_ID)
+ * (an id entry has 8 bytes after the NUL, the first 0 for any id below
+ * 2^56; a dedupe entry 17, the first 0xff). BUF holds 256 + 18. */
+#define DEDUPE_KEY_MAX (255 + 18)
+static MDB_val s_dedupe_key(char *buf, const char *transaction_id, const char *sender,
+                            const char *message_id)
 {
-    int n = snprintf(buf, cap, "%s|%s", sender, message_id);
-    return n < 0 ? 0 : ((size_t)n >= cap ? cap - 1 : (size_t)n);
+    size_t tl = strnlen(transaction_id, 255);
+    memcpy(buf, transaction_id, tl);
+    buf[tl] = '\0';
+    buf[tl + 1] = (char)0xff;
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, 16);
+    crypto_generichash_update(&h, (const unsigned char *)sender, strlen(sender));
+    crypto_generichash_update(&h, (const unsigned char *)"|", 1);
+    crypto_generichash_update(&h, (const unsigned char *)message_id, strlen(message_id));
+    crypto_generichash_final(&h, (unsigned char *)buf + tl + 2, 16);
+    MDB_val k = {tl + 18, buf};
+    return k;
 }
 
-int journal_seen_lookup(store_t *s, MDB_txn *txn, const char *sender, const char *message_id,
-                        const unsigned char digest[16], uint64_t *prior)
+int journal_seen_lookup(store_t *s, MDB_txn *txn, const char *transaction_id, const char *sender,
+                        const char *message_id, const unsigned char digest[16], uint64_t *prior)
 {
-    char kb[520];
-    MDB_val k = {s_seen_key(kb, sizeof kb, sender, message_id), kb}, v;
-    int rc = mdb_get(txn, s->dbi[DB_SEEN], &k, &v);
+    char kb[DEDUPE_KEY_MAX];
+    MDB_val k = s_dedupe_key(kb, transaction_id, sender, message_id), v;
+    int rc = mdb_get(txn, s->dbi[DB_JTXN], &k, &v);
     if (rc == MDB_NOTFOUND)
         return SEEN_NEW;
     if (rc || v.mv_size != sizeof(s_seen_t))
@@ -264,18 +285,65 @@ int journal_seen_lookup(store_t *s, MDB_txn *txn, const char *sender, const char
     return memcmp(seen.digest, digest, 16) == 0 ? SEEN_DUPLICATE : SEEN_CONFLICT;
 }
 
-int journal_seen(store_t *s, MDB_txn *txn, const char *sender, const char *message_id,
-                 const unsigned char digest[16], uint64_t journal_id, uint64_t *prior)
+int journal_seen(store_t *s, MDB_txn *txn, const char *transaction_id, const char *sender,
+                 const char *message_id, const unsigned char digest[16], uint64_t journal_id,
+                 uint64_t *prior)
 {
-    int st = journal_seen_lookup(s, txn, sender, message_id, digest, prior);
+    int st = journal_seen_lookup(s, txn, transaction_id, sender, message_id, digest, prior);
     if (st != SEEN_NEW)
         return st;
-    char kb[520];
+    char kb[DEDUPE_KEY_MAX];
     s_seen_t seen;
     memcpy(seen.digest, digest, 16);
     seen.journal_id = journal_id;
-    MDB_val k = {s_seen_key(kb, sizeof kb, sender, message_id), kb}, v = {sizeof seen, &seen};
-    return mdb_put(txn, s->dbi[DB_SEEN], &k, &v, 0) == 0 ? SEEN_NEW : -1;
+    MDB_val k = s_dedupe_key(kb, transaction_id, sender, message_id), v = {sizeof seen, &seen};
+    return mdb_put(txn, s->dbi[DB_JTXN], &k, &v, 0) == 0 ? SEEN_NEW : -1;
+}
+
+int journal_upgrade(store_t *s, MDB_txn *txn)
+{
+    /* a store from before the dedupe entries moved into "jtxn": move each
+     * one of "seen" (sender|message_id -> digest, journal id) beside its
+     * transaction, named by its journal row; an entry whose row is gone
+     * (pruned) goes with it */
+    MDB_stat st;
+    int rc = mdb_stat(txn, s->dbi[DB_SEEN], &st);
+    if (rc || st.ms_entries == 0)
+        return rc;
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open(txn, s->dbi[DB_SEEN], &cur)) != 0)
+        return rc;
+    MDB_val k, v;
+    size_t moved = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        s_seen_t seen;
+        journal_row_t row;
+        if (v.mv_size != sizeof seen)
+            continue;
+        memcpy(&seen, v.mv_data, sizeof seen);
+        if (journal_get(s, txn, seen.journal_id, &row) != 0)
+            continue;
+        char kb[DEDUPE_KEY_MAX];
+        MDB_val nk = s_dedupe_key(kb, row.transaction_id, row.sender, row.message_id);
+        MDB_val nv = {sizeof seen, &seen};
+        int prc = mdb_put(txn, s->dbi[DB_JTXN], &nk, &nv, 0);
+        if (prc != 0) {
+            mdb_cursor_close(cur);
+            return prc;
+        }
+        moved++;
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    if ((rc = mdb_drop(txn, s->dbi[DB_SEEN], 0)) != 0)
+        return rc;
+    char n[24];
+    snprintf(n, sizeof n, "%zu", moved);
+    log_info("store.upgraded", "what", "dedupe entries beside their transactions", "entries", n,
+             NULL);
+    return 0;
 }
 
 int journal_each(store_t *s, MDB_txn *txn, uint64_t from, uint64_t to, journal_each_fn *fn,
@@ -311,8 +379,10 @@ int journal_each_txn(store_t *s, MDB_txn *txn, const char *transaction_id, journ
     MDB_val k = {tl + 1, (void *)transaction_id}, v;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != tl + 9 || memcmp(k.mv_data, transaction_id, tl + 1) != 0)
+        if (k.mv_size < tl + 1 || memcmp(k.mv_data, transaction_id, tl + 1) != 0)
             break;
+        if (k.mv_size != tl + 9)
+            continue; /* the transaction's dedupe entries */
         MDB_val idk = {8, (char *)k.mv_data + tl + 1};
         journal_row_t row;
         if (journal_get(s, txn, store_get64(&idk), &row) == 0 && fn(&row, arg))
@@ -340,7 +410,7 @@ int journal_prune(store_t *s, MDB_txn *txn, int64_t before_ms, int limit)
             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT); /* not done: keep */
             continue;
         }
-        char tk[256 + 9], sk[520];
+        char tk[256 + 9], sk[DEDUPE_KEY_MAX];
         size_t tl = strlen(row.transaction_id);
         memcpy(tk, row.transaction_id, tl + 1);
         memcpy(tk + tl + 1, k.mv_data, 8);
@@ -348,12 +418,12 @@ int journal_prune(store_t *s, MDB_txn *txn, int64_t before_ms, int limit)
         mdb_del(txn, s->dbi[DB_JTXN], &tkv, NULL);
         /* the dedupe entry goes with the row it names (a row copied in by
          * `replay --from` shares its message id with no entry of its own) */
-        MDB_val skv = {s_seen_key(sk, sizeof sk, row.sender, row.message_id), sk}, sv;
+        MDB_val skv = s_dedupe_key(sk, row.transaction_id, row.sender, row.message_id), sv;
         s_seen_t seen = {.journal_id = 0};
-        if (mdb_get(txn, s->dbi[DB_SEEN], &skv, &sv) == 0 && sv.mv_size == sizeof seen)
+        if (mdb_get(txn, s->dbi[DB_JTXN], &skv, &sv) == 0 && sv.mv_size == sizeof seen)
             memcpy(&seen, sv.mv_data, sizeof seen);
         if (seen.journal_id == id)
-            mdb_del(txn, s->dbi[DB_SEEN], &skv, NULL);
+            mdb_del(txn, s->dbi[DB_JTXN], &skv, NULL);
         mdb_cursor_del(cur, 0);
         n++;
         /* after a delete, LMDB's MDB_NEXT yields the record that followed */

@@ -7,8 +7,12 @@
  * not done yet (with dispatch attempts and the last dispatch time) or dead;
  * a row gone from there is done. A worker removes it in the same LMDB
  * transaction as its state change and outbox row, which is what makes
- * handling exactly-once in effect. "seen" maps sender|message_id to the body
- * digest and journal id, so a replayed message is recognised.
+ * handling exactly-once in effect. "jtxn" indexes the rows by transaction
+ * (transaction_id, journal id), and beside those ids holds each message's
+ * dedupe entry: its sender|message_id (hashed) maps to the body digest and
+ * journal id, so a replayed message is recognised. A request's index and
+ * dedupe entries are neighbours in one B-tree leaf: one page written for
+ * both, where two random keys cost two.
  *
  * All functions take an open transaction; returned pointers into LMDB are
  * borrowed until that transaction ends.
@@ -81,16 +85,24 @@ size_t journal_pending_count(store_t *s, MDB_txn *txn);
 
 typedef enum { SEEN_NEW = 0, SEEN_DUPLICATE = 1, SEEN_CONFLICT = 2 } journal_seen_t;
 
-/* journal_seen - look up SENDER|MESSAGE_ID. If new, record it with
- * DIGEST (16 bytes of the body's BLAKE2b) and JOURNAL_ID and return
- * SEEN_NEW; a repeat with the same digest is SEEN_DUPLICATE (its journal id
- * in *PRIOR), with another digest SEEN_CONFLICT; -1 on an LMDB error. */
-int journal_seen(store_t *s, MDB_txn *txn, const char *sender, const char *message_id,
-                 const unsigned char digest[16], uint64_t journal_id, uint64_t *prior);
+/* journal_seen - look up SENDER|MESSAGE_ID in TRANSACTION_ID. If new,
+ * record it with DIGEST (16 bytes of the body's BLAKE2b) and JOURNAL_ID and
+ * return SEEN_NEW; a repeat with the same digest is SEEN_DUPLICATE (its
+ * journal id in *PRIOR), with another digest SEEN_CONFLICT; -1 on an LMDB
+ * error. A retry repeats its context, so its transaction; a message_id
+ * reused in another transaction is another request. */
+int journal_seen(store_t *s, MDB_txn *txn, const char *transaction_id, const char *sender,
+                 const char *message_id, const unsigned char digest[16], uint64_t journal_id,
+                 uint64_t *prior);
 
 /* journal_seen_lookup - read-only: SEEN_NEW/DUPLICATE/CONFLICT without recording. */
-int journal_seen_lookup(store_t *s, MDB_txn *txn, const char *sender, const char *message_id,
-                        const unsigned char digest[16], uint64_t *prior);
+int journal_seen_lookup(store_t *s, MDB_txn *txn, const char *transaction_id, const char *sender,
+                        const char *message_id, const unsigned char digest[16], uint64_t *prior);
+
+/* journal_upgrade - a store from before the dedupe entries moved into
+ * "jtxn": move those of "seen" there (store_open calls it). 0 or an LMDB
+ * error. */
+int journal_upgrade(store_t *s, MDB_txn *txn);
 
 typedef int(journal_each_fn)(const journal_row_t *row, void *arg);
 

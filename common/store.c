@@ -3,6 +3,7 @@
  */
 #include "store.h"
 
+#include "journal.h"
 #include "log.h"
 
 #include <errno.h>
@@ -202,7 +203,7 @@ store_t *store_open(const cfg_t *cfg)
             mdb_txn_abort(txn);
             goto lmdb_fail;
         }
-    if ((rc = s_build_opending(self, txn)) != 0) {
+    if ((rc = s_build_opending(self, txn)) != 0 || (rc = journal_upgrade(self, txn)) != 0) {
         mdb_txn_abort(txn);
         goto lmdb_fail;
     }

@@ -28,8 +28,11 @@ typedef enum {
     DB_META = 0,  /* counters and markers */
     DB_JOURNAL,   /* u64 id -> journal row (immutable) */
     DB_JPENDING,  /* u64 id -> pending state (absent = done) */
-    DB_JTXN,      /* transaction_id \0 u64 id -> "" (journal by transaction) */
-    DB_SEEN,      /* sender | message_id -> digest + journal id (dedupe) */
+    DB_JTXN,      /* transaction_id \0 u64 id -> "" (journal by transaction), and
+                   * transaction_id \0 0xff hash(sender|message_id) -> digest +
+                   * journal id (dedupe; see journal.h) */
+    DB_SEEN,      /* sender | message_id -> digest + journal id: dedupe before it
+                   * moved into jtxn, emptied at open (journal_upgrade) */
     DB_TXN,       /* transaction_id -> select/init state (JSON) */
     DB_ORDERS,    /* order id -> order (JSON) */
     DB_CATALOG,   /* p/{provider}, i/{provider}/{item}, ... -> JSON */

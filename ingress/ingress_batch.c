@@ -2,9 +2,10 @@
  * ingress_batch.c - the group commit: journal before ACK.
  *
  * Requests that passed their checks wait here, suspended. The batch goes to
- * the commit thread, which writes it in one LMDB write transaction (dedupe
- * against "seen", a journal row and its pending mark per new request) and
- * commits it (fsync with journal_sync "fsync"); the loop meanwhile goes on
+ * the commit thread, which writes it in one LMDB write transaction (a
+ * dedupe look-up, then a journal row, its pending mark, its transaction
+ * index and dedupe entry per new request) and commits it (fsync with
+ * journal_sync "fsync"); the loop meanwhile goes on
  * reading and verifying the next requests, which form the next batch. When
  * the commit returns, the thread wakes the loop (an eventfd) and the loop
  * resumes the connections with their answers and pushes the envelopes to
@@ -88,7 +89,8 @@ static int s_write(ingress_t *in, req_t *batch, int flushed, int *wrote, double 
     for (req_t *r = batch; r && ok; r = r->next) {
         r->row.id = 0;
         uint64_t prior = 0;
-        int seen = journal_seen_lookup(st, txn, r->row.sender, r->row.message_id, r->digest, &prior);
+        int seen = journal_seen_lookup(st, txn, r->row.transaction_id, r->row.sender,
+                                       r->row.message_id, r->digest, &prior);
         if (seen == SEEN_DUPLICATE) {
             /* the same message again: ACK, do not process it twice */
             s_answer(r, 200, NULL);
@@ -113,9 +115,9 @@ static int s_write(ingress_t *in, req_t *batch, int flushed, int *wrote, double 
             continue;
         }
         rc = journal_append(st, txn, &r->row, &r->row.id);
-        if (rc == 0 && journal_seen(st, txn, r->row.sender, r->row.message_id, r->digest,
+        if (rc == 0 && journal_seen(st, txn, r->row.transaction_id, r->row.sender, r->row.message_id, r->digest,
                                     r->row.id, NULL) != SEEN_NEW)
-            rc = MDB_BAD_TXN; /* a put in "seen" failed (map full, most likely) */
+            rc = MDB_BAD_TXN; /* the dedupe put failed (map full, most likely) */
         if (rc != 0) {
             log_error("journal.append_failed", "error", mdb_strerror(rc), NULL);
             ok = 0;

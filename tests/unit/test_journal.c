@@ -396,26 +396,30 @@ static void test_seen(void **state)
     MDB_txn *txn = store_begin(fx->s, 0);
 
     /* lookup alone never records */
-    assert_int_equal(journal_seen_lookup(fx->s, txn, "bap", "m1", a, &prior), SEEN_NEW);
-    assert_int_equal(journal_seen_lookup(fx->s, txn, "bap", "m1", a, &prior), SEEN_NEW);
+    assert_int_equal(journal_seen_lookup(fx->s, txn, "t", "bap", "m1", a, &prior), SEEN_NEW);
+    assert_int_equal(journal_seen_lookup(fx->s, txn, "t", "bap", "m1", a, &prior), SEEN_NEW);
 
     static const struct {
-        const char *sender, *msg;
+        const char *tid, *sender, *msg;
         int digest_b;
         uint64_t jid;
         int want;
         uint64_t want_prior;
     } cases[] = {
-        {"bap", "m1", 0, 7, SEEN_NEW, 0},
-        {"bap", "m1", 0, 8, SEEN_DUPLICATE, 7},
-        {"bap", "m1", 1, 9, SEEN_CONFLICT, 7},
-        {"other", "m1", 1, 10, SEEN_NEW, 0},   /* same message id, other sender */
-        {"bap", "m2", 0, 11, SEEN_NEW, 0},
-        {"other", "m1", 1, 13, SEEN_DUPLICATE, 10},
+        {"t", "bap", "m1", 0, 7, SEEN_NEW, 0},
+        {"t", "bap", "m1", 0, 8, SEEN_DUPLICATE, 7},
+        {"t", "bap", "m1", 1, 9, SEEN_CONFLICT, 7},
+        {"t", "other", "m1", 1, 10, SEEN_NEW, 0},   /* same message id, other sender */
+        {"t", "bap", "m2", 0, 11, SEEN_NEW, 0},
+        {"t", "other", "m1", 1, 13, SEEN_DUPLICATE, 10},
+        {"t2", "bap", "m1", 1, 14, SEEN_NEW, 0},   /* same message id, other transaction */
+        {"t2", "bap", "m1", 0, 15, SEEN_CONFLICT, 14},
+        {"t", "bap", "m1", 0, 16, SEEN_DUPLICATE, 7}, /* the first is as it was */
+        {"t", "bap|m", "1", 0, 17, SEEN_NEW, 0}, /* the separator in a sender */
     };
     for (size_t i = 0; i < N(cases); i++) {
         prior = 0;
-        int st = journal_seen(fx->s, txn, cases[i].sender, cases[i].msg,
+        int st = journal_seen(fx->s, txn, cases[i].tid, cases[i].sender, cases[i].msg,
                               cases[i].digest_b ? b : a, cases[i].jid, &prior);
         if (st != cases[i].want)
             fail_msg("seen case %zu: %d, want %d", i, st, cases[i].want);
@@ -424,14 +428,18 @@ static void test_seen(void **state)
                      (unsigned long long)cases[i].want_prior);
     }
     /* a NULL prior is allowed */
-    assert_int_equal(journal_seen(fx->s, txn, "bap", "m1", a, 99, NULL), SEEN_DUPLICATE);
+    assert_int_equal(journal_seen(fx->s, txn, "t", "bap", "m1", a, 99, NULL), SEEN_DUPLICATE);
     assert_int_equal(store_commit(txn), 0);
 
     /* recorded durably */
     txn = store_begin(fx->s, 1);
-    assert_int_equal(journal_seen_lookup(fx->s, txn, "bap", "m2", a, &prior), SEEN_DUPLICATE);
+    assert_int_equal(journal_seen_lookup(fx->s, txn, "t", "bap", "m2", a, &prior), SEEN_DUPLICATE);
     assert_int_equal(prior, 11);
-    assert_int_equal(journal_seen_lookup(fx->s, txn, "bap", "m2", b, &prior), SEEN_CONFLICT);
+    assert_int_equal(journal_seen_lookup(fx->s, txn, "t", "bap", "m2", b, &prior), SEEN_CONFLICT);
+    /* the transaction's index lists journal rows only, not its dedupe entries */
+    collect_t c = {0};
+    assert_int_equal(journal_each_txn(fx->s, txn, "t", s_collect_row, &c), 0);
+    assert_int_equal(c.n, 0);
     mdb_txn_abort(txn);
 }
 
@@ -508,8 +516,8 @@ static void test_prune(void **state)
         snprintf(mid, sizeof mid, "m%d", i + 1);
         ids[i] = s_append(fx, 1000 * (i + 1), "txn-p", mid);
         txn = store_begin(fx->s, 0);
-        assert_int_equal(journal_seen(fx->s, txn, "bap.example", mid, dg, ids[i], NULL),
-                         SEEN_NEW);
+        assert_int_equal(
+            journal_seen(fx->s, txn, "txn-p", "bap.example", mid, dg, ids[i], NULL), SEEN_NEW);
         assert_int_equal(store_commit(txn), 0);
     }
     assert_int_equal(s_done(fx, ids[0]), 1);
@@ -536,7 +544,7 @@ static void test_prune(void **state)
         char mid[16];
         snprintf(mid, sizeof mid, "m%d", i + 1);
         uint64_t prior = 0;
-        int st = journal_seen_lookup(fx->s, txn, "bap.example", mid, dg, &prior);
+        int st = journal_seen_lookup(fx->s, txn, "txn-p", "bap.example", mid, dg, &prior);
         /* a pruned message is NEW again; kept ones are still duplicates */
         assert_int_equal(st, kept[i] ? SEEN_DUPLICATE : SEEN_NEW);
     }
@@ -556,7 +564,8 @@ static void test_prune(void **state)
 
     /* the re-sent message is recorded as new */
     txn = store_begin(fx->s, 0);
-    assert_int_equal(journal_seen(fx->s, txn, "bap.example", "m1", dg, 77, NULL), SEEN_NEW);
+    assert_int_equal(journal_seen(fx->s, txn, "txn-p", "bap.example", "m1", dg, 77, NULL),
+                     SEEN_NEW);
     assert_int_equal(store_commit(txn), 0);
 }
 
@@ -612,7 +621,7 @@ static void test_readonly_txn_refused(void **state)
     assert_int_not_equal(journal_append(fx->s, txn, &r, &id), 0);
     assert_int_equal(id, 0);
     unsigned char dg[16] = {0};
-    assert_int_equal(journal_seen(fx->s, txn, "bap", "m", dg, 1, NULL), -1);
+    assert_int_equal(journal_seen(fx->s, txn, "t", "bap", "m", dg, 1, NULL), -1);
     mdb_txn_abort(txn);
     collect_t c = s_pending(fx, 0);
     assert_int_equal(c.n, 0);
@@ -785,6 +794,59 @@ static void test_commit_unflushed(void **state)
     assert_int_equal(s_open_store(fx, 64), 0);
 }
 
+/* test_upgrade_seen - a store from before the dedupe entries moved into
+ * "jtxn": its "seen" entries (sender|message_id -> digest, journal id) are
+ * moved beside their transactions at open, so a retry of a message
+ * journaled before the upgrade is still a duplicate; an entry whose row is
+ * gone is dropped; "seen" ends empty, and a second open changes nothing. */
+static void test_upgrade_seen(void **state)
+{
+    fx_t *fx = *state;
+    uint64_t id1 = s_append(fx, 1000, "txn-u", "old-1");
+    uint64_t id2 = s_append(fx, 1000, "txn-u", "old-2");
+    struct {
+        unsigned char digest[16];
+        uint64_t journal_id;
+    } v1, v2, gone;
+    memset(v1.digest, 0x11, 16);
+    v1.journal_id = id1;
+    memset(v2.digest, 0x22, 16);
+    v2.journal_id = id2;
+    memset(gone.digest, 0x33, 16);
+    gone.journal_id = 999999;
+    MDB_txn *txn = store_begin(fx->s, 0);
+    MDB_val k1 = {strlen("bap.example|old-1"), "bap.example|old-1"}, d1 = {sizeof v1, &v1};
+    MDB_val k2 = {strlen("bap.example|old-2"), "bap.example|old-2"}, d2 = {sizeof v2, &v2};
+    MDB_val k3 = {strlen("bap.example|gone"), "bap.example|gone"}, d3 = {sizeof gone, &gone};
+    assert_int_equal(mdb_put(txn, fx->s->dbi[DB_SEEN], &k1, &d1, 0), 0);
+    assert_int_equal(mdb_put(txn, fx->s->dbi[DB_SEEN], &k2, &d2, 0), 0);
+    assert_int_equal(mdb_put(txn, fx->s->dbi[DB_SEEN], &k3, &d3, 0), 0);
+    assert_int_equal(store_commit(txn), 0);
+    for (int open = 0; open < 2; open++) {
+        store_destroy(&fx->s);
+        assert_int_equal(s_open_store(fx, 64), 0);
+        txn = store_begin(fx->s, 1);
+        MDB_stat st;
+        assert_int_equal(mdb_stat(txn, fx->s->dbi[DB_SEEN], &st), 0);
+        assert_int_equal(st.ms_entries, 0);
+        uint64_t prior = 0;
+        assert_int_equal(
+            journal_seen_lookup(fx->s, txn, "txn-u", "bap.example", "old-1", v1.digest, &prior),
+            SEEN_DUPLICATE);
+        assert_int_equal(prior, id1);
+        assert_int_equal(
+            journal_seen_lookup(fx->s, txn, "txn-u", "bap.example", "old-2", v1.digest, &prior),
+            SEEN_CONFLICT);
+        assert_int_equal(prior, id2);
+        /* the transaction's index still lists exactly its two rows */
+        collect_t c = {0};
+        assert_int_equal(journal_each_txn(fx->s, txn, "txn-u", s_collect_row, &c), 0);
+        uint64_t want[] = {id1, id2};
+        s_assert_ids(&c, want, 2);
+        mdb_txn_abort(txn);
+    }
+}
+
 /* test_lock_wait - store_begin_write_timed reports how long a writer
  * waited for the write lock another thread held: it begins only after that
  * commit (it sees its row) and its wait covers the time the lock was held;
@@ -933,6 +995,7 @@ int main(void)
         T(test_map_full),
         T(test_trim_mapped_pages),
         T(test_commit_unflushed),
+        T(test_upgrade_seen),
         T(test_lock_wait),
         T(test_make_way),
     };
