@@ -305,7 +305,6 @@ MDB_txn *store_begin(store_t *store, int rdonly)
     return txn;
 }
 
-
 int store_commit_timed(MDB_txn *txn, double *ms)
 {
     struct timespec a;
