@@ -268,12 +268,12 @@ static MDB_val s_dedupe_key(char *buf, const char *transaction_id, const char *s
     return k;
 }
 
-int journal_seen_lookup(store_t *s, MDB_txn *txn, const char *transaction_id, const char *sender,
-                        const char *message_id, const unsigned char digest[16], uint64_t *prior)
+/* s_seen_get - the dedupe entry under key K: SEEN_NEW/DUPLICATE/CONFLICT */
+static int s_seen_get(store_t *s, MDB_txn *txn, MDB_val *k, const unsigned char digest[16],
+                      uint64_t *prior)
 {
-    char kb[DEDUPE_KEY_MAX];
-    MDB_val k = s_dedupe_key(kb, transaction_id, sender, message_id), v;
-    int rc = mdb_get(txn, s->dbi[DB_JTXN], &k, &v);
+    MDB_val v;
+    int rc = mdb_get(txn, s->dbi[DB_JTXN], k, &v);
     if (rc == MDB_NOTFOUND)
         return SEEN_NEW;
     if (rc || v.mv_size != sizeof(s_seen_t))
@@ -285,18 +285,28 @@ int journal_seen_lookup(store_t *s, MDB_txn *txn, const char *transaction_id, co
     return memcmp(seen.digest, digest, 16) == 0 ? SEEN_DUPLICATE : SEEN_CONFLICT;
 }
 
+int journal_seen_lookup(store_t *s, MDB_txn *txn, const char *transaction_id, const char *sender,
+                        const char *message_id, const unsigned char digest[16], uint64_t *prior)
+{
+    char kb[DEDUPE_KEY_MAX];
+    MDB_val k = s_dedupe_key(kb, transaction_id, sender, message_id);
+    return s_seen_get(s, txn, &k, digest, prior);
+}
+
 int journal_seen(store_t *s, MDB_txn *txn, const char *transaction_id, const char *sender,
                  const char *message_id, const unsigned char digest[16], uint64_t journal_id,
                  uint64_t *prior)
 {
-    int st = journal_seen_lookup(s, txn, transaction_id, sender, message_id, digest, prior);
+    /* one key (one hash) for the look-up and the put */
+    char kb[DEDUPE_KEY_MAX];
+    MDB_val k = s_dedupe_key(kb, transaction_id, sender, message_id);
+    int st = s_seen_get(s, txn, &k, digest, prior);
     if (st != SEEN_NEW)
         return st;
-    char kb[DEDUPE_KEY_MAX];
     s_seen_t seen;
     memcpy(seen.digest, digest, 16);
     seen.journal_id = journal_id;
-    MDB_val k = s_dedupe_key(kb, transaction_id, sender, message_id), v = {sizeof seen, &seen};
+    MDB_val v = {sizeof seen, &seen};
     return mdb_put(txn, s->dbi[DB_JTXN], &k, &v, 0) == 0 ? SEEN_NEW : -1;
 }
 

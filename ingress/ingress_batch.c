@@ -5,8 +5,8 @@
  * the commit thread, which writes it in one LMDB write transaction (a
  * dedupe look-up, then a journal row, its pending mark, its transaction
  * index and dedupe entry per new request) and commits it (fsync with
- * journal_sync "fsync"); the loop meanwhile goes on
- * reading and verifying the next requests, which form the next batch. When
+ * journal_sync "fsync"); the loop meanwhile goes on reading and verifying
+ * the next requests, which form the next batch. When
  * the commit returns, the thread wakes the loop (an eventfd) and the loop
  * resumes the connections with their answers and pushes the envelopes to
  * the dispatcher: nothing is ACKed before it is on disk, and the verifying
@@ -115,8 +115,8 @@ static int s_write(ingress_t *in, req_t *batch, int flushed, int *wrote, double 
             continue;
         }
         rc = journal_append(st, txn, &r->row, &r->row.id);
-        if (rc == 0 && journal_seen(st, txn, r->row.transaction_id, r->row.sender, r->row.message_id, r->digest,
-                                    r->row.id, NULL) != SEEN_NEW)
+        if (rc == 0 && journal_seen(st, txn, r->row.transaction_id, r->row.sender,
+                                    r->row.message_id, r->digest, r->row.id, NULL) != SEEN_NEW)
             rc = MDB_BAD_TXN; /* the dedupe put failed (map full, most likely) */
         if (rc != 0) {
             log_error("journal.append_failed", "error", mdb_strerror(rc), NULL);
