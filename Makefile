@@ -11,7 +11,7 @@ CC      ?= cc
 SAN     ?= 0
 BUILD   := build$(if $(filter 1,$(SAN)),-san,)
 CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Icommon
-LDLIBS  := -lmicrohttpd -lzmq -ljansson -lsodium -llmdb -lcurl -lcrypto -lm
+LDLIBS  := -lmicrohttpd -lzmq -ljansson -lsodium -llmdb -llz4 -lcurl -lcrypto -lm
 ifeq ($(SAN),1)
 CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -116,7 +116,7 @@ install: all
 
 DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB      := build/ondc-gateway_$(VERSION)_$(DEB_ARCH).deb
-DEB_DEPENDS := libmicrohttpd12, libzmq5, libjansson4, libsodium23, liblmdb0, libcurl4, libssl3, adduser
+DEB_DEPENDS := libmicrohttpd12, libzmq5, libjansson4, libsodium23, liblmdb0, liblz4-1, libcurl4, libssl3, adduser
 
 deb: all
 	rm -rf build/deb && mkdir -p build/deb/DEBIAN

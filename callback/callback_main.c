@@ -53,7 +53,8 @@ struct dl_s {
     CURL *easy;
     struct curl_slist *headers;
     char *raw;         /* the row's stored bytes (owned) */
-    outbox_row_t row;  /* decoded from RAW: url and body point into it */
+    outbox_row_t row;  /* decoded from RAW: url (and body, unless stored
+                          compressed) point into it */
     outbox_state_t st; /* its delivery state while it is in memory */
     char *resp;        /* the buyer app's answer (RESP_MAX, while in flight) */
     size_t resp_len;
@@ -63,6 +64,7 @@ struct dl_s {
 
 static void s_dl_free(dl_t *d)
 {
+    outbox_row_clear(&d->row);
     free(d->raw);
     free(d->resp);
     free(d);

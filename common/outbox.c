@@ -2,10 +2,21 @@
  * outbox.c - outbox rows and delivery state. See outbox.h.
  *
  * Row layout (host byte order): hdr_t | action | txn id | msg id | url \0 | body
+ *
+ * Version 1 stores the body as it is; version 2 stores it LZ4-compressed
+ * (stored_len bytes that expand to body_len). A body of OUTBOX_PACK_MIN
+ * bytes or more is compressed when that saves an eighth or more: an on_init
+ * of 2,258 bytes becomes about 1,300, small enough to sit in a B-tree leaf
+ * beside others instead of taking a 4 KB overflow page of its own, and an
+ * on_search page of a large catalog shrinks several times. Fewer pages
+ * written is less flush time under the store's one write lock.
  */
 #include "outbox.h"
 
+#include <errno.h>
+#include <lz4.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -14,8 +25,8 @@ typedef struct {
     uint16_t txn_len;
     uint16_t msg_len;
     uint16_t url_len;
-    uint32_t body_len;
-    uint32_t pad;
+    uint32_t body_len;   /* the body's length */
+    uint32_t stored_len; /* its length as stored (version 2: compressed) */
     uint64_t journal_id;
     int64_t created_ms;
     int64_t deadline_ms;
@@ -41,27 +52,52 @@ const char *outbox_status_name(int status)
     return status >= 0 && status <= OUTBOX_DEAD ? s_status_names[status] : "?";
 }
 
+static int s_state_write(store_t *s, MDB_txn *txn, const outbox_state_t *in, unsigned flags);
+
 int outbox_put(store_t *s, MDB_txn *txn, const outbox_row_t *row, uint64_t *id)
 {
     size_t al = strlen(row->action), tl = strlen(row->transaction_id),
            ml = strlen(row->message_id), ul = strlen(row->url) + 1;
     if (al > 255 || tl > 255 || ml > 255 || ul > 65535)
         return MDB_BAD_VALSIZE;
+    if (row->body_len > (size_t)LZ4_MAX_INPUT_SIZE)
+        return MDB_BAD_VALSIZE;
     uint64_t oid = store_next_id(s, txn, DB_OUTBOX);
     if (!oid)
         return MDB_BAD_TXN;
+    /* the body compressed, when that is worth it */
+    char *packed = NULL;
+    size_t stored = row->body_len;
+    if (row->body_len >= OUTBOX_PACK_MIN) {
+        int cap = LZ4_compressBound((int)row->body_len);
+        packed = malloc((size_t)cap);
+        int n = packed ? LZ4_compress_default(row->body, packed, (int)row->body_len, cap) : 0;
+        if (n > 0 && (size_t)n <= row->body_len - row->body_len / 8) {
+            stored = (size_t)n;
+        } else {
+            free(packed);
+            packed = NULL;
+        }
+    }
     unsigned char kb[8];
     store_key64(kb, oid);
-    MDB_val k = {8, kb}, v = {sizeof(s_hdr_t) + al + tl + ml + ul + row->body_len, NULL};
-    int rc = mdb_put(txn, s->dbi[DB_OUTBOX], &k, &v, MDB_RESERVE);
-    if (rc)
+    MDB_val k = {8, kb}, v = {sizeof(s_hdr_t) + al + tl + ml + ul + stored, NULL};
+    /* ids only grow: appended, the leaf pages fill up (a plain put splits
+     * the last page in two, which leaves a row of 1-2 KB a page to itself) */
+    int rc = mdb_put(txn, s->dbi[DB_OUTBOX], &k, &v, MDB_RESERVE | MDB_APPEND);
+    if (rc == MDB_KEYEXIST) /* not the largest key: plain put */
+        rc = mdb_put(txn, s->dbi[DB_OUTBOX], &k, &v, MDB_RESERVE);
+    if (rc) {
+        free(packed);
         return rc;
-    s_hdr_t h = {.version = 1,
+    }
+    s_hdr_t h = {.version = packed ? 2 : 1,
                  .action_len = (uint8_t)al,
                  .txn_len = (uint16_t)tl,
                  .msg_len = (uint16_t)ml,
                  .url_len = (uint16_t)ul,
                  .body_len = (uint32_t)row->body_len,
+                 .stored_len = (uint32_t)stored,
                  .journal_id = row->journal_id,
                  .created_ms = row->created_ms,
                  .deadline_ms = row->deadline_ms,
@@ -77,12 +113,13 @@ int outbox_put(store_t *s, MDB_txn *txn, const outbox_row_t *row, uint64_t *id)
     p += ml;
     memcpy(p, row->url, ul);
     p += ul;
-    memcpy(p, row->body, row->body_len);
+    memcpy(p, packed ? packed : row->body, stored);
+    free(packed);
     outbox_state_t st = {.id = oid,
                          .status = OUTBOX_PENDING,
                          .next_try_ms = row->created_ms,
                          .deadline_ms = row->deadline_ms};
-    if ((rc = outbox_state_put(s, txn, &st)) != 0)
+    if ((rc = s_state_write(s, txn, &st, MDB_APPEND)) != 0)
         return rc;
     *id = oid;
     return 0;
@@ -112,7 +149,8 @@ int outbox_decode(uint64_t id, const void *data, size_t size, outbox_row_t *out)
     if (v.mv_size < sizeof h)
         return MDB_CORRUPTED;
     memcpy(&h, v.mv_data, sizeof h);
-    if (sizeof h + (size_t)h.action_len + h.txn_len + h.msg_len + h.url_len + h.body_len !=
+    if ((h.version != 1 && h.version != 2) || (h.version == 1 && h.stored_len != h.body_len) ||
+        sizeof h + (size_t)h.action_len + h.txn_len + h.msg_len + h.url_len + h.stored_len !=
             v.mv_size ||
         h.action_len >= sizeof out->action || h.txn_len > 255 || h.msg_len > 255 ||
         h.url_len == 0)
@@ -136,7 +174,28 @@ int outbox_decode(uint64_t id, const void *data, size_t size, outbox_row_t *out)
     p += h.url_len;
     out->body = p;
     out->body_len = h.body_len;
+    if (h.version == 2) {
+        /* expanded into a buffer of its own (outbox_row_clear frees it) */
+        char *body = malloc(h.body_len ? h.body_len : 1);
+        if (!body)
+            return ENOMEM;
+        if (h.stored_len > (uint32_t)LZ4_MAX_INPUT_SIZE || h.body_len > (uint32_t)LZ4_MAX_INPUT_SIZE ||
+            LZ4_decompress_safe(p, body, (int)h.stored_len, (int)h.body_len) != (int)h.body_len) {
+            free(body);
+            return MDB_CORRUPTED;
+        }
+        out->owned = body;
+        out->body = body;
+    }
     return 0;
+}
+
+void outbox_row_clear(outbox_row_t *row)
+{
+    free(row->owned);
+    row->owned = NULL;
+    row->body = NULL;
+    row->body_len = 0;
 }
 
 static void s_state_decode(uint64_t id, const s_state_t *in, outbox_state_t *out)
@@ -171,6 +230,13 @@ int outbox_state_get(store_t *s, MDB_txn *txn, uint64_t id, outbox_state_t *out)
 
 int outbox_state_put(store_t *s, MDB_txn *txn, const outbox_state_t *in)
 {
+    return s_state_write(s, txn, in, 0);
+}
+
+/* s_state_write - the state row and its pending index entry; FLAGS
+ * MDB_APPEND for a new row (its id is the largest). */
+static int s_state_write(store_t *s, MDB_txn *txn, const outbox_state_t *in, unsigned flags)
+{
     s_state_t st;
     memset(&st, 0, sizeof st);
     st.status = (uint8_t)in->status;
@@ -183,13 +249,18 @@ int outbox_state_put(store_t *s, MDB_txn *txn, const outbox_state_t *in)
     unsigned char kb[8];
     store_key64(kb, in->id);
     MDB_val k = {8, kb}, v = {sizeof st, &st};
-    int rc = mdb_put(txn, s->dbi[DB_OSTATE], &k, &v, 0);
+    int rc = mdb_put(txn, s->dbi[DB_OSTATE], &k, &v, flags);
+    if (rc == MDB_KEYEXIST && flags)
+        rc = mdb_put(txn, s->dbi[DB_OSTATE], &k, &v, 0);
     if (rc)
         return rc;
     /* the index of pending rows: what the callback's scans read */
     if (in->status == OUTBOX_PENDING) {
         MDB_val none = {0, (void *)""};
-        return mdb_put(txn, s->dbi[DB_OPENDING], &k, &none, 0);
+        rc = mdb_put(txn, s->dbi[DB_OPENDING], &k, &none, flags);
+        if (rc == MDB_KEYEXIST && flags)
+            rc = mdb_put(txn, s->dbi[DB_OPENDING], &k, &none, 0);
+        return rc;
     }
     rc = mdb_del(txn, s->dbi[DB_OPENDING], &k, NULL);
     return rc == MDB_NOTFOUND ? 0 : rc;

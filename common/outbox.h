@@ -34,9 +34,13 @@ typedef struct {
     char transaction_id[256];
     char message_id[256];
     const char *url; /* borrowed; NUL-terminated */
-    const char *body; /* borrowed; body_len bytes */
+    const char *body; /* borrowed (or in owned); body_len bytes */
     size_t body_len;
+    char *owned; /* a read row's body expanded from its compressed form, or NULL */
 } outbox_row_t;
+
+/* bodies this long or longer are stored compressed when that pays */
+#define OUTBOX_PACK_MIN 512
 
 typedef struct {
     uint64_t id;
@@ -52,16 +56,22 @@ typedef struct {
 /* outbox_put - write ROW (id assigned into *ID) with a PENDING state due now. */
 int outbox_put(store_t *s, MDB_txn *txn, const outbox_row_t *row, uint64_t *id);
 
-/* outbox_get - read row ID. 0 or MDB_NOTFOUND. */
+/* outbox_get - read row ID (release it with outbox_row_clear). 0,
+ * MDB_NOTFOUND, MDB_CORRUPTED or ENOMEM. */
 int outbox_get(store_t *s, MDB_txn *txn, uint64_t id, outbox_row_t *out);
 
 /* outbox_raw - the stored bytes of row ID (valid while TXN lives): a worker
  * hands them to the callback process with its notice. 0 or MDB_NOTFOUND. */
 int outbox_raw(store_t *s, MDB_txn *txn, uint64_t id, MDB_val *out);
 
-/* outbox_decode - OUT from stored bytes DATA/SIZE of row ID (OUT's url and
- * body point into DATA). 0 or MDB_CORRUPTED. */
+/* outbox_decode - OUT from stored bytes DATA/SIZE of row ID: OUT's url
+ * points into DATA, and so does its body unless the body was stored
+ * compressed (then it is expanded into OUT->owned). Release OUT with
+ * outbox_row_clear. 0, MDB_CORRUPTED or ENOMEM. */
 int outbox_decode(uint64_t id, const void *data, size_t size, outbox_row_t *out);
+
+/* outbox_row_clear - free what a decoded row owns (its expanded body). */
+void outbox_row_clear(outbox_row_t *row);
 
 /* outbox_state_get / outbox_state_put - the delivery state of row ID. */
 int outbox_state_get(store_t *s, MDB_txn *txn, uint64_t id, outbox_state_t *out);

@@ -11,6 +11,7 @@ PKGS=(
   libjansson-dev         # JSON
   libsodium-dev          # Ed25519 / BLAKE2b
   liblmdb-dev lmdb-utils # store and journal
+  liblz4-dev             # outbox bodies stored compressed (fewer pages to flush)
   libcurl4-openssl-dev   # callback delivery, registry lookup
   libssl-dev             # AES-256-ECB for the registry challenge
   libcmocka-dev          # unit tests

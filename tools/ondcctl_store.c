@@ -210,7 +210,7 @@ typedef struct {
 static int s_print_state(const outbox_state_t *st, void *arg)
 {
     s_ob_t *o = arg;
-    outbox_row_t row;
+    outbox_row_t row = {0};
     if (outbox_get(o->s, o->txn, st->id, &row) != 0)
         return 0;
     char ts[40];
@@ -218,6 +218,7 @@ static int s_print_state(const outbox_state_t *st, void *arg)
     printf("%llu\t%s\t%s\t%s\t%u\t%d\t%s\t%s\t%s\n", (unsigned long long)st->id, ts, row.action,
            outbox_status_name(st->status), st->attempts, st->http_status, row.transaction_id,
            row.message_id, row.url);
+    outbox_row_clear(&row);
     return 0;
 }
 
@@ -247,7 +248,7 @@ int ctl_outbox(ctl_t *ctl, int argc, char **argv)
         uint64_t id = ids ? strtoull(ids, NULL, 10) : 0;
         int retry = strcmp(sub, "retry") == 0;
         MDB_txn *txn = store_begin(s, retry ? 0 : 1);
-        outbox_row_t row;
+        outbox_row_t row = {0};
         outbox_state_t st;
         if (!txn || outbox_get(s, txn, id, &row) != 0 || outbox_state_get(s, txn, id, &st) != 0) {
             fprintf(stderr, "ondcctl: no outbox row %s\n", ids ? ids : "");
@@ -282,6 +283,7 @@ int ctl_outbox(ctl_t *ctl, int argc, char **argv)
                    row.message_id, row.url, (int)row.body_len, row.body);
             mdb_txn_abort(txn);
         }
+        outbox_row_clear(&row);
     } else {
         fprintf(stderr, "ondcctl: unknown %s command %s\n", argv[0], sub);
         rc = 64;

@@ -1,7 +1,8 @@
 /*
  * test_outbox.c - outbox.{c,h} on a real LMDB environment: row round trips,
  * the delivery state beside each row, walks filtered by status, pruning of
- * finished rows only, status names and refusal of oversized rows.
+ * finished rows only, status names, refusal of oversized rows, and bodies
+ * stored compressed (which, read back exactly, damaged ones refused).
  *
  * Each test gets a fresh environment in its own mkdtemp directory, removed
  * at the end.
@@ -156,6 +157,9 @@ static void test_put_get_round_trip(void **state)
         assert_int_equal(o.body_len, cases[i].body_len);
         if (cases[i].body_len)
             assert_memory_equal(o.body, body, cases[i].body_len);
+        /* the 3,000-byte body repeats every 256 bytes: stored compressed */
+        assert_true((o.owned != NULL) == (cases[i].body_len >= OUTBOX_PACK_MIN));
+        outbox_row_clear(&o);
 
         /* a fresh row is PENDING, due at once, with the row's deadline */
         outbox_state_t st;
@@ -184,7 +188,9 @@ static void test_put_get_round_trip(void **state)
     size_t size = raw.mv_size;
     outbox_row_t g;
     assert_int_equal(outbox_get(fx->s, txn, ids[0], &g), 0);
+    outbox_row_clear(&g);
     mdb_txn_abort(txn);
+    assert_true(size < 3000); /* compressed */
     outbox_row_t d;
     assert_int_equal(outbox_decode(ids[0], copy, size, &d), 0);
     assert_int_equal(d.id, ids[0]);
@@ -195,7 +201,10 @@ static void test_put_get_round_trip(void **state)
     assert_string_equal(d.url, "https://bap.example/on_init");
     assert_int_equal(d.body_len, 3000);
     assert_memory_equal(d.body, body, 3000);
-    assert_true(d.body >= copy && d.body + d.body_len <= copy + size); /* points into the copy */
+    assert_true(d.body == d.owned); /* expanded into a buffer of its own */
+    assert_true(d.url >= copy && d.url < copy + size); /* the url points into the copy */
+    outbox_row_clear(&d);
+    assert_null(d.owned);
     assert_int_equal(outbox_decode(ids[0], copy, size - 1, &d), MDB_CORRUPTED);
     assert_int_equal(outbox_decode(ids[0], copy, size + 1, &d), MDB_CORRUPTED);
     assert_int_equal(outbox_decode(ids[0], copy, 10, &d), MDB_CORRUPTED);
@@ -267,6 +276,7 @@ static void test_state_put_get(void **state)
     assert_int_equal(outbox_get(fx->s, txn, id, &o), 0);
     assert_string_equal(o.url, "https://bap.example/on_init");
     assert_int_equal(o.body_len, 2);
+    outbox_row_clear(&o);
     mdb_txn_abort(txn);
 }
 
@@ -352,6 +362,8 @@ static void test_prune(void **state)
         outbox_row_t o;
         outbox_state_t st;
         int rc = outbox_get(fx->s, txn, ids[i], &o);
+        if (rc == 0)
+            outbox_row_clear(&o);
         int src = outbox_state_get(fx->s, txn, ids[i], &st);
         if (rows[i].kept ? (rc != 0 || src != 0) : (rc != MDB_NOTFOUND || src != MDB_NOTFOUND))
             fail_msg("row created %lld (%s): get %d, state %d after prune",
@@ -505,7 +517,101 @@ static void test_reply_deadline(void **state)
         assert_int_equal(row.deadline_ms, cases[i].want);
         assert_int_equal(row.created_ms, cases[i].now_ms);
         assert_string_equal(row.url, "http://127.0.0.1:9/bap/on_init");
+        outbox_row_clear(&row);
         mdb_txn_abort(txn);
+    }
+}
+
+/* test_packing - which bodies are stored compressed, that a compressed row
+ * reads back exactly from the store and from a copy, that an uncompressed
+ * one is read in place, and that damaged compressed bytes are refused. */
+static void test_packing(void **state)
+{
+    fx_t *fx = *state;
+    /* an on_*-like JSON body (compresses well), incompressible noise, and a
+     * short body (under OUTBOX_PACK_MIN: never compressed) */
+    char json[2400], noise[2400];
+    size_t jl = 0;
+    while (jl + 80 < sizeof json)
+        jl += (size_t)snprintf(json + jl, sizeof json - jl,
+                               "{\"id\":\"I%04zu\",\"quantity\":{\"count\":1},\"price\":{\"value\":\"99.00\"}},",
+                               jl);
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < sizeof noise; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        noise[i] = (char)(x >> 24);
+    }
+    static const char *shortb = "{\"message\":{\"ack\":{\"status\":\"ACK\"}}}";
+    const struct {
+        const char *body;
+        size_t len;
+        int packed;
+    } cases[] = {
+        {json, jl, 1},
+        {noise, sizeof noise, 0},
+        {shortb, strlen(shortb), 0},
+        {json, OUTBOX_PACK_MIN - 1, 0},
+        {json, OUTBOX_PACK_MIN, 1},
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        outbox_row_t r;
+        s_row(&r, 40 + i, 1000, "on_select", "https://bap.example/on_select", cases[i].body,
+              cases[i].len);
+        MDB_txn *txn = store_begin(fx->s, 0);
+        uint64_t id = 0;
+        assert_int_equal(outbox_put(fx->s, txn, &r, &id), 0);
+        assert_int_equal(store_commit(txn), 0);
+
+        txn = store_begin(fx->s, 1);
+        MDB_val raw;
+        assert_int_equal(outbox_raw(fx->s, txn, id, &raw), 0);
+        if (cases[i].packed)
+            assert_true(raw.mv_size < cases[i].len * 7 / 8);
+        else
+            assert_true(raw.mv_size > cases[i].len);
+        outbox_row_t o;
+        assert_int_equal(outbox_get(fx->s, txn, id, &o), 0);
+        assert_int_equal(o.body_len, cases[i].len);
+        assert_memory_equal(o.body, cases[i].body, cases[i].len);
+        assert_true((o.owned != NULL) == cases[i].packed);
+        if (!cases[i].packed) /* read in place */
+            assert_true(o.body >= (const char *)raw.mv_data &&
+                        o.body + o.body_len <= (const char *)raw.mv_data + raw.mv_size);
+        outbox_row_clear(&o);
+
+        char *copy = malloc(raw.mv_size);
+        memcpy(copy, raw.mv_data, raw.mv_size);
+        size_t size = raw.mv_size;
+        mdb_txn_abort(txn);
+        assert_int_equal(outbox_decode(id, copy, size, &o), 0);
+        assert_memory_equal(o.body, cases[i].body, cases[i].len);
+        outbox_row_clear(&o);
+        if (cases[i].packed) {
+            /* the stored length or the compressed bytes damaged: refused,
+             * never a body of another length */
+            copy[size - 1] ^= 0x5a;
+            int rc = outbox_decode(id, copy, size, &o);
+            if (rc == 0) { /* a changed literal still expands to the length */
+                assert_int_equal(o.body_len, cases[i].len);
+                outbox_row_clear(&o);
+            } else {
+                assert_int_equal(rc, MDB_CORRUPTED);
+            }
+            copy[size - 1] ^= 0x5a;
+            assert_int_equal(outbox_decode(id, copy, size - 1, &o), MDB_CORRUPTED);
+            char *longer = malloc(size + 16);
+            memcpy(longer, copy, size);
+            memset(longer + size, 0, 16);
+            assert_int_equal(outbox_decode(id, longer, size + 16, &o), MDB_CORRUPTED);
+            free(longer);
+            /* a header claiming a longer body than the bytes expand to */
+            uint32_t bl;
+            memcpy(&bl, copy + 8, sizeof bl);
+            bl += 1;
+            memcpy(copy + 8, &bl, sizeof bl);
+            assert_int_equal(outbox_decode(id, copy, size, &o), MDB_CORRUPTED);
+        }
+        free(copy);
     }
 }
 
@@ -515,7 +621,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_put_get_round_trip), T(test_state_put_get), T(test_state_each_filter),
         T(test_prune),              T(test_status_names),  T(test_refusals),
-        T(test_pending_index),      T(test_reply_deadline),
+        T(test_pending_index),      T(test_reply_deadline), T(test_packing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
