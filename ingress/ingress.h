@@ -224,6 +224,11 @@ enum MHD_Result ingress_admin_error(struct MHD_Connection *conn, int status, con
 void ingress_count(ingress_t *in, int action, const char *outcome, const char *code,
                    int64_t started_ms);
 
+/* ingress_rate_init / ingress_rate_fini - map the bucket table the copies
+ * share (RUN_DIR/rate.shm); without it, one of this process's own. */
+int ingress_rate_init(ingress_t *in);
+void ingress_rate_fini(void);
+
 /* ingress_rate_take - take one token of SUBSCRIBER's bucket for the
  * client address of CONN; 0, or -1 when the bucket is empty (429). */
 int ingress_rate_take(ingress_t *in, const char *subscriber, struct MHD_Connection *conn,

@@ -66,7 +66,7 @@ static int s_init(runtime_t *rt)
         return -1;
     }
     in->have_key = 1;
-    if (ingress_lookup_init(in) < 0 || ingress_onboard_init(in) < 0)
+    if (ingress_rate_init(in) < 0 || ingress_lookup_init(in) < 0 || ingress_onboard_init(in) < 0)
         return -1;
     in->push = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_dispatcher, 0, rt->cfg.zmq_hwm, 2000);
     in->notify = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_callback, 0, rt->cfg.zmq_hwm, 2000);
@@ -121,6 +121,7 @@ static void s_fini(runtime_t *rt)
     if (in->notify)
         zmq_close(in->notify);
     registry_destroy(&in->registry);
+    ingress_rate_fini();
 }
 
 static const runtime_role_t s_role = {
