@@ -81,7 +81,7 @@ static const s_key_t s_keys[] = {
     {"connection_timeout_s", T_INT, F(connection_timeout_s), "15", 1, 3600, 0, NULL,
      "idle/read timeout of one connection"},
     {"backlog_limit", T_INT, F(backlog_limit), "50000", 10, 100000000, 1, NULL,
-     "journal rows not yet done past which ingress answers 503 NACK"},
+     "journal rows not yet done (dead ones not counted) past which ingress answers 503 NACK"},
     {"data_dir", T_PATH, F(data_dir), "var/data", 0, 0, 0, NULL, "LMDB environment directory"},
     {"run_dir", T_PATH, F(run_dir), "var/run", 0, 0, 0, NULL,
      "ipc sockets, pid files and the generated supervisord config"},

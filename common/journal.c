@@ -181,17 +181,54 @@ static int s_put_pending(store_t *s, MDB_txn *txn, const journal_pending_t *jp)
     return mdb_put(txn, s->dbi[DB_JPENDING], &k, &v, 0);
 }
 
+/* The dead rows stay in "jpending" (kept until an operator replays them),
+ * counted in meta under DEAD_KEY, so that the backlog (pending, not dead)
+ * is the index's entry count less that count, without a scan. */
+#define DEAD_KEY "count/jdead"
+
+uint64_t journal_dead_count(store_t *s, MDB_txn *txn)
+{
+    MDB_val k = {sizeof DEAD_KEY - 1, (void *)DEAD_KEY}, v;
+    if (mdb_get(txn, s->dbi[DB_META], &k, &v) != 0 || v.mv_size != 8)
+        return 0;
+    return store_get64(&v);
+}
+
+static int s_dead_set(store_t *s, MDB_txn *txn, uint64_t n)
+{
+    unsigned char b[8];
+    store_key64(b, n);
+    MDB_val k = {sizeof DEAD_KEY - 1, (void *)DEAD_KEY}, v = {8, b};
+    return mdb_put(txn, s->dbi[DB_META], &k, &v, 0);
+}
+
+static int s_dead_add(store_t *s, MDB_txn *txn, int delta)
+{
+    uint64_t n = journal_dead_count(s, txn);
+    return s_dead_set(s, txn, delta < 0 ? (n > 0 ? n - 1 : 0) : n + 1);
+}
+
+size_t journal_backlog(store_t *s, MDB_txn *txn)
+{
+    MDB_stat ps;
+    if (mdb_stat(txn, s->dbi[DB_JPENDING], &ps) != 0)
+        return 0;
+    uint64_t dead = journal_dead_count(s, txn);
+    return ps.ms_entries > dead ? (size_t)(ps.ms_entries - dead) : 0;
+}
+
 int journal_mark_dispatched(store_t *s, MDB_txn *txn, uint64_t id, int64_t now_ms,
                             uint32_t max_attempts)
 {
     journal_pending_t p;
     if (journal_pending_get(s, txn, id, &p) != 0)
         return 0;
+    int was_dead = p.dead != 0;
     p.attempts++;
     p.dispatched_ms = now_ms;
     if (p.attempts >= max_attempts)
         p.dead = 1;
-    if (s_put_pending(s, txn, &p) != 0)
+    if (s_put_pending(s, txn, &p) != 0 || (p.dead && !was_dead && s_dead_add(s, txn, 1) != 0))
         return -1;
     return p.dead ? 1 : 0;
 }
@@ -204,6 +241,10 @@ int journal_requeue(store_t *s, MDB_txn *txn, uint64_t id, int64_t now_ms)
         return rc;
     /* a replay is asked for now: its on_* counts its TTL from now (the
      * row keeps when the request came) */
+    journal_pending_t was;
+    if (journal_pending_get(s, txn, id, &was) == 0 && was.dead &&
+        (rc = s_dead_add(s, txn, -1)) != 0)
+        return rc;
     journal_pending_t p = {.id = id, .received_ms = now_ms, .dispatched_ms = now_ms};
     return s_put_pending(s, txn, &p);
 }
@@ -310,8 +351,36 @@ int journal_seen(store_t *s, MDB_txn *txn, const char *transaction_id, const cha
     return mdb_put(txn, s->dbi[DB_JTXN], &k, &v, 0) == 0 ? SEEN_NEW : -1;
 }
 
+/* s_count_dead - a store from before the dead rows were counted: count
+ * them once (the key's absence says so) */
+static int s_count_dead(store_t *s, MDB_txn *txn)
+{
+    MDB_val k = {sizeof DEAD_KEY - 1, (void *)DEAD_KEY}, v;
+    if (mdb_get(txn, s->dbi[DB_META], &k, &v) == 0)
+        return 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->dbi[DB_JPENDING], &cur);
+    if (rc)
+        return rc;
+    uint64_t n = 0;
+    MDB_val pk, pv;
+    for (rc = mdb_cursor_get(cur, &pk, &pv, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &pk, &pv, MDB_NEXT)) {
+        s_pending_t p;
+        if (pv.mv_size == sizeof p) {
+            memcpy(&p, pv.mv_data, sizeof p);
+            n += p.dead != 0;
+        }
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? s_dead_set(s, txn, n) : rc;
+}
+
 int journal_upgrade(store_t *s, MDB_txn *txn)
 {
+    int crc = s_count_dead(s, txn);
+    if (crc)
+        return crc;
     /* a store from before the dedupe entries moved into "jtxn": move each
      * one of "seen" (sender|message_id -> digest, journal id) beside its
      * transaction, named by its journal row; an entry whose row is gone

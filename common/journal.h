@@ -80,6 +80,13 @@ typedef int(journal_pending_fn)(const journal_pending_t *p, void *arg);
  * first, until it returns non-zero. */
 int journal_pending_each(store_t *s, MDB_txn *txn, journal_pending_fn *fn, void *arg);
 
+/* journal_backlog - rows not done and not dead (what backlog_limit bounds),
+ * without a scan: the pending index's entries less the dead ones. */
+size_t journal_backlog(store_t *s, MDB_txn *txn);
+
+/* journal_dead_count - rows marked dead (kept until replayed). */
+uint64_t journal_dead_count(store_t *s, MDB_txn *txn);
+
 /* journal_pending_count - rows pending (not dead). */
 size_t journal_pending_count(store_t *s, MDB_txn *txn);
 

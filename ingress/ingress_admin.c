@@ -138,26 +138,28 @@ static int s_count_pending(const outbox_state_t *st, void *arg)
 static enum MHD_Result s_metrics(ingress_t *in, struct MHD_Connection *conn)
 {
     store_t *st = in->rt->store;
-    uint64_t backlog = 0, pending = 0, used = store_used_bytes(st);
+    uint64_t backlog = 0, dead = 0, pending = 0, used = store_used_bytes(st);
     MDB_txn *txn = store_begin(st, 1);
     if (txn) {
-        MDB_stat ps;
-        if (mdb_stat(txn, st->dbi[DB_JPENDING], &ps) == 0)
-            backlog = ps.ms_entries;
+        backlog = journal_backlog(st, txn);
+        dead = journal_dead_count(st, txn);
         outbox_state_each(st, txn, OUTBOX_PENDING, s_count_pending, &pending);
         mdb_txn_abort(txn);
     }
     char extra[1024];
     snprintf(extra, sizeof extra,
-             "# HELP ondc_journal_backlog journal rows not done yet\n"
+             "# HELP ondc_journal_backlog journal rows not done yet (dead ones not counted)\n"
              "# TYPE ondc_journal_backlog gauge\nondc_journal_backlog %llu\n"
+             "# HELP ondc_journal_dead journal rows marked dead, kept until replayed\n"
+             "# TYPE ondc_journal_dead gauge\nondc_journal_dead %llu\n"
              "# HELP ondc_outbox_pending on_* messages not yet delivered\n"
              "# TYPE ondc_outbox_pending gauge\nondc_outbox_pending %llu\n"
              "# HELP ondc_lmdb_used_bytes pages in use in the LMDB environment\n"
              "# TYPE ondc_lmdb_used_bytes gauge\nondc_lmdb_used_bytes %llu\n"
              "# HELP ondc_lmdb_map_bytes the LMDB map size\n"
              "# TYPE ondc_lmdb_map_bytes gauge\nondc_lmdb_map_bytes %llu\n",
-             (unsigned long long)backlog, (unsigned long long)pending, (unsigned long long)used,
+             (unsigned long long)backlog, (unsigned long long)dead, (unsigned long long)pending,
+             (unsigned long long)used,
              (unsigned long long)in->rt->cfg.lmdb_map_size_mb * 1024 * 1024);
     char *text = metrics_render(in->rt->cfg.run_dir, extra);
     if (!text)

@@ -82,8 +82,7 @@ static int s_write(ingress_t *in, req_t *batch, int flushed, int *wrote, double 
     for (req_t *r = batch; r; r = r->next)
         n++;
     MDB_txn *txn = store_begin_write(st, 1, lock_ms);
-    MDB_stat ps;
-    size_t backlog = (txn && mdb_stat(txn, st->dbi[DB_JPENDING], &ps) == 0) ? ps.ms_entries : 0;
+    size_t backlog = txn ? journal_backlog(st, txn) : 0; /* dead rows do not count */
     int ok = txn != NULL;
     int rc = 0;
     for (req_t *r = batch; r && ok; r = r->next) {

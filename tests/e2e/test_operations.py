@@ -62,7 +62,8 @@ def test_metrics_is_valid_prometheus_text_covering_every_stage():
     instances = set(re.findall(r'instance="([^"]+)"', text))
     for i in ["discovery.0", "order.0", "fulfillment.0", "post-fulfillment.0", "callback.0"]:
         check(i in instances, "instance %s in the scrape" % i)
-    for name in ["ondc_journal_backlog", "ondc_outbox_pending", "ondc_lmdb_used_bytes"]:
+    for name in ["ondc_journal_backlog", "ondc_journal_dead", "ondc_outbox_pending",
+                 "ondc_lmdb_used_bytes"]:
         check(metric(text, name) is not None, name)
 
 

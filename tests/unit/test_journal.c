@@ -1,8 +1,9 @@
 /*
  * test_journal.c - journal.{c,h} (and the id counter of store.c) on a real
  * LMDB environment: row round trips, pending / done / dead life, requeue,
- * dedupe, range and per-transaction reads, pruning, ids that never repeat,
- * and LMDB failures (read-only transaction, map full).
+ * the backlog without dead rows, dedupe, range and per-transaction reads,
+ * pruning, ids that never repeat, and LMDB failures (read-only transaction,
+ * map full).
  *
  * Each test gets a fresh environment in its own mkdtemp directory, removed
  * at the end.
@@ -173,6 +174,16 @@ static size_t s_pending_count(fx_t *fx)
 {
     MDB_txn *txn = store_begin(fx->s, 1);
     size_t n = journal_pending_count(fx->s, txn);
+    mdb_txn_abort(txn);
+    return n;
+}
+
+/* s_backlog - journal_backlog, and the dead count into *DEAD */
+static size_t s_backlog(fx_t *fx, uint64_t *dead)
+{
+    MDB_txn *txn = store_begin(fx->s, 1);
+    size_t n = journal_backlog(fx->s, txn);
+    *dead = journal_dead_count(fx->s, txn);
     mdb_txn_abort(txn);
     return n;
 }
@@ -361,6 +372,63 @@ static void test_requeue(void **state)
     uint64_t want[] = {done, dead};
     s_assert_ids(&c, want, 2);
     assert_int_equal(s_done(fx, done), 1); /* a worker does it again */
+}
+
+/* test_backlog_without_dead_rows - what backlog_limit bounds: rows not done
+ * and not dead, kept without a scan; a dead row dispatched again is not
+ * counted twice; a replayed one counts again; a store from before the
+ * count (no count kept) is counted once at open. */
+static void test_backlog_without_dead_rows(void **state)
+{
+    fx_t *fx = *state;
+    uint64_t ids[6], dead = 99;
+    for (int i = 0; i < 6; i++) {
+        char m[8];
+        snprintf(m, sizeof m, "m%d", i);
+        ids[i] = s_append(fx, 1000 + i, "t", m);
+    }
+    assert_int_equal(s_backlog(fx, &dead), 6);
+    assert_int_equal(dead, 0);
+    assert_int_equal(s_done(fx, ids[0]), 1);
+    assert_int_equal(s_dispatched(fx, ids[1], 2000, 1), 1); /* dead */
+    assert_int_equal(s_dispatched(fx, ids[2], 2000, 2), 0);
+    assert_int_equal(s_dispatched(fx, ids[2], 3000, 2), 1); /* dead at its second */
+    assert_int_equal(s_backlog(fx, &dead), 3);
+    assert_int_equal(dead, 2);
+    assert_int_equal(s_pending_count(fx), 3); /* the scan agrees */
+    /* marked again (an old lease): still one dead row */
+    assert_int_equal(s_dispatched(fx, ids[1], 4000, 1), 1);
+    assert_int_equal(s_backlog(fx, &dead), 3);
+    assert_int_equal(dead, 2);
+    /* a worker's done mark leaves a dead row dead */
+    assert_int_equal(s_done(fx, ids[2]), 0);
+    assert_int_equal(s_backlog(fx, &dead), 3);
+    /* replayed: pending again, counted in the backlog */
+    MDB_txn *txn = store_begin(fx->s, 0);
+    assert_int_equal(journal_requeue(fx->s, txn, ids[1], 5000), 0);
+    assert_int_equal(journal_requeue(fx->s, txn, ids[0], 5000), 0); /* a done one: no change to dead */
+    assert_int_equal(store_commit(txn), 0);
+    assert_int_equal(s_backlog(fx, &dead), 5);
+    assert_int_equal(dead, 1);
+    assert_int_equal(s_pending_count(fx), 5);
+
+    /* a store without the count: counted once when it is opened */
+    txn = store_begin(fx->s, 0);
+    MDB_val k = {strlen("count/jdead"), (void *)"count/jdead"};
+    assert_int_equal(mdb_del(txn, fx->s->dbi[DB_META], &k, NULL), 0);
+    assert_int_equal(store_commit(txn), 0);
+    assert_int_equal(s_backlog(fx, &dead), 6); /* every entry looks pending */
+    assert_int_equal(dead, 0);
+    store_destroy(&fx->s);
+    fx->s = store_open(&fx->cfg);
+    assert_non_null(fx->s);
+    assert_int_equal(s_backlog(fx, &dead), 5);
+    assert_int_equal(dead, 1);
+    /* and a second open leaves the count as it is */
+    store_destroy(&fx->s);
+    fx->s = store_open(&fx->cfg);
+    assert_int_equal(s_backlog(fx, &dead), 5);
+    assert_int_equal(dead, 1);
 }
 
 static void test_pending_each_order(void **state)
@@ -985,6 +1053,7 @@ int main(void)
         T(test_mark_done),
         T(test_mark_dispatched_until_dead),
         T(test_requeue),
+        T(test_backlog_without_dead_rows),
         T(test_pending_each_order),
         T(test_seen),
         T(test_each_range),
