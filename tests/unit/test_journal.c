@@ -383,7 +383,7 @@ static void test_backlog_without_dead_rows(void **state)
     fx_t *fx = *state;
     uint64_t ids[6], dead = 99;
     for (int i = 0; i < 6; i++) {
-        char m[8];
+        char m[16];
         snprintf(m, sizeof m, "m%d", i);
         ids[i] = s_append(fx, 1000 + i, "t", m);
     }
