@@ -149,8 +149,12 @@ int outbox_decode(uint64_t id, const void *data, size_t size, outbox_row_t *out)
     if (v.mv_size < sizeof h)
         return MDB_CORRUPTED;
     memcpy(&h, v.mv_data, sizeof h);
-    if ((h.version != 1 && h.version != 2) || (h.version == 1 && h.stored_len != h.body_len) ||
-        sizeof h + (size_t)h.action_len + h.txn_len + h.msg_len + h.url_len + h.stored_len !=
+    /* version 1 rows from before stored_len existed have 0 there */
+    size_t stored = h.version == 2 ? h.stored_len : h.body_len;
+    if ((h.version != 1 && h.version != 2) ||
+        (h.version == 2 && (h.stored_len > (uint32_t)LZ4_MAX_INPUT_SIZE ||
+                            h.body_len > (uint32_t)LZ4_MAX_INPUT_SIZE)) ||
+        sizeof h + (size_t)h.action_len + h.txn_len + h.msg_len + h.url_len + stored !=
             v.mv_size ||
         h.action_len >= sizeof out->action || h.txn_len > 255 || h.msg_len > 255 ||
         h.url_len == 0)
@@ -179,8 +183,7 @@ int outbox_decode(uint64_t id, const void *data, size_t size, outbox_row_t *out)
         char *body = malloc(h.body_len ? h.body_len : 1);
         if (!body)
             return ENOMEM;
-        if (h.stored_len > (uint32_t)LZ4_MAX_INPUT_SIZE || h.body_len > (uint32_t)LZ4_MAX_INPUT_SIZE ||
-            LZ4_decompress_safe(p, body, (int)h.stored_len, (int)h.body_len) != (int)h.body_len) {
+        if (LZ4_decompress_safe(p, body, (int)h.stored_len, (int)h.body_len) != (int)h.body_len) {
             free(body);
             return MDB_CORRUPTED;
         }
