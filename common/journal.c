@@ -186,9 +186,14 @@ static int s_put_pending(store_t *s, MDB_txn *txn, const journal_pending_t *jp)
  * is the index's entry count less that count, without a scan. */
 #define DEAD_KEY "count/jdead"
 
+static MDB_val s_dead_key(void)
+{
+    return (MDB_val){sizeof DEAD_KEY - 1, (void *)DEAD_KEY};
+}
+
 uint64_t journal_dead_count(store_t *s, MDB_txn *txn)
 {
-    MDB_val k = {sizeof DEAD_KEY - 1, (void *)DEAD_KEY}, v;
+    MDB_val k = s_dead_key(), v;
     if (mdb_get(txn, s->dbi[DB_META], &k, &v) != 0 || v.mv_size != 8)
         return 0;
     return store_get64(&v);
@@ -198,7 +203,7 @@ static int s_dead_set(store_t *s, MDB_txn *txn, uint64_t n)
 {
     unsigned char b[8];
     store_key64(b, n);
-    MDB_val k = {sizeof DEAD_KEY - 1, (void *)DEAD_KEY}, v = {8, b};
+    MDB_val k = s_dead_key(), v = {8, b};
     return mdb_put(txn, s->dbi[DB_META], &k, &v, 0);
 }
 
@@ -355,7 +360,7 @@ int journal_seen(store_t *s, MDB_txn *txn, const char *transaction_id, const cha
  * them once (the key's absence says so) */
 static int s_count_dead(store_t *s, MDB_txn *txn)
 {
-    MDB_val k = {sizeof DEAD_KEY - 1, (void *)DEAD_KEY}, v;
+    MDB_val k = s_dead_key(), v;
     if (mdb_get(txn, s->dbi[DB_META], &k, &v) == 0)
         return 0;
     MDB_cursor *cur;

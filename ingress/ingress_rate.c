@@ -11,8 +11,8 @@
  * whose connections land on several copies still has one allowance. A
  * bucket is updated under a lock of its own, a word holding the holder's
  * pid; a lock held by a process that died is taken back, and a lock that
- * cannot be had at once (another copy in the same few instructions) lets
- * the request through (lenient again). Without the file, a process keeps a
+ * cannot be had within RATE_SPINS tries lets the request through (lenient
+ * again). Without the file, a process keeps a
  * table of its own.
  *
  * Config keys read: rate_limit.per_s, rate_limit.burst, run_dir.
