@@ -4,6 +4,7 @@
 #include "ack.h"
 
 #include "jarena.h"
+#include "jparse.h"
 
 #include <string.h>
 
@@ -31,7 +32,7 @@ char *ack_nack_body(const ondc_err_t *err)
 
 int ack_parse(const char *body, size_t len)
 {
-    json_t *root = json_loadb(body, len, 0, NULL);
+    json_t *root = jparse(body, len, 0, NULL);
     if (!root)
         return -1;
     json_t *st = json_object_get(json_object_get(json_object_get(root, "message"), "ack"), "status");

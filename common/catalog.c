@@ -5,6 +5,7 @@
 
 #include "context.h"
 #include "jarena.h"
+#include "jparse.h"
 #include "money.h"
 
 #include <stdio.h>
@@ -315,7 +316,7 @@ static json_t *s_get_json(store_t *s, MDB_txn *txn, store_db_t db, const char *k
     MDB_val k = {strlen(key), (void *)key}, d;
     if (mdb_get(txn, s->dbi[db], &k, &d) != 0)
         return NULL;
-    return json_loadb(d.mv_data, d.mv_size, 0, NULL);
+    return jparse(d.mv_data, d.mv_size, 0, NULL);
 }
 
 /* The parse cache of catalog_provider_ro / catalog_item_ro: a small
@@ -361,11 +362,11 @@ static json_t *s_get_json_ro(store_t *s, MDB_txn *txn, const char *key)
         memcmp(c->raw, d.mv_data, d.mv_size) == 0)
         return json_incref(c->v);
     if (d.mv_size > CACHE_MAX_VALUE)
-        return json_loadb(d.mv_data, d.mv_size, 0, NULL);
+        return jparse(d.mv_data, d.mv_size, 0, NULL);
     /* a cached value outlives the message: made from malloc, not the
      * message's arena (jarena.h) */
     int arena = jarena_pause();
-    json_t *v = json_loadb(d.mv_data, d.mv_size, 0, NULL);
+    json_t *v = jparse(d.mv_data, d.mv_size, 0, NULL);
     jarena_resume(arena);
     if (!v)
         return NULL;
@@ -733,7 +734,7 @@ static int s_each_prefix(store_t *s, MDB_txn *txn, const char *prefix,
          rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
         if (k.mv_size < pl || memcmp(k.mv_data, prefix, pl) != 0)
             break;
-        json_t *v = json_loadb(d.mv_data, d.mv_size, 0, NULL);
+        json_t *v = jparse(d.mv_data, d.mv_size, 0, NULL);
         if (!v)
             continue;
         int stop = fn(&k, v, arg);

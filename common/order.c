@@ -6,6 +6,7 @@
 #include "catalog.h"
 #include "context.h"
 #include "jarena.h"
+#include "jparse.h"
 #include "money.h"
 #include "reply.h"
 
@@ -109,7 +110,7 @@ static json_t *s_get(store_t *s, MDB_txn *txn, const char *key)
     MDB_val k = {strlen(key), (void *)key}, d;
     if (mdb_get(txn, s->dbi[DB_ORDERS], &k, &d) != 0)
         return NULL;
-    return json_loadb(d.mv_data, d.mv_size, 0, NULL);
+    return jparse(d.mv_data, d.mv_size, 0, NULL);
 }
 
 json_t *order_get(store_t *s, MDB_txn *txn, const char *key)
@@ -220,7 +221,7 @@ int order_each(store_t *s, MDB_txn *txn, const char *state, order_fn *fn, void *
          rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
         if (k.mv_size < 2 || memcmp(k.mv_data, "o/", 2) != 0)
             break;
-        json_t *rec = json_loadb(d.mv_data, d.mv_size, 0, NULL);
+        json_t *rec = jparse(d.mv_data, d.mv_size, 0, NULL);
         if (!rec)
             continue;
         const char *st = json_string_value(json_object_get(json_object_get(rec, "order"), "state"));

@@ -10,6 +10,7 @@
 
 #include "context.h"
 #include "jarena.h"
+#include "jparse.h"
 #include "log.h"
 #include "sign.h"
 
@@ -340,7 +341,7 @@ int registry_lookup_answer(registry_t *self, const char *subscriber, const char 
     if ((status < 200 || status > 299) && status != 404)
         return s_down_err(err, "registry answered an error", status);
     json_error_t jerr;
-    json_t *root = json_loadb(body ? body : "", len, 0, &jerr);
+    json_t *root = jparse(body ? body : "", len, 0, &jerr);
     if (!json_is_array(root)) {
         json_decref(root);
         return s_down_err(err, root ? "answer is not an array" : "answer is not JSON", status);

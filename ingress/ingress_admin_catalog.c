@@ -10,6 +10,7 @@
 #include "ingress.h"
 
 #include "catalog.h"
+#include "jparse.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -18,7 +19,7 @@
 static json_t *s_body(struct MHD_Connection *conn, req_t *r, enum MHD_Result *res)
 {
     json_error_t je;
-    json_t *root = r->len ? json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &je) : NULL;
+    json_t *root = r->len ? jparse(r->body, r->len, JSON_REJECT_DUPLICATES, &je) : NULL;
     if (!root)
         *res = ingress_admin_error(conn, 400, NULL, "the body is not JSON: %s",
                                    r->len ? je.text : "empty");

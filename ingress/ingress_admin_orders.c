@@ -20,6 +20,7 @@
 #include "ingress.h"
 
 #include "context.h"
+#include "jparse.h"
 #include "log.h"
 #include "loop.h"
 #include "order.h"
@@ -139,7 +140,7 @@ enum MHD_Result ingress_admin_post_order(ingress_t *in, struct MHD_Connection *c
     json_t *body = NULL;
     if (r->len) {
         json_error_t je;
-        body = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &je);
+        body = jparse(r->body, r->len, JSON_REJECT_DUPLICATES, &je);
         if (!json_is_object(body)) {
             json_decref(body);
             return ingress_admin_error(conn, 400, NULL, "the body must be a JSON object");

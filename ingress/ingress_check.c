@@ -25,6 +25,7 @@
 #include "ingress.h"
 
 #include "jarena.h"
+#include "jparse.h"
 
 #include "context.h"
 #include "log.h"
@@ -103,7 +104,7 @@ int ingress_check_request(ingress_t *in, req_t *r, const char *auth, const char 
     /* the parse lives in the arena until the checks are done (jarena.h):
      * nothing of it is kept, what is needed is copied into R */
     jarena_begin();
-    json_t *root = json_loadb(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = jparse(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
         jarena_end();
         return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, "",

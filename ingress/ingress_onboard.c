@@ -28,6 +28,7 @@
 
 #include "ack.h"
 #include "jarena.h"
+#include "jparse.h"
 #include "log.h"
 #include "onboard.h"
 
@@ -203,7 +204,7 @@ enum MHD_Result ingress_onboard_subscribe(ingress_t *in, struct MHD_Connection *
         return s_error(conn, &err);
     }
     json_error_t jerr;
-    json_t *root = json_loadb(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = jparse(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &jerr);
     json_t *ch = json_object_get(root, "challenge");
     json_t *sub = json_object_get(root, "subscriber_id");
     char *plain = NULL;

@@ -16,6 +16,7 @@
 #include "catalog.h"
 #include "context.h"
 #include "jarena.h"
+#include "jparse.h"
 #include "log.h"
 #include "money.h"
 #include "order.h"
@@ -35,7 +36,7 @@ static json_t *s_txn_get(worker_msg_t *m)
     MDB_val k = {tid ? strlen(tid) : 0, (void *)(tid ? tid : "")}, d;
     json_t *t = NULL;
     if (tid && mdb_get(m->txn, m->store->dbi[DB_TXN], &k, &d) == 0)
-        t = json_loadb(d.mv_data, d.mv_size, 0, NULL);
+        t = jparse(d.mv_data, d.mv_size, 0, NULL);
     return json_is_object(t) ? t : (json_decref(t), json_object());
 }
 

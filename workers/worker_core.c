@@ -6,6 +6,7 @@
 
 #include "ack.h"
 #include "journal.h"
+#include "jparse.h"
 #include "log.h"
 #include "outbox.h"
 #include "reply.h"
@@ -134,7 +135,7 @@ static int s_parse(worker_msg_t *m, store_t *s, const cfg_t *cfg, const envelope
     m->journal_id = e->id;
     m->now_ms = now_ms;
     m->action = context_action_parse(e->action);
-    m->req = json_loadb(body, len, 0, NULL);
+    m->req = jparse(body, len, 0, NULL);
     m->ctx = json_object_get(m->req, "context");
     if (m->action < 0 || !json_is_object(m->ctx)) {
         /* ingress checked it; a row that fails now cannot be answered */
