@@ -183,12 +183,12 @@ static int s_string(jp_t *j, const char **out, size_t *len)
     }
     /* unescaping never lengthens: \uXXXX is 6 bytes for at most 3, a pair
      * 12 for 4 */
-    if (n > j->scap) {
-        char *b = realloc(j->scratch, n);
+    if (n > j->scap || !j->scratch) {
+        char *b = realloc(j->scratch, n + 1);
         if (!b)
             return s_fail(j, start, "out of memory");
         j->scratch = b;
-        j->scap = n;
+        j->scap = n + 1;
     }
     char *o = j->scratch;
     for (const unsigned char *r = start; r < q;) {
@@ -335,14 +335,14 @@ static json_t *s_object(jp_t *j, int depth)
             s_fail(j, j->p, "string or '}' expected");
             goto bad;
         }
-        const char *k;
-        size_t klen;
+        const char *k = NULL;
+        size_t klen = 0;
         if (s_string(j, &k, &klen) < 0)
             goto bad;
         /* a key with escapes is in scratch, which the value may reuse */
         char kbuf[128], *kheap = NULL;
         const char *key = k;
-        if (k == j->scratch) {
+        if (j->scratch && k == j->scratch) {
             char *c = klen < sizeof kbuf ? kbuf : (kheap = malloc(klen));
             if (!c) {
                 s_fail(j, j->p, "out of memory");
@@ -450,8 +450,8 @@ static json_t *s_value(jp_t *j, int depth)
     case '[':
         return s_array(j, depth);
     case '"': {
-        const char *s;
-        size_t n;
+        const char *s = NULL;
+        size_t n = 0;
         if (s_string(j, &s, &n) < 0)
             return NULL;
         if (!(v = json_stringn_nocheck(s, n)))

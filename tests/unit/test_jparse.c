@@ -165,7 +165,7 @@ static void test_fixtures(void **state)
     }
 }
 
-#define S(lit) lit, sizeof lit - 1
+#define S(lit) (lit), sizeof(lit) - 1
 
 static void test_edges(void **state)
 {
