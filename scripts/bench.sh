@@ -7,7 +7,10 @@
 #   sustained  init at each rate of BENCH_RATES; the highest one the node
 #              keeps up with (nothing NACKed or lost, on_* delivered at
 #              >= 99% of the rate, round-trip p99 under 250 ms: no queue
-#              growing through the run) is roundtrip_per_s
+#              growing through the run) is roundtrip_per_s; between the
+#              highest rate kept up with and the next, BENCH_REFINE (default
+#              2) more runs halve the gap (3,000 kept, 4,000 not: 3,500,
+#              then 3,250 or 3,750), so the figure is not one of the steps
 #   latency    init at 5,000/s: ACK and round-trip percentiles
 #   burst      30,000 signed init as fast as they are ACKed, then every
 #              on_* waited for
@@ -30,6 +33,7 @@ BIN=${ONDC_BIN:-$top/${BUILD:-build}/bin}
 SECONDS_EACH=${BENCH_SECONDS:-10}
 RUNS=${BENCH_RUNS:-3}
 RATES=${BENCH_RATES:-3000 4000 5000 6000 7000}
+REFINE=${BENCH_REFINE:-2}
 WORKERS=${BENCH_WORKERS:-1}
 BURST=${BENCH_BURST:-30000}
 CONNS=${BENCH_CONNS:-256}
@@ -108,10 +112,33 @@ bench() { # NAME ARGS... -> $dir/NAME.out (with the fleet's CPU and metrics
   snap > "$dir/$name.after"
   curl -s "http://127.0.0.1:$A/metrics" > "$dir/$name.m1" || true
 }
+# kept_up NAME RATE: the run NAME kept up with RATE (the summary's test)
+kept_up() {
+  python3 - "$dir/$1.out" "$2" <<'PY'
+import sys
+o = {}
+for line in open(sys.argv[1]):
+    k, _, v = line.partition(" ")
+    o[k] = float(v)
+rate = float(sys.argv[2])
+sys.exit(0 if (o["lost"] == 0 and o["errors"] == 0 and o["nacks"] == 0 and
+               o["delivered_per_s"] >= 0.99 * rate and o["roundtrip_p99_ms"] < 250) else 1)
+PY
+}
 for run in $(seq 1 "$RUNS"); do
   echo "bench: run $run of $RUNS" >&2
+  lo=0; hi=0
   for r in $RATES; do
     bench "r$run-sustained-$r" --template "$dir/init.json" --rate "$r" --seconds "$SECONDS_EACH" --conns "$CONNS"
+    if kept_up "r$run-sustained-$r" "$r"; then lo=$r; hi=0; elif [ "$hi" = 0 ]; then hi=$r; fi
+  done
+  # halve the gap between the highest rate kept up with and the next
+  for k in $(seq 1 "$REFINE"); do
+    [ "$lo" -gt 0 ] && [ "$hi" -gt "$lo" ] || break
+    mid=$(( (lo + hi) / 100 * 50 ))
+    [ "$mid" -gt "$lo" ] && [ "$mid" -lt "$hi" ] || break
+    bench "r$run-refine-$mid" --template "$dir/init.json" --rate "$mid" --seconds "$SECONDS_EACH" --conns "$CONNS"
+    if kept_up "r$run-refine-$mid" "$mid"; then lo=$mid; else hi=$mid; fi
   done
   bench "r$run-latency" --template "$dir/init.json" --rate 5000 --seconds "$SECONDS_EACH" --conns "$CONNS"
   bench "r$run-burst" --template "$dir/init.json" --max --count "$BURST" --conns "$CONNS" --wait 60
@@ -165,15 +192,25 @@ def stage_cpu(name, sent):
     b, a = snap(os.path.join(d, name + ".before")), snap(os.path.join(d, name + ".after"))
     return {k: (a[k][0] - b.get(k, [0])[0]) / tick * 1000.0 / max(sent, 1) for k in a}
 sust = []  # per run: the highest rate kept up with
+refined = []  # per run: the rates between the steps, and whether kept up with
 rows = []
+def kept(o, rate):
+    return (o["lost"] == 0 and o["errors"] == 0 and o["nacks"] == 0 and
+            o["delivered_per_s"] >= 0.99 * rate and o["roundtrip_p99_ms"] < 250)
 for r in range(1, runs + 1):
     best = 0
     for rate in rates:
         o = load("r%d-sustained-%d" % (r, rate))
-        ok = (o["lost"] == 0 and o["errors"] == 0 and o["nacks"] == 0 and
-              o["delivered_per_s"] >= 0.99 * rate and o["roundtrip_p99_ms"] < 250)
-        if ok:
+        if kept(o, rate):
             best = max(best, o["delivered_per_s"])
+    tried = []
+    for path in sorted(glob.glob(os.path.join(d, "r%d-refine-*.out" % r)), key=os.path.getmtime):
+        rate = int(path.rsplit("-", 1)[1][:-4])
+        o = load(os.path.basename(path)[:-4])
+        tried.append("%d %s" % (rate, "kept up" if kept(o, rate) else "not"))
+        if kept(o, rate):
+            best = max(best, o["delivered_per_s"])
+    refined.append(tried)
     sust.append(best)
 def col(kind, key):
     return med([load("r%d-%s" % (r, kind))[key] for r in range(1, runs + 1)])
@@ -208,6 +245,10 @@ print("(latencies in ms, from when each request was due; the sink verified %d on
       " took from this virtual machine during the run)" % (sum(o.get("verified", 0) for o in allruns),
                                   sum(o["callbacks"] for o in allruns),
                                   sum(o["bad_signatures"] for o in allruns)))
+if any(refined):
+    print("sustained, between the steps: " + "; ".join(
+        "run %d: %s" % (i + 1, ", ".join(t) if t else "-") for i, t in enumerate(refined)))
+print("sustained kept up with, per run (on_*/s): " + ", ".join("%.0f" % x for x in sust))
 print()
 print("CPU seconds per 1,000 requests, by stage (latency run, median):")
 per = {}
