@@ -80,17 +80,43 @@ int money_parse_json(json_t *v, int64_t *paise)
 
 void money_format(int64_t paise, char *out, size_t outlen)
 {
+    /* by hand: one on_init formats a dozen amounts, and snprintf was a
+     * visible share of building it */
+    char tmp[32], *p = tmp + sizeof tmp;
     int neg = paise < 0;
-    uint64_t a = neg ? (uint64_t)(-paise) : (uint64_t)paise;
-    snprintf(out, outlen, "%s%llu.%02llu", neg ? "-" : "", (unsigned long long)(a / 100),
-             (unsigned long long)(a % 100));
+    uint64_t a = neg ? (uint64_t)0 - (uint64_t)paise : (uint64_t)paise;
+    *--p = (char)('0' + a % 10);
+    *--p = (char)('0' + a / 10 % 10);
+    *--p = '.';
+    a /= 100;
+    do {
+        *--p = (char)('0' + a % 10);
+        a /= 10;
+    } while (a);
+    if (neg)
+        *--p = '-';
+    size_t n = (size_t)(tmp + sizeof tmp - p);
+    if (!outlen)
+        return;
+    if (n >= outlen)
+        n = outlen - 1;
+    memcpy(out, p, n);
+    out[n] = '\0';
 }
 
 json_t *money_json(int64_t paise)
 {
     char buf[32];
     money_format(paise, buf, sizeof buf);
-    return json_pack("{s:s,s:s}", "currency", "INR", "value", buf);
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    if (json_object_set_new_nocheck(o, "currency", json_stringn_nocheck("INR", 3)) != 0 ||
+        json_object_set_new_nocheck(o, "value", json_stringn_nocheck(buf, strlen(buf))) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 int64_t money_percent(int64_t paise, int64_t basis_points)

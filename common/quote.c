@@ -22,17 +22,42 @@ const char *quote_id_str(json_t *v, char *buf, size_t cap)
     return NULL;
 }
 
+/* s_obj - an object of N string keys and values taken over (NULL if any is
+ * NULL or memory runs out); json_pack was a visible share of the quote */
+static json_t *s_obj(int n, const char *const *keys, json_t *const *vals)
+{
+    json_t *o = json_object();
+    int ok = o != NULL;
+    for (int i = 0; i < n; i++) {
+        if (ok && vals[i] && json_object_set_new_nocheck(o, keys[i], vals[i]) == 0)
+            continue;
+        ok = 0;
+        if (vals[i])
+            json_decref(vals[i]);
+    }
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 static json_t *s_row(const char *item_id, const char *title, const char *type, int64_t paise)
 {
-    return json_pack("{s:s,s:s,s:s,s:o}", "@ondc/org/item_id", item_id, "title", title,
-                     "@ondc/org/title_type", type, "price", money_json(paise));
+    static const char *const keys[] = {"@ondc/org/item_id", "title", "@ondc/org/title_type",
+                                       "price"};
+    json_t *vals[] = {json_string(item_id), json_string(title), json_string(type),
+                      money_json(paise)};
+    return s_obj(4, keys, vals);
 }
 
 static json_t *s_count_json(int64_t n)
 {
     char buf[24];
     snprintf(buf, sizeof buf, "%lld", (long long)n);
-    return json_pack("{s:s}", "count", buf);
+    static const char *const keys[] = {"count"};
+    json_t *vals[] = {json_string(buf)};
+    return s_obj(1, keys, vals);
 }
 
 void quote_release(quote_t *q)

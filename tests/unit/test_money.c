@@ -195,6 +195,33 @@ static void test_format_table(void **state)
     }
 }
 
+/* money_format writes what printf would, for any amount (the extremes
+ * included) and cut to any buffer */
+static void test_format_like_printf(void **state)
+{
+    (void)state;
+    uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int64_t p = i == 0 ? INT64_MIN : i == 1 ? INT64_MAX : (int64_t)(x >> (x % 60));
+        if (i % 3 == 0 && i > 1)
+            p = -p;
+        int neg = p < 0;
+        uint64_t a = neg ? (uint64_t)0 - (uint64_t)p : (uint64_t)p;
+        char want[32], got[32];
+        snprintf(want, sizeof want, "%s%llu.%02llu", neg ? "-" : "", (unsigned long long)(a / 100),
+                 (unsigned long long)(a % 100));
+        size_t cap = i % 7 == 0 ? (size_t)(x % 8) + 1 : sizeof got;
+        memset(got, 'x', sizeof got);
+        money_format(p, got, cap);
+        if (strlen(want) >= cap)
+            want[cap - 1] = '\0';
+        assert_string_equal(got, want);
+    }
+}
+
 static void test_money_json(void **state)
 {
     (void)state;
@@ -249,6 +276,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_table),     cmocka_unit_test(test_parse_null),
         cmocka_unit_test(test_parse_json_table), cmocka_unit_test(test_format_table),
+        cmocka_unit_test(test_format_like_printf),
         cmocka_unit_test(test_parse_json_real_shortest_form),
         cmocka_unit_test(test_money_json),      cmocka_unit_test(test_percent_table),
     };
