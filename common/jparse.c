@@ -317,17 +317,46 @@ static int s_word(jp_t *j, const char *w, size_t n)
 
 static json_t *s_value(jp_t *j, int depth);
 
+/* s_next - after a member of a container that CLOSE ends: 1 if a ',' says
+ * another follows, 0 if CLOSE ends it here, -1 (ERR set) otherwise */
+static int s_next(jp_t *j, unsigned char close)
+{
+    s_ws(j);
+    if (j->p < j->e && *j->p == ',') {
+        j->p++;
+        s_ws(j);
+        return 1;
+    }
+    if (j->p < j->e && *j->p == close) {
+        j->p++;
+        return 0;
+    }
+    return s_fail(j, j->p, close == '}' ? "'}' expected" : "']' expected");
+}
+
+/* s_open - V (NULL: out of memory) is the container whose opening bracket
+ * J->p is at: step past it; 1 if CLOSE follows at once (empty), 0 if
+ * members follow, -1 (ERR set) on no memory */
+static int s_open(jp_t *j, const json_t *v, unsigned char close)
+{
+    if (!v)
+        return s_fail(j, j->p, "out of memory");
+    j->p++;
+    s_ws(j);
+    if (j->p < j->e && *j->p == close) {
+        j->p++;
+        return 1;
+    }
+    return 0;
+}
+
 static json_t *s_object(jp_t *j, int depth)
 {
     json_t *o = json_object();
-    if (!o) {
-        s_fail(j, j->p, "out of memory");
-        return NULL;
-    }
-    j->p++;
-    s_ws(j);
-    if (j->p < j->e && *j->p == '}') {
-        j->p++;
+    int empty = s_open(j, o, '}');
+    if (empty != 0) {
+        if (empty < 0)
+            return NULL;
         return o;
     }
     for (;;) {
@@ -375,18 +404,11 @@ static json_t *s_object(jp_t *j, int depth)
             s_fail(j, j->p, "out of memory");
             goto bad;
         }
-        s_ws(j);
-        if (j->p < j->e && *j->p == ',') {
-            j->p++;
-            s_ws(j);
-            continue;
-        }
-        if (j->p < j->e && *j->p == '}') {
-            j->p++;
+        int more = s_next(j, '}');
+        if (more == 0)
             return o;
-        }
-        s_fail(j, j->p, "'}' expected");
-        goto bad;
+        if (more < 0)
+            goto bad;
     }
 bad:
     json_decref(o);
@@ -396,14 +418,10 @@ bad:
 static json_t *s_array(jp_t *j, int depth)
 {
     json_t *a = json_array();
-    if (!a) {
-        s_fail(j, j->p, "out of memory");
-        return NULL;
-    }
-    j->p++;
-    s_ws(j);
-    if (j->p < j->e && *j->p == ']') {
-        j->p++;
+    int empty = s_open(j, a, ']');
+    if (empty != 0) {
+        if (empty < 0)
+            return NULL;
         return a;
     }
     for (;;) {
@@ -414,18 +432,11 @@ static json_t *s_array(jp_t *j, int depth)
             s_fail(j, j->p, "out of memory");
             goto bad;
         }
-        s_ws(j);
-        if (j->p < j->e && *j->p == ',') {
-            j->p++;
-            s_ws(j);
-            continue;
-        }
-        if (j->p < j->e && *j->p == ']') {
-            j->p++;
+        int more = s_next(j, ']');
+        if (more == 0)
             return a;
-        }
-        s_fail(j, j->p, "']' expected");
-        goto bad;
+        if (more < 0)
+            goto bad;
     }
 bad:
     json_decref(a);
