@@ -42,6 +42,7 @@ dir=$(mktemp -d /tmp/ondc-bench-XXXXXX)
 trap '[ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $dir" >&2 && exit 0; ONDC_BIN=$BIN bash "$top/scripts/fleet" stop "$dir/ondc.json" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P=$(port); A=$(port)
+while [ "$A" = "$P" ]; do A=$(port); done   # two binds in a row can get the same port
 mkdir -p "$dir/keys/buyer"; chmod 700 "$dir/keys" "$dir/keys/buyer"
 "$BIN/ondcctl" keygen --dir "$dir/keys" > "$dir/node.json"
 "$BIN/ondcctl" keygen --dir "$dir/keys/buyer" > "$dir/buyer.json"

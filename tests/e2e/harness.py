@@ -29,12 +29,21 @@ FIXTURES = os.path.join(TOP, "tests", "fixtures")
 BUYER = "carecommerce.in"
 
 
+_GIVEN_PORTS = set()
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A port free now and not handed out before by this process: the kernel
+    can give the same ephemeral port to two binds in a row once the first
+    socket is closed, and a config with listen == admin_listen is refused."""
+    while True:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if port not in _GIVEN_PORTS:
+            _GIVEN_PORTS.add(port)
+            return port
 
 
 def now_ts(offset_ms=0):
