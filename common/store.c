@@ -253,38 +253,86 @@ static long long s_mono_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+static long long s_mono_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+static void s_nap(void)
+{
+    struct timespec nap = {0, 100000L};
+    nanosleep(&nap, NULL);
+}
+
+/* s_defer - an urgent writer lets batch writers that have waited
+ * STORE_STARVE_US have the lock first: until each of them has it (its slot
+ * cleared or restamped), at most STORE_DEFER_MAX_US */
+static void s_defer(store_board_t *b)
+{
+    long long seen[STORE_URGENT_SLOTS];
+    int any = 0;
+    long long now = s_mono_us();
+    for (int i = 0; i < STORE_URGENT_SLOTS; i++) {
+        seen[i] = atomic_load(&b->batch_since_us[i]);
+        long long age = now - seen[i];
+        if (seen[i] > 0 && age >= STORE_STARVE_US && age < (long long)STORE_STALE_MS * 1000)
+            any = 1;
+        else
+            seen[i] = 0;
+    }
+    while (any && s_mono_us() - now < STORE_DEFER_MAX_US) {
+        s_nap();
+        any = 0;
+        for (int i = 0; i < STORE_URGENT_SLOTS; i++)
+            if (seen[i] && atomic_load(&b->batch_since_us[i]) == seen[i])
+                any = 1;
+    }
+}
+
+/* s_make_way - a batch writer lets the urgent writers waiting now have the
+ * lock first: until each has it (its slot cleared or restamped), or until
+ * the batch writer has waited STORE_STARVE_US since SINCE_US */
+static void s_make_way(store_board_t *b, long long since_us)
+{
+    long long seen[STORE_URGENT_SLOTS];
+    int any = 0;
+    long long now = s_mono_ms();
+    for (int i = 0; i < STORE_URGENT_SLOTS; i++) {
+        seen[i] = atomic_load(&b->since_ms[i]);
+        if (seen[i] > 0 && now - seen[i] < STORE_STALE_MS)
+            any = 1;
+        else
+            seen[i] = 0;
+    }
+    while (any && s_mono_us() - since_us < STORE_STARVE_US) {
+        s_nap();
+        any = 0;
+        for (int i = 0; i < STORE_URGENT_SLOTS; i++)
+            if (seen[i] && atomic_load(&b->since_ms[i]) == seen[i])
+                any = 1;
+    }
+}
+
 MDB_txn *store_begin_write(store_t *store, int urgent, double *wait_ms)
 {
     struct timespec a;
     clock_gettime(CLOCK_MONOTONIC, &a);
     store_board_t *b = store->board;
     _Atomic long long *slot = NULL;
+    /* one slot a process (two copies sharing one only lose a little of the
+     * effect) */
+    unsigned mine = (unsigned)getpid() % STORE_URGENT_SLOTS;
     if (b && urgent) {
-        /* one slot a process (two copies of the ingress sharing one only
-         * lose a little of the effect) */
-        slot = &b->since_ms[(unsigned)getpid() % STORE_URGENT_SLOTS];
+        s_defer(b);
+        slot = &b->since_ms[mine];
         atomic_store(slot, s_mono_ms());
     } else if (b) {
-        /* make way: until every urgent writer waiting now has had the lock
-         * (its slot cleared or restamped), or STORE_YIELD_MAX_MS */
-        long long seen[STORE_URGENT_SLOTS];
-        int any = 0;
-        long long now = s_mono_ms();
-        for (int i = 0; i < STORE_URGENT_SLOTS; i++) {
-            seen[i] = atomic_load(&b->since_ms[i]);
-            if (seen[i] > 0 && now - seen[i] < STORE_STALE_MS)
-                any = 1;
-            else
-                seen[i] = 0;
-        }
-        while (any && s_mono_ms() - now < STORE_YIELD_MAX_MS) {
-            struct timespec nap = {0, 100000L};
-            nanosleep(&nap, NULL);
-            any = 0;
-            for (int i = 0; i < STORE_URGENT_SLOTS; i++)
-                if (seen[i] && atomic_load(&b->since_ms[i]) == seen[i])
-                    any = 1;
-        }
+        long long since = s_mono_us();
+        slot = &b->batch_since_us[mine];
+        atomic_store(slot, since);
+        s_make_way(b, since);
     }
     MDB_txn *txn = store_begin(store, 0);
     if (slot)

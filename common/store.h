@@ -47,11 +47,14 @@ typedef enum {
 /* the writers' notice board: DATA_DIR/writers.shm, mapped shared by every
  * process of the store. An urgent writer (the ingress's journal commit,
  * which ACKs wait on) puts the time it began waiting for the write lock in
- * its slot until it has the lock; batch writers make way for it (see
- * store_begin_write). */
+ * its slot until it has the lock; batch writers make way for it. A batch
+ * writer (a worker, the callback) puts the time it began waiting in its own
+ * slot; an urgent writer lets one that has waited STORE_STARVE_US have the
+ * lock first (see store_begin_write). */
 #define STORE_URGENT_SLOTS 16
 typedef struct {
-    _Atomic long long since_ms[STORE_URGENT_SLOTS]; /* CLOCK_MONOTONIC ms, 0 = none */
+    _Atomic long long since_ms[STORE_URGENT_SLOTS];       /* CLOCK_MONOTONIC ms, 0 = none */
+    _Atomic long long batch_since_us[STORE_URGENT_SLOTS]; /* CLOCK_MONOTONIC us, 0 = none */
 } store_board_t;
 
 typedef struct {
@@ -79,13 +82,18 @@ MDB_txn *store_begin(store_t *store, int rdonly);
  * has one write lock for the whole fleet, and a process that commits and
  * begins again at once takes it back before a waiter on the other core has
  * woken: the ingress's journal commit could wait through several of a
- * worker's batches. So with URGENT (the ingress) the wait is posted on the
- * notice board; a batch writer (URGENT 0: workers, callback) that finds an
- * urgent writer waiting lets it have the lock first: it waits until each
- * urgent writer it saw waiting has the lock, at most STORE_YIELD_MAX_MS (a
- * post older than STORE_STALE_MS is a writer that died waiting, ignored).
- * NULL on failure. */
-#define STORE_YIELD_MAX_MS 20
+ * worker's batches, and a worker could wait through dozens of the
+ * ingress's commits (its commit thread begins the next the moment one
+ * ends), the on_* of its batch held up all that time. So the wait is posted
+ * on the notice board. With URGENT (the ingress) it is first let go to a
+ * batch writer that has waited STORE_STARVE_US or more, until that one has
+ * the lock (at most STORE_DEFER_MAX_US); a batch writer (URGENT 0:
+ * workers, callback) that finds an urgent writer waiting lets it have the
+ * lock first, until each urgent writer it saw waiting has the lock or it
+ * has itself waited STORE_STARVE_US (a post older than STORE_STALE_MS is a
+ * writer that died waiting, ignored). NULL on failure. */
+#define STORE_STARVE_US 2000
+#define STORE_DEFER_MAX_US 5000
 #define STORE_STALE_MS 5000
 MDB_txn *store_begin_write(store_t *store, int urgent, double *wait_ms);
 

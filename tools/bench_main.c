@@ -608,6 +608,8 @@ int main(int argc, char **argv)
     }
     /* BENCH_SLOW_MS: name the requests whose on_* took longer (stderr) */
     const char *slow = getenv("BENCH_SLOW_MS");
+    if (slow)
+        fprintf(stderr, "t0 %.6f s (CLOCK_MONOTONIC)\n", (double)t0 / 1e6);
     for (size_t i = 0; slow && i < g_n; i++)
         if (g_reqs[i].cb_us && g_reqs[i].cb_us - g_reqs[i].due_us > atoll(slow) * 1000)
             fprintf(stderr, "slow %zu due %+.3f s sent %+.3f ack %+.3f on_* %+.3f\n", i,

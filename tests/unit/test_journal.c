@@ -980,9 +980,10 @@ static void test_lock_wait(void **state)
 
 /* test_make_way - a batch writer (urgent 0) that finds an urgent writer
  * posted as waiting on the notice board waits until that writer has had
- * the lock (its post cleared), at most STORE_YIELD_MAX_MS; a post older
- * than STORE_STALE_MS (a writer that died waiting) is ignored; an urgent
- * writer clears its own post once it has the lock. */
+ * the lock (its post cleared), or until it has itself waited
+ * STORE_STARVE_US; a post older than STORE_STALE_MS (a writer that died
+ * waiting) is ignored; each writer clears its own post once it has the
+ * lock. */
 static long long s_mono_ms(void)
 {
     struct timespec t;
@@ -990,11 +991,23 @@ static long long s_mono_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+static long long s_mono_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+typedef struct {
+    _Atomic long long *slot;
+    int after_us;
+} clear_t;
+
 static void *s_clear_later(void *arg)
 {
-    _Atomic long long *slot = arg;
-    usleep(8 * 1000);
-    atomic_store(slot, 0);
+    clear_t *c = arg;
+    usleep((useconds_t)c->after_us);
+    atomic_store(c->slot, 0);
     return NULL;
 }
 
@@ -1004,21 +1017,22 @@ static void test_make_way(void **state)
     assert_non_null(fx->s->board);
     _Atomic long long *slot = &fx->s->board->since_ms[3];
     /* an urgent writer waiting that never gets the lock: the batch writer
-     * gives up making way after STORE_YIELD_MAX_MS */
+     * gives up making way once it has waited STORE_STARVE_US */
     atomic_store(slot, s_mono_ms());
     double w = -1;
     MDB_txn *txn = store_begin_write(fx->s, 0, &w);
     assert_non_null(txn);
-    assert_true(w >= STORE_YIELD_MAX_MS - 1);
+    assert_true(w >= STORE_STARVE_US / 1000.0 - 0.2);
     mdb_txn_abort(txn);
-    /* one that gets it 8 ms later: the batch writer goes on then */
+    /* one that gets it 1 ms later: the batch writer waits for that */
     atomic_store(slot, s_mono_ms());
     pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, s_clear_later, (void *)slot), 0);
+    clear_t c = {slot, 1000};
+    assert_int_equal(pthread_create(&th, NULL, s_clear_later, &c), 0);
     w = -1;
     txn = store_begin_write(fx->s, 0, &w);
     assert_non_null(txn);
-    assert_true(w >= 7);
+    assert_true(w >= 0.9);
     assert_int_equal(atomic_load(slot), 0);
     mdb_txn_abort(txn);
     pthread_join(th, NULL);
@@ -1029,11 +1043,15 @@ static void test_make_way(void **state)
     mdb_txn_abort(txn);
     assert_true(atomic_load(slot) != 0); /* not ours to clear */
     atomic_store(slot, 0);
-    /* an urgent writer: posted while it waits, cleared once it has the lock */
-    _Atomic long long *mine = &fx->s->board->since_ms[(unsigned)getpid() % STORE_URGENT_SLOTS];
+    /* each writer: posted while it waits, cleared once it has the lock */
+    unsigned me = (unsigned)getpid() % STORE_URGENT_SLOTS;
     txn = store_begin_write(fx->s, 1, NULL);
     assert_non_null(txn);
-    assert_int_equal(atomic_load(mine), 0);
+    assert_int_equal(atomic_load(&fx->s->board->since_ms[me]), 0);
+    mdb_txn_abort(txn);
+    txn = store_begin_write(fx->s, 0, NULL);
+    assert_non_null(txn);
+    assert_int_equal(atomic_load(&fx->s->board->batch_since_us[me]), 0);
     mdb_txn_abort(txn);
     /* the board is shared: another handle of the same store sees a post */
     store_t *other = store_open(&fx->cfg);
@@ -1042,6 +1060,56 @@ static void test_make_way(void **state)
     assert_int_equal(atomic_load(&other->board->since_ms[3]), 1234);
     atomic_store(slot, 0);
     store_destroy(&other);
+}
+
+/* test_defer_to_starved - an urgent writer lets a batch writer that has
+ * waited STORE_STARVE_US or more have the lock first: it waits until that
+ * writer's post is cleared, at most STORE_DEFER_MAX_US; one that has waited
+ * less, or a stale post, it does not wait for. */
+static void test_defer_to_starved(void **state)
+{
+    fx_t *fx = *state;
+    assert_non_null(fx->s->board);
+    _Atomic long long *slot = &fx->s->board->batch_since_us[5];
+    /* starved (waiting 3 ms) and never served: deferred to at most
+     * STORE_DEFER_MAX_US */
+    atomic_store(slot, s_mono_us() - 3000);
+    double w = -1;
+    MDB_txn *txn = store_begin_write(fx->s, 1, &w);
+    assert_non_null(txn);
+    assert_true(w >= STORE_DEFER_MAX_US / 1000.0 - 0.2);
+    mdb_txn_abort(txn);
+    /* starved, served 2 ms later: the urgent writer waits for that */
+    atomic_store(slot, s_mono_us() - 3000);
+    pthread_t th;
+    clear_t c = {slot, 2000};
+    assert_int_equal(pthread_create(&th, NULL, s_clear_later, &c), 0);
+    w = -1;
+    txn = store_begin_write(fx->s, 1, &w);
+    assert_non_null(txn);
+    assert_true(w >= 1.9);
+    assert_int_equal(atomic_load(slot), 0);
+    mdb_txn_abort(txn);
+    pthread_join(th, NULL);
+    /* a batch writer that began waiting just now, and a stale post: the
+     * urgent writer does not defer (the posts stay: not ours to clear) */
+    long long fresh = s_mono_us() + 60 * 1000000LL; /* "began" in the future: age < 0 */
+    atomic_store(slot, fresh);
+    w = -1;
+    txn = store_begin_write(fx->s, 1, &w);
+    assert_non_null(txn);
+    mdb_txn_abort(txn);
+    assert_true(w < STORE_DEFER_MAX_US / 1000.0);
+    assert_int_equal(atomic_load(slot), fresh);
+    long long stale = s_mono_us() - (long long)STORE_STALE_MS * 1000 - 1000000;
+    atomic_store(slot, stale);
+    w = -1;
+    txn = store_begin_write(fx->s, 1, &w);
+    assert_non_null(txn);
+    mdb_txn_abort(txn);
+    assert_true(w < STORE_DEFER_MAX_US / 1000.0);
+    assert_int_equal(atomic_load(slot), stale);
+    atomic_store(slot, 0);
 }
 
 int main(void)
@@ -1067,6 +1135,7 @@ int main(void)
         T(test_upgrade_seen),
         T(test_lock_wait),
         T(test_make_way),
+        T(test_defer_to_starved),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
