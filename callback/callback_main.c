@@ -38,24 +38,36 @@
 #define LAST_TRY_SLACK_MS 250  /* the last try starts this long before the deadline */
 #define CLAMPED_TRY_MIN_MS 50  /* less time than this left for it: dead now */
 #define EASY_IDLE_MAX 256      /* curl handles kept for the next transfers */
+#define LINE_LIVE_MIN 64       /* a host's waiting line keeps this many rows' bytes (or
+                                  callback.max_per_host, if more); the rest are parked */
 
 typedef struct dl_s dl_t;
 
 typedef struct {
     char name[160];
     int inflight;
+    int waiting; /* rows in the line */
     dl_t *wait_head, *wait_tail;
 } host_t;
 
+/* a row's bytes, while it is due or in flight */
+typedef struct {
+    char *raw;        /* the row's stored bytes (owned) */
+    outbox_row_t row; /* decoded from RAW: url (and body, unless stored
+                         compressed) point into it */
+} dl_body_t;
+
+/* a row in memory. One that waits (for its retry, or far back in its
+ * host's line) is parked: its bytes are let go (B NULL) and read again
+ * from the outbox when it is due, so a buyer app that is down for its
+ * rows' TTL costs this small record a row, not the row's on_* */
 struct dl_s {
     uint64_t id;
     int64_t due_ms;
     host_t *host;
     CURL *easy;
     struct curl_slist *headers;
-    char *raw;         /* the row's stored bytes (owned) */
-    outbox_row_t row;  /* decoded from RAW: url (and body, unless stored
-                          compressed) point into it */
+    dl_body_t *b;      /* NULL: parked */
     outbox_state_t st; /* its delivery state while it is in memory */
     char *resp;        /* the buyer app's answer (RESP_MAX, while in flight) */
     size_t resp_len;
@@ -63,10 +75,18 @@ struct dl_s {
     dl_t *next;
 };
 
+static void s_body_free(dl_body_t *b)
+{
+    if (!b)
+        return;
+    outbox_row_clear(&b->row);
+    free(b->raw);
+    free(b);
+}
+
 static void s_dl_free(dl_t *d)
 {
-    outbox_row_clear(&d->row);
-    free(d->raw);
+    s_body_free(d->b);
     free(d->resp);
     free(d);
 }
@@ -96,6 +116,8 @@ typedef struct {
     CURL *easy_idle[EASY_IDLE_MAX];
     int n_easy_idle;
     uint64_t n_delivered, n_nacked, n_retried, n_dead;
+    size_t n_parked;               /* rows in memory without their bytes */
+    uint64_t *g_held, *g_parked;   /* ondc_callback_rows{state} */
 } cb_t;
 
 static cb_t s_cb;
@@ -313,11 +335,69 @@ static void s_easy_put(cb_t *cb, CURL *e)
     curl_easy_cleanup(e);
 }
 
+/* s_park - let D's bytes go while it waits (its state stays) */
+static void s_park(cb_t *cb, dl_t *d)
+{
+    if (!d->b)
+        return;
+    s_body_free(d->b);
+    d->b = NULL;
+    cb->n_parked++;
+}
+
+/* s_body_read - row ID's bytes from the outbox in TXN, decoded; NULL when
+ * the row is not there or cannot be read */
+static dl_body_t *s_body_read(cb_t *cb, MDB_txn *txn, uint64_t id)
+{
+    MDB_val v;
+    if (outbox_raw(cb->rt->store, txn, id, &v) != 0)
+        return NULL;
+    dl_body_t *b = calloc(1, sizeof *b);
+    if (!b || !(b->raw = malloc(v.mv_size ? v.mv_size : 1))) {
+        free(b);
+        return NULL;
+    }
+    memcpy(b->raw, v.mv_data, v.mv_size);
+    if (outbox_decode(id, b->raw, v.mv_size, &b->row) != 0) {
+        s_body_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+/* s_unpark - read parked D's bytes again. 0, or -1 when they cannot be
+ * read (the row stays PENDING in the outbox; a scan tries it again) */
+static int s_unpark(cb_t *cb, dl_t *d)
+{
+    if (d->b)
+        return 0;
+    MDB_txn *txn = store_begin(cb->rt->store, 1);
+    if (txn) {
+        d->b = s_body_read(cb, txn, d->id);
+        mdb_txn_abort(txn);
+    }
+    if (!d->b) {
+        char idb[24];
+        snprintf(idb, sizeof idb, "%llu", (unsigned long long)d->id);
+        log_warn("callback.unpark_failed", "outbox_id", idb, NULL);
+        return -1;
+    }
+    cb->n_parked--;
+    return 0;
+}
+
 /* s_start - begin delivering D now: sign, hand to curl. */
 static void s_start(cb_t *cb, dl_t *d)
 {
     runtime_t *rt = cb->rt;
-    const outbox_row_t *row = &d->row;
+    if (s_unpark(cb, d) < 0) {
+        /* out of memory, or the row is gone: let go of it here */
+        cb->n_parked--;
+        s_known_del(cb, d->id);
+        s_dl_free(d);
+        return;
+    }
+    const outbox_row_t *row = &d->b->row;
     int64_t now = loop_wall_ms();
     if (now >= d->st.deadline_ms) {
         d->st.status = OUTBOX_DEAD;
@@ -341,6 +421,7 @@ static void s_start(cb_t *cb, dl_t *d)
         d->easy = NULL;
         d->due_ms = now + rt->cfg.callback_backoff_ms;
         s_heap_push(cb, d);
+        s_park(cb, d);
         return;
     }
     d->resp_len = 0;
@@ -389,6 +470,11 @@ static void s_enqueue(cb_t *cb, dl_t *d)
     else
         h->wait_head = d;
     h->wait_tail = d;
+    /* far back in a slow host's line: parked until it comes forward */
+    int live = cb->rt->cfg.callback_max_per_host > LINE_LIVE_MIN ? cb->rt->cfg.callback_max_per_host
+                                                                 : LINE_LIVE_MIN;
+    if (++h->waiting > live)
+        s_park(cb, d);
 }
 
 static void s_start_next(cb_t *cb, host_t *h)
@@ -398,6 +484,7 @@ static void s_start_next(cb_t *cb, host_t *h)
         h->wait_head = d->next;
         if (!h->wait_head)
             h->wait_tail = NULL;
+        h->waiting--;
         s_start(cb, d);
     }
 }
@@ -407,7 +494,7 @@ static void s_start_next(cb_t *cb, host_t *h)
  * found again after a restart keeps its backoff). */
 static void s_hold(cb_t *cb, dl_t *d, int64_t due_ms)
 {
-    d->host = s_host_of(cb, d->row.url);
+    d->host = s_host_of(cb, d->b->row.url);
     s_known_put(cb, d);
     if (due_ms > loop_wall_ms()) {
         d->due_ms = due_ms;
@@ -423,19 +510,14 @@ static void s_add(cb_t *cb, uint64_t id, MDB_txn *txn, int64_t due_ms)
 {
     if (s_known_get(cb, id))
         return;
-    MDB_val v;
     outbox_state_t st;
-    if (outbox_raw(cb->rt->store, txn, id, &v) != 0 ||
-        outbox_state_get(cb->rt->store, txn, id, &st) != 0 || st.status != OUTBOX_PENDING)
+    if (outbox_state_get(cb->rt->store, txn, id, &st) != 0 || st.status != OUTBOX_PENDING)
         return;
     dl_t *d = calloc(1, sizeof *d);
-    if (!d || !(d->raw = malloc(v.mv_size ? v.mv_size : 1))) {
-        free(d);
+    if (!d)
         return;
-    }
-    memcpy(d->raw, v.mv_data, v.mv_size);
-    if (outbox_decode(id, d->raw, v.mv_size, &d->row) != 0) {
-        s_dl_free(d);
+    if (!(d->b = s_body_read(cb, txn, id))) {
+        free(d);
         return;
     }
     d->id = id;
@@ -448,12 +530,13 @@ static void s_add(cb_t *cb, uint64_t id, MDB_txn *txn, int64_t due_ms)
 static void s_add_row(cb_t *cb, uint64_t id, char *raw, size_t len)
 {
     dl_t *d = calloc(1, sizeof *d);
-    if (!d) {
+    if (!d || !(d->b = calloc(1, sizeof *d->b))) {
+        free(d);
         free(raw);
         return; /* the scan finds it */
     }
-    d->raw = raw;
-    if (outbox_decode(id, raw, len, &d->row) != 0) {
+    d->b->raw = raw;
+    if (outbox_decode(id, raw, len, &d->b->row) != 0) {
         log_warn("callback.bad_notice", NULL);
         s_dl_free(d);
         return;
@@ -461,8 +544,8 @@ static void s_add_row(cb_t *cb, uint64_t id, char *raw, size_t len)
     d->id = id;
     d->st.id = id;
     d->st.status = OUTBOX_PENDING;
-    d->st.next_try_ms = d->row.created_ms;
-    d->st.deadline_ms = d->row.deadline_ms;
+    d->st.next_try_ms = d->b->row.created_ms;
+    d->st.deadline_ms = d->b->row.deadline_ms;
     s_hold(cb, d, 0);
 }
 
@@ -480,8 +563,9 @@ static void s_finish(cb_t *cb, dl_t *d, CURLcode res)
     d->host->inflight--;
 
     outbox_state_t st = d->st;
-    const char *action = d->row.action, *tid = d->row.transaction_id, *mid = d->row.message_id;
-    int64_t deadline = st.deadline_ms, request_ms = d->row.request_ms;
+    const outbox_row_t *row = &d->b->row;
+    const char *action = row->action, *tid = row->transaction_id, *mid = row->message_id;
+    int64_t deadline = st.deadline_ms, request_ms = row->request_ms;
     int64_t now = loop_wall_ms();
     st.attempts++;
     st.last_try_ms = now;
@@ -534,6 +618,7 @@ static void s_finish(cb_t *cb, dl_t *d, CURLcode res)
                      "status", codebuf, "answer", st.answer, NULL);
             s_update(cb, &st);
             s_heap_push(cb, d);
+            s_park(cb, d); /* after the log lines that read its row */
             s_start_next(cb, h);
             return;
         }
@@ -684,6 +769,8 @@ static void s_cron(runtime_t *rt)
 {
     cb_t *cb = rt->state;
     int64_t now = loop_wall_ms();
+    *cb->g_held = (uint64_t)(cb->known_n - cb->n_parked);
+    *cb->g_parked = (uint64_t)cb->n_parked;
     while (cb->heap_n && cb->heap[0]->due_ms <= now)
         s_enqueue(cb, s_heap_pop(cb));
     static int ticks;
@@ -696,6 +783,8 @@ static int s_init(runtime_t *rt)
     cb_t *cb = &s_cb;
     cb->rt = rt;
     rt->state = cb;
+    cb->g_held = metrics_gauge("ondc_callback_rows", "state=\"held\"");
+    cb->g_parked = metrics_gauge("ondc_callback_rows", "state=\"parked\"");
     ondc_err_t err;
     if (sign_key_load_file(&cb->key, rt->cfg.signing_private_key_file, &err) == 0)
         cb->have_key = 1;

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 import uuid
 
 from harness import BIN, BUYER, Fleet, Runner, check, eq, free_port, load_fixture
@@ -173,6 +174,18 @@ def wait_until(pred, timeout, step=0.1):
             return v
         time.sleep(step)
     return pred()
+
+
+def rows_gauge(fleet, state):
+    """ondc_callback_rows{state=STATE} from the fleet's /metrics (the sum
+    over the callback processes)."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % fleet.admin_port, timeout=5) as r:
+        text = r.read().decode()
+    n = 0
+    for line in text.splitlines():
+        if line.startswith("ondc_callback_rows{") and 'state="%s"' % state in line:
+            n += int(float(line.rsplit(" ", 1)[1]))
+    return n
 
 
 def commits(fleet):
@@ -378,10 +391,17 @@ def test_06_500_then_ack_is_retried_with_backoff():
         info = show(ctl(F, "outbox", "show", row["id"]))
         eq(info["status"], "pending", "pending between tries")
         eq(info["answer"], "HTTP 500", "the answer is recorded")
+        # between tries the row is parked: its bytes let go, read again when due
+        check(wait_until(lambda: rows_gauge(F, "parked") >= 1, 5),
+              "a row waiting for its retry is parked: %r" % rows_gauge(F, "parked"))
     finally:
         F.bap.mode = "ack"
     ok = wait_until(lambda: [c for c in calls_for(F.bap, mid) if c["mode"] == "ack"], 15)
     check(ok, "delivered once the buyer app is back")
+    tries = calls_for(F.bap, mid)
+    eq(len(set(c["raw"] for c in tries)), 1, "every try (parked in between) sends the same bytes")
+    good, why = F.verify_callback(tries[-1])
+    check(good, "the last try's signature verifies: " + why)
     ts = [c["t"] for c in calls_for(F.bap, mid)]
     gaps = [b - a for a, b in zip(ts, ts[1:])]
     check(max(gaps[2:]) > min(gaps[:2]), "backoff grows: %r" % gaps)
@@ -476,7 +496,9 @@ def test_09_hung_buyer_app_holds_up_no_one_else():
     H = HangBuyerApp()
     H.mode = "hang"
     try:
-        hung = [init_req(F, bap_uri=H.uri) for _ in range(4)]
+        # 2 in flight, 68 in line: the 4 furthest back are parked (a line
+        # keeps the bytes of its first 64)
+        hung = [init_req(F, bap_uri=H.uri) for _ in range(70)]
         for r in hung:
             eq(send(F, r)[0], 200, "ACK (hung buyer app)")
         check(wait_until(lambda: len(H.calls) >= 2, 10), "two deliveries reach the hung host")
@@ -488,11 +510,21 @@ def test_09_hung_buyer_app_holds_up_no_one_else():
         took = time.time() - t
         check(took < 8, "promptly (%.1f s) while the other host hangs" % took)
         eq(len(H.calls), 2, "callback.max_per_host (2) deliveries at once to the hung host")
+        check(wait_until(lambda: rows_gauge(F, "parked") >= 4, 5),
+              "the rows far back in the hung host's line are parked: %r" % rows_gauge(F, "parked"))
         H.release()
         for r in hung:
             mid = r["context"]["message_id"]
             check(wait_until(lambda: any(json.loads(c["raw"])["context"]["message_id"] == mid
                                          for c in H.calls), 10), "delivered once released")
+        got = {}
+        for c in list(H.calls):
+            got.setdefault(json.loads(c["raw"])["context"]["message_id"], c)
+        for r in hung[-4:]:
+            body = json.loads(got[r["context"]["message_id"]]["raw"])
+            eq(body["context"]["action"], "on_init", "a parked row goes out whole")
+            check("quote" in body["message"]["order"], "with its quote")
+        check(wait_until(lambda: rows_gauge(F, "parked") == 0, 5), "none left parked")
     finally:
         H.close()
 
