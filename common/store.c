@@ -266,6 +266,20 @@ static void s_nap(void)
     nanosleep(&nap, NULL);
 }
 
+/* s_wait_served - until each writer of SLOTS posted as SEEN (0: none) has
+ * had the lock (its slot cleared or restamped), or MAX_US from FROM_US */
+static void s_wait_served(_Atomic long long *slots, const long long *seen, long long from_us,
+                          long long max_us)
+{
+    for (int any = 1; any && s_mono_us() - from_us < max_us;) {
+        s_nap();
+        any = 0;
+        for (int i = 0; i < STORE_URGENT_SLOTS; i++)
+            if (seen[i] && atomic_load(&slots[i]) == seen[i])
+                any = 1;
+    }
+}
+
 /* s_defer - an urgent writer lets batch writers that have waited
  * STORE_STARVE_US have the lock first: until each of them has it (its slot
  * cleared or restamped), at most STORE_DEFER_MAX_US */
@@ -282,13 +296,8 @@ static void s_defer(store_board_t *b)
         else
             seen[i] = 0;
     }
-    while (any && s_mono_us() - now < STORE_DEFER_MAX_US) {
-        s_nap();
-        any = 0;
-        for (int i = 0; i < STORE_URGENT_SLOTS; i++)
-            if (seen[i] && atomic_load(&b->batch_since_us[i]) == seen[i])
-                any = 1;
-    }
+    if (any)
+        s_wait_served(b->batch_since_us, seen, now, STORE_DEFER_MAX_US);
 }
 
 /* s_make_way - a batch writer lets the urgent writers waiting now have the
@@ -306,13 +315,8 @@ static void s_make_way(store_board_t *b, long long since_us)
         else
             seen[i] = 0;
     }
-    while (any && s_mono_us() - since_us < STORE_STARVE_US) {
-        s_nap();
-        any = 0;
-        for (int i = 0; i < STORE_URGENT_SLOTS; i++)
-            if (seen[i] && atomic_load(&b->since_ms[i]) == seen[i])
-                any = 1;
-    }
+    if (any)
+        s_wait_served(b->since_ms, seen, since_us, STORE_STARVE_US);
 }
 
 MDB_txn *store_begin_write(store_t *store, int urgent, double *wait_ms)
