@@ -10,15 +10,30 @@
 CC      ?= cc
 SAN     ?= 0
 BUILD   := build$(if $(filter 1,$(SAN)),-san,)
-CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Icommon
-LDLIBS  := -lmicrohttpd -lzmq -ljansson -lsodium -llmdb -llz4 -lcurl -lcrypto -lm
+CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE
+LDLIBS  := -lmicrohttpd -lczmq -lzmq -ljansson -lsodium -llmdb -llz4 -lcurl -lcrypto -lm
 ifeq ($(SAN),1)
 CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-COMMON_SRC := $(wildcard common/*.c)
-COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
+# The shared code is a stack of layers, each folder one static library. A
+# layer may use only the layers before it in LAYERS: it is compiled with
+# only those include paths, and `make layers` links each library against
+# the ones below it alone, so a call upward fails to build.
+LAYERS     := util global store ondc seller runtime
+$(foreach l,$(LAYERS),$(eval LOWER_$(l) := $(LAYERS_SEEN))$(eval LAYERS_SEEN += $(l)))
+LAYER_INC  := $(addprefix -I,$(LAYERS))
+reverse     = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+# linked top layer first, as the linker resolves left to right
+LIBS       := $(foreach l,$(call reverse,$(LAYERS)),$(BUILD)/lib$(l).a)
+LAYER_SRC  := $(foreach l,$(LAYERS),$(wildcard $(l)/*.c))
+LAYER_HDR  := $(foreach l,$(LAYERS),$(wildcard $(l)/*.h))
+
+# each layer sees itself and the layers below; the stages see every layer
+$(foreach l,$(LAYERS),$(eval $(BUILD)/obj/$(l)/%.o: INC := $(addprefix -I,$(LOWER_$(l)) $(l))))
+INC ?= $(LAYER_INC)
+
 WORKER_LIB_SRC := $(filter-out workers/worker_main.c,$(wildcard workers/*.c))
 WORKER_LIB_OBJ := $(WORKER_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 
@@ -33,39 +48,59 @@ endif
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test run bench chaos clean unit e2e docs install deb deb-test fuzz fuzz-regress lint
-all: $(BINS)
+.PHONY: all layers deps test run bench chaos clean unit e2e docs install deb deb-test fuzz fuzz-regress lint
+all: $(BINS) $(BUILD)/layers.ok
 
 deps:
 	@bash scripts/install-deps.sh
 
-$(BUILD)/obj/%.o: %.c $(wildcard common/*.h) $(wildcard */*.h)
+$(BUILD)/obj/%.o: %.c $(LAYER_HDR) $(wildcard */*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(INC) -c $< -o $@
 
-$(BUILD)/libcommon.a: $(COMMON_OBJ)
+# one static library per layer (made anew when a file is added or removed:
+# the folder's own time changes)
+$(foreach l,$(LAYERS),$(eval $(BUILD)/lib$(l).a: $(l) $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(l)/*.c))))
+$(LIBS):
 	@mkdir -p $(dir $@)
-	ar rcs $@ $^
+	@rm -f $@
+	ar rcs $@ $(filter %.o,$^)
 
 $(BUILD)/libworkers.a: $(WORKER_LIB_OBJ)
 	@mkdir -p $(dir $@)
+	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/bin/ondc-ingress: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard ingress/*.c)) $(BUILD)/libcommon.a
-$(BUILD)/bin/ondc-dispatcher: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard dispatcher/*.c)) $(BUILD)/libcommon.a
-$(BUILD)/bin/ondc-worker: $(BUILD)/obj/workers/worker_main.o $(BUILD)/libworkers.a $(BUILD)/libcommon.a
-$(BUILD)/bin/ondc-callback: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard callback/*.c)) $(BUILD)/libcommon.a
-$(BUILD)/bin/ondcctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/ondcctl*.c)) $(BUILD)/libcommon.a
+# the layer rule, checked by the linker: each library whole, with only the
+# libraries below it; an undefined symbol means a call upward (or sideways)
+$(BUILD)/layers.ok: $(LIBS)
+	@mkdir -p $(BUILD)/layers
+	@printf 'int main(void) { return 0; }\n' > $(BUILD)/layers/main.c
+	@set -e; seen=""; for l in $(LAYERS); do \
+	  below=""; for b in $$seen; do below="$(BUILD)/lib$$b.a $$below"; done; \
+	  $(CC) $(LDFLAGS) -o $(BUILD)/layers/$$l $(BUILD)/layers/main.c \
+	    -Wl,--whole-archive $(BUILD)/lib$$l.a -Wl,--no-whole-archive $$below $(LDLIBS) \
+	    || { echo "layers: $$l calls a layer above it (allowed below it: $$seen)"; exit 1; }; \
+	  seen="$$seen $$l"; done
+	@touch $@
 
-$(BUILD)/bin/ondc-bench: $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRC)) $(BUILD)/libcommon.a
+layers: $(BUILD)/layers.ok
+
+$(BUILD)/bin/ondc-ingress: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard ingress/*.c)) $(LIBS)
+$(BUILD)/bin/ondc-dispatcher: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard dispatcher/*.c)) $(LIBS)
+$(BUILD)/bin/ondc-worker: $(BUILD)/obj/workers/worker_main.o $(BUILD)/libworkers.a $(LIBS)
+$(BUILD)/bin/ondc-callback: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard callback/*.c)) $(LIBS)
+$(BUILD)/bin/ondcctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/ondcctl*.c)) $(LIBS)
+
+$(BUILD)/bin/ondc-bench: $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRC)) $(LIBS)
 
 $(BINS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libworkers.a $(BUILD)/libcommon.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libworkers.a $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iworkers $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LAYER_INC) -Iworkers $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 
@@ -116,7 +151,7 @@ install: all
 
 DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB      := build/ondc-gateway_$(VERSION)_$(DEB_ARCH).deb
-DEB_DEPENDS := libmicrohttpd12, libzmq5, libjansson4, libsodium23, liblmdb0, liblz4-1, libcurl4, libssl3, adduser
+DEB_DEPENDS := libmicrohttpd12, libzmq5, libczmq4, libjansson4, libsodium23, liblmdb0, liblz4-1, libcurl4, libssl3, adduser
 
 deb: all
 	rm -rf build/deb && mkdir -p build/deb/DEBIAN
@@ -136,13 +171,13 @@ deb-test: deb
 FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
-FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -Iingress -Iworkers \
+FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE $(LAYER_INC) -Iingress -Iworkers \
     -fno-sanitize-recover=undefined -fprofile-instr-generate -fcoverage-mapping
-FUZZ_LIB_SRC := $(COMMON_SRC) $(WORKER_LIB_SRC)
+FUZZ_LIB_SRC := $(LAYER_SRC) $(WORKER_LIB_SRC)
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=build-fuzz/obj/%.o)
 
 # the library once, instrumented for the fuzzers; each harness links it
-build-fuzz/obj/%.o: %.c $(wildcard common/*.h) $(wildcard */*.h)
+build-fuzz/obj/%.o: %.c $(LAYER_HDR) $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 
@@ -168,8 +203,8 @@ fuzz-regress: $(FUZZ_BIN)
 	  [ -z "$$files" ] || $$f -runs=0 $$files >/dev/null 2>build-fuzz/$$n.regress.log || { cat build-fuzz/$$n.regress.log; exit 1; }; \
 	  echo "  $$n: $$(echo $$files | wc -w) inputs ok"; done
 
-SRC_ALL := $(wildcard common/*.c ingress/*.c dispatcher/*.c workers/*.c callback/*.c tools/*.c)
+SRC_ALL := $(LAYER_SRC) $(wildcard ingress/*.c dispatcher/*.c workers/*.c callback/*.c tools/*.c)
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
-	    --suppressions-list=.cppcheck-suppressions -D_GNU_SOURCE -Icommon --std=c11 $(SRC_ALL)
-	clang-tidy --quiet $(SRC_ALL) -- -std=gnu11 -D_GNU_SOURCE -Icommon -Iingress -Iworkers
+	    --suppressions-list=.cppcheck-suppressions -D_GNU_SOURCE $(LAYER_INC) --std=c11 $(SRC_ALL)
+	clang-tidy --quiet $(SRC_ALL) -- -std=gnu11 -D_GNU_SOURCE $(LAYER_INC) -Iingress -Iworkers

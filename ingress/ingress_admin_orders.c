@@ -14,7 +14,7 @@
  *        the buyer's return, {"reason"} with reject (on_update)
  * Order ids are unique per buyer app; ?bap_id= picks one when two buyer
  * apps used the same id. Every change is checked against the state table
- * (common/order.c), stored, and sent to the buyer app as the unsolicited
+ * (seller/order.c), stored, and sent to the buyer app as the unsolicited
  * on_* the spec prescribes, in one LMDB transaction.
  */
 #include "ingress.h"

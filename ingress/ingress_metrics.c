@@ -1,7 +1,7 @@
 /*
  * ingress_metrics.c - what the ingress counts: every answer by action and
  * outcome (ack, nack with its code, duplicate), the ACK latency, signature
- * failures. Counters live in this process's metrics file (common/metrics.h).
+ * failures. Counters live in this process's metrics file (util/metrics.h).
  */
 #include "ingress.h"
 

@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS=(
   build-essential pkg-config
   libmicrohttpd-dev      # ingress HTTP listeners
-  libzmq3-dev            # message passing between stages
+  libzmq3-dev libczmq-dev # message passing between stages (libzmq, with CZMQ over it)
   libjansson-dev         # JSON
   libsodium-dev          # Ed25519 / BLAKE2b
   liblmdb-dev lmdb-utils # store and journal

@@ -17,6 +17,7 @@
  * (`ondcctl listen`), which is what a debugging session wants.
  */
 #include "ondcctl.h"
+#include "migrate.h"
 
 #include "context.h"
 #include "envelope.h"
@@ -103,8 +104,8 @@ int ctl_replay(ctl_t *ctl, int argc, char **argv)
             return 64;
         }
     }
-    store_t *dst = store_open(cfg);
-    store_t *src = from && dst ? store_open(&src_cfg) : dst;
+    store_t *dst = migrate_open(cfg);
+    store_t *src = from && dst ? migrate_open(&src_cfg) : dst;
     if (!dst || !src) {
         fprintf(stderr, "ondcctl: cannot open the store under %s\n",
                 !dst ? cfg->data_dir : src_cfg.data_dir);

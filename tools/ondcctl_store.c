@@ -6,6 +6,7 @@
  * of these are safe against a running fleet.
  */
 #include "ondcctl.h"
+#include "migrate.h"
 
 #include "catalog.h"
 #include "context.h"
@@ -24,7 +25,7 @@
 
 static store_t *s_open(ctl_t *ctl)
 {
-    store_t *s = store_open(ctl_need_config(ctl));
+    store_t *s = migrate_open(ctl_need_config(ctl));
     if (!s) {
         fprintf(stderr, "ondcctl: cannot open the store under %s\n", ctl->cfg.data_dir);
         exit(1);

@@ -1,6 +1,6 @@
 /*
  * family_discovery.c - the discovery family: search -> on_search from the
- * catalog in LMDB (common/search.h has the matching rules and the paging).
+ * catalog in LMDB (seller/search.h has the matching rules and the paging).
  *
  * A search that matches nothing gets no on_search: a seller app answers
  * only when it has something for the buyer (the gateway multicasts every

@@ -1,6 +1,6 @@
 /*
  * family_fulfillment.c - the fulfillment family: status, track, cancel,
- * update, against the orders in LMDB (common/order.h).
+ * update, against the orders in LMDB (seller/order.h).
  *
  * status: the order as it stands. track: the tracking the seller set on
  * the order desk, 40005 when the delivery is not tracked. cancel: a buyer

@@ -831,7 +831,7 @@ static void test_quote_id_str(void **state)
     assert_null(quote_id_str(NULL, buf, sizeof buf));
 }
 
-/* BUG (common/catalog.c, catalog_stock and catalog_stock_set): the key is
+/* BUG (seller/catalog.c, catalog_stock and catalog_stock_set): the key is
  * built with snprintf into key[300] and the MDB_val size is snprintf's
  * return value - the length it would have written - so a provider id plus
  * item id longer than 298 characters makes LMDB read past the end of key

@@ -95,7 +95,7 @@ static void test_parse_time_table(void **state)
     assert_int_equal(context_parse_time(NULL), -1);
 }
 
-/* BUG (common/context.c, context_parse_time): the range check tests
+/* BUG (ondc/context.c, context_parse_time): the range check tests
  * tm_mon > 11 but not tm_mon < 0, and never checks the day against the
  * month, so timegm() silently normalises month 00 and February 30 into
  * other dates. These must be refused like month 13 is. */
@@ -186,7 +186,7 @@ static void test_parse_duration_table(void **state)
     assert_int_equal(context_parse_duration(NULL), -1);
 }
 
-/* BUG (common/context.c, context_parse_duration): a "T" with no time
+/* BUG (ondc/context.c, context_parse_duration): a "T" with no time
  * component after it ("P1DT") is accepted; ISO 8601 forbids it ("PT" alone
  * is already refused). */
 static void test_parse_duration_dangling_t(void **state)

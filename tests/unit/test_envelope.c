@@ -108,7 +108,7 @@ static void test_wire_layout(void **state)
     assert_memory_equal(buf, want, sizeof want);
 }
 
-/* BUG (common/envelope.c, envelope_encode): the capacity check is
+/* BUG (ondc/envelope.c, envelope_encode): the capacity check is
  * `cap < 22 + 2 + al + sl`, two bytes more than the header takes
  * (22 + al + sl). With a 32-byte action and a 255-byte sender the header
  * is exactly ENVELOPE_HDR_MAX (309) bytes, but encode refuses a buffer of

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "journal.h"
+#include "migrate.h"
 #include "log.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -50,7 +51,7 @@ static int s_open_store(fx_t *fx, int map_mb)
     snprintf(fx->cfg.data_dir, sizeof fx->cfg.data_dir, "%s", fx->dir);
     fx->cfg.lmdb_map_size_mb = map_mb;
     snprintf(fx->cfg.journal_sync, sizeof fx->cfg.journal_sync, "nosync");
-    fx->s = store_open(&fx->cfg);
+    fx->s = migrate_open(&fx->cfg);
     return fx->s ? 0 : -1;
 }
 
@@ -420,13 +421,13 @@ static void test_backlog_without_dead_rows(void **state)
     assert_int_equal(s_backlog(fx, &dead), 6); /* every entry looks pending */
     assert_int_equal(dead, 0);
     store_destroy(&fx->s);
-    fx->s = store_open(&fx->cfg);
+    fx->s = migrate_open(&fx->cfg);
     assert_non_null(fx->s);
     assert_int_equal(s_backlog(fx, &dead), 5);
     assert_int_equal(dead, 1);
     /* and a second open leaves the count as it is */
     store_destroy(&fx->s);
-    fx->s = store_open(&fx->cfg);
+    fx->s = migrate_open(&fx->cfg);
     assert_int_equal(s_backlog(fx, &dead), 5);
     assert_int_equal(dead, 1);
 }
@@ -695,7 +696,7 @@ static void test_readonly_txn_refused(void **state)
     assert_int_equal(c.n, 0);
 }
 
-/* BUG (common/journal.c, journal_append): when the first mdb_put
+/* BUG (store/journal.c, journal_append): when the first mdb_put
  * (MDB_RESERVE | MDB_APPEND) fails, it retries without MDB_APPEND whatever
  * the error. After MDB_MAP_FULL the transaction is already poisoned, so the
  * retry returns MDB_BAD_TXN and the real cause (map full: raise
@@ -808,9 +809,9 @@ static void test_commit_unflushed(void **state)
         snprintf(fx->cfg.data_dir, sizeof fx->cfg.data_dir, "%s", fx->dir);
         fx->cfg.lmdb_map_size_mb = 1;
         snprintf(fx->cfg.journal_sync, sizeof fx->cfg.journal_sync, "%s", modes[m]);
-        fx->s = store_open(&fx->cfg);
+        fx->s = migrate_open(&fx->cfg);
         assert_non_null(fx->s);
-        store_t *other = store_open(&fx->cfg);
+        store_t *other = migrate_open(&fx->cfg);
         assert_non_null(other);
         char body[600];
         memset(body, 'u', sizeof body);
@@ -1054,7 +1055,7 @@ static void test_make_way(void **state)
     assert_int_equal(atomic_load(&fx->s->board->batch_since_us[me]), 0);
     mdb_txn_abort(txn);
     /* the board is shared: another handle of the same store sees a post */
-    store_t *other = store_open(&fx->cfg);
+    store_t *other = migrate_open(&fx->cfg);
     assert_non_null(other);
     atomic_store(slot, 1234);
     assert_int_equal(atomic_load(&other->board->since_ms[3]), 1234);

@@ -358,7 +358,7 @@ static void test_signal(void **state)
     assert_int_equal(s1.calls, 2);
 }
 
-/* BUG (common/loop.c, loop_run): loop->stop is never cleared, so once a
+/* BUG (util/loop.c, loop_run): loop->stop is never cleared, so once a
  * loop has been stopped every later loop_run returns at once without
  * running a timer or an fd callback. Production runs each loop once, but
  * the header promises "run until loop_stop". Fix: clear loop->stop when

@@ -136,7 +136,7 @@ static void test_parse_json_table(void **state)
     assert_int_equal(money_parse_json(NULL, &p), -1);
 }
 
-/* BUG (common/money.c, money_parse_json): money.h says reals are "read
+/* BUG (seller/money.c, money_parse_json): money.h says reals are "read
  * through their shortest decimal form, then parsed as text", but the code
  * checks only six places ("%.6f" ends in "0000") and then rounds with
  * "%.2f". A real whose shortest form has more than two places is silently

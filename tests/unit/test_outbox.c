@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "outbox.h"
+#include "migrate.h"
 #include "reply.h"
 
 #include <jansson.h>
@@ -54,7 +55,7 @@ static int s_setup(void **state)
     snprintf(fx->cfg.data_dir, sizeof fx->cfg.data_dir, "%s", fx->dir);
     fx->cfg.lmdb_map_size_mb = 64;
     snprintf(fx->cfg.journal_sync, sizeof fx->cfg.journal_sync, "nosync");
-    fx->s = store_open(&fx->cfg);
+    fx->s = migrate_open(&fx->cfg);
     return fx->s ? 0 : -1;
 }
 
@@ -462,7 +463,7 @@ static void test_pending_index(void **state)
     assert_int_equal(mdb_del(txn, fx->s->dbi[DB_META], &mk, NULL), 0);
     assert_int_equal(store_commit(txn), 0);
     store_destroy(&fx->s);
-    fx->s = store_open(&fx->cfg);
+    fx->s = migrate_open(&fx->cfg);
     assert_non_null(fx->s);
     txn = store_begin(fx->s, 1);
     collect_t again = {0};

@@ -2,6 +2,7 @@
  * runtime.c - process skeleton. See runtime.h.
  */
 #include "runtime.h"
+#include "migrate.h"
 
 #include "jarena.h"
 #include "log.h"
@@ -191,7 +192,7 @@ int runtime_main(const runtime_role_t *role, int argc, char **argv)
     loop_signal(rt->loop, SIGTERM, s_on_term, rt);
     loop_signal(rt->loop, SIGINT, s_on_term, rt);
     loop_signal(rt->loop, SIGHUP, s_on_hup, rt);
-    if (role->needs_store && !(rt->store = store_open(&rt->cfg)))
+    if (role->needs_store && !(rt->store = migrate_open(&rt->cfg)))
         goto out;
     rt->zctx = zmq_ctx_new();
     if (!rt->zctx)

@@ -3,7 +3,6 @@
  */
 #include "store.h"
 
-#include "journal.h"
 #include "log.h"
 
 #include <errno.h>
@@ -41,41 +40,6 @@ static int s_mkdirs(const char *path)
         *p = '/';
     }
     return (mkdir(buf, 0750) < 0 && errno != EEXIST) ? -1 : 0;
-}
-
-/* s_build_opending - a store made before the pending-outbox index: build it
- * once from the delivery states (status is their first byte), then mark it
- * built in "meta". */
-static int s_build_opending(store_t *self, MDB_txn *txn)
-{
-    static const char mark[] = "index/opending";
-    MDB_val mk = {sizeof mark - 1, (void *)mark}, mv;
-    int rc = mdb_get(txn, self->dbi[DB_META], &mk, &mv);
-    if (rc != MDB_NOTFOUND)
-        return rc;
-    MDB_cursor *cur;
-    if ((rc = mdb_cursor_open(txn, self->dbi[DB_OSTATE], &cur)) != 0)
-        return rc;
-    MDB_val k, v, none = {0, (void *)""};
-    size_t n = 0;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (v.mv_size < 1 || ((const unsigned char *)v.mv_data)[0] != 0 /* pending */)
-            continue;
-        if ((rc = mdb_put(txn, self->dbi[DB_OPENDING], &k, &none, 0)) != 0)
-            break;
-        n++;
-    }
-    mdb_cursor_close(cur);
-    if (rc != MDB_NOTFOUND && rc != 0)
-        return rc;
-    MDB_val one = {1, (void *)"1"};
-    if (n) {
-        char nb[24];
-        snprintf(nb, sizeof nb, "%zu", n);
-        log_info("store.index_built", "index", "opending", "rows", nb, NULL);
-    }
-    return mdb_put(txn, self->dbi[DB_META], &mk, &one, 0);
 }
 
 /* s_file_kb - this process's file-backed and shared resident memory, kB
@@ -203,10 +167,6 @@ store_t *store_open(const cfg_t *cfg)
             mdb_txn_abort(txn);
             goto lmdb_fail;
         }
-    if ((rc = s_build_opending(self, txn)) != 0 || (rc = journal_upgrade(self, txn)) != 0) {
-        mdb_txn_abort(txn);
-        goto lmdb_fail;
-    }
     if ((rc = mdb_txn_commit(txn)) != 0)
         goto lmdb_fail;
     s_find_map(self);
