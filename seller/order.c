@@ -118,18 +118,43 @@ json_t *order_get(store_t *s, MDB_txn *txn, const char *key)
     return s_get(s, txn, key);
 }
 
-json_t *order_by_txn(store_t *s, MDB_txn *txn, const char *tid)
+/* s_txn_index_key - "t/{tid}\x1f{bap}": a transaction's order, per buyer
+ * app (two buyer apps may use the same transaction id) */
+static int s_txn_index_key(const char *tid, const char *bap, char *out, size_t cap)
 {
-    if (!tid)
+    int n = snprintf(out, cap, "t/%s\x1f%s", tid, bap);
+    return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+json_t *order_by_txn(store_t *s, MDB_txn *txn, const char *tid, const char *bap_id)
+{
+    if (!tid || !bap_id || !*bap_id)
         return NULL;
-    char tk[300];
-    snprintf(tk, sizeof tk, "t/%s", tid);
-    MDB_val k = {strlen(tk), tk}, d;
-    if (mdb_get(txn, s->dbi[DB_ORDERS], &k, &d) != 0 || d.mv_size >= 400)
+    char tk[600];
+    int tl = s_txn_index_key(tid, bap_id, tk, sizeof tk);
+    if (tl < 0)
+        return NULL;
+    MDB_val k = {(size_t)tl, tk}, d;
+    int rc = mdb_get(txn, s->dbi[DB_ORDERS], &k, &d);
+    if (rc == MDB_NOTFOUND) {
+        /* an order stored before the index named the buyer app: "t/{tid}" */
+        tl = snprintf(tk, sizeof tk, "t/%s", tid);
+        k = (MDB_val){(size_t)tl, tk};
+        rc = mdb_get(txn, s->dbi[DB_ORDERS], &k, &d);
+    }
+    if (rc != 0 || d.mv_size >= 400)
         return NULL;
     char key[400];
     snprintf(key, sizeof key, "%.*s", (int)d.mv_size, (const char *)d.mv_data);
-    return s_get(s, txn, key);
+    json_t *rec = s_get(s, txn, key);
+    /* the order must be this buyer app's: another's is answered as if it
+     * did not exist */
+    const char *owner = json_string_value(json_object_get(rec, "bap_id"));
+    if (rec && (!owner || strcmp(owner, bap_id) != 0)) {
+        json_decref(rec);
+        return NULL;
+    }
+    return rec;
 }
 
 static void s_due_key(int64_t ms, const char *key, char *out, size_t *len)
@@ -172,10 +197,11 @@ int order_put(store_t *s, MDB_txn *txn, json_t *rec)
         rc |= mdb_put(txn, s->dbi[DB_ORDERS], &k, &d, 0);
     }
     const char *tid = json_string_value(json_object_get(rec, "transaction_id"));
-    if (tid) {
-        char tk[300];
-        snprintf(tk, sizeof tk, "t/%s", tid);
-        MDB_val k = {strlen(tk), tk}, d = {strlen(key), (void *)key};
+    const char *bap = json_string_value(json_object_get(rec, "bap_id"));
+    char tk[600];
+    int tl = tid && bap ? s_txn_index_key(tid, bap, tk, sizeof tk) : -1;
+    if (tl > 0) {
+        MDB_val k = {(size_t)tl, tk}, d = {strlen(key), (void *)key};
         rc |= mdb_put(txn, s->dbi[DB_ORDERS], &k, &d, 0);
     }
     size_t n = 0;

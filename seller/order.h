@@ -6,7 +6,9 @@
  *   {"key", "bap_id", "transaction_id", "context": the confirm's context
  *    (for unsolicited on_* on the order's transaction), "order": the order
  *    as the buyer app last saw it, "accept_by_ms", "ratings", "history"}.
- * Other keys in DB_ORDERS: "t/{transaction_id}" -> order key, and
+ * Other keys in DB_ORDERS: "t/{transaction_id}\x1f{bap_id}" -> order key
+ * (older stores: "t/{transaction_id}", read only after the record's bap_id
+ * is checked), and
  * "a/{8-byte big-endian ms}{order key}" -> "" for every Created order,
  * so that the orders past their acceptance window are a range read.
  *
@@ -48,8 +50,9 @@ int order_key(const char *oid, const char *bap_id, char *out, size_t cap);
 /* order_get - the record under KEY (caller owns) or NULL. */
 json_t *order_get(store_t *s, MDB_txn *txn, const char *key);
 
-/* order_by_txn - the record of TRANSACTION_ID's order, or NULL. */
-json_t *order_by_txn(store_t *s, MDB_txn *txn, const char *transaction_id);
+/* order_by_txn - the record of buyer app BAP_ID's order on TRANSACTION_ID
+ * (caller owns), or NULL: none, or the order is another buyer app's. */
+json_t *order_by_txn(store_t *s, MDB_txn *txn, const char *transaction_id, const char *bap_id);
 
 /* order_put - store REC (its "key"); keeps the transaction and
  * acceptance-window indexes in step with REC's state. 0 or -1. */

@@ -9,7 +9,8 @@
  * echoed; payment terms and settlement details from the provider's seller
  * data; works with or without a prior select. confirm: the order, stock
  * reserved in the same transaction, the quote checked against on_init's.
- * Per transaction, DB_TXN keeps {"select": {...}, "init": {"total"}}.
+ * Per transaction and buyer app (key transaction_id \x1f bap_id), DB_TXN
+ * keeps {"select": {...}, "init": {"total"}}.
  */
 #include "worker.h"
 
@@ -29,27 +30,43 @@
 #include <stdio.h>
 #include <string.h>
 
+/* s_txn_key - the DB_TXN key of the request's transaction: transaction_id
+ * \x1f bap_id. The ingress has checked that bap_id is the signer, so one
+ * buyer app never reads or changes another's cart, even on the same
+ * transaction id. -1 when the context lacks either. */
+static int s_txn_key(worker_msg_t *m, char *out, size_t cap)
+{
+    const char *tid = context_str(m->ctx, "transaction_id");
+    const char *bap = context_str(m->ctx, "bap_id");
+    if (!tid || !bap)
+        return -1;
+    int n = snprintf(out, cap, "%s\x1f%s", tid, bap);
+    return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
 /* s_txn_get - this transaction's select/init state (caller owns). */
 static json_t *s_txn_get(worker_msg_t *m)
 {
-    const char *tid = context_str(m->ctx, "transaction_id");
-    MDB_val k = {tid ? strlen(tid) : 0, (void *)(tid ? tid : "")}, d;
+    char key[600];
+    int kl = s_txn_key(m, key, sizeof key);
+    MDB_val k = {kl > 0 ? (size_t)kl : 0, key}, d;
     json_t *t = NULL;
-    if (tid && mdb_get(m->txn, m->store->dbi[DB_TXN], &k, &d) == 0)
+    if (kl > 0 && mdb_get(m->txn, m->store->dbi[DB_TXN], &k, &d) == 0)
         t = jparse(d.mv_data, d.mv_size, 0, NULL);
     return json_is_object(t) ? t : (json_decref(t), json_object());
 }
 
 static int s_txn_put(worker_msg_t *m, json_t *t)
 {
-    const char *tid = context_str(m->ctx, "transaction_id");
-    if (!tid)
+    char key[600];
+    int kl = s_txn_key(m, key, sizeof key);
+    if (kl < 0)
         return 0;
     size_t n = 0;
     const char *text = jarena_dumpb(t, &n);
     if (!text)
         return -1;
-    MDB_val k = {strlen(tid), (void *)tid}, d = {n, (void *)text};
+    MDB_val k = {(size_t)kl, key}, d = {n, (void *)text};
     int rc = mdb_put(m->txn, m->store->dbi[DB_TXN], &k, &d, 0);
     return rc ? -1 : 0;
 }
@@ -360,7 +377,7 @@ static int s_confirm(worker_msg_t *m)
     snprintf(ts, sizeof ts, "%s", context_str(reply_ctx, "timestamp"));
     json_decref(reply_ctx);
     /* a confirm retried on the same transaction: the order it made */
-    json_t *prev = order_by_txn(m->store, m->txn, tid);
+    json_t *prev = order_by_txn(m->store, m->txn, tid, bap);
     if (prev) {
         m->message = json_pack("{s:O}", "order", json_object_get(prev, "order"));
         json_decref(prev);

@@ -63,7 +63,8 @@ static int s_rate(worker_msg_t *m, json_t *rec, json_t *r, const char *path)
 static int s_rating(worker_msg_t *m)
 {
     json_t *msg = json_object_get(m->req, "message");
-    json_t *rec = order_by_txn(m->store, m->txn, context_str(m->ctx, "transaction_id"));
+    json_t *rec = order_by_txn(m->store, m->txn, context_str(m->ctx, "transaction_id"),
+                                context_str(m->ctx, "bap_id"));
     if (!rec)
         return worker_fail(m, ERR_TYPE_DOMAIN, ERR_ORDER_NOT_FOUND, "context.transaction_id",
                            "no order on this transaction to rate");
@@ -98,14 +99,15 @@ static int s_support(worker_msg_t *m)
     const char *ref = json_string_value(json_object_get(msg, "ref_id"));
     if (!ref)
         ref = context_str(m->ctx, "transaction_id");
-    json_t *rec = order_by_txn(m->store, m->txn, ref);
+    json_t *rec = order_by_txn(m->store, m->txn, ref, context_str(m->ctx, "bap_id"));
     if (!rec) {
         char key[400];
         if (order_key(ref, context_str(m->ctx, "bap_id"), key, sizeof key) == 0)
             rec = order_get(m->store, m->txn, key);
     }
     if (!rec)
-        rec = order_by_txn(m->store, m->txn, context_str(m->ctx, "transaction_id"));
+        rec = order_by_txn(m->store, m->txn, context_str(m->ctx, "transaction_id"),
+                                context_str(m->ctx, "bap_id"));
     if (!rec) {
         return worker_fail(m, ERR_TYPE_DOMAIN, ERR_ORDER_NOT_FOUND, "message.ref_id",
                            "%s is neither an order nor a transaction of yours", ref ? ref : "");

@@ -191,6 +191,7 @@ class Fleet:
                     "valid_until": "2035-01-01T00:00:00.000Z", "status": "SUBSCRIBED"}
         recs = [rec(self.subscriber, self.node_pub, "http://127.0.0.1/", "BPP"),
                 rec(BUYER, self.buyer_pub, self.bap.uri, "BAP")] + list(extra)
+        recs += [rec(b.subscriber, b.pub, b.bap.uri, "BAP") for b in getattr(self, "others", [])]
         with open(self.registry, "w") as f:
             json.dump(recs, f, indent=2)
 
@@ -224,6 +225,8 @@ class Fleet:
             self.stop()
         finally:
             self.bap.close()
+            for b in getattr(self, "others", []):
+                b.close()
             if not keep and not os.environ.get("KEEP_E2E"):
                 shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -309,6 +312,18 @@ class Fleet:
             except Exception:
                 return e.code, raw.decode()
 
+    def add_buyer(self, subscriber):
+        """A second registered buyer app: its own key, callback sink and
+        registry record (type BAP). Returns a Buyer; restart not needed
+        (the registry file is read at each cache miss)."""
+        d = os.path.join(self.dir, "keys", subscriber)
+        os.makedirs(d, mode=0o700)
+        pub = json.loads(self.ctl("keygen", "--dir", d))
+        b = Buyer(self, subscriber, os.path.join(d, "signing.key"), pub)
+        self.others = getattr(self, "others", []) + [b]
+        self.write_registry()
+        return b
+
     def verify_callback(self, call):
         """ondcctl verify of a recorded callback against the registry file."""
         p = os.path.join(self.dir, "cb-%s.body" % uuid.uuid4().hex)
@@ -319,6 +334,29 @@ class Fleet:
                             "--header", auth, p], capture_output=True, text=True)
         os.unlink(p)
         return r.returncode == 0, r.stdout.strip()
+
+
+class Buyer:
+    """Another buyer app on the same fleet (Fleet.add_buyer): requests made
+    and signed as it, answers to its own fake buyer app."""
+
+    def __init__(self, fleet, subscriber, key, pub):
+        self.fleet, self.subscriber, self.key, self.pub = fleet, subscriber, key, pub
+        self.bap = FakeBuyerApp()
+
+    def make(self, body, action=None, fresh=True):
+        b = self.fleet.make(body, action=action, fresh=fresh)
+        b["context"]["bap_id"] = self.subscriber
+        b["context"]["bap_uri"] = self.bap.uri
+        return b
+
+    def post(self, path, body):
+        raw = json.dumps(body, separators=(",", ":")).encode()
+        auth = self.fleet.sign(raw, subscriber=self.subscriber, key=self.key)
+        return self.fleet.post(path, None, sign=False, raw=raw, headers={"Authorization": auth})
+
+    def close(self):
+        self.bap.close()
 
 
 class Runner:

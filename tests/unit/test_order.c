@@ -302,7 +302,7 @@ static void test_store_indexes(void **state)
     assert_int_equal(order_due(fx->s, txn, 4999, keys, 4), 0);
     assert_int_equal(order_due(fx->s, txn, 5000, keys, 4), 1);
     assert_string_equal(keys[0], "o/ORD1\x1f" "buyer.example");
-    json_t *got = order_by_txn(fx->s, txn, "T1");
+    json_t *got = order_by_txn(fx->s, txn, "T1", "buyer.example");
     assert_non_null(got);
     json_decref(got);
     assert_int_equal(order_find(fx->s, txn, "ORD1", keys, 4), 1);
@@ -317,6 +317,48 @@ static void test_store_indexes(void **state)
     json_decref(rec);
 }
 
+/* a transaction's order belongs to the buyer app that made it. Tried: the
+ * same transaction id from another buyer app (answered as if none), an
+ * empty or missing bap_id, two buyer apps each with an order on one
+ * transaction id (each finds its own), and an order indexed the way older
+ * stores did ("t/{tid}" alone) read by another buyer app. */
+static void test_txn_lookup_is_scoped_to_the_buyer_app(void **state)
+{
+    fx_t *fx = *state;
+    MDB_txn *txn = store_begin(fx->s, 0);
+    json_t *rec = s_record("Created", 0);
+    assert_int_equal(order_put(fx->s, txn, rec), 0);
+    assert_null(order_by_txn(fx->s, txn, "T1", "attacker.example"));
+    assert_null(order_by_txn(fx->s, txn, "T1", ""));
+    assert_null(order_by_txn(fx->s, txn, "T1", NULL));
+    /* the other buyer app's own order on the same transaction id */
+    json_t *other = s_record("Created", 0);
+    json_object_set_new(other, "key", json_string("o/ORD1\x1f" "attacker.example"));
+    json_object_set_new(other, "bap_id", json_string("attacker.example"));
+    json_object_set_new(json_object_get(other, "order"), "state", json_string("Accepted"));
+    assert_int_equal(order_put(fx->s, txn, other), 0);
+    json_t *mine = order_by_txn(fx->s, txn, "T1", "buyer.example");
+    json_t *theirs = order_by_txn(fx->s, txn, "T1", "attacker.example");
+    assert_non_null(mine);
+    assert_non_null(theirs);
+    assert_string_equal(json_string_value(json_object_get(mine, "bap_id")), "buyer.example");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(mine, "order"), "state")),
+                        "Created");
+    assert_string_equal(json_string_value(json_object_get(theirs, "bap_id")), "attacker.example");
+    json_decref(mine);
+    json_decref(theirs);
+    /* an older store's index entry: read only for the order's own buyer app */
+    MDB_val k = {5, "t/OLD"}, d = {strlen("o/ORD1\x1f" "buyer.example"), "o/ORD1\x1f" "buyer.example"};
+    assert_int_equal(mdb_put(txn, fx->s->dbi[DB_ORDERS], &k, &d, 0), 0);
+    assert_null(order_by_txn(fx->s, txn, "OLD", "attacker.example"));
+    json_t *old = order_by_txn(fx->s, txn, "OLD", "buyer.example");
+    assert_non_null(old);
+    json_decref(old);
+    mdb_txn_abort(txn);
+    json_decref(rec);
+    json_decref(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -326,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_cancel_refunds_everything_and_releases_stock),
         cmocka_unit_test(test_part_cancel_takes_exactly_the_units),
         cmocka_unit_test(test_store_indexes),
+        cmocka_unit_test(test_txn_lookup_is_scoped_to_the_buyer_app),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
