@@ -218,7 +218,16 @@ static int s_lease_scan(dispatcher_t *d, int sweep)
 static int s_janitor(dispatcher_t *d)
 {
     runtime_t *rt = d->rt;
-    int64_t t0 = loop_wall_ms(), before = t0 - (int64_t)rt->cfg.retention_s * 1000;
+    /* a journal row carries its request's dedupe entry: kept until the
+     * signature it protects has expired (created + signature_max_lifetime_s,
+     * with the skew on both sides), whatever retention_s says, so a replay
+     * is refused as a repeat or as expired, never processed again */
+    int64_t keep_s = rt->cfg.retention_s;
+    int64_t sig_s = (int64_t)rt->cfg.signature_max_lifetime_s + 2 * (int64_t)rt->cfg.signature_skew_s;
+    if (keep_s < sig_s)
+        keep_s = sig_s;
+    int64_t t0 = loop_wall_ms(), before = t0 - keep_s * 1000;
+    int64_t obefore = t0 - (int64_t)rt->cfg.retention_s * 1000;
     int nj = 0, no = 0, more = 0;
     for (;;) {
         double lock_ms = 0, commit_ms = 0;
@@ -227,7 +236,7 @@ static int s_janitor(dispatcher_t *d)
             break;
         metrics_observe("ondc_store_lock_wait_seconds", "", lock_ms);
         int j = journal_prune(rt->store, txn, before, JANITOR_SLICE);
-        int o = outbox_prune(rt->store, txn, before, JANITOR_SLICE);
+        int o = outbox_prune(rt->store, txn, obefore, JANITOR_SLICE);
         if (store_commit_timed(txn, &commit_ms) != 0)
             break;
         metrics_observe("ondc_store_commit_seconds", "", commit_ms);

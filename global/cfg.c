@@ -115,6 +115,10 @@ static const s_key_t s_keys[] = {
      "verify Authorization on every request; false only for local experiments"},
     {"signature_skew_s", T_INT, F(signature_skew_s), "120", 0, 3600, 1, NULL,
      "clock skew allowed when checking created/expires"},
+    {"signature_max_lifetime_s", T_INT, F(signature_max_lifetime_s), "3600", 10, 86400, 1, NULL,
+     "longest expires - created accepted on a request's signature; the janitor keeps a "
+     "request's dedupe entry at least this long (plus twice the skew), so a replay is "
+     "refused as a repeat or as expired"},
     {"signature_validity_s", T_INT, F(signature_validity_s), "300", 10, 86400, 1, NULL,
      "expires - created of the signatures we make"},
     {"ingress_copies", T_INT, F(ingress_copies), "1", 1, 64, 0, NULL,

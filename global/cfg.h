@@ -75,6 +75,7 @@ typedef struct {
     int registry_negative_cache_s;
     int verify_signatures;
     int signature_skew_s;
+    int signature_max_lifetime_s;
     int signature_validity_s;
 
     /* workers and pipeline */

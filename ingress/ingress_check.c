@@ -139,6 +139,17 @@ int ingress_check_request(ingress_t *in, req_t *r, const char *auth, const char 
                 s_prefix(err, s_what[i]);
                 goto out;
             }
+            /* a signature good for years could be replayed once the
+             * janitor has pruned the request's dedupe entry: bounded, and
+             * the janitor keeps entries past the bound (ONDC signs for an
+             * hour) */
+            if (r->sig[i].expires - r->sig[i].created > cfg->signature_max_lifetime_s) {
+                err_set(err, ERR_TYPE_POLICY, 401, ERR_INVALID_SIGNATURE, "",
+                        "signature lifetime (expires - created) longer than %d s",
+                        cfg->signature_max_lifetime_s);
+                s_prefix(err, s_what[i]);
+                goto out;
+            }
             r->nsig = i + 1;
         }
         if (strcmp(r->sig[0].subscriber_id, bap_id) != 0) {

@@ -252,8 +252,11 @@ int context_check(const cfg_t *cfg, json_t *root, action_t action, int64_t now_m
     if (context_parse_time(ts) < 0)
         return s_ctx_err(err, "timestamp",
                          "context.%s \"%s\" must be RFC 3339 UTC (2024-01-01T00:00:00.000Z)", ts);
+    /* no ttl: retail's PT30S. A request without one is not good forever */
     json_t *ttl = json_object_get(ctx, "ttl");
-    long ttl_s = !ttl ? 0 : json_is_string(ttl) ? context_parse_duration(json_string_value(ttl)) : -1;
+    long ttl_s = !ttl                 ? CONTEXT_DEFAULT_TTL_S
+                 : json_is_string(ttl) ? context_parse_duration(json_string_value(ttl))
+                                       : -1;
     if (ttl_s < 0)
         return s_ctx_err(err, "ttl", "context.%s must be an ISO 8601 duration (PT30S)%s", NULL);
     /* a request whose time to live has run out (with the clock skew we allow

@@ -16,6 +16,9 @@
 #include <jansson.h>
 #include <stdint.h>
 
+/* the ttl of a request that names none (retail uses PT30S) */
+#define CONTEXT_DEFAULT_TTL_S 30
+
 typedef enum {
     ACT_SEARCH = 0,
     ACT_SELECT,

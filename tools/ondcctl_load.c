@@ -61,6 +61,7 @@ typedef struct {
     json_t *tmpl;
     sign_key_t key;
     int have_key;
+    long validity_s; /* expires - created of the signatures made */
     const char *subscriber, *ukid, *bap_id, *bap_uri, *bpp_id, *bpp_uri;
     int keep_txn;
     long timeout_ms;
@@ -125,7 +126,7 @@ static s_req_t *s_make(s_load_t *l, long i)
     if (l->have_key) {
         long now = (long)time(NULL);
         char *auth = sign_auth_header(&l->key, sub ? sub : "", l->ukid, r->body,
-                                      strlen(r->body), now, now + 300);
+                                      strlen(r->body), now, now + l->validity_s);
         if (auth) {
             size_t n = strlen(auth) + 32;
             char *h = malloc(n);
@@ -240,8 +241,10 @@ int ctl_load(ctl_t *ctl, int argc, char **argv)
     l.bap_id = ctl_opt(argc, argv, "bap-id");
     l.bap_uri = ctl_opt(argc, argv, "bap-uri");
     l.keep_txn = ctl_flag(argc, argv, "keep-txn");
+    l.validity_s = 300;
     if (ctl->config_path) {
         cfg_t *cfg = ctl_need_config(ctl);
+        l.validity_s = cfg->signature_validity_s;
         l.bpp_id = cfg->subscriber_id;
         l.bpp_uri = cfg->bpp_uri;
     }

@@ -264,6 +264,10 @@ class Fleet:
         with open(p, "wb") as f:
             f.write(raw)
         args = ["sign", "--key", key or self.buyer_key, "--subscriber", subscriber, "--ukid", "k1"]
+        life = self.cfg.get("signature_max_lifetime_s")
+        if created is None and life and life < 300:  # ondcctl signs for 300 s
+            created = int(time.time())
+            expires = created + life
         if created is not None:
             args += ["--created", str(created), "--expires", str(expires)]
         out = self.ctl(*(args + [p])).strip()

@@ -696,7 +696,11 @@ T_FIRST = [time.time()]
 
 
 if __name__ == "__main__":
-    F = Fleet(extra={"journal_lease_ms": 1500, "retention_s": 60,
+    # the janitor keeps a request's dedupe entry until its signature has
+    # expired: signatures of at most 30 s (and 5 s of skew) let it prune
+    # rows of 60 s (ondcctl load and the node sign for signature_validity_s)
+    F = Fleet(extra={"journal_lease_ms": 1500, "retention_s": 60, "signature_max_lifetime_s": 30,
+                     "signature_skew_s": 5, "signature_validity_s": 30,
                      "callback": {"backoff_ms": 100, "max_per_host": 2, "timeout_ms": 30000}})
     F.start()
     T_FIRST[0] = time.time()

@@ -456,6 +456,32 @@ def test_replay_with_signatures():
     eq(s, 401, "replay with a forged signature")
 
 
+def test_long_lived_signatures_and_requests_without_ttl_cannot_be_replayed_later():
+    # a signature good for ten years, otherwise valid: refused, so that no
+    # signature outlives the dedupe entry that stops its replay
+    req = init_req()
+    raw = raw_of(req)
+    now = int(time.time())
+    refused(post_raw(raw, F.sign(raw, created=now, expires=now + 10 * 365 * 86400)), req,
+            why="lifetime")
+    # exactly the bound (signature_max_lifetime_s, 3600 by default): accepted
+    req = init_req()
+    raw = raw_of(req)
+    acked(post_raw(raw, F.sign(raw, created=now, expires=now + 3600)), req)
+    # a request with no context.ttl is held to retail's PT30S: ten minutes
+    # old (freshly signed) it is stale
+    req = init_req()
+    req["context"].pop("ttl", None)
+    old = time.gmtime(time.time() - 600)
+    req["context"]["timestamp"] = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", old)
+    raw = raw_of(req)
+    s, a, _ = post_raw(raw, F.sign(raw))
+    eq(s, 400, "stale without ttl: %r" % (a,))
+    eq(a["error"]["path"], "context.timestamp", "path")
+    eq(a["error"]["code"], "30022", "stale request")
+    eq(journal_rows(req["context"]["message_id"]), [], "no journal row")
+
+
 # ---- onboarding ----
 
 def test_on_subscribe_known_answer():

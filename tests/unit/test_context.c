@@ -406,11 +406,15 @@ static void test_check_stale(void **state)
             assert_int_equal(err.type, ERR_TYPE_CONTEXT);
         }
     }
-    /* without a ttl nothing is stale */
+    /* without a ttl, retail's PT30S: a request is never good forever (it
+     * could be replayed once its dedupe entry is pruned) */
     json_t *root = json_deep_copy(s_seed);
     json_object_del(json_object_get(root, "context"), "ttl");
     ondc_err_t err;
-    assert_int_equal(context_check(&cfg, root, ACT_INIT, SEED_TS_MS + 3600000, &err), 0);
+    assert_int_equal(context_check(&cfg, root, ACT_INIT, SEED_TS_MS + 40000, &err), 0);
+    assert_int_equal(context_check(&cfg, root, ACT_INIT, SEED_TS_MS + 40001, &err), -1);
+    assert_string_equal(err.code, "30022");
+    assert_int_equal(context_check(&cfg, root, ACT_INIT, SEED_TS_MS + 3600000, &err), -1);
     json_decref(root);
 }
 
