@@ -124,9 +124,11 @@ bench: deps
 clean:
 	rm -rf build build-san build-fuzz
 
-# regenerate the README's configuration reference from the config table
+# regenerate the generated parts of the documentation: the configuration
+# reference (docs/operations.md) and the order state table (docs/protocol.md)
+# between their markers, and the ondc-gateway.conf(5) manual page
 docs: all
-	@python3 -c 'import re,subprocess; ref=subprocess.run(["$(BUILD)/bin/ondcctl","config-doc"],capture_output=True,text=True,check=True).stdout; s=open("README.md").read(); s=re.sub(r"<!-- config-reference:start -->.*<!-- config-reference:end -->","<!-- config-reference:start -->\n"+ref+"<!-- config-reference:end -->",s,flags=re.S); open("README.md","w").write(s)'
+	@python3 scripts/docs-update $(BUILD)/bin/ondcctl
 
 # ---- install and package ----
 PREFIX  ?= /usr/local
@@ -138,7 +140,8 @@ SHARE   := $(PREFIX)/share/ondc-gateway
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SHARE)/etc $(DESTDIR)$(SHARE)/scripts \
-	    $(DESTDIR)$(SYSCONFDIR)/ondc-gateway $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/doc/ondc-gateway
+	    $(DESTDIR)$(SYSCONFDIR)/ondc-gateway $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/doc/ondc-gateway/docs \
+	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-dispatcher $(BUILD)/bin/ondc-worker \
 	    $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 etc/supervisord.conf.in etc/demo-catalog.json etc/ondc.json etc/ondc-production.json \
@@ -146,6 +149,9 @@ install: all
 	install -m 0755 scripts/fleet scripts/dev-setup $(DESTDIR)$(SHARE)/scripts/
 	install -m 0644 etc/systemd/*.service etc/systemd/*.target $(DESTDIR)$(UNITDIR)/
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/ondc-gateway/
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/ondc-gateway/docs/
+	install -m 0644 docs/man/ondc-gateway.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 docs/man/ondcctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	[ -f $(DESTDIR)$(SYSCONFDIR)/ondc-gateway/ondc.json ] || \
 	    install -m 0640 etc/ondc-production.json $(DESTDIR)$(SYSCONFDIR)/ondc-gateway/ondc.json
 

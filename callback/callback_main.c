@@ -112,7 +112,8 @@ typedef struct {
     int64_t upd_first_ms; /* when the oldest update in hand was made */
     int upd_urgent;       /* an update other than "delivered" is in hand */
     /* curl handles between transfers: the options every transfer shares
-     * set once (making and freeing a handle was ~6% of this process) */
+     * set once, not a handle made and freed for each transfer (what that
+     * cost: docs/performance-log.md) */
     CURL *easy_idle[EASY_IDLE_MAX];
     int n_easy_idle;
     uint64_t n_delivered, n_nacked, n_retried, n_dead;

@@ -211,10 +211,10 @@ static int s_lease_scan(dispatcher_t *d, int sweep)
  * at a steady rate above one slice a minute it would never catch up).
  * A slice deletes each row's entries in five databases, most of them at
  * random keys (the transaction index, the dedupe entry), holding the write
- * lock the ingress's ACKs wait for: 200 rows commit in about 4 ms on the
- * development machine (1,000 took up to 12 ms), and old leaf pages read
- * from disk on a store larger than the page cache make it longer. Each
- * slice lets a waiting ingress have the lock first (store_begin_write). */
+ * lock the ingress's ACKs wait for, so a slice is kept short (how long one
+ * takes: docs/performance-log.md); old leaf pages read from disk on a store
+ * larger than the page cache make it longer. Each slice lets a waiting
+ * ingress have the lock first (store_begin_write). */
 static int s_janitor(dispatcher_t *d)
 {
     runtime_t *rt = d->rt;

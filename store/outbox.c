@@ -6,10 +6,10 @@
  * Version 1 stores the body as it is; version 2 stores it LZ4-compressed
  * (stored_len bytes that expand to body_len). A body of OUTBOX_PACK_MIN
  * bytes or more is compressed when that saves an eighth or more: an on_init
- * of 2,258 bytes becomes about 1,300, small enough to sit in a B-tree leaf
- * beside others instead of taking a 4 KB overflow page of its own, and an
- * on_search page of a large catalog shrinks several times. Fewer pages
- * written is less flush time under the store's one write lock.
+ * then sits in a B-tree leaf beside others instead of taking an overflow
+ * page of its own, and an on_search page of a large catalog shrinks several
+ * times (the sizes: docs/performance-log.md). Fewer pages written is less
+ * flush time under the store's one write lock.
  */
 #include "outbox.h"
 

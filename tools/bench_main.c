@@ -35,8 +35,7 @@
  * cpu_run_s (the timed run alone), seconds, and the whole machine over the
  * timed run: machine_busy_s (CPU seconds not idle), machine_steal_pct (the
  * share the host took from this virtual machine) and machine_seconds.
- * The on_* bodies wait in memory for the verifier until the run is over
- * (about 3 KB each).
+ * The on_* bodies wait in memory for the verifier until the run is over.
  */
 #include "bench.h"
 #include "sign.h"

@@ -4,11 +4,13 @@
  *   ondcctl [--config FILE] COMMAND ...
  *
  * Commands: keygen, sign, verify, send, listen, catalog import, journal
- * list|show, outbox list|show|retry, dead list|retry, replay, config-doc.
+ * list|show, outbox list|show|retry, dead list|retry, replay, load,
+ * config-dump, config-doc, state-doc.
  */
 #include "ondcctl.h"
 
 #include "log.h"
+#include "order.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +35,8 @@ static const char *s_usage =
     "  replay (ID | --transaction T | --since T --until T) [--from CONFIG [--bap-uri URI]]\n"
     "  load --url URL TEMPLATE [--rate R] [--seconds S] [--key F ...] [--out FILE]  signed load\n"
     "  config-dump                             the effective config (every key) as JSON\n"
-    "  config-doc                              print the configuration reference\n";
+    "  config-doc                              print the configuration reference\n"
+    "  state-doc                               print the order state table\n";
 
 cfg_t *ctl_need_config(ctl_t *ctl)
 {
@@ -121,6 +124,44 @@ const char *ctl_positional(int argc, char **argv, int n)
     return NULL;
 }
 
+/* s_state_doc - the order state table (order_states, order_transition_ok,
+ * order_state_for) as a markdown table: every state of each kind, the
+ * states it may change to, and for a fulfillment the order state it
+ * implies. */
+static void s_state_doc(FILE *f)
+{
+    static const struct {
+        order_kind_t kind;
+        const char *name;
+    } kinds[] = {{ORDER_KIND_ORDER, "order"},
+                 {ORDER_KIND_FULFILLMENT, "fulfillment"},
+                 {ORDER_KIND_RETURN, "return"}};
+    static const char accepted[] = "accepted";
+    fprintf(f, "| kind | state | may change to | order state |\n");
+    fprintf(f, "| --- | --- | --- | --- |\n");
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        const char *const *st = order_states(kinds[k].kind);
+        for (size_t i = 0; st[i]; i++) {
+            fprintf(f, "| %s | `%s` | ", kinds[k].name, st[i]);
+            int n = 0;
+            for (size_t j = 0; st[j]; j++)
+                if (order_transition_ok(kinds[k].kind, st[i], st[j]))
+                    fprintf(f, "%s`%s`", n++ ? ", " : "", st[j]);
+            if (n == 0)
+                fprintf(f, "(final)");
+            fprintf(f, " | ");
+            if (kinds[k].kind == ORDER_KIND_FULFILLMENT) {
+                const char *os = order_state_for(st[i], accepted);
+                if (os == accepted)
+                    fprintf(f, "`Created`, `Accepted` once accepted");
+                else if (os)
+                    fprintf(f, "`%s`", os);
+            }
+            fprintf(f, " |\n");
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     ctl_t ctl = {0};
@@ -173,6 +214,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "config-doc") == 0) {
         cfg_print_reference(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "state-doc") == 0) {
+        s_state_doc(stdout);
         return 0;
     }
     fprintf(stderr, "ondcctl: unknown command %s\n%s", cmd, s_usage);
