@@ -538,8 +538,19 @@ void cfg_print_reference(void *stream)
         char bounds[64] = "";
         if (k->type == T_INT)
             snprintf(bounds, sizeof bounds, "%ld..%ld", k->min, k->max);
-        else if (k->type == T_ENUM)
-            snprintf(bounds, sizeof bounds, "%s", k->allowed);
+        else if (k->type == T_ENUM) {
+            /* "a|b" as "a \| b": a bare | would end the table cell */
+            size_t n = 0;
+            for (const char *c = k->allowed; *c && n + 5 < sizeof bounds; c++) {
+                if (*c == '|') {
+                    memcpy(bounds + n, " \\| ", 4);
+                    n += 4;
+                } else {
+                    bounds[n++] = *c;
+                }
+            }
+            bounds[n] = '\0';
+        }
         fprintf(f, "| `%s` | %s | `%s` | %s | %s | %s |\n", k->name, s_type_name(k->type),
                 k->def, bounds, k->reload ? "yes" : "no", k->doc);
     }

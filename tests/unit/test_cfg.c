@@ -397,7 +397,7 @@ static void test_dump_and_reference(void **state)
     assert_non_null(strstr(ref, "| key | type | default | bounds | reload | meaning |"));
     assert_non_null(strstr(ref, "| `listen` | string | `127.0.0.1:8080` |"));
     assert_non_null(strstr(ref, "| `max_body_bytes` | integer | `1048576` | 1024..67108864 | no |"));
-    assert_non_null(strstr(ref, "| `log_level` | string | `info` | debug|info|warn|error|fatal | yes |"));
+    assert_non_null(strstr(ref, "| `log_level` | string | `info` | debug \\| info \\| warn \\| error \\| fatal | yes |"));
     free(ref);
 }
 
