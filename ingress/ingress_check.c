@@ -16,8 +16,10 @@
  * signature expire.
  *
  * The X-Gateway-Authorization header (a gateway forwarding a search) is
- * verified when present, against its own keyId's registry record (of any
- * type: a gateway's is BG); its subscriber need not be the sender.
+ * verified when present, against its own keyId's registry record, which
+ * must be a gateway's (type BG); its subscriber need not be the sender. The
+ * Authorization key's record must be a buyer app's (BAP, or no type in a
+ * local file): a seller app's or a gateway's key does not sign as a buyer.
  *
  * Config keys read: verify_signatures, signature_skew_s (and those of
  * context_check).
@@ -187,6 +189,15 @@ static int s_verify_one(const ingress_t *in, req_t *r, int i, const unsigned cha
     return 0;
 }
 
+/* s_type_ok - whether a registry record of TYPE may sign header I (0:
+ * Authorization, the buyer app; 1: X-Gateway-Authorization, a gateway) */
+static int s_type_ok(int i, const char *type)
+{
+    if (i == 1)
+        return strcmp(type, "BG") == 0;
+    return !type[0] || strcmp(type, "BAP") == 0;
+}
+
 /* s_keys - ingress_check_keys; without MAY_WAIT a key only the remote
  * registry knows is refused as unknown (the synchronous path). */
 static int s_keys(ingress_t *in, req_t *r, const registry_record_t *got, int may_wait,
@@ -213,6 +224,15 @@ static int s_keys(ingress_t *in, req_t *r, const registry_record_t *got, int may
             rc = ingress_lookup_wait(in, r, h->subscriber_id, h->ukid, &rec, err);
             if (rc == 1)
                 return 1;
+        }
+        /* the key must belong to the role it signs as: Authorization is
+         * the buyer app's (BAP), X-Gateway-Authorization a gateway's (BG).
+         * A record without a type (a local file's) is taken as the buyer
+         * app's, never as a gateway's */
+        if (rc == 0 && !s_type_ok(i, rec.type)) {
+            rc = err_set(err, ERR_TYPE_POLICY, 401, ERR_INVALID_SIGNATURE, "",
+                         "key %.100s|%.60s is registered as %s, not as a %s", h->subscriber_id,
+                         h->ukid, rec.type[0] ? rec.type : "(no type)", i == 0 ? "BAP" : "BG");
         }
         if (rc == 0 && defer) {
             /* the key is at hand: a verify thread checks it */

@@ -325,6 +325,27 @@ def test_gateway_authorization_invalid():
             why="X-Gateway-Authorization")
 
 
+def test_a_key_signs_only_as_the_role_it_is_registered_for():
+    # the seller-typed key of a registered seller app (type BPP, from the
+    # remote registry) signing a buyer app's request: refused
+    sub = remote_sub()
+    REG.add(sub, REMOTE_KEYS, typ="BPP")
+    key = os.path.join(F.dir, "keys", "remote", "signing.key")
+    req = init_req(bap_id=sub)
+    raw = raw_of(req)
+    refused(post_raw(raw, F.sign(raw, subscriber=sub, key=key)), req, why="registered as BPP")
+    # a gateway's key signing as a buyer app: refused
+    req = init_req(bap_id=GW)
+    raw = raw_of(req)
+    gw_key = os.path.join(F.dir, "keys", "gateway", "signing.key")
+    refused(post_raw(raw, F.sign(raw, subscriber=GW, key=gw_key)), req, why="registered as BG")
+    # a buyer app's key (type BAP) as X-Gateway-Authorization: refused
+    req = search_req()
+    raw = raw_of(req)
+    refused(post_raw(raw, F.sign(raw), path="/protocol/v1/search",
+                     headers={"X-Gateway-Authorization": F.sign(raw)}), req, why="not as a BG")
+
+
 # ---- registry over HTTP ----
 
 def test_registry_key_fetched_once_then_cached():
