@@ -14,17 +14,29 @@
 
 int64_t catalog_count(json_t *v)
 {
-    if (json_is_integer(v))
-        return json_integer_value(v) < 0 ? -1 : (int64_t)json_integer_value(v);
+    if (json_is_integer(v)) {
+        json_int_t n = json_integer_value(v);
+        return n < 0 || n > CATALOG_COUNT_MAX ? -1 : (int64_t)n;
+    }
     if (json_is_string(v)) {
         const char *s = json_string_value(v);
-        char *end;
-        if (!*s)
+        if (!*s || strlen(s) > 10)
             return -1;
-        long long n = strtoll(s, &end, 10);
-        return (*end || n < 0) ? -1 : (int64_t)n;
+        for (const char *c = s; *c; c++)
+            if (*c < '0' || *c > '9')
+                return -1;
+        long long n = strtoll(s, NULL, 10);
+        return n > CATALOG_COUNT_MAX ? -1 : (int64_t)n;
     }
     return -1;
+}
+
+/* s_amount - a seller's amount: a decimal string ("99.00"), not a JSON
+ * number (ONDC amounts are strings; a number's binary value is not the
+ * decimal the seller typed). 0 or -1. */
+static int s_amount(json_t *v, int64_t *paise)
+{
+    return json_is_string(v) ? money_parse_json(v, paise) : -1;
 }
 
 int catalog_item_price(json_t *item, int64_t *paise)
@@ -101,8 +113,8 @@ static int s_check_money(json_t *o, const char *key, const char *base, ondc_err_
     int64_t p;
     char path[160];
     snprintf(path, sizeof path, "%s.%s", base, key);
-    if (money_parse_json(v, &p) < 0 || p < 0)
-        return FIELD_ERR("%s: not a non-negative decimal amount", path);
+    if (s_amount(v, &p) < 0 || p < 0)
+        return FIELD_ERR("%s: not a non-negative decimal amount as a string (\"23.00\")", path);
     return 0;
 }
 
@@ -147,17 +159,17 @@ static int s_validate_item(json_t *it, json_t *prov, const char *base, ondc_err_
         return FIELD_ERR("%s: is required", path);
     snprintf(path, sizeof path, "%s.price.value", base);
     int64_t p;
-    if (catalog_item_price(it, &p) < 0 || p < 0)
-        return FIELD_ERR("%s: must be a non-negative decimal amount (\"99.00\")", path);
+    if (s_amount(json_object_get(json_object_get(it, "price"), "value"), &p) < 0 || p < 0)
+        return FIELD_ERR("%s: must be a non-negative decimal amount as a string (\"99.00\")", path);
     json_t *q = json_object_get(it, "quantity");
     json_t *avail = json_object_get(json_object_get(q, "available"), "count");
     snprintf(path, sizeof path, "%s.quantity.available.count", base);
     if (avail && catalog_count(avail) < 0)
-        return FIELD_ERR("%s: must be a non-negative whole number", path);
+        return FIELD_ERR("%s: must be a whole number from 0 to 1000000000", path);
     json_t *max = json_object_get(json_object_get(q, "maximum"), "count");
     snprintf(path, sizeof path, "%s.quantity.maximum.count", base);
     if (max && catalog_count(max) < 0)
-        return FIELD_ERR("%s: must be a non-negative whole number", path);
+        return FIELD_ERR("%s: must be a whole number from 0 to 1000000000", path);
     json_t *cur = json_object_get(json_object_get(it, "price"), "currency");
     snprintf(path, sizeof path, "%s.price.currency", base);
     if (cur && (!json_is_string(cur) || strcmp(json_string_value(cur), "INR") != 0))
@@ -557,16 +569,17 @@ int catalog_patch_item(store_t *s, MDB_txn *txn, const char *pid, const char *ii
                        pid, iid);
     const char *key;
     json_t *v;
-    int64_t stock = -1;
+    int64_t stock = -1, delta = 0;
+    int has_delta = 0;
     json_object_foreach(patch, key, v)
     {
         snprintf(path, sizeof path, "%s", key);
         if (strcmp(key, "price") == 0) {
             int64_t p;
             json_t *val = json_is_object(v) ? json_object_get(v, "value") : v;
-            if (money_parse_json(val, &p) < 0 || p < 0) {
+            if (s_amount(val, &p) < 0 || p < 0) {
                 json_decref(item);
-                return FIELD_ERR("price: must be a non-negative decimal amount (\"99.00\")");
+                return FIELD_ERR("price: must be a non-negative decimal amount as a string (\"99.00\")");
             }
             json_t *price = json_object_get(item, "price");
             if (!json_is_object(price)) {
@@ -579,11 +592,22 @@ int catalog_patch_item(store_t *s, MDB_txn *txn, const char *pid, const char *ii
             int64_t mrp;
             if (money_parse_json(json_object_get(price, "maximum_value"), &mrp) == 0 && mrp < p)
                 json_object_set_new(price, "maximum_value", json_string(text));
+        } else if (strcmp(key, "stock_delta") == 0) {
+            /* units added (or taken, negative) on top of what orders left:
+             * an absolute stock would overwrite what a confirm took between
+             * the seller's read and this write */
+            json_int_t d = json_is_integer(v) ? json_integer_value(v) : CATALOG_COUNT_MAX + 1;
+            if (d < -CATALOG_COUNT_MAX || d > CATALOG_COUNT_MAX) {
+                json_decref(item);
+                return FIELD_ERR("stock_delta: must be a whole number from -1000000000 to 1000000000");
+            }
+            delta = (int64_t)d;
+            has_delta = 1;
         } else if (strcmp(key, "stock") == 0) {
             stock = catalog_count(v);
             if (stock < 0) {
                 json_decref(item);
-                return FIELD_ERR("stock: must be a non-negative whole number");
+                return FIELD_ERR("stock: must be a whole number from 0 to 1000000000");
             }
         } else if (strcmp(key, "enabled") == 0) {
             if (!json_is_boolean(v)) {
@@ -595,7 +619,7 @@ int catalog_patch_item(store_t *s, MDB_txn *txn, const char *pid, const char *ii
             int64_t m = catalog_count(v);
             if (m < 0) {
                 json_decref(item);
-                return FIELD_ERR("maximum: must be a non-negative whole number");
+                return FIELD_ERR("maximum: must be a whole number from 0 to 1000000000");
             }
             json_t *q = json_object_get(item, "quantity");
             if (!json_is_object(q)) {
@@ -607,12 +631,23 @@ int catalog_patch_item(store_t *s, MDB_txn *txn, const char *pid, const char *ii
             json_object_set_new(q, "maximum", json_pack("{s:s}", "count", buf));
         } else {
             json_decref(item);
-            return FIELD_ERR("%s: unknown field (price, stock, enabled, maximum)", key);
+            return FIELD_ERR("%s: unknown field (price, stock, stock_delta, enabled, maximum)", key);
         }
+    }
+    if (stock >= 0 && has_delta) {
+        json_decref(item);
+        return FIELD_ERR("stock_delta: give stock or stock_delta, not both");
+    }
+    int64_t now = 0;
+    if (has_delta && catalog_stock(s, txn, pid, iid, &now) == 0 && now + delta < 0) {
+        json_decref(item);
+        return FIELD_ERR("stock_delta: would take the stock below 0");
     }
     int rc = catalog_put_item(s, txn, pid, item);
     if (stock >= 0)
         rc |= catalog_stock_set(s, txn, pid, iid, stock);
+    if (has_delta)
+        rc |= catalog_stock_set(s, txn, pid, iid, now + delta > CATALOG_COUNT_MAX ? CATALOG_COUNT_MAX : now + delta);
     json_decref(item);
     if (rc)
         return err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not write the item");
@@ -719,6 +754,22 @@ int catalog_stock_set(store_t *s, MDB_txn *txn, const char *pid, const char *iid
     int vl = snprintf(buf, sizeof buf, "%lld", (long long)stock);
     MDB_val k = {(size_t)kl, key}, d = {(size_t)vl, buf};
     return mdb_put(txn, s->dbi[DB_INVENTORY], &k, &d, 0) ? -1 : 0;
+}
+
+int catalog_stock_add(store_t *s, MDB_txn *txn, const char *pid, const char *iid, int64_t n)
+{
+    int64_t stock = 0;
+    if (catalog_stock(s, txn, pid, iid, &stock) < 0)
+        return 0; /* an item no longer in the catalog: nothing to give back to */
+    if (n < -CATALOG_COUNT_MAX || n > CATALOG_COUNT_MAX || stock < 0)
+        return -1;
+    /* both at most CATALOG_COUNT_MAX: the sum cannot overflow */
+    int64_t sum = stock + n;
+    if (sum < 0)
+        return -1;
+    if (sum > CATALOG_COUNT_MAX)
+        sum = CATALOG_COUNT_MAX;
+    return catalog_stock_set(s, txn, pid, iid, sum);
 }
 
 static int s_each_prefix(store_t *s, MDB_txn *txn, const char *prefix,

@@ -64,13 +64,24 @@ int catalog_stock(store_t *s, MDB_txn *txn, const char *pid, const char *iid, in
 /* catalog_stock_set - set the stock of PID/IID. */
 int catalog_stock_set(store_t *s, MDB_txn *txn, const char *pid, const char *iid, int64_t stock);
 
+/* catalog_stock_add - add N units (negative: take) to PID/IID's stock,
+ * held to 0..CATALOG_COUNT_MAX: -1 when it would go below 0 or N is out of
+ * bounds; 0 (nothing changed) for an item without stock. */
+int catalog_stock_add(store_t *s, MDB_txn *txn, const char *pid, const char *iid, int64_t n);
+
 /* catalog_item_price - the item's price.value in paise; 0 or -1. */
 int catalog_item_price(json_t *item, int64_t *paise);
 
 /* catalog_item_max - the item's quantity.maximum.count, or -1 if unlimited. */
 int64_t catalog_item_max(json_t *item);
 
-/* catalog_count - int count from a string or integer JSON value; -1 if neither. */
+/* the most units of anything: stock, a maximum, a quantity. Any two added
+ * stay far inside int64_t. */
+#define CATALOG_COUNT_MAX 1000000000LL
+
+/* catalog_count - a count from a string of digits or an integer JSON
+ * value, 0..CATALOG_COUNT_MAX; -1 otherwise (negative, too large, "+1",
+ * " 1", "1e3", a real). */
 int64_t catalog_count(json_t *v);
 
 typedef int(catalog_item_fn)(const char *pid, json_t *item, void *arg);
@@ -108,8 +119,9 @@ int catalog_each_indexed(store_t *s, MDB_txn *txn, const char *kind, const char 
  * item IID; returns how many. */
 int catalog_item_providers(store_t *s, MDB_txn *txn, const char *iid, char pids[][160], int cap);
 
-/* catalog_patch_item - apply PATCH {price, stock, enabled, maximum} to
- * PID/IID in TXN; -1 with ERR naming the field (nothing written). */
+/* catalog_patch_item - apply PATCH {price, stock | stock_delta, enabled,
+ * maximum} to PID/IID in TXN; -1 with ERR naming the field (nothing
+ * written). stock_delta adds to (or, negative, takes from) the stock. */
 int catalog_patch_item(store_t *s, MDB_txn *txn, const char *pid, const char *iid, json_t *patch,
                        ondc_err_t *err);
 

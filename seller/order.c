@@ -299,10 +299,8 @@ int order_stock_release(store_t *s, MDB_txn *txn, json_t *rec)
     int rc = 0;
     json_object_foreach(reserved, iid, v)
     {
-        int64_t stock = 0;
-        if (catalog_stock(s, txn, pid, iid, &stock) < 0)
-            continue; /* the item left the catalog */
-        rc |= catalog_stock_set(s, txn, pid, iid, stock + json_integer_value(v));
+        /* an item that left the catalog is skipped by catalog_stock_add */
+        rc |= catalog_stock_add(s, txn, pid, iid, json_integer_value(v));
     }
     json_object_set_new(rec, "reserved", json_object());
     return rc ? -1 : 0;
@@ -620,9 +618,7 @@ int order_part_cancel(store_t *s, MDB_txn *txn, json_t *rec, const char *iid, in
     json_object_set_new(order, "updated_at", json_string(ts));
     /* the units go back on the shelf */
     const char *pid = json_string_value(json_object_get(json_object_get(order, "provider"), "id"));
-    int64_t stock = 0;
-    if (pid && catalog_stock(s, txn, pid, iid, &stock) == 0 &&
-        catalog_stock_set(s, txn, pid, iid, stock + n) < 0)
+    if (pid && catalog_stock_add(s, txn, pid, iid, n) < 0)
         return err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not release the stock");
     json_t *res = json_object_get(rec, "reserved");
     json_t *r = json_object_get(res, iid);
@@ -708,9 +704,8 @@ int order_return_advance(store_t *s, MDB_txn *txn, json_t *rec, const char *rid,
     }
     if (strcmp(to, "Return_Delivered") == 0 && iid && n > 0) {
         const char *pid = json_string_value(json_object_get(json_object_get(order, "provider"), "id"));
-        int64_t stock = 0;
-        if (pid && catalog_stock(s, txn, pid, iid, &stock) == 0)
-            catalog_stock_set(s, txn, pid, iid, stock + n);
+        if (pid && catalog_stock_add(s, txn, pid, iid, n) < 0)
+            return err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not restock");
         json_t *end = json_object_get(rf, "end");
         if (json_is_object(end))
             json_object_set_new(end, "time", json_pack("{s:s}", "timestamp", ts));

@@ -154,6 +154,36 @@ def test_buyer_cancel_before_and_after_it_is_allowed():
        "after pick-up: not possible")
 
 
+def test_stock_and_amounts_are_bounded():
+    # tried: a stock of 2^63 - 1, of 10^9 + 1, negative, "+5", "1e3"; a
+    # price as a JSON number; then an order cancelled on a stock at the
+    # bound: the stock stays at the bound, never wraps
+    for bad in (9223372036854775807, 1000000001, -1, "+5", "1e3", 2.5):
+        s, a = F.admin("PATCH", "/seller/v1/items/42602101", {"stock": bad})
+        eq(s, 400, "stock %r refused: %r" % (bad, a))
+    for bad in (29.5, 30, {"value": 30}):
+        s, a = F.admin("PATCH", "/seller/v1/items/42602101", {"price": bad})
+        eq(s, 400, "price %r refused: %r" % (bad, a))
+    eq(F.admin("PATCH", "/seller/v1/items/42602101", {"stock": 1000000000})[0], 200, "the bound itself")
+    req, oid = confirmed([("42602101", 2)])
+    eq(stock("42602101"), 999999998, "two taken")
+    eq(F.admin("PATCH", "/seller/v1/items/42602101", {"stock": 1000000000})[0], 200, "topped up")
+    b = call(req, "cancel", {"order_id": oid, "cancellation_reason_id": "003"})
+    eq(b["message"]["order"]["state"], "Cancelled", "cancelled")
+    eq(stock("42602101"), 1000000000, "released into a full shelf: held at the bound")
+    eq(F.admin("PATCH", "/seller/v1/items/42602101", {"stock": 100})[0], 200, "back to normal")
+    # a delta adds to what orders left, instead of overwriting it
+    req, oid = confirmed([("42602101", 3)])
+    eq(F.admin("PATCH", "/seller/v1/items/42602101", {"stock_delta": 10})[1]["stock"], 107, "97 + 10")
+    eq(F.admin("PATCH", "/seller/v1/items/42602101", {"stock_delta": -107})[1]["stock"], 0, "all taken")
+    for bad in ({"stock_delta": -1}, {"stock_delta": "5"}, {"stock_delta": 1000000001},
+                {"stock": 5, "stock_delta": 1}):
+        s, a = F.admin("PATCH", "/seller/v1/items/42602101", bad)
+        eq(s, 400, "%r refused: %r" % (bad, a))
+    eq(stock("42602101"), 0, "nothing written by a refused PATCH")
+    eq(F.admin("PATCH", "/seller/v1/items/42602101", {"stock": 100})[0], 200, "restocked")
+
+
 def test_seller_cancel_and_part_cancel():
     req, oid = confirmed([("42602097", 2), ("42602101", 3)])
     before = stock("42602101")
