@@ -1034,7 +1034,11 @@ static void test_make_way(void **state)
     txn = store_begin_write(fx->s, 0, &w);
     assert_non_null(txn);
     assert_true(w >= 0.9);
-    assert_int_equal(atomic_load(slot), 0);
+    /* it waited until the urgent writer had the lock, or (on a machine too
+     * busy to run the clearing thread in time) until it had waited
+     * STORE_STARVE_US: never went first before either */
+    if (atomic_load(slot) != 0)
+        assert_true(w >= STORE_STARVE_US / 1000.0 - 0.2);
     mdb_txn_abort(txn);
     pthread_join(th, NULL);
     /* a stale post: no wait for it (a writer that died waiting) */
