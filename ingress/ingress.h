@@ -17,6 +17,7 @@
 #include "registry.h"
 #include "runtime.h"
 #include "sign.h"
+#include "url.h"
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -49,6 +50,8 @@ typedef struct req_s {
     int nsig;             /* headers to verify: 0 (verify_signatures off), 1 or 2 */
     int verified;         /* bit i set: sig[i] verified */
     char domain[64];      /* context.domain: the domain of a registry lookup */
+    char bap_uri[URL_PATH_MAX]; /* context.bap_uri: must lie under the signer's
+                                 * registered subscriber_url */
     struct req_s *lk_next;
     /* a signature check left to the verify threads (ingress_verify.c):
      * bit i of need_verify set: verify sig[i] with pk[i] there */

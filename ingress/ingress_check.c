@@ -28,6 +28,7 @@
 
 #include "jarena.h"
 #include "jparse.h"
+#include "url.h"
 
 #include "context.h"
 #include "log.h"
@@ -168,6 +169,7 @@ int ingress_check_request(ingress_t *in, req_t *r, const char *auth, const char 
              context_str(ctx, "transaction_id"));
     snprintf(r->row.message_id, sizeof r->row.message_id, "%s", context_str(ctx, "message_id"));
     snprintf(r->domain, sizeof r->domain, "%s", context_str(ctx, "domain"));
+    snprintf(r->bap_uri, sizeof r->bap_uri, "%s", context_str(ctx, "bap_uri"));
     rc = 0;
 out:
     json_decref(root);
@@ -233,6 +235,15 @@ static int s_keys(ingress_t *in, req_t *r, const registry_record_t *got, int may
             rc = err_set(err, ERR_TYPE_POLICY, 401, ERR_INVALID_SIGNATURE, "",
                          "key %.100s|%.60s is registered as %s, not as a %s", h->subscriber_id,
                          h->ukid, rec.type[0] ? rec.type : "(no type)", i == 0 ? "BAP" : "BG");
+        }
+        /* the on_* go to bap_uri: only to a place the buyer app registered
+         * (its subscriber_url, or under it), never one a request names,
+         * such as this node's own admin listener or another host */
+        if (rc == 0 && i == 0 && !url_under(r->bap_uri, rec.subscriber_url)) {
+            return err_set(err, ERR_TYPE_CONTEXT, 400, ERR_INVALID_REQUEST, "context.bap_uri",
+                           "context.bap_uri is not under the buyer app's registered "
+                           "subscriber_url (%.200s)",
+                           rec.subscriber_url[0] ? rec.subscriber_url : "none registered");
         }
         if (rc == 0 && defer) {
             /* the key is at hand: a verify thread checks it */

@@ -43,15 +43,20 @@ trap '[ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $dir" >&2 && exit 0; ONDC_BI
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P=$(port); A=$(port)
 while [ "$A" = "$P" ]; do A=$(port); done   # two binds in a row can get the same port
+# the buyer app's callback sink: one port for every run, since the registry
+# record's subscriber_url names it (the node sends on_* only under it)
+S=$(port)
+while [ "$S" = "$P" ] || [ "$S" = "$A" ]; do S=$(port); done
 mkdir -p "$dir/keys/buyer"; chmod 700 "$dir/keys" "$dir/keys/buyer"
 "$BIN/ondcctl" keygen --dir "$dir/keys" > "$dir/node.json"
 "$BIN/ondcctl" keygen --dir "$dir/keys/buyer" > "$dir/buyer.json"
-python3 - "$dir" "$P" "$A" "$WORKERS" "$top" "${BENCH_SYNC:-fsync}" "$INGRESS" "${BENCH_CONFIG:-{\}}" <<'PY'
+python3 - "$dir" "$P" "$A" "$WORKERS" "$top" "${BENCH_SYNC:-fsync}" "$INGRESS" "${BENCH_CONFIG:-{\}}" "$S" <<'PY'
 import json, sys
-d, p, a, w, top, sync, ni, extra = sys.argv[1:9]
+d, p, a, w, top, sync, ni, extra, sink = sys.argv[1:10]
 w = int(w)
 node, buyer = json.load(open(d + "/node.json")), json.load(open(d + "/buyer.json"))
 rec = lambda s, k, t: {"subscriber_id": s, "ukId": "k1", "signing_public_key": k["signing_public_key"],
+                       "subscriber_url": "http://127.0.0.1:%s/" % (sink if t == "BAP" else p),
                        "valid_from": "2024-01-01T00:00:00.000Z", "valid_until": "2035-01-01T00:00:00.000Z",
                        "status": "SUBSCRIBED", "type": t}
 json.dump([rec("seller.bench.local", node, "BPP"), rec("buyer.bench.local", buyer, "BAP")],
@@ -108,7 +113,7 @@ bench() { # NAME ARGS... -> $dir/NAME.out (with the fleet's CPU and metrics
   snap > "$dir/$name.before"
   curl -s "http://127.0.0.1:$A/metrics" > "$dir/$name.m0" || true
   "$BIN/ondc-bench" --url "http://127.0.0.1:$P/protocol/v1/" --key "$dir/keys/buyer/signing.key" \
-    --subscriber buyer.bench.local --ukid k1 --node-pub "$NODE_PUB" --sink-port "$(port)" "$@" \
+    --subscriber buyer.bench.local --ukid k1 --node-pub "$NODE_PUB" --sink-port "$S" "$@" \
     > "$dir/$name.out"
   snap > "$dir/$name.after"
   curl -s "http://127.0.0.1:$A/metrics" > "$dir/$name.m1" || true

@@ -13,6 +13,11 @@ context.transaction_id (and order id) and sends, signed as itself:
   - support with the victim's order id and transaction id: not found;
   - status and cancel with the victim's order id: not found, the order
     unchanged.
+And a buyer app's callbacks go only where it registered (its
+subscriber_url, or under it): a bap_uri naming the node's own admin
+listener, another port or host of the same machine, another buyer app's
+address, a path beside the registered one, a query string or user info is
+NACKed before anything is stored.
 """
 import json
 import sys
@@ -129,6 +134,40 @@ def test_another_buyer_cannot_read_confirm_rate_or_support_the_victims_order():
     # and the victim still reaches its own order
     b = call(F, req, "rating", {"rating_category": "Provider", "id": "111863", "value": 4})
     eq(b["message"], {"feedback_ack": False, "rating_ack": True}, "the victim rates its own order")
+
+
+def journal_rows(mid):
+    out = F.ctl("--config", F.config, "journal", "list", "--message", mid)
+    return [line for line in out.splitlines()[1:] if line.strip()]  # past the header line
+
+
+def test_callbacks_go_only_to_the_registered_subscriber_url():
+    base = F.bap.uri  # http://127.0.0.1:PORT/ondc/1.0/ as registered
+    port = base.split(":")[2].split("/")[0]
+    for bad in ("http://127.0.0.1:%d/seller/v1/catalog" % F.admin_port,
+                "http://127.0.0.1:%d/ondc/1.0/" % F.port,
+                "http://localhost:%s/ondc/1.0/" % port,
+                "https://127.0.0.1:%s/ondc/1.0/" % port,
+                EVE.bap.uri,
+                "http://127.0.0.1:%s/ondc/1.0x" % port,
+                "http://127.0.0.1:%s/" % port,
+                base + "on_init?next=http://169.254.169.254/",
+                "http://x@127.0.0.1:%s/ondc/1.0/" % port):
+        req = cart(F)
+        req["context"]["bap_uri"] = bad
+        req["context"]["action"] = "select"
+        s, a, _ = F.post("/protocol/v1/select", req)
+        eq(s, 400, "bap_uri %s refused: %r" % (bad, a))
+        eq(a["error"]["path"], "context.bap_uri", "path")
+        eq(journal_rows(req["context"]["message_id"]), [], "nothing stored for %s" % bad)
+    # under the registered URL: delivered there
+    req = cart(F)
+    req["context"]["bap_uri"] = base + "v2"
+    b = call(F, req, "select")
+    check("error" not in b, "select under the registered URL: %r" % b.get("error"))
+    mid = b["context"]["message_id"]
+    got = [c for c in F.bap.calls if json.loads(c["raw"])["context"]["message_id"] == mid]
+    eq(got[0]["path"], "/ondc/1.0/v2/on_select", "POSTed under the registered path")
 
 
 if __name__ == "__main__":

@@ -124,7 +124,7 @@ class FakeRegistry:
 
     def add(self, sub, keys, status="SUBSCRIBED", typ="BAP"):
         self.records[(sub, "k1")] = [{
-            "subscriber_id": sub, "ukId": "k1", "subscriber_url": "http://127.0.0.1/", "type": typ,
+            "subscriber_id": sub, "ukId": "k1", "subscriber_url": F.bap.uri, "type": typ,
             "domain": "nic2004:52110", "city": "std:080", "country": "IND",
             "signing_public_key": keys["signing_public_key"],
             "encr_public_key": keys["encr_public_key"],

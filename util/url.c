@@ -1,0 +1,104 @@
+/*
+ * url.c - http(s) URLs. See url.h.
+ */
+#include "url.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* s_bad_char - characters no callback URL holds */
+static int s_bad_char(unsigned char c)
+{
+    return c <= 0x20 || c == 0x7f || c == '\\' || c == '?' || c == '#' || c == '@';
+}
+
+int url_parse(const char *text, url_t *out)
+{
+    if (!text || !out)
+        return -1;
+    memset(out, 0, sizeof *out);
+    const char *p;
+    if (strncasecmp(text, "https://", 8) == 0) {
+        out->https = 1;
+        p = text + 8;
+    } else if (strncasecmp(text, "http://", 7) == 0) {
+        p = text + 7;
+    } else {
+        return -1;
+    }
+    for (const char *c = p; *c; c++)
+        if (s_bad_char((unsigned char)*c))
+            return -1;
+    const char *slash = strchr(p, '/');
+    size_t authority = slash ? (size_t)(slash - p) : strlen(p);
+    if (authority == 0)
+        return -1;
+    const char *host = p, *port = NULL;
+    size_t host_len;
+    if (*p == '[') {
+        const char *end = memchr(p, ']', authority);
+        if (!end || end == p + 1)
+            return -1;
+        host = p + 1;
+        host_len = (size_t)(end - host);
+        if (end + 1 < p + authority) {
+            if (end[1] != ':')
+                return -1;
+            port = end + 2;
+        }
+        for (size_t i = 0; i < host_len; i++)
+            if (!isxdigit((unsigned char)host[i]) && host[i] != ':' && host[i] != '.')
+                return -1;
+    } else {
+        const char *colon = memchr(p, ':', authority);
+        host_len = colon ? (size_t)(colon - p) : authority;
+        if (colon)
+            port = colon + 1;
+        for (size_t i = 0; i < host_len; i++)
+            if (!isalnum((unsigned char)host[i]) && host[i] != '-' && host[i] != '.')
+                return -1;
+    }
+    if (host_len == 0 || host_len >= sizeof out->host)
+        return -1;
+    for (size_t i = 0; i < host_len; i++)
+        out->host[i] = (char)tolower((unsigned char)host[i]);
+    out->port = out->https ? 443 : 80;
+    if (port) {
+        size_t n = (size_t)(p + authority - port);
+        if (n == 0 || n > 5)
+            return -1;
+        int v = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (port[i] < '0' || port[i] > '9')
+                return -1;
+            v = v * 10 + (port[i] - '0');
+        }
+        if (v < 1 || v > 65535)
+            return -1;
+        out->port = v;
+    }
+    const char *path = slash ? slash : "/";
+    if (strlen(path) >= sizeof out->path)
+        return -1;
+    snprintf(out->path, sizeof out->path, "%s", path);
+    return 0;
+}
+
+int url_under(const char *url, const char *base)
+{
+    url_t u, b;
+    if (url_parse(url, &u) < 0 || url_parse(base, &b) < 0)
+        return 0;
+    if (u.https != b.https || u.port != b.port || strcmp(u.host, b.host) != 0)
+        return 0;
+    size_t n = strlen(b.path);
+    while (n > 1 && b.path[n - 1] == '/')
+        n--; /* "/ondc/" covers what "/ondc" covers */
+    if (n == 1)
+        return 1; /* the base is the host's root */
+    if (strncmp(u.path, b.path, n) != 0)
+        return 0;
+    return u.path[n] == '\0' || u.path[n] == '/';
+}

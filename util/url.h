@@ -1,0 +1,34 @@
+/*
+ * url.h - http(s) URLs taken apart, and whether one lies under another.
+ *
+ * Only what a callback address needs: scheme (http or https), host (a name,
+ * an IPv4 address or a bracketed IPv6 address), port (the scheme's default
+ * when absent) and path. A URL with user info, a query, a fragment, a
+ * control character, a space or a backslash is refused: a callback address
+ * names a place, it carries nothing.
+ */
+#ifndef ONDC_URL_H
+#define ONDC_URL_H
+
+#include <stddef.h>
+
+#define URL_HOST_MAX 256
+#define URL_PATH_MAX 1024
+
+typedef struct {
+    int https;               /* 1: https, 0: http */
+    char host[URL_HOST_MAX]; /* lower case; an IPv6 address without brackets */
+    int port;                /* 1..65535 */
+    char path[URL_PATH_MAX]; /* "/" when absent; never has a query */
+} url_t;
+
+/* url_parse - TEXT into OUT; 0, or -1 when it is not such a URL. */
+int url_parse(const char *text, url_t *out);
+
+/* url_under - whether URL lies under BASE: same scheme, host and port, and
+ * URL's path is BASE's path or continues it after a '/' ("/ondc" covers
+ * "/ondc", "/ondc/" and "/ondc/on_init", not "/ondcx"). 0 when either is
+ * not a URL. */
+int url_under(const char *url, const char *base);
+
+#endif
