@@ -47,6 +47,15 @@ endif
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# what every unit test links besides the layers and libworkers.a: the
+# shared fixtures (tests/unit/fixture_*.c), and libingress.a, every ingress
+# file but its main (the request checks and the listeners, as the fuzz
+# harnesses have ingress_check.c)
+FIXTURE_SRC := $(wildcard tests/unit/fixture_*.c)
+FIXTURE_OBJ := $(FIXTURE_SRC:%.c=$(BUILD)/obj/%.o)
+INGRESS_LIB_SRC := $(filter-out ingress/ingress_main.c,$(wildcard ingress/*.c))
+INGRESS_LIB_OBJ := $(INGRESS_LIB_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_INC := $(LAYER_INC) -Iworkers -Iingress -Itests/unit
 
 .PHONY: all layers deps test run bench chaos clean unit e2e docs install deb deb-test fuzz fuzz-regress lint
 all: $(BINS) $(BUILD)/layers.ok
@@ -67,6 +76,19 @@ $(LIBS):
 	ar rcs $@ $(filter %.o,$^)
 
 $(BUILD)/libworkers.a: $(WORKER_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libingress.a: $(INGRESS_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+# the fixtures see every layer, the workers' and the ingress's headers
+$(BUILD)/obj/tests/unit/%.o: INC := $(UNIT_INC)
+$(FIXTURE_OBJ): $(wildcard tests/unit/*.h)
+$(BUILD)/libfixture.a: $(FIXTURE_OBJ)
 	@mkdir -p $(dir $@)
 	@rm -f $@
 	ar rcs $@ $^
@@ -98,9 +120,10 @@ $(BINS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libworkers.a $(LIBS)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libfixture.a \
+    $(BUILD)/libingress.a $(BUILD)/libworkers.a $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LAYER_INC) -Iworkers $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(UNIT_INC) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 

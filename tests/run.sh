@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # run.sh - every test: the cmocka unit tests (each common module and worker
-# family), then the end-to-end tests (real fleet on loopback). Prints one
-# closing line "N passed, N failed" counting test cases.
+# family), then the end-to-end tests (real fleet on loopback). Prints how
+# long the whole run took, then one closing line "N passed, N failed"
+# counting test cases (always the last line).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 BUILD=${BUILD:-build}
 export BUILD ONDC_BIN="$top/$BUILD/bin"
 passed=0; failed=0; failed_names=()
+started=$(date +%s)
 
 count() { # $1 = output file, $2 = name, $3 = exit code
   local p f
@@ -71,5 +73,7 @@ done
 rm -f "$out"
 echo
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
+took=$(( $(date +%s) - started ))
+printf 'took %dm %02ds\n' $((took / 60)) $((took % 60))
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

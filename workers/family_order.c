@@ -102,10 +102,11 @@ static json_t *s_payment(worker_msg_t *m, const quote_t *q)
         json_decref(pay);
         return NULL;
     }
+    /* TYPE may point into PAY, and setting "type" frees what it points to */
+    int cod = strcmp(type, "ON-FULFILLMENT") == 0;
     json_object_set_new(pay, "type", json_string(type));
     if (!json_object_get(pay, "collected_by"))
-        json_object_set_new(pay, "collected_by",
-                            json_string(strcmp(type, "ON-FULFILLMENT") == 0 ? "BPP" : "BAP"));
+        json_object_set_new(pay, "collected_by", json_string(cod ? "BPP" : "BAP"));
     static const struct {
         const char *key, *term, *def;
     } fee[] = {

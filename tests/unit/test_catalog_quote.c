@@ -15,7 +15,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +22,7 @@
 #include <jansson.h>
 
 #include "catalog.h"
-#include "log.h"
+#include "fixture_store.h"
 #include "money.h"
 #include "quote.h"
 
@@ -32,39 +31,10 @@
 #define SEED_PATH "tests/fixtures/seed-init-request.json"
 
 typedef struct {
-    char dir[64];
-    cfg_t cfg;
-    store_t *s;
-    json_t *catalog; /* the demo catalog, parsed */
-    json_t *seed;    /* the seed init request */
+    fixture_store_t *st; /* the store, holding the demo catalog */
+    json_t *catalog;     /* the demo catalog, parsed */
+    json_t *seed;        /* the seed init request */
 } fx_t;
-
-static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int s_open(fx_t *fx, int map_mb)
-{
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/test_catalog.XXXXXX");
-    if (!mkdtemp(fx->dir))
-        return -1;
-    cfg_defaults(&fx->cfg);
-    snprintf(fx->cfg.data_dir, sizeof fx->cfg.data_dir, "%s", fx->dir);
-    fx->cfg.lmdb_map_size_mb = map_mb;
-    snprintf(fx->cfg.journal_sync, sizeof fx->cfg.journal_sync, "nosync");
-    fx->s = store_open(&fx->cfg);
-    return fx->s ? 0 : -1;
-}
-
-static int s_close(fx_t *fx)
-{
-    store_destroy(&fx->s);
-    return fx->dir[0] ? nftw(fx->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS) : 0;
-}
 
 static int s_setup(void **state)
 {
@@ -72,25 +42,19 @@ static int s_setup(void **state)
     if (!fx)
         return -1;
     *state = fx;
-    log_set_level(LOG_FATAL);
     json_error_t jerr;
     fx->catalog = json_load_file(CATALOG_PATH, JSON_REJECT_DUPLICATES, &jerr);
     fx->seed = json_load_file(SEED_PATH, JSON_REJECT_DUPLICATES, &jerr);
-    if (!fx->catalog || !fx->seed || s_open(fx, 64) < 0)
+    fx->st = fixture_store_new_open("test_catalog");
+    if (!fx->catalog || !fx->seed || !fx->st)
         return -1;
-    MDB_txn *txn = store_begin(fx->s, 0);
-    ondc_err_t err;
-    if (!txn || catalog_import(fx->s, txn, fx->catalog, CATALOG_REPLACE, &err) < 0) {
-        fprintf(stderr, "import: %s\n", err.message);
-        return -1;
-    }
-    return store_commit(txn) ? -1 : 0;
+    return fixture_store_import(fx->st, CATALOG_PATH);
 }
 
 static int s_teardown(void **state)
 {
     fx_t *fx = *state;
-    int rc = s_close(fx);
+    int rc = fixture_store_destroy(&fx->st);
     json_decref(fx->catalog);
     json_decref(fx->seed);
     free(fx);
@@ -141,21 +105,21 @@ static int s_prov_cb(json_t *p, void *arg)
 static void test_import_reads(void **state)
 {
     fx_t *fx = *state;
-    MDB_txn *txn = store_begin(fx->s, 1);
+    MDB_txn *txn = store_begin(fx->st->s, 1);
 
-    json_t *p = catalog_provider(fx->s, txn, "111863");
+    json_t *p = catalog_provider(fx->st->s, txn, "111863");
     assert_non_null(p);
     assert_string_equal(s_str(p, "id"), "111863");
     assert_null(json_object_get(p, "items")); /* items live under their own keys */
     assert_string_equal(s_str(p, "seller.charges.delivery"), "23.00");
     assert_string_equal(s_str(p, "seller.charges.packing"), "25.00");
     json_decref(p);
-    p = catalog_provider(fx->s, txn, "P2-KORA");
+    p = catalog_provider(fx->st->s, txn, "P2-KORA");
     assert_string_equal(s_str(p, "seller.charges.tax_percent"), "5");
     json_decref(p);
-    assert_null(catalog_provider(fx->s, txn, "NOPE"));
+    assert_null(catalog_provider(fx->st->s, txn, "NOPE"));
 
-    json_t *it = catalog_item(fx->s, txn, "111863", "42602097");
+    json_t *it = catalog_item(fx->st->s, txn, "111863", "42602097");
     assert_non_null(it);
     assert_string_equal(s_str(it, "price.value"), "99.00");
     assert_string_equal(s_str(it, "descriptor.name"), "Butter milk Amul");
@@ -164,13 +128,13 @@ static void test_import_reads(void **state)
     assert_int_equal(paise, 9900);
     assert_int_equal(catalog_item_max(it), 100);
     json_decref(it);
-    it = catalog_item(fx->s, txn, "111863", "42602110");
+    it = catalog_item(fx->st->s, txn, "111863", "42602110");
     assert_int_equal(catalog_item_price(it, &paise), 0);
     assert_int_equal(paise, 9550);
     assert_int_equal(catalog_item_max(it), 3);
     json_decref(it);
-    assert_null(catalog_item(fx->s, txn, "111863", "FM-RICE-5KG")); /* other provider's */
-    assert_null(catalog_item(fx->s, txn, "NOPE", "42602097"));
+    assert_null(catalog_item(fx->st->s, txn, "111863", "FM-RICE-5KG")); /* other provider's */
+    assert_null(catalog_item(fx->st->s, txn, "NOPE", "42602097"));
 
     static const struct {
         const char *pid, *iid;
@@ -184,28 +148,28 @@ static void test_import_reads(void **state)
     };
     for (size_t i = 0; i < N(stocks); i++) {
         int64_t st = -99;
-        assert_int_equal(catalog_stock(fx->s, txn, stocks[i].pid, stocks[i].iid, &st),
+        assert_int_equal(catalog_stock(fx->st->s, txn, stocks[i].pid, stocks[i].iid, &st),
                          stocks[i].rc);
         if (stocks[i].rc == 0)
             assert_int_equal(st, stocks[i].stock);
     }
 
-    json_t *bpp = catalog_bpp(fx->s, txn);
+    json_t *bpp = catalog_bpp(fx->st->s, txn);
     assert_true(json_is_object(json_object_get(bpp, "descriptor")));
     assert_true(json_is_array(json_object_get(bpp, "fulfillments")));
     json_decref(bpp);
 
     int counts[3] = {0};
-    assert_int_equal(catalog_each_item(fx->s, txn, NULL, s_count_cb, counts), 0);
+    assert_int_equal(catalog_each_item(fx->st->s, txn, NULL, s_count_cb, counts), 0);
     assert_int_equal(counts[0], 4);
     assert_int_equal(counts[1], 3);
     assert_int_equal(counts[2], 0);
     memset(counts, 0, sizeof counts);
-    catalog_each_item(fx->s, txn, "P2-KORA", s_count_cb, counts);
+    catalog_each_item(fx->st->s, txn, "P2-KORA", s_count_cb, counts);
     assert_int_equal(counts[0], 0);
     assert_int_equal(counts[1], 3);
     json_t *ids = json_array();
-    assert_int_equal(catalog_each_provider(fx->s, txn, s_prov_cb, ids), 0);
+    assert_int_equal(catalog_each_provider(fx->st->s, txn, s_prov_cb, ids), 0);
     assert_int_equal(json_array_size(ids), 2);
     assert_string_equal(json_string_value(json_array_get(ids, 0)), "111863");
     assert_string_equal(json_string_value(json_array_get(ids, 1)), "P2-KORA");
@@ -213,18 +177,18 @@ static void test_import_reads(void **state)
     mdb_txn_abort(txn);
 
     /* stock_set and put_item */
-    txn = store_begin(fx->s, 0);
-    assert_int_equal(catalog_stock_set(fx->s, txn, "111863", "42602097", 7), 0);
+    txn = store_begin(fx->st->s, 0);
+    assert_int_equal(catalog_stock_set(fx->st->s, txn, "111863", "42602097", 7), 0);
     json_t *ni = json_pack("{s:s,s:{s:s},s:{s:s}}", "id", "NEW", "descriptor", "name", "New",
                            "price", "value", "1.50");
-    assert_int_equal(catalog_put_item(fx->s, txn, "111863", ni), 0);
+    assert_int_equal(catalog_put_item(fx->st->s, txn, "111863", ni), 0);
     json_decref(ni);
     assert_int_equal(store_commit(txn), 0);
-    txn = store_begin(fx->s, 1);
+    txn = store_begin(fx->st->s, 1);
     int64_t st = 0;
-    assert_int_equal(catalog_stock(fx->s, txn, "111863", "42602097", &st), 0);
+    assert_int_equal(catalog_stock(fx->st->s, txn, "111863", "42602097", &st), 0);
     assert_int_equal(st, 7);
-    it = catalog_item(fx->s, txn, "111863", "NEW");
+    it = catalog_item(fx->st->s, txn, "111863", "NEW");
     assert_string_equal(s_str(it, "price.value"), "1.50");
     json_decref(it);
     mdb_txn_abort(txn);
@@ -265,32 +229,32 @@ static void test_upsert(void **state)
 {
     fx_t *fx = *state;
     json_t *small = json_loads(s_small, 0, NULL);
-    MDB_txn *txn = store_begin(fx->s, 0);
+    MDB_txn *txn = store_begin(fx->st->s, 0);
     ondc_err_t err;
-    assert_int_equal(catalog_import(fx->s, txn, small, CATALOG_UPSERT, &err), 0);
+    assert_int_equal(catalog_import(fx->st->s, txn, small, CATALOG_UPSERT, &err), 0);
     assert_int_equal(store_commit(txn), 0);
     json_decref(small);
 
-    txn = store_begin(fx->s, 1);
-    json_t *p = catalog_provider(fx->s, txn, "111863");
+    txn = store_begin(fx->st->s, 1);
+    json_t *p = catalog_provider(fx->st->s, txn, "111863");
     assert_string_equal(s_str(p, "descriptor.name"), "Renamed");
     json_decref(p);
-    p = catalog_provider(fx->s, txn, "P2-KORA"); /* untouched */
+    p = catalog_provider(fx->st->s, txn, "P2-KORA"); /* untouched */
     assert_non_null(p);
     json_decref(p);
-    json_t *it = catalog_item(fx->s, txn, "111863", "42602097"); /* kept */
+    json_t *it = catalog_item(fx->st->s, txn, "111863", "42602097"); /* kept */
     assert_non_null(it);
     json_decref(it);
-    it = catalog_item(fx->s, txn, "111863", "NEW-1");
+    it = catalog_item(fx->st->s, txn, "111863", "NEW-1");
     assert_string_equal(s_str(it, "price.value"), "10.00");
     json_decref(it);
     int64_t st;
-    assert_int_equal(catalog_stock(fx->s, txn, "111863", "NEW-1", &st), 0);
+    assert_int_equal(catalog_stock(fx->st->s, txn, "111863", "NEW-1", &st), 0);
     assert_int_equal(st, 5);
-    assert_int_equal(catalog_stock(fx->s, txn, "111863", "42602097", &st), 0);
+    assert_int_equal(catalog_stock(fx->st->s, txn, "111863", "42602097", &st), 0);
     assert_int_equal(st, 100);
     int counts[3] = {0};
-    catalog_each_item(fx->s, txn, NULL, s_count_cb, counts);
+    catalog_each_item(fx->st->s, txn, NULL, s_count_cb, counts);
     assert_int_equal(counts[0], 5);
     assert_int_equal(counts[1], 3);
     mdb_txn_abort(txn);
@@ -300,27 +264,27 @@ static void test_replace(void **state)
 {
     fx_t *fx = *state;
     json_t *small = json_loads(s_small, 0, NULL);
-    MDB_txn *txn = store_begin(fx->s, 0);
+    MDB_txn *txn = store_begin(fx->st->s, 0);
     ondc_err_t err;
-    assert_int_equal(catalog_import(fx->s, txn, small, CATALOG_REPLACE, &err), 0);
+    assert_int_equal(catalog_import(fx->st->s, txn, small, CATALOG_REPLACE, &err), 0);
     assert_int_equal(store_commit(txn), 0);
     json_decref(small);
 
-    txn = store_begin(fx->s, 1);
-    assert_null(catalog_provider(fx->s, txn, "P2-KORA"));
-    assert_null(catalog_item(fx->s, txn, "111863", "42602097"));
-    json_t *it = catalog_item(fx->s, txn, "111863", "NEW-1");
+    txn = store_begin(fx->st->s, 1);
+    assert_null(catalog_provider(fx->st->s, txn, "P2-KORA"));
+    assert_null(catalog_item(fx->st->s, txn, "111863", "42602097"));
+    json_t *it = catalog_item(fx->st->s, txn, "111863", "NEW-1");
     assert_non_null(it);
     json_decref(it);
     int64_t st;
-    assert_int_equal(catalog_stock(fx->s, txn, "111863", "42602097", &st), -1);
-    assert_int_equal(catalog_stock(fx->s, txn, "P2-KORA", "FM-RICE-5KG", &st), -1);
-    assert_int_equal(catalog_stock(fx->s, txn, "111863", "NEW-1", &st), 0);
-    json_t *bpp = catalog_bpp(fx->s, txn); /* the small catalog has no bpp/descriptor */
+    assert_int_equal(catalog_stock(fx->st->s, txn, "111863", "42602097", &st), -1);
+    assert_int_equal(catalog_stock(fx->st->s, txn, "P2-KORA", "FM-RICE-5KG", &st), -1);
+    assert_int_equal(catalog_stock(fx->st->s, txn, "111863", "NEW-1", &st), 0);
+    json_t *bpp = catalog_bpp(fx->st->s, txn); /* the small catalog has no bpp/descriptor */
     assert_null(json_object_get(bpp, "descriptor"));
     json_decref(bpp);
     int counts[3] = {0};
-    catalog_each_item(fx->s, txn, NULL, s_count_cb, counts);
+    catalog_each_item(fx->st->s, txn, NULL, s_count_cb, counts);
     assert_int_equal(counts[0], 1);
     assert_int_equal(counts[1], 0);
     mdb_txn_abort(txn);
@@ -439,15 +403,15 @@ static const struct {
 
 static void s_assert_old_catalog(fx_t *fx, MDB_txn *txn)
 {
-    json_t *it = catalog_item(fx->s, txn, "111863", "42602097");
+    json_t *it = catalog_item(fx->st->s, txn, "111863", "42602097");
     assert_non_null(it);
     assert_string_equal(s_str(it, "price.value"), "99.00");
     json_decref(it);
-    it = catalog_item(fx->s, txn, "P2-KORA", "FM-RICE-5KG");
+    it = catalog_item(fx->st->s, txn, "P2-KORA", "FM-RICE-5KG");
     assert_non_null(it);
     json_decref(it);
     int64_t st;
-    assert_int_equal(catalog_stock(fx->s, txn, "111863", "42602097", &st), 0);
+    assert_int_equal(catalog_stock(fx->st->s, txn, "111863", "42602097", &st), 0);
     assert_int_equal(st, 100);
 }
 
@@ -475,16 +439,16 @@ static void test_validation_errors(void **state)
         /* importing it fails, writes nothing even inside the transaction,
          * and the caller's abort leaves the stored catalog as it was */
         for (int mode = CATALOG_REPLACE; mode <= CATALOG_UPSERT; mode++) {
-            MDB_txn *txn = store_begin(fx->s, 0);
+            MDB_txn *txn = store_begin(fx->st->s, 0);
             err_clear(&err);
-            assert_int_equal(catalog_import(fx->s, txn, bad, (catalog_mode_t)mode, &err), -1);
+            assert_int_equal(catalog_import(fx->st->s, txn, bad, (catalog_mode_t)mode, &err), -1);
             assert_string_equal(err.path, s_invalid[i].path);
             s_assert_old_catalog(fx, txn);
             mdb_txn_abort(txn);
         }
         json_decref(bad);
     }
-    MDB_txn *txn = store_begin(fx->s, 1);
+    MDB_txn *txn = store_begin(fx->st->s, 1);
     s_assert_old_catalog(fx, txn);
     mdb_txn_abort(txn);
 
@@ -500,11 +464,12 @@ static void test_validation_errors(void **state)
 static void test_import_map_full(void **state)
 {
     fx_t *fx = *state;
-    assert_int_equal(s_close(fx), 0);
-    assert_int_equal(s_open(fx, 1), 0); /* 1 MiB */
-    MDB_txn *txn = store_begin(fx->s, 0);
+    assert_int_equal(fixture_store_wipe(fx->st), 0);
+    fx->st->cfg.lmdb_map_size_mb = 1; /* 1 MiB */
+    assert_int_equal(fixture_store_open(fx->st), 0);
+    MDB_txn *txn = store_begin(fx->st->s, 0);
     ondc_err_t err;
-    assert_int_equal(catalog_import(fx->s, txn, fx->catalog, CATALOG_REPLACE, &err), 0);
+    assert_int_equal(catalog_import(fx->st->s, txn, fx->catalog, CATALOG_REPLACE, &err), 0);
     assert_int_equal(store_commit(txn), 0);
 
     /* 300 items of 8 KiB each */
@@ -522,18 +487,18 @@ static void test_import_map_full(void **state)
     }
     free(blob);
     assert_int_equal(catalog_validate(big, NULL), 0);
-    txn = store_begin(fx->s, 0);
+    txn = store_begin(fx->st->s, 0);
     err_clear(&err);
-    assert_int_equal(catalog_import(fx->s, txn, big, CATALOG_REPLACE, &err), -1);
+    assert_int_equal(catalog_import(fx->st->s, txn, big, CATALOG_REPLACE, &err), -1);
     assert_string_equal(err.code, "31001");
     assert_int_equal(err.type, ERR_TYPE_CORE);
     assert_int_equal(err.http_status, 500);
     mdb_txn_abort(txn);
     json_decref(big);
 
-    txn = store_begin(fx->s, 1);
+    txn = store_begin(fx->st->s, 1);
     s_assert_old_catalog(fx, txn);
-    assert_null(catalog_item(fx->s, txn, "P2-KORA", "BIG-0"));
+    assert_null(catalog_item(fx->st->s, txn, "P2-KORA", "BIG-0"));
     mdb_txn_abort(txn);
 }
 
@@ -590,11 +555,11 @@ static json_t *s_seed_order(fx_t *fx)
 static void test_quote_seed(void **state)
 {
     fx_t *fx = *state;
-    MDB_txn *txn = store_begin(fx->s, 1);
+    MDB_txn *txn = store_begin(fx->st->s, 1);
     quote_t q;
     ondc_err_t err;
     err_clear(&err);
-    assert_int_equal(quote_build(fx->s, txn, s_seed_order(fx), "1.0.0", &q, &err), 0);
+    assert_int_equal(quote_build(fx->st->s, txn, s_seed_order(fx), "1.0.0", &q, &err), 0);
     assert_int_equal(q.soft, 0);
     assert_string_equal(err.code, "");
     assert_int_equal(q.total, 14700);
@@ -620,7 +585,7 @@ static void test_quote_seed(void **state)
     quote_release(&q); /* twice is harmless */
 
     /* 1.2.0: the charges carry the fulfillment id */
-    assert_int_equal(quote_build(fx->s, txn, s_seed_order(fx), "1.2.0", &q, &err), 0);
+    assert_int_equal(quote_build(fx->st->s, txn, s_seed_order(fx), "1.2.0", &q, &err), 0);
     static const row_want_t rows12[] = {
         {"item", "42602097", "99.00"}, {"delivery", "1", "23.00"}, {"packing", "1", "25.00"}};
     s_check_rows(&q, rows12, N(rows12));
@@ -639,11 +604,11 @@ static void test_quote_tax(void **state)
         "\"fulfillments\":[{\"id\":\"F9\"}]}",
         0, NULL);
     assert_non_null(order);
-    MDB_txn *txn = store_begin(fx->s, 1);
+    MDB_txn *txn = store_begin(fx->st->s, 1);
     quote_t q;
     ondc_err_t err;
     err_clear(&err);
-    assert_int_equal(quote_build(fx->s, txn, order, "1.2.0", &q, &err), 0);
+    assert_int_equal(quote_build(fx->st->s, txn, order, "1.2.0", &q, &err), 0);
     assert_int_equal(q.soft, 0);
     assert_int_equal(q.total, 94615);
     assert_string_equal(s_str(q.quote, "price.value"), "946.15");
@@ -671,11 +636,11 @@ static void test_quote_cod_and_ids(void **state)
                                "\"items\":[{\"id\":\"42602097\",\"quantity\":{\"count\":1}},"
                                "{\"id\":42602105,\"quantity\":{\"count\":2}}]}",
                                0, NULL);
-    MDB_txn *txn = store_begin(fx->s, 1);
+    MDB_txn *txn = store_begin(fx->st->s, 1);
     quote_t q;
     ondc_err_t err;
     err_clear(&err);
-    assert_int_equal(quote_build(fx->s, txn, order, "1.2.0", &q, &err), 0);
+    assert_int_equal(quote_build(fx->st->s, txn, order, "1.2.0", &q, &err), 0);
     assert_int_equal(q.cod_ok, 0);
     assert_string_equal(q.fulfillment_id, "1"); /* nothing given: "1" */
     static const row_want_t rows[] = {{"item", "42602097", "99.00"},
@@ -741,7 +706,7 @@ static const quote_case_t s_quote_cases[] = {
 static void test_quote_errors(void **state)
 {
     fx_t *fx = *state;
-    MDB_txn *txn = store_begin(fx->s, 1);
+    MDB_txn *txn = store_begin(fx->st->s, 1);
     for (size_t i = 0; i < N(s_quote_cases); i++) {
         const quote_case_t *c = &s_quote_cases[i];
         json_t *order = json_loads(c->order, 0, NULL);
@@ -749,7 +714,7 @@ static void test_quote_errors(void **state)
         quote_t q;
         ondc_err_t err;
         err_clear(&err);
-        int rc = quote_build(fx->s, txn, order, "1.2.0", &q, &err);
+        int rc = quote_build(fx->st->s, txn, order, "1.2.0", &q, &err);
         json_decref(order);
         if (rc != c->rc)
             fail_msg("%s: rc %d, want %d (%s)", c->name, rc, c->rc, err.message);
@@ -779,23 +744,23 @@ static void test_quote_errors(void **state)
 static void test_quote_disabled_item(void **state)
 {
     fx_t *fx = *state;
-    MDB_txn *txn = store_begin(fx->s, 0);
-    json_t *it = catalog_item(fx->s, txn, "111863", "42602097");
+    MDB_txn *txn = store_begin(fx->st->s, 0);
+    json_t *it = catalog_item(fx->st->s, txn, "111863", "42602097");
     json_object_set_new(it, "enabled", json_false());
-    assert_int_equal(catalog_put_item(fx->s, txn, "111863", it), 0);
+    assert_int_equal(catalog_put_item(fx->st->s, txn, "111863", it), 0);
     json_decref(it);
     quote_t q;
     ondc_err_t err;
-    assert_int_equal(quote_build(fx->s, txn, s_seed_order(fx), "1.0.0", &q, &err), -1);
+    assert_int_equal(quote_build(fx->st->s, txn, s_seed_order(fx), "1.0.0", &q, &err), -1);
     assert_string_equal(err.code, "30004");
     assert_string_equal(err.path, "message.order.items[0].id");
     mdb_txn_abort(txn);
 
     /* stock lowered to 0 after import: soft 40002 */
-    txn = store_begin(fx->s, 0);
-    assert_int_equal(catalog_stock_set(fx->s, txn, "111863", "42602097", 0), 0);
+    txn = store_begin(fx->st->s, 0);
+    assert_int_equal(catalog_stock_set(fx->st->s, txn, "111863", "42602097", 0), 0);
     err_clear(&err);
-    assert_int_equal(quote_build(fx->s, txn, s_seed_order(fx), "1.0.0", &q, &err), 0);
+    assert_int_equal(quote_build(fx->st->s, txn, s_seed_order(fx), "1.0.0", &q, &err), 0);
     assert_int_equal(q.soft, 1);
     assert_string_equal(err.code, "40002");
     assert_int_equal(q.total, 4800);
@@ -848,15 +813,15 @@ static void test_stock_long_ids(void **state)
     pid[200] = '\0';
     memset(iid, 'i', 200);
     iid[200] = '\0';
-    MDB_txn *txn = store_begin(fx->s, 0);
+    MDB_txn *txn = store_begin(fx->st->s, 0);
     /* the longest ids the catalog accepts work */
     int64_t st = 0;
-    assert_int_equal(catalog_stock_set(fx->s, txn, pid + 72, iid + 72, 5), 0);
-    assert_int_equal(catalog_stock(fx->s, txn, pid + 72, iid + 72, &st), 0);
+    assert_int_equal(catalog_stock_set(fx->st->s, txn, pid + 72, iid + 72, 5), 0);
+    assert_int_equal(catalog_stock(fx->st->s, txn, pid + 72, iid + 72, &st), 0);
     assert_int_equal(st, 5);
     /* longer ones are refused, not read past the key buffer */
-    int set = catalog_stock_set(fx->s, txn, pid, iid, 7);
-    int get = catalog_stock(fx->s, txn, pid, iid, &st);
+    int set = catalog_stock_set(fx->st->s, txn, pid, iid, 7);
+    int get = catalog_stock(fx->st->s, txn, pid, iid, &st);
     mdb_txn_abort(txn);
     assert_int_equal(set, -1);
     assert_int_equal(get, -1);
@@ -868,47 +833,47 @@ static void test_stock_long_ids(void **state)
 static void test_parse_cache(void **state)
 {
     fx_t *fx = *state;
-    MDB_txn *txn = store_begin(fx->s, 1);
-    json_t *a = catalog_item_ro(fx->s, txn, "111863", "42602097");
-    json_t *b = catalog_item_ro(fx->s, txn, "111863", "42602097");
+    MDB_txn *txn = store_begin(fx->st->s, 1);
+    json_t *a = catalog_item_ro(fx->st->s, txn, "111863", "42602097");
+    json_t *b = catalog_item_ro(fx->st->s, txn, "111863", "42602097");
     assert_non_null(a);
     assert_ptr_equal(a, b); /* served from the cache */
-    json_t *fresh = catalog_item(fx->s, txn, "111863", "42602097");
+    json_t *fresh = catalog_item(fx->st->s, txn, "111863", "42602097");
     assert_true(json_equal(a, fresh));
     assert_ptr_not_equal(a, fresh);
     json_decref(fresh);
-    json_t *p1 = catalog_provider_ro(fx->s, txn, "111863");
-    json_t *p2 = catalog_provider_ro(fx->s, txn, "111863");
+    json_t *p1 = catalog_provider_ro(fx->st->s, txn, "111863");
+    json_t *p2 = catalog_provider_ro(fx->st->s, txn, "111863");
     assert_ptr_equal(p1, p2);
-    assert_null(catalog_provider_ro(fx->s, txn, "NOPE"));
-    assert_null(catalog_item_ro(fx->s, txn, "111863", "NOPE"));
+    assert_null(catalog_provider_ro(fx->st->s, txn, "NOPE"));
+    assert_null(catalog_item_ro(fx->st->s, txn, "111863", "NOPE"));
     json_decref(p1);
     json_decref(p2);
     json_decref(b);
     mdb_txn_abort(txn);
 
     /* a new price in a write transaction: read back at once */
-    txn = store_begin(fx->s, 0);
-    json_t *it = catalog_item(fx->s, txn, "111863", "42602097");
+    txn = store_begin(fx->st->s, 0);
+    json_t *it = catalog_item(fx->st->s, txn, "111863", "42602097");
     json_object_set_new(json_object_get(it, "price"), "value", json_string("123.45"));
-    assert_int_equal(catalog_put_item(fx->s, txn, "111863", it), 0);
+    assert_int_equal(catalog_put_item(fx->st->s, txn, "111863", it), 0);
     json_decref(it);
-    json_t *c = catalog_item_ro(fx->s, txn, "111863", "42602097");
+    json_t *c = catalog_item_ro(fx->st->s, txn, "111863", "42602097");
     assert_ptr_not_equal(c, a);
     assert_string_equal(s_str(c, "price.value"), "123.45");
     quote_t q;
     ondc_err_t err;
-    assert_int_equal(quote_build(fx->s, txn, s_seed_order(fx), "1.2.0", &q, &err), 0);
+    assert_int_equal(quote_build(fx->st->s, txn, s_seed_order(fx), "1.2.0", &q, &err), 0);
     assert_string_equal(s_str(q.quote, "breakup[0].price.value"), "123.45");
     quote_release(&q);
     json_decref(c);
     mdb_txn_abort(txn); /* the change is gone */
 
-    txn = store_begin(fx->s, 1);
-    json_t *d = catalog_item_ro(fx->s, txn, "111863", "42602097");
+    txn = store_begin(fx->st->s, 1);
+    json_t *d = catalog_item_ro(fx->st->s, txn, "111863", "42602097");
     assert_true(json_equal(d, a));
     assert_string_equal(s_str(d, "price.value"), s_str(a, "price.value"));
-    assert_int_equal(quote_build(fx->s, txn, s_seed_order(fx), "1.2.0", &q, &err), 0);
+    assert_int_equal(quote_build(fx->st->s, txn, s_seed_order(fx), "1.2.0", &q, &err), 0);
     assert_string_equal(s_str(q.quote, "breakup[0].price.value"), s_str(a, "price.value"));
     quote_release(&q);
     json_decref(d);

@@ -5,8 +5,8 @@
  * pruning, ids that never repeat, and LMDB failures (read-only transaction,
  * map full).
  *
- * Each test gets a fresh environment in its own mkdtemp directory, removed
- * at the end.
+ * Each test gets a fresh environment from fixture_store.h, removed at the
+ * end.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -25,56 +24,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture_store.h"
 #include "journal.h"
 #include "migrate.h"
-#include "log.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-typedef struct {
-    char dir[64];
-    cfg_t cfg;
-    store_t *s;
-} fx_t;
+typedef fixture_store_t fx_t;
 
-static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
+/* s_open_store - open the store again with a MAP_MB map */
 static int s_open_store(fx_t *fx, int map_mb)
 {
-    cfg_defaults(&fx->cfg);
-    snprintf(fx->cfg.data_dir, sizeof fx->cfg.data_dir, "%s", fx->dir);
     fx->cfg.lmdb_map_size_mb = map_mb;
-    snprintf(fx->cfg.journal_sync, sizeof fx->cfg.journal_sync, "nosync");
-    fx->s = migrate_open(&fx->cfg);
-    return fx->s ? 0 : -1;
+    return fixture_store_reopen(fx);
 }
 
 static int s_setup(void **state)
 {
-    fx_t *fx = calloc(1, sizeof *fx);
-    if (!fx)
-        return -1;
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/test_journal.XXXXXX");
-    if (!mkdtemp(fx->dir))
-        return -1;
-    *state = fx;
-    log_set_level(LOG_FATAL);
-    return s_open_store(fx, 64);
+    *state = fixture_store_new_open("test_journal");
+    return *state ? 0 : -1;
 }
 
 static int s_teardown(void **state)
 {
-    fx_t *fx = *state;
-    store_destroy(&fx->s);
-    int rc = nftw(fx->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
-    free(fx);
-    return rc;
+    return fixture_store_destroy((fx_t **)state);
 }
 
 static void s_row(journal_row_t *r, int action, int64_t received, const char *sender,
@@ -420,14 +393,11 @@ static void test_backlog_without_dead_rows(void **state)
     assert_int_equal(store_commit(txn), 0);
     assert_int_equal(s_backlog(fx, &dead), 6); /* every entry looks pending */
     assert_int_equal(dead, 0);
-    store_destroy(&fx->s);
-    fx->s = migrate_open(&fx->cfg);
-    assert_non_null(fx->s);
+    assert_int_equal(fixture_store_reopen(fx), 0);
     assert_int_equal(s_backlog(fx, &dead), 5);
     assert_int_equal(dead, 1);
     /* and a second open leaves the count as it is */
-    store_destroy(&fx->s);
-    fx->s = migrate_open(&fx->cfg);
+    assert_int_equal(fixture_store_reopen(fx), 0);
     assert_int_equal(s_backlog(fx, &dead), 5);
     assert_int_equal(dead, 1);
 }
@@ -663,9 +633,7 @@ static void test_ids_never_repeat_after_prune(void **state)
     txn = store_begin(fx->s, 0);
     assert_int_equal(journal_prune(fx->s, txn, INT64_MAX, 100), 1);
     assert_int_equal(store_commit(txn), 0);
-    store_destroy(&fx->s);
-    assert_null(fx->s);
-    assert_int_equal(s_open_store(fx, 64), 0);
+    assert_int_equal(fixture_store_reopen(fx), 0);
     uint64_t after = s_append(fx, 3000, "t", "m");
     assert_true(after > next);
 
@@ -705,9 +673,7 @@ static void test_readonly_txn_refused(void **state)
 static void test_map_full(void **state)
 {
     fx_t *fx = *state;
-    store_destroy(&fx->s);
-    assert_int_equal(nftw(fx->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS), 0);
-    assert_non_null(mkdtemp(strcpy(fx->dir, "/tmp/test_journal.XXXXXX")));
+    assert_int_equal(fixture_store_wipe(fx), 0);
     assert_int_equal(s_open_store(fx, 1), 0); /* a 1 MiB map */
 
     uint64_t before = s_append(fx, 1000, "t", "small");
@@ -745,7 +711,6 @@ static long s_file_kb(void)
 static void test_trim_mapped_pages(void **state)
 {
     fx_t *fx = *state;
-    store_destroy(&fx->s);
     assert_int_equal(s_open_store(fx, 256), 0);
     /* 12 MB of rows, 48 KB each */
     enum { ROWS = 256, SIZE = 48 * 1024 };
@@ -804,13 +769,8 @@ static void test_commit_unflushed(void **state)
     fx_t *fx = *state;
     static const char *modes[] = {"fsync", "nosync"};
     for (int m = 0; m < 2; m++) {
-        store_destroy(&fx->s);
-        cfg_defaults(&fx->cfg);
-        snprintf(fx->cfg.data_dir, sizeof fx->cfg.data_dir, "%s", fx->dir);
-        fx->cfg.lmdb_map_size_mb = 1;
         snprintf(fx->cfg.journal_sync, sizeof fx->cfg.journal_sync, "%s", modes[m]);
-        fx->s = migrate_open(&fx->cfg);
-        assert_non_null(fx->s);
+        assert_int_equal(s_open_store(fx, 1), 0);
         store_t *other = migrate_open(&fx->cfg);
         assert_non_null(other);
         char body[600];
@@ -856,10 +816,9 @@ static void test_commit_unflushed(void **state)
         }
         assert_int_not_equal(rc, 0);
         store_destroy(&other);
-        store_destroy(&fx->s);
-        assert_int_equal(nftw(fx->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS), 0);
-        assert_int_equal(mkdir(fx->dir, 0700), 0);
+        assert_int_equal(fixture_store_wipe(fx), 0);
     }
+    snprintf(fx->cfg.journal_sync, sizeof fx->cfg.journal_sync, "nosync");
     assert_int_equal(s_open_store(fx, 64), 0);
 }
 
@@ -892,8 +851,7 @@ static void test_upgrade_seen(void **state)
     assert_int_equal(mdb_put(txn, fx->s->dbi[DB_SEEN], &k3, &d3, 0), 0);
     assert_int_equal(store_commit(txn), 0);
     for (int open = 0; open < 2; open++) {
-        store_destroy(&fx->s);
-        assert_int_equal(s_open_store(fx, 64), 0);
+        assert_int_equal(fixture_store_reopen(fx), 0);
         txn = store_begin(fx->s, 1);
         MDB_stat st;
         assert_int_equal(mdb_stat(txn, fx->s->dbi[DB_SEEN], &st), 0);

@@ -16,7 +16,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +23,7 @@
 #include <jansson.h>
 
 #include "catalog.h"
-#include "log.h"
+#include "fixture_store.h"
 #include "money.h"
 #include "order.h"
 
@@ -121,51 +120,19 @@ static void test_order_state_follows_the_fulfillment(void **state)
 
 /* ---- records on LMDB ---- */
 
-typedef struct {
-    char dir[64];
-    cfg_t cfg;
-    store_t *s;
-} fx_t;
+typedef fixture_store_t fx_t;
 
-static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
+/* the demo catalog in a fresh store, shared by the group */
 static int s_setup(void **state)
 {
-    fx_t *fx = calloc(1, sizeof *fx);
+    fx_t *fx = fixture_store_new_open("test_order");
     *state = fx;
-    log_set_level(LOG_FATAL);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/test_order.XXXXXX");
-    if (!mkdtemp(fx->dir))
-        return -1;
-    cfg_defaults(&fx->cfg);
-    snprintf(fx->cfg.data_dir, sizeof fx->cfg.data_dir, "%s", fx->dir);
-    fx->cfg.lmdb_map_size_mb = 64;
-    snprintf(fx->cfg.journal_sync, sizeof fx->cfg.journal_sync, "nosync");
-    fx->s = store_open(&fx->cfg);
-    if (!fx->s)
-        return -1;
-    json_error_t je;
-    json_t *cat = json_load_file("tests/fixtures/catalog-demo.json", 0, &je);
-    MDB_txn *txn = store_begin(fx->s, 0);
-    ondc_err_t err;
-    int rc = cat && txn ? catalog_import(fx->s, txn, cat, CATALOG_REPLACE, &err) : -1;
-    json_decref(cat);
-    return rc < 0 || store_commit(txn) ? -1 : 0;
+    return fx ? fixture_store_import(fx, "tests/fixtures/catalog-demo.json") : -1;
 }
 
 static int s_teardown(void **state)
 {
-    fx_t *fx = *state;
-    store_destroy(&fx->s);
-    int rc = nftw(fx->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
-    free(fx);
-    return rc;
+    return fixture_store_destroy((fx_t **)state);
 }
 
 /* an order of 2 x Taaza (27.00) + 1 x buttermilk (99.00), tax 5.00 on the

@@ -4,8 +4,8 @@
  * finished rows only, status names, refusal of oversized rows, and bodies
  * stored compressed (which, read back exactly, damaged ones refused).
  *
- * Each test gets a fresh environment in its own mkdtemp directory, removed
- * at the end.
+ * Each test gets a fresh environment from fixture_store.h, removed at the
+ * end.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,59 +13,29 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "fixture_store.h"
 #include "outbox.h"
-#include "migrate.h"
 #include "reply.h"
 
 #include <jansson.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-typedef struct {
-    char dir[64];
-    cfg_t cfg;
-    store_t *s;
-} fx_t;
-
-static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
+typedef fixture_store_t fx_t;
 
 static int s_setup(void **state)
 {
-    fx_t *fx = calloc(1, sizeof *fx);
-    if (!fx)
-        return -1;
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/test_outbox.XXXXXX");
-    if (!mkdtemp(fx->dir))
-        return -1;
-    *state = fx;
-    log_set_level(LOG_FATAL);
-    cfg_defaults(&fx->cfg);
-    snprintf(fx->cfg.data_dir, sizeof fx->cfg.data_dir, "%s", fx->dir);
-    fx->cfg.lmdb_map_size_mb = 64;
-    snprintf(fx->cfg.journal_sync, sizeof fx->cfg.journal_sync, "nosync");
-    fx->s = migrate_open(&fx->cfg);
-    return fx->s ? 0 : -1;
+    *state = fixture_store_new_open("test_outbox");
+    return *state ? 0 : -1;
 }
 
 static int s_teardown(void **state)
 {
-    fx_t *fx = *state;
-    store_destroy(&fx->s);
-    int rc = nftw(fx->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
-    free(fx);
-    return rc;
+    return fixture_store_destroy((fx_t **)state);
 }
 
 static void s_row(outbox_row_t *r, uint64_t jid, int64_t created, const char *action,
@@ -462,9 +432,7 @@ static void test_pending_index(void **state)
     MDB_val mk = {14, (void *)"index/opending"};
     assert_int_equal(mdb_del(txn, fx->s->dbi[DB_META], &mk, NULL), 0);
     assert_int_equal(store_commit(txn), 0);
-    store_destroy(&fx->s);
-    fx->s = migrate_open(&fx->cfg);
-    assert_non_null(fx->s);
+    assert_int_equal(fixture_store_reopen(fx), 0);
     txn = store_begin(fx->s, 1);
     collect_t again = {0};
     assert_int_equal(outbox_state_each(fx->s, txn, OUTBOX_PENDING, s_collect, &again), 0);

@@ -11,7 +11,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,7 @@
 #include <sodium.h>
 
 #include "context.h"
-#include "log.h"
+#include "fixture_store.h"
 #include "registry.h"
 #include "sign.h"
 
@@ -29,21 +28,11 @@
 #define HOUR 3600000LL
 
 typedef struct {
-    char dir[64];
+    fixture_store_t *st; /* the directory, the config, the store (opened by test_cache) */
     char file[128];
-    cfg_t cfg;
-    store_t *s;
     unsigned char pk[32], pk2[32];
     char pk_b64[45], pk2_b64[45];
 } fx_t;
-
-static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static void s_write(const char *path, const char *text)
 {
@@ -111,9 +100,8 @@ static int s_setup(void **state)
     if (!fx)
         return -1;
     *state = fx;
-    log_set_level(LOG_FATAL);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/test_registry.XXXXXX");
-    if (!mkdtemp(fx->dir))
+    fx->st = fixture_store_new("test_registry");
+    if (!fx->st)
         return -1;
     unsigned char sk[64];
     crypto_sign_keypair(fx->pk, sk);
@@ -121,23 +109,18 @@ static int s_setup(void **state)
     sodium_memzero(sk, sizeof sk);
     sign_pubkey_to_base64(fx->pk, fx->pk_b64);
     sign_pubkey_to_base64(fx->pk2, fx->pk2_b64);
-    snprintf(fx->file, sizeof fx->file, "%s/registry.json", fx->dir);
+    snprintf(fx->file, sizeof fx->file, "%s/registry.json", fx->st->dir);
     char *text = s_file_text(fx);
     s_write(fx->file, text);
     free(text);
-    cfg_defaults(&fx->cfg);
-    snprintf(fx->cfg.registry_file, sizeof fx->cfg.registry_file, "%s", fx->file);
-    snprintf(fx->cfg.data_dir, sizeof fx->cfg.data_dir, "%s/data", fx->dir);
-    fx->cfg.lmdb_map_size_mb = 64;
-    snprintf(fx->cfg.journal_sync, sizeof fx->cfg.journal_sync, "nosync");
+    snprintf(fx->st->cfg.registry_file, sizeof fx->st->cfg.registry_file, "%s", fx->file);
     return 0;
 }
 
 static int s_teardown(void **state)
 {
     fx_t *fx = *state;
-    store_destroy(&fx->s);
-    int rc = nftw(fx->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    int rc = fixture_store_destroy(&fx->st);
     free(fx);
     return rc;
 }
@@ -153,7 +136,7 @@ static void s_assert_refused(const ondc_err_t *err, const char *what)
 static void test_file_lookup(void **state)
 {
     fx_t *fx = *state;
-    registry_t *r = registry_new(&fx->cfg, NULL);
+    registry_t *r = registry_new(&fx->st->cfg, NULL);
     assert_non_null(r);
     assert_int_equal(registry_count(r), 4); /* buyer, nostatus, expired, future */
 
@@ -268,9 +251,8 @@ static registry_record_t s_record(const fx_t *fx, const char *sub, const char *v
 static void test_cache(void **state)
 {
     fx_t *fx = *state;
-    fx->s = store_open(&fx->cfg);
-    assert_non_null(fx->s);
-    registry_t *r = registry_new(&fx->cfg, fx->s);
+    assert_int_equal(fixture_store_open(fx->st), 0);
+    registry_t *r = registry_new(&fx->st->cfg, fx->st->s);
     assert_non_null(r);
     registry_record_t rec, out;
     ondc_err_t err;
@@ -291,13 +273,13 @@ static void test_cache(void **state)
 
     /* the cache outlives the registry object (it is in LMDB) */
     registry_destroy(&r);
-    r = registry_new(&fx->cfg, fx->s);
+    r = registry_new(&fx->st->cfg, fx->st->s);
     assert_int_equal(registry_lookup(r, "cached.example", "c1", NOW, &out, &err), 0);
     registry_destroy(&r);
 
     /* registry.cache_max_s bounds a long valid_until */
-    fx->cfg.registry_cache_max_s = 60;
-    r = registry_new(&fx->cfg, fx->s);
+    fx->st->cfg.registry_cache_max_s = 60;
+    r = registry_new(&fx->st->cfg, fx->st->s);
     rec = s_record(fx, "longlived.example", "2099-01-01T00:00:00.000Z");
     assert_int_equal(registry_cache_put(r, &rec, NOW), 0);
     assert_int_equal(registry_lookup(r, "longlived.example", "c1", NOW + 59000, &out, &err), 0);
@@ -308,7 +290,7 @@ static void test_cache(void **state)
     registry_destroy(&r);
 
     /* without a store there is no cache */
-    r = registry_new(&fx->cfg, NULL);
+    r = registry_new(&fx->st->cfg, NULL);
     assert_int_equal(registry_cache_put(r, &rec, NOW), -1);
     assert_int_equal(registry_lookup(r, "cached.example", "c1", NOW, &out, &err), -1);
     s_assert_refused(&err, "no store");
@@ -318,7 +300,7 @@ static void test_cache(void **state)
 static void test_reload_and_bad_files(void **state)
 {
     fx_t *fx = *state;
-    registry_t *r = registry_new(&fx->cfg, NULL);
+    registry_t *r = registry_new(&fx->st->cfg, NULL);
     assert_non_null(r);
     registry_record_t out;
     ondc_err_t err;
@@ -329,24 +311,24 @@ static void test_reload_and_bad_files(void **state)
              "[{\"subscriber_id\":\"new.example\",\"ukId\":\"n1\",\"signing_public_key\":\"%s\"}]",
              fx->pk_b64);
     s_write(fx->file, text);
-    assert_int_equal(registry_reload(r, &fx->cfg), 0);
+    assert_int_equal(registry_reload(r, &fx->st->cfg), 0);
     assert_int_equal(registry_count(r), 1);
     assert_int_equal(registry_lookup(r, "new.example", "n1", NOW, &out, &err), 0);
     assert_int_equal(registry_lookup(r, "buyer.example", "k1", NOW, &out, &err), -1);
 
     /* a file that is not an array: reload fails */
     s_write(fx->file, "{\"subscriber_id\":\"x\"}");
-    assert_int_equal(registry_reload(r, &fx->cfg), -1);
+    assert_int_equal(registry_reload(r, &fx->st->cfg), -1);
     registry_destroy(&r);
 
     /* unusable files: registry_new refuses */
     static const char *bad[] = {"{}", "not json", ""};
     for (size_t i = 0; i < N(bad); i++) {
         s_write(fx->file, bad[i]);
-        assert_null(registry_new(&fx->cfg, NULL));
+        assert_null(registry_new(&fx->st->cfg, NULL));
     }
-    cfg_t cfg = fx->cfg;
-    snprintf(cfg.registry_file, sizeof cfg.registry_file, "%s/missing.json", fx->dir);
+    cfg_t cfg = fx->st->cfg;
+    snprintf(cfg.registry_file, sizeof cfg.registry_file, "%s/missing.json", fx->st->dir);
     assert_null(registry_new(&cfg, NULL));
 
     /* no file configured: empty, every lookup refused */
@@ -360,7 +342,7 @@ static void test_reload_and_bad_files(void **state)
 
     /* an empty array is fine */
     s_write(fx->file, "[]");
-    r = registry_new(&fx->cfg, NULL);
+    r = registry_new(&fx->st->cfg, NULL);
     assert_non_null(r);
     assert_int_equal(registry_count(r), 0);
     registry_destroy(&r);
@@ -374,11 +356,11 @@ static void test_reload_and_bad_files(void **state)
 static void test_failed_reload_keeps_records(void **state)
 {
     fx_t *fx = *state;
-    registry_t *r = registry_new(&fx->cfg, NULL);
+    registry_t *r = registry_new(&fx->st->cfg, NULL);
     assert_non_null(r);
     assert_int_equal(registry_count(r), 4);
     s_write(fx->file, "[{\"subscriber_id\":"); /* an editor's half-written save */
-    assert_int_equal(registry_reload(r, &fx->cfg), -1);
+    assert_int_equal(registry_reload(r, &fx->st->cfg), -1);
     registry_record_t out;
     ondc_err_t err;
     int count = registry_count(r);

@@ -13,7 +13,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +20,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "log.h"
+#include "fixture_store.h"
 #include "registry.h"
 #include "sign.h"
 
@@ -29,19 +28,10 @@
 #define NOW 1717200000000LL /* 2024-06-01T00:00:00.000Z */
 
 typedef struct {
-    char dir[64];
-    cfg_t cfg;
+    fixture_store_t *st; /* the directory and the config (the store opened by one test) */
     char pk_b64[45];
     unsigned char pk[32];
 } fx_t;
-
-static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static int s_setup(void **state)
 {
@@ -51,27 +41,23 @@ static int s_setup(void **state)
     if (!fx)
         return -1;
     *state = fx;
-    log_set_level(LOG_FATAL);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/test_registry_http.XXXXXX");
-    if (!mkdtemp(fx->dir))
+    fx->st = fixture_store_new("test_registry_http");
+    if (!fx->st)
         return -1;
     unsigned char sk[64];
     crypto_sign_keypair(fx->pk, sk);
     sodium_memzero(sk, sizeof sk);
     sign_pubkey_to_base64(fx->pk, fx->pk_b64);
-    cfg_defaults(&fx->cfg);
-    snprintf(fx->cfg.registry_url, sizeof fx->cfg.registry_url, "https://registry.example/");
-    snprintf(fx->cfg.data_dir, sizeof fx->cfg.data_dir, "%s/data", fx->dir);
-    fx->cfg.lmdb_map_size_mb = 64;
-    fx->cfg.registry_negative_cache_s = 30;
-    snprintf(fx->cfg.journal_sync, sizeof fx->cfg.journal_sync, "nosync");
+    snprintf(fx->st->cfg.registry_url, sizeof fx->st->cfg.registry_url,
+             "https://registry.example/");
+    fx->st->cfg.registry_negative_cache_s = 30;
     return 0;
 }
 
 static int s_teardown(void **state)
 {
     fx_t *fx = *state;
-    int rc = nftw(fx->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    int rc = fixture_store_destroy(&fx->st);
     free(fx);
     return rc;
 }
@@ -101,8 +87,8 @@ static void test_url_and_body(void **state)
         {"http://127.0.0.1:9/reg//", "http://127.0.0.1:9/reg/v2.0/lookup"},
     };
     for (size_t i = 0; i < N(bases); i++) {
-        snprintf(fx->cfg.registry_url, sizeof fx->cfg.registry_url, "%s", bases[i][0]);
-        registry_t *r = registry_new(&fx->cfg, NULL);
+        snprintf(fx->st->cfg.registry_url, sizeof fx->st->cfg.registry_url, "%s", bases[i][0]);
+        registry_t *r = registry_new(&fx->st->cfg, NULL);
         assert_non_null(r);
         assert_true(registry_has_url(r));
         assert_int_equal(registry_lookup_url(r, url, sizeof url), 0);
@@ -110,8 +96,8 @@ static void test_url_and_body(void **state)
         assert_int_equal(registry_lookup_url(r, url, 10), -1);
         registry_destroy(&r);
     }
-    fx->cfg.registry_url[0] = '\0';
-    registry_t *r = registry_new(&fx->cfg, NULL);
+    fx->st->cfg.registry_url[0] = '\0';
+    registry_t *r = registry_new(&fx->st->cfg, NULL);
     assert_false(registry_has_url(r));
     assert_int_equal(registry_lookup_url(r, url, sizeof url), -1);
     registry_destroy(&r);
@@ -151,7 +137,7 @@ static void test_answers(void **state)
         {200, "", -1, 503, "not JSON"},
     };
     for (size_t i = 0; i < N(cases); i++) {
-        registry_t *r = registry_new(&fx->cfg, NULL);
+        registry_t *r = registry_new(&fx->st->cfg, NULL);
         registry_record_t out;
         ondc_err_t err;
         err_clear(&err);
@@ -186,7 +172,7 @@ static void test_answers(void **state)
 static void test_negative_cache(void **state)
 {
     fx_t *fx = *state;
-    registry_t *r = registry_new(&fx->cfg, NULL);
+    registry_t *r = registry_new(&fx->st->cfg, NULL);
     registry_record_t out;
     ondc_err_t err;
     assert_int_equal(registry_find(r, "nobody.example", "k1", NOW, &out, &err), 1);
@@ -198,20 +184,20 @@ static void test_negative_cache(void **state)
     assert_int_equal(registry_find(r, "nobody.example", "k1", NOW + 31000, &out, &err), 1);
     /* a reload forgets: the subscriber may be in the new file */
     registry_unknown_put(r, "nobody.example", "k1", NOW);
-    assert_int_equal(registry_reload(r, &fx->cfg), 0);
+    assert_int_equal(registry_reload(r, &fx->st->cfg), 0);
     assert_int_equal(registry_find(r, "nobody.example", "k1", NOW, &out, &err), 1);
     registry_destroy(&r);
 
     /* negative_cache_s 0: never remembered */
-    fx->cfg.registry_negative_cache_s = 0;
-    r = registry_new(&fx->cfg, NULL);
+    fx->st->cfg.registry_negative_cache_s = 0;
+    r = registry_new(&fx->st->cfg, NULL);
     registry_unknown_put(r, "nobody.example", "k1", NOW);
     assert_int_equal(registry_find(r, "nobody.example", "k1", NOW, &out, &err), 1);
     registry_destroy(&r);
 
     /* without registry.url an unknown key is refused at once */
-    fx->cfg.registry_url[0] = '\0';
-    r = registry_new(&fx->cfg, NULL);
+    fx->st->cfg.registry_url[0] = '\0';
+    r = registry_new(&fx->st->cfg, NULL);
     assert_int_equal(registry_find(r, "nobody.example", "k1", NOW, &out, &err), -1);
     assert_int_equal(err.http_status, 401);
     registry_destroy(&r);
@@ -220,10 +206,10 @@ static void test_negative_cache(void **state)
 static void test_cache_put_txn_then_find(void **state)
 {
     fx_t *fx = *state;
-    fx->cfg.registry_cache_max_s = 60;
-    store_t *st = store_open(&fx->cfg);
-    assert_non_null(st);
-    registry_t *r = registry_new(&fx->cfg, st);
+    fx->st->cfg.registry_cache_max_s = 60;
+    assert_int_equal(fixture_store_open(fx->st), 0);
+    store_t *st = fx->st->s;
+    registry_t *r = registry_new(&fx->st->cfg, st);
     char *good = s_answer(fx, "gw.example", "SUBSCRIBED", "2030-01-01T00:00:00.000Z");
     registry_record_t rec, out;
     ondc_err_t err;
@@ -245,10 +231,9 @@ static void test_cache_put_txn_then_find(void **state)
     assert_int_equal(registry_find(r, "gw.example", "k1", NOW + 61000, &out, &err), 1);
     registry_destroy(&r);
     /* without a store there is nothing to put into */
-    r = registry_new(&fx->cfg, NULL);
+    r = registry_new(&fx->st->cfg, NULL);
     assert_int_not_equal(registry_cache_put_txn(r, NULL, &rec, NOW), 0);
     registry_destroy(&r);
-    store_destroy(&st);
 }
 
 int main(void)
