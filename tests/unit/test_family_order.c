@@ -89,16 +89,25 @@ static int64_t s_paise(json_t *root, const char *path)
     return v;
 }
 
-/* s_txn_state - DB_TXN's record of transaction TID (caller owns), or NULL */
-static json_t *s_txn_state(fixture_store_t *fx, const char *tid)
+/* s_txn_state - DB_TXN's record of buyer.example's transaction TID (caller
+ * owns), or NULL */
+static json_t *s_txn_state_of(fixture_store_t *fx, const char *tid, const char *bap)
 {
+    /* carts are the buyer app's: transaction_id \x1f bap_id */
+    char key[300];
+    snprintf(key, sizeof key, "%s\x1f%s", tid, bap);
     MDB_txn *txn = store_begin(fx->s, 1);
-    MDB_val k = {strlen(tid), (void *)tid}, d;
+    MDB_val k = {strlen(key), key}, d;
     json_t *t = NULL;
     if (mdb_get(txn, fx->s->dbi[DB_TXN], &k, &d) == 0)
         t = jparse(d.mv_data, d.mv_size, 0, NULL);
     mdb_txn_abort(txn);
     return t;
+}
+
+static json_t *s_txn_state(fixture_store_t *fx, const char *tid)
+{
+    return s_txn_state_of(fx, tid, "buyer.example");
 }
 
 static int64_t s_stock(fixture_store_t *fx, const char *pid, const char *iid)
@@ -218,7 +227,7 @@ static void test_seed_init(void **state)
     assert_int_equal(
         fixture_golden(json_object_get(r, "body"), "tests/fixtures/golden/on_init-seed.json"), 0);
     /* on_init's total kept for the confirm */
-    json_t *t = s_txn_state(fx, "9b023f42-8532-4aa0-9f13-6cc909f1ae95");
+    json_t *t = s_txn_state_of(fx, "9b023f42-8532-4aa0-9f13-6cc909f1ae95", "carecommerce.in");
     assert_non_null(t);
     assert_int_equal(json_integer_value(fixture_json_at(t, "init.total")), 14700);
     json_decref(t);
@@ -601,7 +610,7 @@ static void test_confirm_refused(void **state)
             assert_null(rec);
         json_decref(rec);
         MDB_txn *txn = store_begin(fx->s, 1);
-        assert_null(order_by_txn(fx->s, txn, tid));
+        assert_null(order_by_txn(fx->s, txn, tid, "buyer.example"));
         mdb_txn_abort(txn);
         if (item) {
             /* the catalog as it was */

@@ -87,7 +87,7 @@ static json_t *s_call(fixture_store_t *fx, const char *tid, const char *action, 
 static json_t *s_ratings(fixture_store_t *fx)
 {
     MDB_txn *txn = store_begin(fx->s, 1);
-    json_t *rec = order_by_txn(fx->s, txn, TXN);
+    json_t *rec = order_by_txn(fx->s, txn, TXN, "buyer.example");
     mdb_txn_abort(txn);
     assert_non_null(rec);
     json_t *r = json_incref(json_object_get(rec, "ratings"));

@@ -93,10 +93,11 @@ static int s_setup(void **state)
     sign_pubkey_to_base64(fx->gateway.pk, gpk);
     snprintf(path, sizeof path, "%s/registry.json", fx->st->dir);
     json_t *reg =
-        json_pack("[{s:s,s:s,s:s,s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s,s:s,s:s,s:s}]", "subscriber_id",
+        json_pack("[{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s,s:s,s:s,s:s}]", "subscriber_id",
                   BAP, "ukId", "k1", "signing_public_key", bpk, "valid_from",
                   "2020-01-01T00:00:00.000Z", "valid_until", "2099-01-01T00:00:00.000Z", "status",
-                  "SUBSCRIBED", "type", "BAP", "subscriber_id", GW, "ukId", "g1",
+                  "SUBSCRIBED", "type", "BAP", "subscriber_url", "https://buyer.example/ondc",
+                  "subscriber_id", GW, "ukId", "g1",
                   "signing_public_key", gpk, "valid_from", "2020-01-01T00:00:00.000Z",
                   "valid_until", "2099-01-01T00:00:00.000Z", "status", "SUBSCRIBED", "type", "BG");
     int rc = json_dump_file(reg, path, 0);
@@ -273,6 +274,12 @@ static void test_check_table(void **state)
          "not supported for this domain"},
         {"a bap_uri that is not a URL", "search", "context.bap_uri", "\"ftp://x\"", NULL, AUTH_GOOD,
          400, "30000", "CONTEXT-ERROR", "context.bap_uri", "must be an http(s) URL"},
+        {"a bap_uri beside the registered subscriber_url", "search", "context.bap_uri",
+         "\"https://buyer.example/ondcx\"", NULL, AUTH_GOOD, 400, "30000", "CONTEXT-ERROR",
+         "context.bap_uri", "not under the buyer app's registered subscriber_url"},
+        {"a bap_uri at this machine's loopback", "search", "context.bap_uri",
+         "\"http://127.0.0.1:8081/seller/v1/catalog\"", NULL, AUTH_GOOD, 400, "30000",
+         "CONTEXT-ERROR", "context.bap_uri", "not under the buyer app's registered subscriber_url"},
         {"another seller app's bpp_id", "init", "context.bpp_id", "\"other.seller\"", NULL,
          AUTH_GOOD, 400, "30000", "CONTEXT-ERROR", "context.bpp_id", "not this seller app"},
         {"message_id = transaction_id", "search", "context.message_id", "\"txn-1\"", NULL,
