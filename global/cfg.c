@@ -111,6 +111,13 @@ static const s_key_t s_keys[] = {
      "longest a registry record is cached (also bounded by valid_until)"},
     {"registry.negative_cache_s", T_INT, F(registry_negative_cache_s), "30", 0, 86400, 1, NULL,
      "how long an unknown subscriber is remembered as unknown"},
+    {"registry.lookups_per_address", T_INT, F(registry_lookups_per_address), "8", 1, 256, 1, NULL,
+     "registry lookups one client address may have in flight (more: 429); a flood of "
+     "unknown keys from a few addresses cannot take every lookup slot"},
+    {"registry.lookup_rate_per_address", T_INT, F(registry_lookup_rate_per_address), "4", 1, 10000,
+     1, NULL,
+     "registry lookups one client address may start per second (bursts of four times as "
+     "many); past it 429"},
     {"verify_signatures", T_BOOL, F(verify_signatures), "true", 0, 0, 0, NULL,
      "verify Authorization on every request; false only for local experiments"},
     {"signature_skew_s", T_INT, F(signature_skew_s), "120", 0, 3600, 1, NULL,

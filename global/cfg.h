@@ -74,6 +74,8 @@ typedef struct {
     int registry_cache_max_s;
     int registry_negative_cache_s;
     int verify_signatures;
+    int registry_lookups_per_address;
+    int registry_lookup_rate_per_address;
     int signature_skew_s;
     int signature_max_lifetime_s;
     int signature_validity_s;

@@ -21,6 +21,12 @@
  *    not 401 - unless the registry answered that it does not know the key;
  *  - at most LOOKUPS_MAX lookups are in flight (more: 503 at once), and an
  *    answer larger than ANSWER_MAX is refused;
+ *  - a client address starts at most registry.lookup_rate_per_address
+ *    lookups a second (token bucket, bursts of four times that) and has
+ *    at most registry.lookups_per_address in flight (more: 429 at once):
+ *    requests with made-up subscriber ids from a few addresses cannot
+ *    take the slots a buyer app whose key is not cached yet needs. A
+ *    request that joins a lookup already in flight costs nothing;
  *  - a fetched record is kept in memory until the next before-sleep flush
  *    writes it to LMDB (registry_cache_put_txn, one transaction for all of
  *    a loop turn), and is found there by ingress_lookup_wait meanwhile. An
@@ -33,6 +39,7 @@
  * ondc_registry_lookup_duration_seconds.
  *
  * Config keys read: registry.url (through the registry), registry.timeout_ms,
+ * registry.lookups_per_address, registry.lookup_rate_per_address,
  * country, subscriber_id, unique_key_id, signature_validity_s.
  */
 #include "ingress.h"
@@ -45,12 +52,22 @@
 #include "metrics.h"
 
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define LOOKUPS_MAX 256
 #define ANSWER_MAX ((size_t)1024 * 1024)
+#define SOURCES 1024 /* client addresses tracked (direct-mapped by hash) */
+
+/* a client address's lookups: in flight, and its token bucket */
+typedef struct {
+    uint64_t key; /* hash of the address; 0: free */
+    int inflight;
+    double tokens;
+    int64_t last_ms;
+} s_source_t;
 
 typedef struct lk_s {
     char sub[256], ukid[128];
@@ -60,6 +77,7 @@ typedef struct lk_s {
     char *resp; /* the answer (owned) */
     size_t resp_len, resp_cap;
     int64_t started_ms;
+    s_source_t *source; /* the address that started it (its in-flight count) */
     req_t *waiters, **waiters_tail;
     struct lk_s *next;
 } lk_t;
@@ -77,7 +95,64 @@ struct ingress_lookup_s {
     int n;
     s_fetched_t *fetched; /* waiting for the before-sleep flush */
     size_t nfetched, capfetched;
+    s_source_t sources[SOURCES];
 };
+
+/* s_address_key - 64-bit FNV-1a of CONN's client address (0 if unknown) */
+static uint64_t s_address_key(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+    if (!ci || !ci->client_addr)
+        return 0;
+    const struct sockaddr *sa = ci->client_addr;
+    const unsigned char *a = NULL;
+    size_t n = 0;
+    if (sa->sa_family == AF_INET) {
+        a = (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+        n = 4;
+    } else if (sa->sa_family == AF_INET6) {
+        a = (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+        n = 16;
+    }
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ a[i]) * 1099511628211ULL;
+    return n ? (h ? h : 1) : 0;
+}
+
+/* s_source_take - the source entry of CONN's address with one lookup's
+ * token taken, or NULL with ERR (429) when the address is past its rate or
+ * its lookups in flight. An entry held by another address with nothing in
+ * flight is taken over; one with lookups in flight is shared (the limits
+ * then bind the two together: stricter, never looser). */
+static s_source_t *s_source_take(ingress_lookup_t *L, struct MHD_Connection *conn, int64_t now,
+                                 ondc_err_t *err)
+{
+    const cfg_t *cfg = &L->in->rt->cfg;
+    uint64_t key = s_address_key(conn);
+    s_source_t *s = &L->sources[key % SOURCES];
+    double rate = cfg->registry_lookup_rate_per_address, burst = 4.0 * rate;
+    if (s->key != key && s->inflight == 0) {
+        s->key = key;
+        s->tokens = burst;
+        s->last_ms = now;
+    }
+    if (now > s->last_ms) {
+        s->tokens += (double)(now - s->last_ms) * rate / 1000.0;
+        if (s->tokens > burst)
+            s->tokens = burst;
+        s->last_ms = now;
+    }
+    if (s->inflight >= cfg->registry_lookups_per_address || s->tokens < 1.0) {
+        err_set(err, ERR_TYPE_POLICY, 429, ERR_INVALID_REQUEST, "",
+                "too many registry lookups from your address; retry shortly");
+        return NULL;
+    }
+    s->tokens -= 1.0;
+    s->inflight++;
+    return s;
+}
 
 void ingress_refuse(ingress_t *in, req_t *r, const ondc_err_t *err)
 {
@@ -138,6 +213,8 @@ static void s_finish(ingress_lookup_t *L, lk_t *lk, CURLcode res)
     curl_easy_cleanup(lk->easy);
     lk->easy = NULL;
     s_unlink(L, lk);
+    if (lk->source && lk->source->inflight > 0)
+        lk->source->inflight--;
 
     int64_t now = loop_wall_ms();
     char ms[24], status[16];
@@ -314,9 +391,15 @@ int ingress_lookup_wait(ingress_t *in, req_t *r, const char *subscriber, const c
         if (L->n >= LOOKUPS_MAX)
             return err_set(err, ERR_TYPE_CORE, 503, ERR_INTERNAL, "",
                            "too many registry lookups in flight; retry shortly");
-        lk = s_start(L, subscriber, ukid, r->domain, err);
-        if (!lk)
+        s_source_t *src = s_source_take(L, r->conn, loop_wall_ms(), err);
+        if (!src)
             return -1;
+        lk = s_start(L, subscriber, ukid, r->domain, err);
+        if (!lk) {
+            src->inflight--;
+            return -1;
+        }
+        lk->source = src;
     }
     r->lk_next = NULL;
     *lk->waiters_tail = r;

@@ -106,7 +106,10 @@ class FakeRegistry:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            request_queue_size = 128  # many lookups connect at once
+
+        self.server = Server(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -425,6 +428,65 @@ def test_registry_down_does_not_stall_ingress():
     req = init_req(bap_id=sub)
     raw = raw_of(req)
     acked(post_raw(raw, F.sign(raw, subscriber=sub, key=key)), req)
+
+
+def post_from(source, raw, auth, path="/protocol/v1/init", timeout=10):
+    """POST RAW from the loopback address SOURCE (127.0.0.N): (status, answer)."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", F.port, timeout=timeout, source_address=(source, 0))
+    try:
+        c.request("POST", path, body=raw, headers={"Content-Type": "application/json",
+                                                   "Authorization": auth})
+        r = c.getresponse()
+        return r.status, json.loads(r.read() or b"null")
+    finally:
+        c.close()
+
+
+def test_lookup_flood_from_one_address_leaves_room_for_a_cold_buyer():
+    # 40 requests at once from 127.0.0.2, each naming a made-up subscriber
+    # (garbage signatures: no key needed): at most a burst of them reach
+    # the registry (registry.lookup_rate_per_address 4/s, bursts of 16;
+    # registry.lookups_per_address 8 in flight), the rest get 429 at once;
+    # then a real buyer app whose key is not cached yet, from 127.0.0.3,
+    # is served at once
+    subs = [remote_sub() for _ in range(40)]
+    before = sum(REG.count(s) for s in subs)
+    out = []
+    lock = threading.Lock()
+
+    def flood(sub):
+        req = init_req(bap_id=sub)
+        raw = raw_of(req)
+        r = post_from("127.0.0.2", raw, F.sign(raw, subscriber=sub))
+        with lock:
+            out.append(r)
+
+    ts = [threading.Thread(target=flood, args=(s,)) for s in subs]
+    t0 = time.time()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    # the bucket refills at 4/s while the flood lasts
+    allowed = 16 + int(4 * (time.time() - t0)) + 1
+    codes = sorted(r[0] for r in out)
+    limited = [r for r in out if r[0] == 429]
+    check(len(limited) >= 40 - allowed, "the flood is cut at its burst (%d): %r" % (allowed, codes))
+    check(all("registry lookups from your address" in r[1]["error"]["message"] for r in limited),
+          "429 says why")
+    check(set(codes) <= {401, 429, 503}, "the rest are unknown keys (or the registry's time-out): %r"
+          % codes)
+    looked = sum(REG.count(s) for s in subs) - before
+    check(looked <= allowed, "at most a burst of lookups reached the registry: %d" % looked)
+    # the cold buyer, from its own address, while 127.0.0.2's bucket is empty
+    sub = remote_sub()
+    REG.add(sub, REMOTE_KEYS)
+    key = os.path.join(F.dir, "keys", "remote", "signing.key")
+    req = init_req(bap_id=sub)
+    raw = raw_of(req)
+    s, a = post_from("127.0.0.3", raw, F.sign(raw, subscriber=sub, key=key))
+    eq((s, a), (200, {"message": {"ack": {"status": "ACK"}}}), "the cold buyer is served")
 
 
 def test_registry_error_is_503():
