@@ -37,6 +37,7 @@
  */
 #include "ingress.h"
 
+#include "clock.h"
 #include "curlloop.h"
 
 #include "ack.h"
@@ -139,7 +140,7 @@ static void s_finish(ingress_lookup_t *L, lk_t *lk, CURLcode res)
     lk->easy = NULL;
     s_unlink(L, lk);
 
-    int64_t now = loop_wall_ms();
+    int64_t now = clock_wall_ms();
     char ms[24], status[16];
     snprintf(ms, sizeof ms, "%lld", (long long)(now - lk->started_ms));
     snprintf(status, sizeof status, "%ld", code);
@@ -245,7 +246,7 @@ static lk_t *s_start(ingress_lookup_t *L, const char *sub, const char *ukid, con
     lk->headers = curl_slist_append(lk->headers, "Expect:");
     size_t blen = strlen(lk->body);
     if (in->have_key) {
-        long created = (long)(loop_wall_ms() / 1000);
+        long created = (long)(clock_wall_ms() / 1000);
         char *auth = sign_auth_header(&in->key, cfg->subscriber_id, cfg->unique_key_id, lk->body,
                                       blen, created, created + cfg->signature_validity_s);
         if (!auth)
@@ -274,7 +275,7 @@ static lk_t *s_start(ingress_lookup_t *L, const char *sub, const char *ukid, con
     curl_easy_setopt(lk->easy, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(lk->easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(lk->easy, CURLOPT_USERAGENT, "ondc-gateway");
-    lk->started_ms = loop_wall_ms();
+    lk->started_ms = clock_wall_ms();
     if (curl_multi_add_handle(L->multi, lk->easy) != CURLM_OK)
         goto fail;
     lk->next = L->inflight;

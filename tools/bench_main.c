@@ -39,6 +39,7 @@
  * (about 3 KB each).
  */
 #include "bench.h"
+#include "clock.h"
 #include "sign.h"
 
 #include <arpa/inet.h>
@@ -72,13 +73,6 @@ static size_t g_n;
 static _Atomic size_t g_callbacks, g_bad_sigs, g_unmatched, g_verified;
 static unsigned char g_node_pk[32];
 static char g_run[16];
-
-static int64_t s_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static char *s_slurp(const char *path)
 {
@@ -182,7 +176,7 @@ static void s_verify_drain(void)
 
 static void s_record(const char *raw, size_t len)
 {
-    int64_t now = s_now_us();
+    int64_t now = clock_mono_us();
     /* the message_id without parsing the whole on_* (the sink shares the
      * machine with the node it measures): the first "message_id" is the
      * context's, as the node writes context first */
@@ -484,7 +478,7 @@ int main(int argc, char **argv)
     unsigned long long st0[8], st1[8];
     s_proc_stat(st0);
     getrusage(RUSAGE_SELF, &ru0);
-    int64_t t0 = s_now_us();
+    int64_t t0 = clock_mono_us();
     for (size_t i = 0; i < g_n; i++)
         g_reqs[i].due_us = maxrate ? t0 : t0 + (int64_t)((double)i * 1e6 / rate);
     size_t next = 0, done = 0, nacks = 0, errors = 0;
@@ -498,7 +492,7 @@ int main(int argc, char **argv)
     int64_t t1 = 0, deadline = 0, linger = 0;
     size_t acked = 0;
     for (;;) {
-        int64_t now = s_now_us();
+        int64_t now = clock_mono_us();
         if (done == g_n && !t1) {
             t1 = now;
             for (size_t i = 0; i < g_n; i++)
@@ -531,7 +525,7 @@ int main(int argc, char **argv)
             int64_t due = g_reqs[next].due_us;
             if (tick_us > 0)
                 due = t0 + ((due - t0 + tick_us - 1) / tick_us) * tick_us;
-            wait = due - s_now_us();
+            wait = due - clock_mono_us();
             if (wait < 0)
                 wait = 0;
         }
@@ -576,7 +570,7 @@ int main(int argc, char **argv)
                 int st = s_response(c);
                 if (st) {
                     q->status = st;
-                    q->ack_us = s_now_us();
+                    q->ack_us = clock_mono_us();
                     if (st != 200)
                         nacks++;
                     done++;
@@ -587,7 +581,7 @@ int main(int argc, char **argv)
             }
         }
     }
-    int64_t tend = s_now_us();
+    int64_t tend = clock_mono_us();
     s_proc_stat(st1);
     getrusage(RUSAGE_SELF, &rurun); /* the timed run alone */
     s_verify_drain();
