@@ -29,15 +29,23 @@
 
 static int s_sodium_ready;
 
-static void s_init(void)
+int sign_init(void)
 {
     if (s_sodium_ready)
-        return;
-    /* sodium_init fails only when it cannot open the random source; nothing
-     * here can work then, so this is a broken invariant, not bad input */
+        return 0;
     if (sodium_init() < 0)
-        abort();
+        return -1;
     s_sodium_ready = 1;
+    return 0;
+}
+
+/* s_init - libsodium, for this file's functions: it fails only when it
+ * cannot open the random source; nothing here can work then, so this is a
+ * broken invariant, not bad input */
+static void s_init(void)
+{
+    if (sign_init() < 0)
+        abort();
 }
 
 static int s_key_err(ondc_err_t *err, const char *msg)

@@ -20,7 +20,9 @@
  * material; callers should sodium_memzero it when done.
  *
  * Config keys: none read here; the caller passes its clock skew allowance.
- * libsodium is initialised on first use (not thread-safe on that first call).
+ * libsodium is initialised here, once (sign_init), by every function of
+ * this file and of onboard.c on first use: not thread-safe on that first
+ * call, so a process with threads calls sign_init before it starts them.
  */
 #ifndef ONDC_SIGN_H
 #define ONDC_SIGN_H
@@ -45,6 +47,11 @@ typedef struct {
     char headers[128]; /* "" when the header had no headers field */
     unsigned char signature[64];
 } sign_header_t;
+
+/* sign_init - make libsodium ready, once (later calls only read a flag);
+ * the one place it is initialised. 0, or -1 when libsodium cannot start
+ * (no random source). */
+int sign_init(void);
 
 /* sign_key_from_base64 - load a private key from base64 of 64 bytes
  * (seed || public, libsodium form; the public half must match the seed) or

@@ -431,7 +431,7 @@ int main(int argc, char **argv)
                         "[--conns C] [--wait S] [--tick-us U]\n");
         return 2;
     }
-    if (sodium_init() < 0 || sign_pubkey_from_base64(g_node_pk, node_pub) < 0) {
+    if (sign_init() < 0 || sign_pubkey_from_base64(g_node_pk, node_pub) < 0) {
         fprintf(stderr, "ondc-bench: bad --node-pub\n");
         return 2;
     }

@@ -211,7 +211,7 @@ int ctl_load(ctl_t *ctl, int argc, char **argv)
                         "[--timeout-ms MS] [--out FILE]\n");
         return 64;
     }
-    if (sodium_init() < 0)
+    if (sign_init() < 0)
         return 1;
     s_load_t l;
     memset(&l, 0, sizeof l);

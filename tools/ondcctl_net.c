@@ -35,7 +35,7 @@ int ctl_send(ctl_t *ctl, int argc, char **argv)
         fprintf(stderr, "usage: ondcctl send FILE URL [--key F --subscriber S --ukid K] ...\n");
         return 64;
     }
-    if (sodium_init() < 0)
+    if (sign_init() < 0)
         return 1;
     json_error_t jerr;
     json_t *root = json_load_file(file, 0, &jerr);

@@ -45,7 +45,7 @@ static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *f
 
 static int s_setup(void **state)
 {
-    if (sodium_init() < 0)
+    if (sign_init() < 0)
         return -1;
     fx_t *fx = calloc(1, sizeof *fx);
     if (!fx)
