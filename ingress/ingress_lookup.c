@@ -247,19 +247,8 @@ static lk_t *s_start(ingress_lookup_t *L, const char *sub, const char *ukid, con
     size_t blen = strlen(lk->body);
     if (in->have_key) {
         long created = (long)(clock_wall_ms() / 1000);
-        char *auth = sign_auth_header(&in->key, cfg->subscriber_id, cfg->unique_key_id, lk->body,
-                                      blen, created, created + cfg->signature_validity_s);
-        if (!auth)
-            goto fail;
-        size_t hn = strlen(auth) + 32;
-        char *h = malloc(hn);
-        if (h) {
-            snprintf(h, hn, "Authorization: %s", auth);
-            lk->headers = curl_slist_append(lk->headers, h);
-        }
-        free(h);
-        free(auth);
-        if (!h)
+        if (sign_auth_append(&lk->headers, &in->key, cfg->subscriber_id, cfg->unique_key_id,
+                             lk->body, blen, created, created + cfg->signature_validity_s) < 0)
             goto fail;
     }
     curl_easy_setopt(lk->easy, CURLOPT_URL, url);

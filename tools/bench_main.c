@@ -272,13 +272,20 @@ static int s_make(const char *url_base, char **templates, int ntemplates, const 
         const char *action = json_string_value(json_object_get(ctx, "action"));
         char *body = json_dumps(b, JSON_COMPACT);
         size_t bl = strlen(body);
-        char *auth = sign_auth_header(key, sub, ukid, body, bl, now, now + 600);
+        char *auth = sign_auth_line(key, sub, ukid, body, bl, now, now + 600);
+        if (!auth) {
+            fprintf(stderr, "ondc-bench: cannot sign as %s|%s\n", sub, ukid);
+            free(body);
+            json_decref(b);
+            return -1;
+        }
         size_t cap = bl + strlen(auth) + 512;
         g_reqs[i].wire = malloc(cap);
-        int hl = snprintf(g_reqs[i].wire, cap,
-                          "POST %s%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                          "Authorization: %s\r\nContent-Length: %zu\r\n\r\n",
-                          prefix, action ? action : "init", auth, bl);
+        int hl =
+            snprintf(g_reqs[i].wire, cap,
+                     "POST %s%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     "%s\r\nContent-Length: %zu\r\n\r\n",
+                     prefix, action ? action : "init", auth, bl);
         memcpy(g_reqs[i].wire + hl, body, bl);
         g_reqs[i].len = (size_t)hl + bl;
         free(auth);
