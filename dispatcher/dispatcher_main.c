@@ -12,6 +12,7 @@
  * journal_max_attempts, retention_s, batch_max.
  */
 #include "context.h"
+#include "clock.h"
 #include "envelope.h"
 #include "journal.h"
 #include "log.h"
@@ -133,7 +134,7 @@ static int s_lease_scan(dispatcher_t *d, int sweep)
     runtime_t *rt = d->rt;
     static s_scan_t sc;
     static char sent[LEASE_SCAN_MAX], dead[LEASE_SCAN_MAX];
-    sc.now = loop_wall_ms();
+    sc.now = clock_wall_ms();
     sc.lease = rt->cfg.journal_lease_ms;
     sc.sweep = sweep;
     sc.n = 0;
@@ -226,7 +227,7 @@ static int s_janitor(dispatcher_t *d)
     int64_t sig_s = (int64_t)rt->cfg.signature_max_lifetime_s + 2 * (int64_t)rt->cfg.signature_skew_s;
     if (keep_s < sig_s)
         keep_s = sig_s;
-    int64_t t0 = loop_wall_ms(), before = t0 - keep_s * 1000;
+    int64_t t0 = clock_wall_ms(), before = t0 - keep_s * 1000;
     int64_t obefore = t0 - (int64_t)rt->cfg.retention_s * 1000;
     int nj = 0, no = 0, more = 0;
     for (;;) {
@@ -243,7 +244,7 @@ static int s_janitor(dispatcher_t *d)
         nj += j;
         no += o;
         more = j == JANITOR_SLICE || o == JANITOR_SLICE;
-        if (!more || loop_wall_ms() - t0 >= JANITOR_BUDGET_MS)
+        if (!more || clock_wall_ms() - t0 >= JANITOR_BUDGET_MS)
             break;
     }
     if (nj || no) {
@@ -258,7 +259,7 @@ static int s_janitor(dispatcher_t *d)
 static void s_cron(runtime_t *rt)
 {
     dispatcher_t *d = rt->state;
-    int64_t now = loop_now_ms();
+    int64_t now = clock_mono_ms();
     int missed = s_lease_scan(d, !d->swept);
     /* the start-up sweep is over once every row found a worker socket (or
      * after 10 s, if a family has no worker at all) */
@@ -288,7 +289,7 @@ static int s_init(runtime_t *rt)
         if (!d->push[f])
             return -1;
     }
-    d->started_ms = d->last_janitor_ms = loop_now_ms();
+    d->started_ms = d->last_janitor_ms = clock_mono_ms();
     return zsock_watch(rt->loop, d->pull, s_on_pull, d);
 }
 

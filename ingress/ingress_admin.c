@@ -7,6 +7,7 @@
  */
 #include "ingress.h"
 
+#include "clock.h"
 #include "jarena.h"
 #include "log.h"
 #include "metrics.h"
@@ -182,7 +183,7 @@ static enum MHD_Result s_ready(ingress_t *in, struct MHD_Connection *conn)
     int ok = 1;
     metrics_proc_t procs[256];
     int n = metrics_procs(cfg->run_dir, procs, 256);
-    int64_t now = loop_wall_ms();
+    int64_t now = clock_wall_ms();
     struct {
         const char *stage;
         const char *prefix;

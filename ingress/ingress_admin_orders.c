@@ -19,10 +19,10 @@
  */
 #include "ingress.h"
 
+#include "clock.h"
 #include "context.h"
 #include "jparse.h"
 #include "log.h"
-#include "loop.h"
 #include "order.h"
 
 #include <stdio.h>
@@ -158,7 +158,7 @@ enum MHD_Result ingress_admin_post_order(ingress_t *in, struct MHD_Connection *c
         json_decref(body);
         return res;
     }
-    int64_t now = loop_wall_ms();
+    int64_t now = clock_wall_ms();
     char ts[40];
     context_format_time(now, ts, sizeof ts);
     ondc_err_t err;

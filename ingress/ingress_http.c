@@ -16,6 +16,7 @@
 #include "ingress.h"
 
 #include "ack.h"
+#include "clock.h"
 #include "context.h"
 #include "log.h"
 
@@ -122,7 +123,7 @@ static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, con
     }
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     const char *gw = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Gateway-Authorization");
-    int64_t now = loop_wall_ms();
+    int64_t now = clock_wall_ms();
     r->action = action;
     r->started_ms = now;
     r->conn = conn;

@@ -44,6 +44,7 @@
  */
 #include "ingress.h"
 
+#include "clock.h"
 #include "curlloop.h"
 
 #include "ack.h"
@@ -216,7 +217,7 @@ static void s_finish(ingress_lookup_t *L, lk_t *lk, CURLcode res)
     if (lk->source && lk->source->inflight > 0)
         lk->source->inflight--;
 
-    int64_t now = loop_wall_ms();
+    int64_t now = clock_wall_ms();
     char ms[24], status[16];
     snprintf(ms, sizeof ms, "%lld", (long long)(now - lk->started_ms));
     snprintf(status, sizeof status, "%ld", code);
@@ -322,20 +323,9 @@ static lk_t *s_start(ingress_lookup_t *L, const char *sub, const char *ukid, con
     lk->headers = curl_slist_append(lk->headers, "Expect:");
     size_t blen = strlen(lk->body);
     if (in->have_key) {
-        long created = (long)(loop_wall_ms() / 1000);
-        char *auth = sign_auth_header(&in->key, cfg->subscriber_id, cfg->unique_key_id, lk->body,
-                                      blen, created, created + cfg->signature_validity_s);
-        if (!auth)
-            goto fail;
-        size_t hn = strlen(auth) + 32;
-        char *h = malloc(hn);
-        if (h) {
-            snprintf(h, hn, "Authorization: %s", auth);
-            lk->headers = curl_slist_append(lk->headers, h);
-        }
-        free(h);
-        free(auth);
-        if (!h)
+        long created = (long)(clock_wall_ms() / 1000);
+        if (sign_auth_append(&lk->headers, &in->key, cfg->subscriber_id, cfg->unique_key_id,
+                             lk->body, blen, created, created + cfg->signature_validity_s) < 0)
             goto fail;
     }
     curl_easy_setopt(lk->easy, CURLOPT_URL, url);
@@ -351,7 +341,7 @@ static lk_t *s_start(ingress_lookup_t *L, const char *sub, const char *ukid, con
     curl_easy_setopt(lk->easy, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(lk->easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(lk->easy, CURLOPT_USERAGENT, "ondc-gateway");
-    lk->started_ms = loop_wall_ms();
+    lk->started_ms = clock_wall_ms();
     if (curl_multi_add_handle(L->multi, lk->easy) != CURLM_OK)
         goto fail;
     lk->next = L->inflight;
@@ -391,7 +381,7 @@ int ingress_lookup_wait(ingress_t *in, req_t *r, const char *subscriber, const c
         if (L->n >= LOOKUPS_MAX)
             return err_set(err, ERR_TYPE_CORE, 503, ERR_INTERNAL, "",
                            "too many registry lookups in flight; retry shortly");
-        s_source_t *src = s_source_take(L, r->conn, loop_wall_ms(), err);
+        s_source_t *src = s_source_take(L, r->conn, clock_wall_ms(), err);
         if (!src)
             return -1;
         lk = s_start(L, subscriber, ukid, r->domain, err);

@@ -5,6 +5,7 @@
  */
 #include "ingress.h"
 
+#include "clock.h"
 #include "context.h"
 #include "metrics.h"
 
@@ -25,6 +26,6 @@ void ingress_count(ingress_t *in, int action, const char *outcome, const char *c
         metrics_inc("ondc_signature_failures_total", "");
     if (started_ms > 0) {
         snprintf(labels, sizeof labels, "action=\"%s\"", a);
-        metrics_observe("ondc_ack_latency_seconds", labels, (double)(loop_wall_ms() - started_ms));
+        metrics_observe("ondc_ack_latency_seconds", labels, (double)(clock_wall_ms() - started_ms));
     }
 }

@@ -6,6 +6,7 @@
  * OpenSSL here.
  */
 #include "onboard.h"
+#include "sign.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,18 +22,6 @@ static const unsigned char s_spki_prefix[12] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x
                                                 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00};
 static const unsigned char s_pkcs8_prefix[16] = {0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
                                                  0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20};
-
-static int s_sodium_ready;
-
-static void s_init(void)
-{
-    if (s_sodium_ready)
-        return;
-    /* fails only without a random source: a broken invariant */
-    if (sodium_init() < 0)
-        abort();
-    s_sodium_ready = 1;
-}
 
 /* s_b64_decode - decode B64 (whitespace around allowed) into BIN; the whole
  * text must be consumed. Returns the byte count or -1. */
@@ -80,20 +69,23 @@ fail:
 
 int onboard_x25519_private_from_b64(unsigned char out[32], const char *b64, ondc_err_t *err)
 {
-    s_init();
+    if (sign_init() < 0) /* no random source: a broken invariant */
+        abort();
     return s_key_from_b64(out, b64, s_pkcs8_prefix, sizeof s_pkcs8_prefix, "private", err);
 }
 
 int onboard_x25519_public_from_b64(unsigned char out[32], const char *b64, ondc_err_t *err)
 {
-    s_init();
+    if (sign_init() < 0) /* no random source: a broken invariant */
+        abort();
     return s_key_from_b64(out, b64, s_spki_prefix, sizeof s_spki_prefix, "public", err);
 }
 
 char *onboard_solve_challenge(const unsigned char our_priv[32], const unsigned char their_pub[32],
                               const char *challenge_b64, ondc_err_t *err)
 {
-    s_init();
+    if (sign_init() < 0) /* no random source: a broken invariant */
+        abort();
     unsigned char shared[crypto_scalarmult_BYTES];
     unsigned char *ct = NULL;
     char *pt = NULL;
@@ -158,7 +150,8 @@ fail:
 
 int onboard_x25519_keygen(char *priv_der_b64, size_t privlen, char *pub_der_b64, size_t publen)
 {
-    s_init();
+    if (sign_init() < 0) /* no random source: a broken invariant */
+        abort();
     unsigned char priv[sizeof s_pkcs8_prefix + 32], pub[sizeof s_spki_prefix + 32];
     int rc = -1;
     if (!priv_der_b64 || !pub_der_b64 || privlen < sodium_base64_ENCODED_LEN(sizeof priv, S_B64) ||

@@ -131,7 +131,7 @@ static int s_load_file(registry_t *self, const char *path)
 
 registry_t *registry_new(const cfg_t *cfg, store_t *store)
 {
-    if (sodium_init() < 0)
+    if (sign_init() < 0)
         return NULL;
     registry_t *self = calloc(1, sizeof *self);
     if (!self)

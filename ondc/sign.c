@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <sodium.h>
 
 #define S_B64 sodium_base64_VARIANT_ORIGINAL
@@ -29,15 +30,23 @@
 
 static int s_sodium_ready;
 
-static void s_init(void)
+int sign_init(void)
 {
     if (s_sodium_ready)
-        return;
-    /* sodium_init fails only when it cannot open the random source; nothing
-     * here can work then, so this is a broken invariant, not bad input */
+        return 0;
     if (sodium_init() < 0)
-        abort();
+        return -1;
     s_sodium_ready = 1;
+    return 0;
+}
+
+/* s_init - libsodium, for this file's functions: it fails only when it
+ * cannot open the random source; nothing here can work then, so this is a
+ * broken invariant, not bad input */
+static void s_init(void)
+{
+    if (sign_init() < 0)
+        abort();
 }
 
 static int s_key_err(ondc_err_t *err, const char *msg)
@@ -273,6 +282,36 @@ char *sign_auth_header(const sign_key_t *key, const char *subscriber_id, const c
         return NULL;
     snprintf(out, (size_t)need + 1, fmt, subscriber_id, ukid, created, expires, sig);
     return out;
+}
+
+char *sign_auth_line(const sign_key_t *key, const char *subscriber_id, const char *ukid,
+                     const void *body, size_t len, long created, long expires)
+{
+    static const char name[] = "Authorization: ";
+    char *value = sign_auth_header(key, subscriber_id, ukid, body, len, created, expires);
+    if (!value)
+        return NULL;
+    size_t n = sizeof name + strlen(value);
+    char *line = malloc(n);
+    if (line)
+        snprintf(line, n, "%s%s", name, value);
+    free(value);
+    return line;
+}
+
+int sign_auth_append(struct curl_slist **headers, const sign_key_t *key, const char *subscriber_id,
+                     const char *ukid, const void *body, size_t len, long created, long expires)
+{
+    char *line = sign_auth_line(key, subscriber_id, ukid, body, len, created, expires);
+    if (!line)
+        return -1;
+    /* curl copies the line; on failure it leaves the list as it was */
+    struct curl_slist *l = curl_slist_append(*headers, line);
+    free(line);
+    if (!l)
+        return -1;
+    *headers = l;
+    return 0;
 }
 
 /* ---- parsing ---------------------------------------------------------- */

@@ -15,12 +15,15 @@
  * ERR_INVALID_SIGNATURE ("30016") / POLICY-ERROR with path "".
  * Key errors (our own key) are 500 / ERR_INTERNAL / CORE-ERROR.
  *
- * Ownership: sign_auth_header returns a string the caller owns (free()).
+ * Ownership: sign_auth_header and sign_auth_line return a string the
+ * caller owns (free()); sign_auth_append adds to the caller's curl list.
  * Everything else writes into caller buffers. sign_key_t holds secret
  * material; callers should sodium_memzero it when done.
  *
  * Config keys: none read here; the caller passes its clock skew allowance.
- * libsodium is initialised on first use (not thread-safe on that first call).
+ * libsodium is initialised here, once (sign_init), by every function of
+ * this file and of onboard.c on first use: not thread-safe on that first
+ * call, so a process with threads calls sign_init before it starts them.
  */
 #ifndef ONDC_SIGN_H
 #define ONDC_SIGN_H
@@ -28,6 +31,8 @@
 #include "err.h"
 
 #include <stddef.h>
+
+struct curl_slist;
 
 /* Longest Authorization header value sign_header_parse accepts. */
 #define SIGN_HEADER_MAX 4096
@@ -45,6 +50,11 @@ typedef struct {
     char headers[128]; /* "" when the header had no headers field */
     unsigned char signature[64];
 } sign_header_t;
+
+/* sign_init - make libsodium ready, once (later calls only read a flag);
+ * the one place it is initialised. 0, or -1 when libsodium cannot start
+ * (no random source). */
+int sign_init(void);
 
 /* sign_key_from_base64 - load a private key from base64 of 64 bytes
  * (seed || public, libsodium form; the public half must match the seed) or
@@ -72,6 +82,20 @@ void sign_digest_b64(const void *body, size_t len, char out[89]);
  * other side would refuse. */
 char *sign_auth_header(const sign_key_t *key, const char *subscriber_id, const char *ukid,
                        const void *body, size_t len, long created, long expires);
+
+/* sign_auth_line - the whole header line for BODY, "Authorization: "
+ * and sign_auth_header's value, without a line end: what a curl header
+ * list or a raw HTTP request carries. Caller owns (free()). NULL where
+ * sign_auth_header is NULL. */
+char *sign_auth_line(const sign_key_t *key, const char *subscriber_id, const char *ukid,
+                     const void *body, size_t len, long created, long expires);
+
+/* sign_auth_append - sign BODY and append its Authorization line to the
+ * curl header list *HEADERS (NULL: a new list), which the caller goes on
+ * owning (curl_slist_free_all). 0, or -1 with *HEADERS as it was when the
+ * line cannot be made (see sign_auth_header) or appended. */
+int sign_auth_append(struct curl_slist **headers, const sign_key_t *key, const char *subscriber_id,
+                     const char *ukid, const void *body, size_t len, long created, long expires);
 
 /* sign_header_parse - parse an Authorization (or X-Gateway-Authorization)
  * value: optional leading "Signature ", fields in any order, spaces/tabs

@@ -2,6 +2,7 @@
  * runtime.c - process skeleton. See runtime.h.
  */
 #include "runtime.h"
+#include "clock.h"
 #include "migrate.h"
 
 #include "jarena.h"
@@ -71,7 +72,7 @@ static void s_heartbeat(loop_t *loop, void *arg)
 {
     (void)loop;
     (void)arg;
-    metrics_heartbeat(loop_wall_ms());
+    metrics_heartbeat(clock_wall_ms());
     /* every 10 s: give the heap a burst left free back to the system
      * (glibc keeps it otherwise, and a process would stay at its peak) */
     static unsigned beats;
@@ -183,7 +184,7 @@ int runtime_main(const runtime_role_t *role, int argc, char **argv)
     s_set_nice(rt);
     if (metrics_open(rt->cfg.run_dir, role->name, rt->instance) < 0)
         log_errno(LOG_WARN, "metrics.unavailable", "run_dir", rt->cfg.run_dir, NULL);
-    metrics_heartbeat(loop_wall_ms());
+    metrics_heartbeat(clock_wall_ms());
     signal(SIGPIPE, SIG_IGN);
     int rc = 1;
     rt->loop = loop_new();

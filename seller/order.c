@@ -9,6 +9,7 @@
 #include "jparse.h"
 #include "money.h"
 #include "reply.h"
+#include "tags.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -641,25 +642,6 @@ static json_t *s_return_ful(json_t *order, const char *rid)
     return NULL;
 }
 
-static const char *s_tag_val(json_t *f, const char *tag, const char *code)
-{
-    size_t i, j;
-    json_t *t, *e;
-    json_array_foreach(json_object_get(f, "tags"), i, t)
-    {
-        const char *c = json_string_value(json_object_get(t, "code"));
-        if (!c || strcmp(c, tag) != 0)
-            continue;
-        json_array_foreach(json_object_get(t, "list"), j, e)
-        {
-            const char *k = json_string_value(json_object_get(e, "code"));
-            if (k && strcmp(k, code) == 0)
-                return json_string_value(json_object_get(e, "value"));
-        }
-    }
-    return NULL;
-}
-
 int order_return_advance(store_t *s, MDB_txn *txn, json_t *rec, const char *rid, const char *to,
                          const char *reason, const char *ts, ondc_err_t *err)
 {
@@ -669,8 +651,9 @@ int order_return_advance(store_t *s, MDB_txn *txn, json_t *rec, const char *rid,
         return err_set(err, ERR_TYPE_POLICY, 404, "50007", "", "no return %s on this order", rid);
     if (order_set_fstate(rf, ORDER_KIND_RETURN, to, ts, err) < 0)
         return -1;
-    const char *iid = s_tag_val(rf, "return_request", "item_id");
-    const char *qty = s_tag_val(rf, "return_request", "item_quantity");
+    json_t *rtags = json_object_get(rf, "tags");
+    const char *iid = tags_lookup(rtags, "return_request", "item_id");
+    const char *qty = tags_lookup(rtags, "return_request", "item_quantity");
     int64_t n = qty ? strtoll(qty, NULL, 10) : 0;
     json_t *f = order_fulfillment(order);
     if (strcmp(to, "Return_Approved") == 0 && f) {

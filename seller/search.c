@@ -7,6 +7,7 @@
 
 #include "catalog.h"
 #include "money.h"
+#include "tags.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -166,34 +167,16 @@ static int s_type_ok(const char *have, const char *want)
  * type "10" (radius, km), "11" (pincodes), "12" (all of India); NULL if none. */
 static json_t *s_serviceability(json_t *prov, const char *lid)
 {
-    size_t i, j;
-    json_t *tag, *e;
-    json_array_foreach(json_object_get(prov, "tags"), i, tag)
-    {
-        const char *code = json_string_value(json_object_get(tag, "code"));
-        if (!code || strcmp(code, "serviceability") != 0)
-            continue;
-        json_t *list = json_object_get(tag, "list");
-        json_array_foreach(list, j, e)
-        {
-            const char *c = json_string_value(json_object_get(e, "code"));
+    size_t gi = 0;
+    json_t *tag;
+    while ((tag = tags_next(json_object_get(prov, "tags"), "serviceability", &gi)) != NULL) {
+        json_t *list = tags_list(tag), *e;
+        size_t ei = 0;
+        while ((e = tags_next(list, "location", &ei)) != NULL) {
             const char *v = json_string_value(json_object_get(e, "value"));
-            if (c && v && strcmp(c, "location") == 0 && strcmp(v, lid) == 0)
+            if (v && strcmp(v, lid) == 0)
                 return list;
         }
-    }
-    return NULL;
-}
-
-static const char *s_list_val(json_t *list, const char *code)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(list, i, e)
-    {
-        const char *c = json_string_value(json_object_get(e, "code"));
-        if (c && strcmp(c, code) == 0)
-            return json_string_value(json_object_get(e, "value"));
     }
     return NULL;
 }
@@ -230,11 +213,11 @@ static int s_location_serves(json_t *prov, json_t *loc, const search_intent_t *q
 {
     const char *lid = json_string_value(json_object_get(loc, "id"));
     json_t *svc = lid ? s_serviceability(prov, lid) : NULL;
-    const char *type = s_list_val(svc, "type");
+    const char *type = tags_value(svc, "type");
     if (type && strcmp(type, "12") == 0)
         return 1;
     if (type && strcmp(type, "11") == 0) {
-        const char *val = s_list_val(svc, "val");
+        const char *val = tags_value(svc, "val");
         return q->area_code[0] && val && s_pincode_in(val, q->area_code);
     }
     if (q->has_gps) {
@@ -245,7 +228,7 @@ static int s_location_serves(json_t *prov, json_t *loc, const search_intent_t *q
             g = json_string_value(json_object_get(loc, "gps"));
         int64_t r;
         if (money_parse_json(json_object_get(json_object_get(circle, "radius"), "value"), &r) == 0 ||
-            (type && strcmp(type, "10") == 0 && money_parse(s_list_val(svc, "val"), &r) == 0))
+            (type && strcmp(type, "10") == 0 && money_parse(tags_value(svc, "val"), &r) == 0))
             km = (double)r / 100.0; /* the circle's radius, else the tag's km */
         if (!g || catalog_parse_gps(g, &lat, &lng) < 0 || km < 0)
             return 0;

@@ -5,6 +5,7 @@
  *   hdr_t | sender | transaction_id | message_id | body
  */
 #include "journal.h"
+#include "scan.h"
 
 #include "log.h"
 
@@ -254,27 +255,32 @@ int journal_requeue(store_t *s, MDB_txn *txn, uint64_t id, int64_t now_ms)
     return s_put_pending(s, txn, &p);
 }
 
+/* a walk's caller: its callback (by what the walk reads) and argument */
+typedef struct {
+    union {
+        journal_pending_fn *pending;
+        journal_each_fn *row;
+    } fn;
+    void *arg;
+} s_walk_t;
+
+static int s_pending_one(uint64_t id, const MDB_val *v, void *arg)
+{
+    const s_walk_t *w = arg;
+    s_pending_t p;
+    if (v->mv_size != sizeof p)
+        return 0;
+    memcpy(&p, v->mv_data, sizeof p);
+    if (p.dead)
+        return 0;
+    journal_pending_t jp = {id, p.received_ms, p.dispatched_ms, p.attempts, 0};
+    return w->fn.pending(&jp, w->arg);
+}
+
 int journal_pending_each(store_t *s, MDB_txn *txn, journal_pending_fn *fn, void *arg)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, s->dbi[DB_JPENDING], &cur);
-    if (rc)
-        return rc;
-    MDB_val k, v;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        s_pending_t p;
-        if (v.mv_size != sizeof p)
-            continue;
-        memcpy(&p, v.mv_data, sizeof p);
-        if (p.dead)
-            continue;
-        journal_pending_t jp = {store_get64(&k), p.received_ms, p.dispatched_ms, p.attempts, 0};
-        if (fn(&jp, arg))
-            break;
-    }
-    mdb_cursor_close(cur);
-    return 0;
+    s_walk_t w = {.fn.pending = fn, .arg = arg};
+    return scan_each(s, txn, DB_JPENDING, 0, 0, s_pending_one, &w);
 }
 
 static int s_count(const journal_pending_t *p, void *arg)
@@ -356,6 +362,17 @@ int journal_seen(store_t *s, MDB_txn *txn, const char *transaction_id, const cha
     return mdb_put(txn, s->dbi[DB_JTXN], &k, &v, 0) == 0 ? SEEN_NEW : -1;
 }
 
+static int s_count_dead_one(uint64_t id, const MDB_val *v, void *arg)
+{
+    (void)id;
+    s_pending_t p;
+    if (v->mv_size == sizeof p) {
+        memcpy(&p, v->mv_data, sizeof p);
+        *(uint64_t *)arg += p.dead != 0;
+    }
+    return 0;
+}
+
 /* s_count_dead - a store from before the dead rows were counted: count
  * them once (the key's absence says so) */
 static int s_count_dead(store_t *s, MDB_txn *txn)
@@ -363,22 +380,9 @@ static int s_count_dead(store_t *s, MDB_txn *txn)
     MDB_val k = s_dead_key(), v;
     if (mdb_get(txn, s->dbi[DB_META], &k, &v) == 0)
         return 0;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, s->dbi[DB_JPENDING], &cur);
-    if (rc)
-        return rc;
     uint64_t n = 0;
-    MDB_val pk, pv;
-    for (rc = mdb_cursor_get(cur, &pk, &pv, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &pk, &pv, MDB_NEXT)) {
-        s_pending_t p;
-        if (pv.mv_size == sizeof p) {
-            memcpy(&p, pv.mv_data, sizeof p);
-            n += p.dead != 0;
-        }
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? s_dead_set(s, txn, n) : rc;
+    int rc = scan_each(s, txn, DB_JPENDING, 0, 0, s_count_dead_one, &n);
+    return rc ? rc : s_dead_set(s, txn, n);
 }
 
 int journal_upgrade(store_t *s, MDB_txn *txn)
@@ -430,26 +434,18 @@ int journal_upgrade(store_t *s, MDB_txn *txn)
     return 0;
 }
 
+static int s_row_one(uint64_t id, const MDB_val *v, void *arg)
+{
+    const s_walk_t *w = arg;
+    journal_row_t row;
+    return s_decode(id, v, &row) == 0 && w->fn.row(&row, w->arg);
+}
+
 int journal_each(store_t *s, MDB_txn *txn, uint64_t from, uint64_t to, journal_each_fn *fn,
                  void *arg)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, s->dbi[DB_JOURNAL], &cur);
-    if (rc)
-        return rc;
-    unsigned char kb[8];
-    MDB_val k = s_idkey(kb, from ? from : 1), v;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        uint64_t id = store_get64(&k);
-        if (to && id > to)
-            break;
-        journal_row_t row;
-        if (s_decode(id, &v, &row) == 0 && fn(&row, arg))
-            break;
-    }
-    mdb_cursor_close(cur);
-    return 0;
+    s_walk_t w = {.fn.row = fn, .arg = arg};
+    return scan_each(s, txn, DB_JOURNAL, from, to, s_row_one, &w);
 }
 
 int journal_each_txn(store_t *s, MDB_txn *txn, const char *transaction_id, journal_each_fn *fn,
@@ -476,43 +472,36 @@ int journal_each_txn(store_t *s, MDB_txn *txn, const char *transaction_id, journ
     return 0;
 }
 
+/* s_prune_one - a row received before *BEFORE_MS and done goes, with its
+ * transaction index entry and its dedupe entry; a pending one stays */
+static scan_verdict_t s_prune_one(store_t *s, MDB_txn *txn, uint64_t id, const MDB_val *v,
+                                  void *arg)
+{
+    journal_row_t row;
+    if (s_decode(id, v, &row) != 0 || row.received_ms >= *(const int64_t *)arg)
+        return SCAN_STOP;
+    unsigned char kb[8];
+    MDB_val pk = s_idkey(kb, id), pv;
+    if (mdb_get(txn, s->dbi[DB_JPENDING], &pk, &pv) == 0)
+        return SCAN_KEEP; /* not done: keep */
+    char tk[256 + 9], sk[DEDUPE_KEY_MAX];
+    size_t tl = strlen(row.transaction_id);
+    memcpy(tk, row.transaction_id, tl + 1);
+    memcpy(tk + tl + 1, kb, 8);
+    MDB_val tkv = {tl + 9, tk};
+    mdb_del(txn, s->dbi[DB_JTXN], &tkv, NULL);
+    /* the dedupe entry goes with the row it names (a row copied in by
+     * `replay --from` shares its message id with no entry of its own) */
+    MDB_val skv = s_dedupe_key(sk, row.transaction_id, row.sender, row.message_id), sv;
+    s_seen_t seen = {.journal_id = 0};
+    if (mdb_get(txn, s->dbi[DB_JTXN], &skv, &sv) == 0 && sv.mv_size == sizeof seen)
+        memcpy(&seen, sv.mv_data, sizeof seen);
+    if (seen.journal_id == id)
+        mdb_del(txn, s->dbi[DB_JTXN], &skv, NULL);
+    return SCAN_DELETE;
+}
+
 int journal_prune(store_t *s, MDB_txn *txn, int64_t before_ms, int limit)
 {
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, s->dbi[DB_JOURNAL], &cur))
-        return 0;
-    int n = 0;
-    MDB_val k, v;
-    int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    while (rc == 0 && n < limit) {
-        uint64_t id = store_get64(&k);
-        journal_row_t row;
-        if (s_decode(id, &v, &row) != 0 || row.received_ms >= before_ms)
-            break;
-        MDB_val pk = k, pv;
-        if (mdb_get(txn, s->dbi[DB_JPENDING], &pk, &pv) == 0) {
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT); /* not done: keep */
-            continue;
-        }
-        char tk[256 + 9], sk[DEDUPE_KEY_MAX];
-        size_t tl = strlen(row.transaction_id);
-        memcpy(tk, row.transaction_id, tl + 1);
-        memcpy(tk + tl + 1, k.mv_data, 8);
-        MDB_val tkv = {tl + 9, tk};
-        mdb_del(txn, s->dbi[DB_JTXN], &tkv, NULL);
-        /* the dedupe entry goes with the row it names (a row copied in by
-         * `replay --from` shares its message id with no entry of its own) */
-        MDB_val skv = s_dedupe_key(sk, row.transaction_id, row.sender, row.message_id), sv;
-        s_seen_t seen = {.journal_id = 0};
-        if (mdb_get(txn, s->dbi[DB_JTXN], &skv, &sv) == 0 && sv.mv_size == sizeof seen)
-            memcpy(&seen, sv.mv_data, sizeof seen);
-        if (seen.journal_id == id)
-            mdb_del(txn, s->dbi[DB_JTXN], &skv, NULL);
-        mdb_cursor_del(cur, 0);
-        n++;
-        /* after a delete, LMDB's MDB_NEXT yields the record that followed */
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    return n;
+    return scan_prune(s, txn, DB_JOURNAL, limit, s_prune_one, &before_ms);
 }

@@ -77,7 +77,7 @@ int journal_requeue(store_t *s, MDB_txn *txn, uint64_t id, int64_t now_ms);
 typedef int(journal_pending_fn)(const journal_pending_t *p, void *arg);
 
 /* journal_pending_each - call FN for each pending (not dead) row, oldest
- * first, until it returns non-zero. */
+ * first, until it returns non-zero (scan_each). 0 or an LMDB error. */
 int journal_pending_each(store_t *s, MDB_txn *txn, journal_pending_fn *fn, void *arg);
 
 /* journal_backlog - rows not done and not dead (what backlog_limit bounds),
@@ -114,7 +114,7 @@ int journal_upgrade(store_t *s, MDB_txn *txn);
 typedef int(journal_each_fn)(const journal_row_t *row, void *arg);
 
 /* journal_each - call FN for rows with id in [FROM, TO] (0 = open), oldest
- * first, until it returns non-zero. */
+ * first, until it returns non-zero (scan_each). 0 or an LMDB error. */
 int journal_each(store_t *s, MDB_txn *txn, uint64_t from, uint64_t to, journal_each_fn *fn,
                  void *arg);
 

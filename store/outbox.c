@@ -12,6 +12,7 @@
  * flush time under the store's one write lock.
  */
 #include "outbox.h"
+#include "scan.h"
 
 #include <errno.h>
 #include <lz4.h>
@@ -269,82 +270,71 @@ static int s_state_write(store_t *s, MDB_txn *txn, const outbox_state_t *in, uns
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* s_pending_each - the pending rows, from their index. */
-static int s_pending_each(store_t *s, MDB_txn *txn, outbox_state_fn *fn, void *arg)
+typedef struct {
+    store_t *s;
+    MDB_txn *txn;
+    int status; /* -1: every status */
+    outbox_state_fn *fn;
+    void *arg;
+} s_state_walk_t;
+
+/* s_pending_one - a row of the pending index: its state, if still pending */
+static int s_pending_one(uint64_t id, const MDB_val *v, void *arg)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, s->dbi[DB_OPENDING], &cur);
-    if (rc)
-        return rc;
-    MDB_val k, v;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        outbox_state_t out;
-        if (k.mv_size != 8 || outbox_state_get(s, txn, store_get64(&k), &out) != 0 ||
-            out.status != OUTBOX_PENDING)
-            continue;
-        if (fn(&out, arg))
-            break;
-    }
-    mdb_cursor_close(cur);
-    return 0;
+    (void)v;
+    s_state_walk_t *w = arg;
+    outbox_state_t out;
+    if (outbox_state_get(w->s, w->txn, id, &out) != 0 || out.status != OUTBOX_PENDING)
+        return 0;
+    return w->fn(&out, w->arg);
+}
+
+static int s_state_one(uint64_t id, const MDB_val *v, void *arg)
+{
+    s_state_walk_t *w = arg;
+    s_state_t st;
+    if (v->mv_size != sizeof st)
+        return 0;
+    memcpy(&st, v->mv_data, sizeof st);
+    if (w->status >= 0 && st.status != w->status)
+        return 0;
+    outbox_state_t out;
+    s_state_decode(id, &st, &out);
+    return w->fn(&out, w->arg);
 }
 
 int outbox_state_each(store_t *s, MDB_txn *txn, int status, outbox_state_fn *fn, void *arg)
 {
+    s_state_walk_t w = {s, txn, status, fn, arg};
+    /* the pending rows from their index, the others from every state row */
     if (status == OUTBOX_PENDING)
-        return s_pending_each(s, txn, fn, arg);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, s->dbi[DB_OSTATE], &cur);
-    if (rc)
-        return rc;
-    MDB_val k, v;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        s_state_t st;
-        if (v.mv_size != sizeof st)
-            continue;
-        memcpy(&st, v.mv_data, sizeof st);
-        if (status >= 0 && st.status != status)
-            continue;
-        outbox_state_t out;
-        s_state_decode(store_get64(&k), &st, &out);
-        if (fn(&out, arg))
-            break;
-    }
-    mdb_cursor_close(cur);
-    return 0;
+        return scan_each(s, txn, DB_OPENDING, 0, 0, s_pending_one, &w);
+    return scan_each(s, txn, DB_OSTATE, 0, 0, s_state_one, &w);
+}
+
+/* s_prune_one - a row created before *BEFORE_MS and no longer pending
+ * goes, with its state and pending index entry */
+static scan_verdict_t s_prune_one(store_t *s, MDB_txn *txn, uint64_t id, const MDB_val *v,
+                                  void *arg)
+{
+    s_hdr_t h;
+    if (v->mv_size < sizeof h)
+        return SCAN_STOP;
+    memcpy(&h, v->mv_data, sizeof h);
+    if (h.created_ms >= *(const int64_t *)arg)
+        return SCAN_STOP;
+    outbox_state_t st;
+    if (outbox_state_get(s, txn, id, &st) == 0 && st.status == OUTBOX_PENDING)
+        return SCAN_KEEP;
+    unsigned char kb[8];
+    store_key64(kb, id);
+    MDB_val sk = {8, kb};
+    mdb_del(txn, s->dbi[DB_OSTATE], &sk, NULL);
+    mdb_del(txn, s->dbi[DB_OPENDING], &sk, NULL);
+    return SCAN_DELETE;
 }
 
 int outbox_prune(store_t *s, MDB_txn *txn, int64_t before_ms, int limit)
 {
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, s->dbi[DB_OUTBOX], &cur))
-        return 0;
-    int n = 0;
-    MDB_val k, v;
-    int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    while (rc == 0 && n < limit) {
-        s_hdr_t h;
-        if (v.mv_size < sizeof h)
-            break;
-        memcpy(&h, v.mv_data, sizeof h);
-        if (h.created_ms >= before_ms)
-            break;
-        outbox_state_t st;
-        if (outbox_state_get(s, txn, store_get64(&k), &st) == 0 && st.status == OUTBOX_PENDING) {
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-            continue;
-        }
-        unsigned char kb[8];
-        memcpy(kb, k.mv_data, 8);
-        MDB_val sk = {8, kb};
-        mdb_del(txn, s->dbi[DB_OSTATE], &sk, NULL);
-        mdb_del(txn, s->dbi[DB_OPENDING], &sk, NULL);
-        mdb_cursor_del(cur, 0);
-        n++;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    return n;
+    return scan_prune(s, txn, DB_OUTBOX, limit, s_prune_one, &before_ms);
 }

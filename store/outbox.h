@@ -80,7 +80,8 @@ int outbox_state_put(store_t *s, MDB_txn *txn, const outbox_state_t *st);
 typedef int(outbox_state_fn)(const outbox_state_t *st, void *arg);
 
 /* outbox_state_each - call FN for each state row (oldest first) until it
- * returns non-zero; STATUS -1 = every status. */
+ * returns non-zero; STATUS -1 = every status (scan_each). 0 or an LMDB
+ * error. */
 int outbox_state_each(store_t *s, MDB_txn *txn, int status, outbox_state_fn *fn, void *arg);
 
 /* outbox_status_name - "pending", "delivered", "nacked", "dead". */

@@ -3,6 +3,7 @@
  */
 #include "store.h"
 
+#include "clock.h"
 #include "log.h"
 
 #include <errno.h>
@@ -198,28 +199,6 @@ void store_destroy(store_t **self_p)
     *self_p = NULL;
 }
 
-/* s_ms_since - milliseconds from A to now */
-static double s_ms_since(const struct timespec *a)
-{
-    struct timespec b;
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
-}
-
-static long long s_mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static long long s_mono_us(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
-}
-
 static void s_nap(void)
 {
     struct timespec nap = {0, 100000L};
@@ -231,7 +210,7 @@ static void s_nap(void)
 static void s_wait_served(_Atomic long long *slots, const long long *seen, long long from_us,
                           long long max_us)
 {
-    for (int any = 1; any && s_mono_us() - from_us < max_us;) {
+    for (int any = 1; any && clock_mono_us() - from_us < max_us;) {
         s_nap();
         any = 0;
         for (int i = 0; i < STORE_URGENT_SLOTS; i++)
@@ -247,7 +226,7 @@ static void s_defer(store_board_t *b)
 {
     long long seen[STORE_URGENT_SLOTS];
     int any = 0;
-    long long now = s_mono_us();
+    long long now = clock_mono_us();
     for (int i = 0; i < STORE_URGENT_SLOTS; i++) {
         seen[i] = atomic_load(&b->batch_since_us[i]);
         long long age = now - seen[i];
@@ -267,7 +246,7 @@ static void s_make_way(store_board_t *b, long long since_us)
 {
     long long seen[STORE_URGENT_SLOTS];
     int any = 0;
-    long long now = s_mono_ms();
+    long long now = clock_mono_ms();
     for (int i = 0; i < STORE_URGENT_SLOTS; i++) {
         seen[i] = atomic_load(&b->since_ms[i]);
         if (seen[i] > 0 && now - seen[i] < STORE_STALE_MS)
@@ -281,8 +260,7 @@ static void s_make_way(store_board_t *b, long long since_us)
 
 MDB_txn *store_begin_write(store_t *store, int urgent, double *wait_ms)
 {
-    struct timespec a;
-    clock_gettime(CLOCK_MONOTONIC, &a);
+    int64_t a = clock_mono_ns();
     store_board_t *b = store->board;
     _Atomic long long *slot = NULL;
     /* one slot a process (two copies sharing one only lose a little of the
@@ -291,9 +269,9 @@ MDB_txn *store_begin_write(store_t *store, int urgent, double *wait_ms)
     if (b && urgent) {
         s_defer(b);
         slot = &b->since_ms[mine];
-        atomic_store(slot, s_mono_ms());
+        atomic_store(slot, clock_mono_ms());
     } else if (b) {
-        long long since = s_mono_us();
+        long long since = clock_mono_us();
         slot = &b->batch_since_us[mine];
         atomic_store(slot, since);
         s_make_way(b, since);
@@ -302,7 +280,7 @@ MDB_txn *store_begin_write(store_t *store, int urgent, double *wait_ms)
     if (slot)
         atomic_store(slot, 0);
     if (wait_ms)
-        *wait_ms = s_ms_since(&a);
+        *wait_ms = clock_ms_since(a);
     return txn;
 }
 
@@ -319,11 +297,10 @@ MDB_txn *store_begin(store_t *store, int rdonly)
 
 int store_commit_timed(MDB_txn *txn, double *ms)
 {
-    struct timespec a;
-    clock_gettime(CLOCK_MONOTONIC, &a);
+    int64_t a = clock_mono_ns();
     int rc = store_commit(txn);
     if (ms)
-        *ms = s_ms_since(&a);
+        *ms = clock_ms_since(a);
     return rc;
 }
 
@@ -356,13 +333,12 @@ int store_commit(MDB_txn *txn)
 
 int store_commit_unflushed(MDB_txn *txn, double *ms)
 {
-    struct timespec a;
-    clock_gettime(CLOCK_MONOTONIC, &a);
+    int64_t a = clock_mono_ns();
     int rc = mdb_txn_commit(txn);
     if (rc != 0)
         log_error("store.commit", "error", mdb_strerror(rc), NULL);
     if (ms)
-        *ms = s_ms_since(&a);
+        *ms = clock_ms_since(a);
     return rc;
 }
 

@@ -38,6 +38,7 @@
  * The on_* bodies wait in memory for the verifier until the run is over.
  */
 #include "bench.h"
+#include "clock.h"
 #include "sign.h"
 
 #include <arpa/inet.h>
@@ -71,13 +72,6 @@ static size_t g_n;
 static _Atomic size_t g_callbacks, g_bad_sigs, g_unmatched, g_verified;
 static unsigned char g_node_pk[32];
 static char g_run[16];
-
-static int64_t s_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static char *s_slurp(const char *path)
 {
@@ -181,7 +175,7 @@ static void s_verify_drain(void)
 
 static void s_record(const char *raw, size_t len)
 {
-    int64_t now = s_now_us();
+    int64_t now = clock_mono_us();
     /* the message_id without parsing the whole on_* (the sink shares the
      * machine with the node it measures): the first "message_id" is the
      * context's, as the node writes context first */
@@ -277,13 +271,20 @@ static int s_make(const char *url_base, char **templates, int ntemplates, const 
         const char *action = json_string_value(json_object_get(ctx, "action"));
         char *body = json_dumps(b, JSON_COMPACT);
         size_t bl = strlen(body);
-        char *auth = sign_auth_header(key, sub, ukid, body, bl, now, now + 600);
+        char *auth = sign_auth_line(key, sub, ukid, body, bl, now, now + 600);
+        if (!auth) {
+            fprintf(stderr, "ondc-bench: cannot sign as %s|%s\n", sub, ukid);
+            free(body);
+            json_decref(b);
+            return -1;
+        }
         size_t cap = bl + strlen(auth) + 512;
         g_reqs[i].wire = malloc(cap);
-        int hl = snprintf(g_reqs[i].wire, cap,
-                          "POST %s%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                          "Authorization: %s\r\nContent-Length: %zu\r\n\r\n",
-                          prefix, action ? action : "init", auth, bl);
+        int hl =
+            snprintf(g_reqs[i].wire, cap,
+                     "POST %s%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     "%s\r\nContent-Length: %zu\r\n\r\n",
+                     prefix, action ? action : "init", auth, bl);
         memcpy(g_reqs[i].wire + hl, body, bl);
         g_reqs[i].len = (size_t)hl + bl;
         free(auth);
@@ -436,7 +437,7 @@ int main(int argc, char **argv)
                         "[--conns C] [--wait S] [--tick-us U]\n");
         return 2;
     }
-    if (sodium_init() < 0 || sign_pubkey_from_base64(g_node_pk, node_pub) < 0) {
+    if (sign_init() < 0 || sign_pubkey_from_base64(g_node_pk, node_pub) < 0) {
         fprintf(stderr, "ondc-bench: bad --node-pub\n");
         return 2;
     }
@@ -483,7 +484,7 @@ int main(int argc, char **argv)
     unsigned long long st0[8], st1[8];
     s_proc_stat(st0);
     getrusage(RUSAGE_SELF, &ru0);
-    int64_t t0 = s_now_us();
+    int64_t t0 = clock_mono_us();
     for (size_t i = 0; i < g_n; i++)
         g_reqs[i].due_us = maxrate ? t0 : t0 + (int64_t)((double)i * 1e6 / rate);
     size_t next = 0, done = 0, nacks = 0, errors = 0;
@@ -497,7 +498,7 @@ int main(int argc, char **argv)
     int64_t t1 = 0, deadline = 0, linger = 0;
     size_t acked = 0;
     for (;;) {
-        int64_t now = s_now_us();
+        int64_t now = clock_mono_us();
         if (done == g_n && !t1) {
             t1 = now;
             for (size_t i = 0; i < g_n; i++)
@@ -530,7 +531,7 @@ int main(int argc, char **argv)
             int64_t due = g_reqs[next].due_us;
             if (tick_us > 0)
                 due = t0 + ((due - t0 + tick_us - 1) / tick_us) * tick_us;
-            wait = due - s_now_us();
+            wait = due - clock_mono_us();
             if (wait < 0)
                 wait = 0;
         }
@@ -575,7 +576,7 @@ int main(int argc, char **argv)
                 int st = s_response(c);
                 if (st) {
                     q->status = st;
-                    q->ack_us = s_now_us();
+                    q->ack_us = clock_mono_us();
                     if (st != 200)
                         nacks++;
                     done++;
@@ -586,7 +587,7 @@ int main(int argc, char **argv)
             }
         }
     }
-    int64_t tend = s_now_us();
+    int64_t tend = clock_mono_us();
     s_proc_stat(st1);
     getrusage(RUSAGE_SELF, &rurun); /* the timed run alone */
     s_verify_drain();

@@ -52,7 +52,7 @@ int ctl_keygen(ctl_t *ctl, int argc, char **argv)
     const char *dir = ctl_opt(argc, argv, "dir");
     if (!dir)
         dir = ".";
-    if (sodium_init() < 0)
+    if (sign_init() < 0)
         return 1;
     mkdir(dir, 0700);
     unsigned char pk[32], sk[64];
@@ -125,7 +125,7 @@ static int s_verify_detached(const char *pkb, const char *sigb, const char *msg,
 {
     unsigned char pk[32], sig[64];
     size_t n = 0;
-    if (sodium_init() < 0)
+    if (sign_init() < 0)
         return 1;
     if (!pkb || (!msg && !file)) {
         fprintf(stderr, "usage: ondcctl verify --public-key B64 --signature B64 "

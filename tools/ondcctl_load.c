@@ -29,8 +29,8 @@
 #include "ondcctl.h"
 
 #include "ack.h"
+#include "clock.h"
 #include "context.h"
-#include "loop.h"
 #include "reply.h"
 #include "sign.h"
 
@@ -98,7 +98,7 @@ static s_req_t *s_make(s_load_t *l, long i)
             reply_uuid(id);
             json_object_set_new(ctx, "transaction_id", json_string(id));
         }
-        context_format_time(loop_wall_ms(), ts, sizeof ts);
+        context_format_time(clock_wall_ms(), ts, sizeof ts);
         json_object_set_new(ctx, "timestamp", json_string(ts));
         if (l->bap_id)
             json_object_set_new(ctx, "bap_id", json_string(l->bap_id));
@@ -125,18 +125,10 @@ static s_req_t *s_make(s_load_t *l, long i)
     r->headers = curl_slist_append(r->headers, "Expect:");
     if (l->have_key) {
         long now = (long)time(NULL);
-        char *auth = sign_auth_header(&l->key, sub ? sub : "", l->ukid, r->body,
-                                      strlen(r->body), now, now + l->validity_s);
-        if (auth) {
-            size_t n = strlen(auth) + 32;
-            char *h = malloc(n);
-            if (h) {
-                snprintf(h, n, "Authorization: %s", auth);
-                r->headers = curl_slist_append(r->headers, h);
-                free(h);
-            }
-            free(auth);
-        }
+        /* a request that cannot be signed goes unsigned: the node's answer
+         * to it is what a load run records */
+        (void)sign_auth_append(&r->headers, &l->key, sub ? sub : "", l->ukid, r->body,
+                               strlen(r->body), now, now + l->validity_s);
     }
     r->easy = curl_easy_init();
     curl_easy_setopt(r->easy, CURLOPT_URL, l->url);
@@ -149,7 +141,7 @@ static s_req_t *s_make(s_load_t *l, long i)
     curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, l->timeout_ms);
     curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
     curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
-    r->sent_ms = loop_wall_ms();
+    r->sent_ms = clock_wall_ms();
     return r;
 }
 
@@ -188,12 +180,11 @@ static void s_done(s_load_t *l, s_req_t *r, CURLcode res)
         snprintf(errcode, sizeof errcode, "%s", c ? c : "");
         json_decref(a);
     }
-    json_t *line = json_pack("{s:I,s:s,s:s,s:I,s:I,s:i,s:s,s:s,s:s}", "i", (json_int_t)r->i,
-                             "message_id", r->message_id, "transaction_id", r->transaction_id,
-                             "sent_ms", (json_int_t)r->sent_ms, "ms",
-                             (json_int_t)(loop_wall_ms() - r->sent_ms), "http", (int)code,
-                             "result", result, "code", errcode, "error",
-                             res == CURLE_OK ? "" : curl_easy_strerror(res));
+    json_t *line = json_pack(
+        "{s:I,s:s,s:s,s:I,s:I,s:i,s:s,s:s,s:s}", "i", (json_int_t)r->i, "message_id", r->message_id,
+        "transaction_id", r->transaction_id, "sent_ms", (json_int_t)r->sent_ms, "ms",
+        (json_int_t)(clock_wall_ms() - r->sent_ms), "http", (int)code, "result", result, "code",
+        errcode, "error", res == CURLE_OK ? "" : curl_easy_strerror(res));
     char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
     if (text) {
         fprintf(l->out, "%s\n", text);
@@ -213,7 +204,7 @@ int ctl_load(ctl_t *ctl, int argc, char **argv)
                         "[--timeout-ms MS] [--out FILE]\n");
         return 64;
     }
-    if (sodium_init() < 0)
+    if (sign_init() < 0)
         return 1;
     s_load_t l;
     memset(&l, 0, sizeof l);
@@ -268,11 +259,11 @@ int ctl_load(ctl_t *ctl, int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     CURLM *multi = curl_multi_init();
     curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, conc);
-    int64_t t0 = loop_wall_ms(), end = t0 + (int64_t)(seconds * 1000.0);
+    int64_t t0 = clock_wall_ms(), end = t0 + (int64_t)(seconds * 1000.0);
     double gap = 1000.0 / rate;
     long next = 0, inflight = 0;
     for (;;) {
-        int64_t now = loop_wall_ms();
+        int64_t now = clock_wall_ms();
         int more = (count < 0 || next < count) && (count >= 0 || now < end);
         /* start every request whose time has come, within the limit */
         while (more && inflight < conc && t0 + (int64_t)(next * gap) <= now) {
@@ -304,7 +295,7 @@ int ctl_load(ctl_t *ctl, int argc, char **argv)
         }
         int64_t wait = 100;
         if (more && inflight < conc) {
-            int64_t due = t0 + (int64_t)(next * gap) - loop_wall_ms();
+            int64_t due = t0 + (int64_t)(next * gap) - clock_wall_ms();
             wait = due < 0 ? 0 : due < wait ? due : wait;
         }
         curl_multi_poll(multi, NULL, 0, (int)wait, NULL);
@@ -317,6 +308,6 @@ int ctl_load(ctl_t *ctl, int argc, char **argv)
     json_decref(l.tmpl);
     fprintf(stderr, "load: sent %ld, ack %ld, nack %ld, no answer %ld, refused %ld in %.1f s\n",
             l.n_sent, l.n_ack, l.n_nack, l.n_no_answer, l.n_refused,
-            (double)(loop_wall_ms() - t0) / 1000.0);
+            (double)(clock_wall_ms() - t0) / 1000.0);
     return 0;
 }

@@ -17,12 +17,12 @@
  * (`ondcctl listen`), which is what a debugging session wants.
  */
 #include "ondcctl.h"
+#include "clock.h"
 #include "migrate.h"
 
 #include "context.h"
 #include "envelope.h"
 #include "journal.h"
-#include "loop.h"
 #include "store.h"
 #include "zsock.h"
 
@@ -121,7 +121,7 @@ int ctl_replay(ctl_t *ctl, int argc, char **argv)
     else if (rtxn)
         journal_each(src, rtxn, 0, 0, s_pick, &sel);
 
-    int64_t now = loop_wall_ms();
+    int64_t now = clock_wall_ms();
     MDB_txn *wtxn = from ? store_begin(dst, 0) : NULL;
     uint64_t *newids = calloc((size_t)sel.n + 1, sizeof *newids);
     int ok = rtxn && newids && (!from || wtxn);

@@ -6,13 +6,13 @@
  * of these are safe against a running fleet.
  */
 #include "ondcctl.h"
+#include "clock.h"
 #include "migrate.h"
 
 #include "catalog.h"
 #include "context.h"
 #include "envelope.h"
 #include "journal.h"
-#include "loop.h"
 #include "outbox.h"
 #include "store.h"
 #include "zsock.h"
@@ -263,7 +263,7 @@ int ctl_outbox(ctl_t *ctl, int argc, char **argv)
                 rc = 1;
             } else {
                 /* a fresh deadline from now, as long as the first one was */
-                int64_t now = loop_wall_ms();
+                int64_t now = clock_wall_ms();
                 st.deadline_ms = now + (row.deadline_ms - row.created_ms);
                 st.status = OUTBOX_PENDING;
                 st.next_try_ms = now;

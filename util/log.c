@@ -5,12 +5,12 @@
  * from concurrent processes sharing a log file never interleave.
  */
 #include "log.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,13 +72,14 @@ static void s_vemit(log_level_t level, const char *event, const char *errtext, v
         return;
     char buf[4096];
     size_t pos = 0;
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
+    int64_t wall_ms = clock_wall_ms();
+    time_t sec = (time_t)(wall_ms / 1000);
     struct tm tm;
-    gmtime_r(&tv.tv_sec, &tm);
+    gmtime_r(&sec, &tm);
     pos += strftime(buf, sizeof buf, "{\"ts\":\"%Y-%m-%dT%H:%M:%S", &tm);
-    pos += (size_t)snprintf(buf + pos, sizeof buf - pos, ".%03ldZ\",\"level\":\"%s\",\"proc\":",
-                            (long)(tv.tv_usec / 1000), s_names[level]);
+    pos += (size_t)snprintf(buf + pos, sizeof buf - pos,
+                            ".%03ldZ\",\"level\":\"%s\",\"proc\":", (long)(wall_ms % 1000),
+                            s_names[level]);
     s_put_str(buf, sizeof buf, &pos, s_proc);
     pos += (size_t)snprintf(buf + pos, sizeof buf - pos, ",\"pid\":%d,\"event\":", (int)getpid());
     s_put_str(buf, sizeof buf, &pos, event);

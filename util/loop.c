@@ -6,6 +6,7 @@
  * cheaper than a heap. Callback delivery keeps its own retry queue.
  */
 #include "loop.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -13,7 +14,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MAX_FDS 65536
@@ -51,18 +51,9 @@ struct loop_s {
     int stop;
 };
 
-int64_t loop_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t loop_wall_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_wall_ms();
 }
 
 loop_t *loop_new(void)
@@ -128,7 +119,7 @@ long loop_timer(loop_t *loop, int64_t ms, int repeat, loop_timer_fn *fn, void *a
         return -1;
     s_timer_t *t = &loop->timers[loop->ntimers++];
     t->id = loop->next_timer_id++;
-    t->due = loop_now_ms() + ms;
+    t->due = clock_mono_ms() + ms;
     t->every = repeat ? (ms > 0 ? ms : 1) : 0;
     t->fn = fn;
     t->arg = arg;
@@ -191,7 +182,7 @@ void loop_stop(loop_t *loop)
 /* s_run_timers - fire due timers; returns ms until the next one (-1: none). */
 static int s_run_timers(loop_t *loop)
 {
-    int64_t now = loop_now_ms();
+    int64_t now = clock_mono_ms();
     for (int i = 0; i < loop->ntimers;) {
         s_timer_t *t = &loop->timers[i];
         if (t->due > now) {

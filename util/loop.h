@@ -49,10 +49,9 @@ int loop_run(loop_t *loop);
 /* loop_stop - make loop_run return after the current iteration. */
 void loop_stop(loop_t *loop);
 
-/* loop_now_ms - monotonic milliseconds. */
-int64_t loop_now_ms(void);
-
-/* loop_wall_ms - wall clock milliseconds since the epoch. */
+/* loop_wall_ms - clock_wall_ms (clock.h), the one wall clock.
+ * XXX: kept only for callback/, which is being split; remove it once the
+ * callback calls clock_wall_ms. */
 int64_t loop_wall_ms(void);
 
 #endif

@@ -9,7 +9,7 @@
  */
 #include "worker.h"
 
-#include "loop.h"
+#include "clock.h"
 #include "metrics.h"
 #include "search.h"
 
@@ -25,14 +25,14 @@ static int s_search(worker_msg_t *m)
     }
     json_t *pages;
     search_stats_t st;
-    int64_t t0 = loop_wall_ms();
+    int64_t t0 = clock_wall_ms();
     /* the page limit holds for the whole callback: context and envelope too */
     size_t limit = (size_t)m->cfg->search_page_kb * 1024;
     size_t envelope = json_dumpb(m->ctx, NULL, 0, JSON_COMPACT) + 256;
     limit = limit > envelope * 2 ? limit - envelope : limit / 2;
     if (search_run(m->store, m->txn, &q, limit, &pages, &st) < 0)
         return -1;
-    metrics_observe("ondc_search_seconds", "", (double)(loop_wall_ms() - t0));
+    metrics_observe("ondc_search_seconds", "", (double)(clock_wall_ms() - t0));
     *metrics_counter("ondc_search_items_read_total", "") += st.items_read;
     if (json_array_size(pages) == 0) {
         m->no_reply = 1;

@@ -19,6 +19,7 @@
 #include "context.h"
 #include "money.h"
 #include "order.h"
+#include "tags.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,37 +155,21 @@ static int s_cancel(worker_msg_t *m)
     return rc;
 }
 
-static const char *s_list_val(json_t *list, const char *code)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(list, i, e)
-    {
-        const char *c = json_string_value(json_object_get(e, "code"));
-        if (c && strcmp(c, code) == 0)
-            return json_string_value(json_object_get(e, "value"));
-    }
-    return NULL;
-}
-
 /* s_return - a return request: fulfillment RF (type Return) of the update. */
 static int s_return(worker_msg_t *m, json_t *rec, json_t *rf, size_t idx, const char *ts)
 {
     char path[96];
     snprintf(path, sizeof path, "message.order.fulfillments[%zu].tags", idx);
-    json_t *req_list = NULL;
-    size_t i;
-    json_t *tag;
-    json_array_foreach(json_object_get(rf, "tags"), i, tag)
-    {
-        const char *c = json_string_value(json_object_get(tag, "code"));
-        if (c && strcmp(c, "return_request") == 0)
-            req_list = json_object_get(tag, "list");
-    }
-    const char *rid = s_list_val(req_list, "id");
-    const char *iid = s_list_val(req_list, "item_id");
-    const char *qty = s_list_val(req_list, "item_quantity");
-    const char *reason = s_list_val(req_list, "reason_id");
+    /* the last return_request group is the request */
+    json_t *req = NULL, *tag;
+    size_t i = 0;
+    while ((tag = tags_next(json_object_get(rf, "tags"), "return_request", &i)) != NULL)
+        req = tag;
+    json_t *req_list = tags_list(req);
+    const char *rid = tags_value(req_list, "id");
+    const char *iid = tags_value(req_list, "item_id");
+    const char *qty = tags_value(req_list, "item_quantity");
+    const char *reason = tags_value(req_list, "reason_id");
     if (!rid || !iid || !qty || !reason)
         return worker_fail(m, ERR_TYPE_JSON_SCHEMA, ERR_INVALID_REQUEST, path,
                            "return_request needs id, item_id, item_quantity and reason_id");

@@ -5,13 +5,13 @@
 #include "worker.h"
 
 #include "ack.h"
+#include "clock.h"
 #include "journal.h"
 #include "jparse.h"
 #include "log.h"
 #include "outbox.h"
 #include "reply.h"
 #include "metrics.h"
-#include "loop.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -168,7 +168,7 @@ static int s_reply(worker_msg_t *m, store_t *s, MDB_txn *txn, const cfg_t *cfg,
     metrics_inc("ondc_handled_total", lab);
     snprintf(lab, sizeof lab, "action=\"%s\"", e->action);
     /* time in the handler, measured from the batch's clock */
-    metrics_observe("ondc_handling_seconds", lab, (double)(loop_wall_ms() - now_ms));
+    metrics_observe("ondc_handling_seconds", lab, (double)(clock_wall_ms() - now_ms));
     json_t *ctx = context_reply(cfg, m->ctx, now_ms);
     uint64_t oid = 0;
     int rc = 0;

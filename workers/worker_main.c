@@ -10,6 +10,7 @@
 #include "worker.h"
 
 #include "catalog.h"
+#include "clock.h"
 #include "order.h"
 
 #include "jarena.h"
@@ -96,7 +97,7 @@ static void s_batch_read_only(worker_t *w, void *socket)
     int *ok = calloc((size_t)max, sizeof *ok);
     if (!es || !ms || !ok)
         runtime_fatal(rt, "worker.no_memory", "batch");
-    int64_t now = loop_wall_ms();
+    int64_t now = clock_wall_ms();
     if (!w->inflight) {
         char lab[64];
         snprintf(lab, sizeof lab, "family=\"%s\"", cfg_family_name((family_t)w->family));
@@ -194,7 +195,7 @@ static void s_on_pull(void *socket, void *arg)
     metrics_observe("ondc_store_lock_wait_seconds", "", lock_ms);
     int n = 0, nout = 0;
     worker_out_reset(&w->out);
-    int64_t now = loop_wall_ms();
+    int64_t now = clock_wall_ms();
     if (!w->inflight) {
         char lab[64];
         snprintf(lab, sizeof lab, "family=\"%s\"", cfg_family_name((family_t)w->family));
@@ -266,7 +267,7 @@ static void s_expire(loop_t *loop, void *arg)
     (void)loop;
     worker_t *w = arg;
     runtime_t *rt = w->rt;
-    int64_t now = loop_wall_ms();
+    int64_t now = clock_wall_ms();
     MDB_txn *txn = store_begin(rt->store, 1);
     if (!txn)
         return;

@@ -45,6 +45,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "clock.h"
 #include "ack.h"
 #include "context.h"
 #include "fixture_worker.h"
@@ -481,9 +482,9 @@ static int s_http(fx_t *fx, int port, const char *raw, size_t len, s_answer_t *a
     size_t sent = 0, got = 0, cap = 65536;
     char *in = malloc(cap);
     assert_non_null(in);
-    int64_t until = loop_now_ms() + 2000;
+    int64_t until = clock_mono_ms() + 2000;
     int done = 0;
-    while (!done && loop_now_ms() < until) {
+    while (!done && clock_mono_ms() < until) {
         MHD_run(fx->in.net);
         if (sent < len) {
             ssize_t n = send(fd, raw + sent, len - sent, MSG_NOSIGNAL);
@@ -548,7 +549,7 @@ static void test_http_front(void **state)
     /* the listener checks against the wall clock: a request of now */
     char ts[48];
     ts[0] = '"';
-    context_format_time(loop_wall_ms(), ts + 1, sizeof ts - 2);
+    context_format_time(clock_wall_ms(), ts + 1, sizeof ts - 2);
     strcat(ts, "\"");
     char *small = s_edit(s_request(fx, "search"), "context.timestamp", ts);
     enum { PLAIN, CHUNKED, DRAINING };

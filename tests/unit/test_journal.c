@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "fixture_store.h"
 #include "journal.h"
 #include "migrate.h"
@@ -943,20 +944,6 @@ static void test_lock_wait(void **state)
  * STORE_STARVE_US; a post older than STORE_STALE_MS (a writer that died
  * waiting) is ignored; each writer clears its own post once it has the
  * lock. */
-static long long s_mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static long long s_mono_us(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
-}
-
 typedef struct {
     _Atomic long long *slot;
     int after_us;
@@ -977,14 +964,14 @@ static void test_make_way(void **state)
     _Atomic long long *slot = &fx->s->board->since_ms[3];
     /* an urgent writer waiting that never gets the lock: the batch writer
      * gives up making way once it has waited STORE_STARVE_US */
-    atomic_store(slot, s_mono_ms());
+    atomic_store(slot, clock_mono_ms());
     double w = -1;
     MDB_txn *txn = store_begin_write(fx->s, 0, &w);
     assert_non_null(txn);
     assert_true(w >= STORE_STARVE_US / 1000.0 - 0.2);
     mdb_txn_abort(txn);
     /* one that gets it 1 ms later: the batch writer waits for that */
-    atomic_store(slot, s_mono_ms());
+    atomic_store(slot, clock_mono_ms());
     pthread_t th;
     clear_t c = {slot, 1000};
     assert_int_equal(pthread_create(&th, NULL, s_clear_later, &c), 0);
@@ -1000,7 +987,7 @@ static void test_make_way(void **state)
     mdb_txn_abort(txn);
     pthread_join(th, NULL);
     /* a stale post: no wait for it (a writer that died waiting) */
-    atomic_store(slot, s_mono_ms() - STORE_STALE_MS - 1000);
+    atomic_store(slot, clock_mono_ms() - STORE_STALE_MS - 1000);
     txn = store_begin_write(fx->s, 0, NULL);
     assert_non_null(txn);
     mdb_txn_abort(txn);
@@ -1036,14 +1023,14 @@ static void test_defer_to_starved(void **state)
     _Atomic long long *slot = &fx->s->board->batch_since_us[5];
     /* starved (waiting 3 ms) and never served: deferred to at most
      * STORE_DEFER_MAX_US */
-    atomic_store(slot, s_mono_us() - 3000);
+    atomic_store(slot, clock_mono_us() - 3000);
     double w = -1;
     MDB_txn *txn = store_begin_write(fx->s, 1, &w);
     assert_non_null(txn);
     assert_true(w >= STORE_DEFER_MAX_US / 1000.0 - 0.2);
     mdb_txn_abort(txn);
     /* starved, served 2 ms later: the urgent writer waits for that */
-    atomic_store(slot, s_mono_us() - 3000);
+    atomic_store(slot, clock_mono_us() - 3000);
     pthread_t th;
     clear_t c = {slot, 2000};
     assert_int_equal(pthread_create(&th, NULL, s_clear_later, &c), 0);
@@ -1056,7 +1043,7 @@ static void test_defer_to_starved(void **state)
     pthread_join(th, NULL);
     /* a batch writer that began waiting just now, and a stale post: the
      * urgent writer does not defer (the posts stay: not ours to clear) */
-    long long fresh = s_mono_us() + 60 * 1000000LL; /* "began" in the future: age < 0 */
+    long long fresh = clock_mono_us() + 60 * 1000000LL; /* "began" in the future: age < 0 */
     atomic_store(slot, fresh);
     w = -1;
     txn = store_begin_write(fx->s, 1, &w);
@@ -1064,7 +1051,7 @@ static void test_defer_to_starved(void **state)
     mdb_txn_abort(txn);
     assert_true(w < STORE_DEFER_MAX_US / 1000.0);
     assert_int_equal(atomic_load(slot), fresh);
-    long long stale = s_mono_us() - (long long)STORE_STALE_MS * 1000 - 1000000;
+    long long stale = clock_mono_us() - (long long)STORE_STALE_MS * 1000 - 1000000;
     atomic_store(slot, stale);
     w = -1;
     txn = store_begin_write(fx->s, 1, &w);

@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "onboard.h"
+#include "sign.h"
 
 #define KAT_PRIV "MC4CAQAwBQYDK2VuBCIEIOgl3rf3arbk1PvIe0C9TZp7ImR71NSQdvuSu+zzY6xo"
 #define KAT_PUB "MCowBQYDK2VuAyEAi801MjVpgFOXHjliyT6Nb14HkS5dj1p41qbeyU6/SC8="
@@ -29,7 +30,7 @@
 static int s_setup(void **state)
 {
     (void)state;
-    return sodium_init() < 0 ? -1 : 0;
+    return sign_init();
 }
 
 static size_t s_unb64(unsigned char *bin, size_t max, const char *b64)

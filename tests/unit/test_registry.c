@@ -94,7 +94,7 @@ static char *s_file_text(const fx_t *fx)
 
 static int s_setup(void **state)
 {
-    if (sodium_init() < 0)
+    if (sign_init() < 0)
         return -1;
     fx_t *fx = calloc(1, sizeof *fx);
     if (!fx)

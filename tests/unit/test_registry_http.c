@@ -35,7 +35,7 @@ typedef struct {
 
 static int s_setup(void **state)
 {
-    if (sodium_init() < 0)
+    if (sign_init() < 0)
         return -1;
     fx_t *fx = calloc(1, sizeof *fx);
     if (!fx)

@@ -3,8 +3,9 @@
  * environment holding tests/fixtures/catalog-demo.json: tokens, distances,
  * intents parsed from requests (and malformed ones refused with the path),
  * name / prefix / category / provider / location / payment matches, the
- * index kept right when an item is renamed, and pages that never exceed
- * their byte bound yet hold every item exactly once.
+ * index kept right when an item is renamed, pages that never exceed
+ * their byte bound yet hold every item exactly once, and the provider's
+ * serviceability tag read in both Beckn shapes.
  *
  * Run with the working directory at the repository root.
  */
@@ -186,6 +187,75 @@ static void test_rename_keeps_the_index_right(void **state)
     assert_string_equal(out, "111863/42602110 ");
 }
 
+/* s_kora_tags - the demo catalog again, with P2-KORA's tags TAGS (JSON
+ * text; NULL: none) */
+static void s_kora_tags(fx_t *fx, const char *tags)
+{
+    json_error_t je;
+    json_t *cat = json_load_file("tests/fixtures/catalog-demo.json", 0, &je);
+    assert_non_null(cat);
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(cat, "bpp/providers"), i, p)
+    {
+        if (strcmp(json_string_value(json_object_get(p, "id")), "P2-KORA") != 0)
+            continue;
+        if (tags)
+            json_object_set_new(p, "tags", json_loads(tags, 0, &je));
+        else
+            json_object_del(p, "tags");
+    }
+    MDB_txn *txn = store_begin(fx->s, 0);
+    ondc_err_t err;
+    assert_int_equal(catalog_import(fx->s, txn, cat, CATALOG_REPLACE, &err), 0);
+    assert_int_equal(store_commit(txn), 0);
+    json_decref(cat);
+}
+
+/* the provider's serviceability tag is read in both Beckn shapes: type
+ * "12" (all of India) serves a buyer in Delhi, far outside the store's
+ * 5 km circle; without it, or for another location, or with a value that
+ * is not a string, the circle decides */
+static void test_serviceability_both_shapes(void **state)
+{
+    fx_t *fx = *state;
+    static const char delhi[] =
+        "{\"fulfillment\":{\"end\":{\"location\":{\"gps\":\"28.613900,77.209000\"}}}}";
+    static const char kora[] = "P2-KORA/FM-BANANA-1DZ P2-KORA/FM-RICE-5KG P2-KORA/FM-TOOR-1KG ";
+    static const struct {
+        const char *tags, *want;
+    } cases[] = {
+        {NULL, ""},
+        {"[{\"code\":\"serviceability\",\"list\":[{\"code\":\"location\",\"value\":\"L-KORA-1\"},"
+         "{\"code\":\"type\",\"value\":\"12\"}]}]",
+         kora},
+        {"[{\"descriptor\":{\"code\":\"serviceability\"},"
+         "\"list\":[{\"descriptor\":{\"code\":\"location\"},\"value\":\"L-KORA-1\"},"
+         "{\"descriptor\":{\"code\":\"type\"},\"value\":\"12\"}]}]",
+         kora},
+        {"[{\"descriptor\":{\"code\":\"serviceability\"},"
+         "\"list\":[{\"descriptor\":{\"code\":\"location\"},\"value\":\"L-OTHER\"},"
+         "{\"descriptor\":{\"code\":\"type\"},\"value\":\"12\"}]}]",
+         ""},
+        /* the second group names the location */
+        {"[{\"code\":\"serviceability\",\"list\":[{\"code\":\"location\",\"value\":\"L-OTHER\"},"
+         "{\"code\":\"type\",\"value\":\"11\"}]},"
+         "{\"descriptor\":{\"code\":\"serviceability\"},\"list\":[{\"code\":\"location\","
+         "\"value\":\"L-KORA-1\"},{\"code\":\"type\",\"value\":\"12\"}]}]",
+         kora},
+        {"[{\"code\":\"serviceability\",\"list\":[{\"code\":\"location\",\"value\":\"L-KORA-1\"},"
+         "{\"code\":\"type\",\"value\":12}]}]",
+         ""},
+    };
+    char out[2048];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        s_kora_tags(fx, cases[i].tags);
+        s_run(fx, delhi, "*", 1 << 20, out, sizeof out);
+        if (strcmp(out, cases[i].want) != 0)
+            fail_msg("case %zu: served \"%s\", want \"%s\"", i, out, cases[i].want);
+    }
+}
+
 static void test_pages_bound_and_complete(void **state)
 {
     fx_t *fx = *state;
@@ -204,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_malformed_intents),
         cmocka_unit_test(test_rename_keeps_the_index_right),
         cmocka_unit_test(test_pages_bound_and_complete),
+        cmocka_unit_test(test_serviceability_both_shapes),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -1,7 +1,7 @@
 /*
  * test_sign.c - sign.{c,h}: ONDC known answers (ONDC.md "Signing"), header
- * build / parse / verify, the tolerant parser's refusals, time checks and
- * key files.
+ * build / parse / verify, the header line and its curl list entry, the
+ * tolerant parser's refusals, time checks, key files and sign_init.
  *
  * Run with the working directory at the repository root: the body is read
  * from tests/fixtures/signing-body.json (496 bytes, trailing newline dropped).
@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <sodium.h>
 
 #include "sign.h"
@@ -51,7 +52,7 @@ static char s_body[BODY_LEN + 1];
 static int s_setup(void **state)
 {
     (void)state;
-    if (sodium_init() < 0)
+    if (sign_init() < 0)
         return -1;
     FILE *f = fopen(BODY_PATH, "rb");
     if (!f)
@@ -264,6 +265,90 @@ static void test_auth_header_golden_and_roundtrip(void **state)
     longid[sizeof longid - 1] = '\0';
     assert_null(sign_auth_header(&key, longid, "k", "{}", 2, 1, 2));
     assert_null(sign_auth_header(&key, "s", "k", "{}", 2, -1, 2));
+}
+
+/* sign_auth_line is "Authorization: " and the header value, nothing more */
+static void test_auth_line(void **state)
+{
+    (void)state;
+    sign_key_t key;
+    s_load(&key, PRIV_A);
+    char *line =
+        sign_auth_line(&key, "buyer-app.ondc.org", "207", s_body, BODY_LEN, CREATED, EXPIRES);
+    assert_non_null(line);
+    assert_string_equal(line, "Authorization: Signature keyId=\"buyer-app.ondc.org|207|ed25519\","
+                              "algorithm=\"ed25519\",created=\"1641287875\","
+                              "expires=\"1641291475\",headers=\"(created) (expires) digest\","
+                              "signature=\"" SIG_A "\"");
+    /* what a receiver takes from the line verifies */
+    sign_header_t h;
+    ondc_err_t err;
+    err_clear(&err);
+    assert_int_equal(sign_header_parse(line + strlen("Authorization: "), &h, &err), 0);
+    assert_int_equal(sign_verify(&h, key.pk, s_body, BODY_LEN, CREATED + 1, 0, &err), 0);
+    free(line);
+    /* refused where the header is */
+    assert_null(sign_auth_line(&key, "a|b", "k", "{}", 2, 1, 2));
+    assert_null(sign_auth_line(&key, "s", "", "{}", 2, 1, 2));
+    assert_null(sign_auth_line(&key, "s", "k", "{}", 2, -1, 2));
+    assert_null(sign_auth_line(NULL, "s", "k", "{}", 2, 1, 2));
+}
+
+static size_t s_count(const struct curl_slist *l)
+{
+    size_t n = 0;
+    for (; l; l = l->next)
+        n++;
+    return n;
+}
+
+/* sign_auth_append adds the line at the end of a curl list, after what the
+ * caller put there; a new list from NULL; on refusal the list is as it was */
+static void test_auth_append(void **state)
+{
+    (void)state;
+    sign_key_t key;
+    s_load(&key, PRIV_A);
+    char *want =
+        sign_auth_line(&key, "buyer-app.ondc.org", "207", s_body, BODY_LEN, CREATED, EXPIRES);
+    assert_non_null(want);
+
+    struct curl_slist *l = curl_slist_append(NULL, "Content-Type: application/json");
+    l = curl_slist_append(l, "Expect:");
+    assert_non_null(l);
+    struct curl_slist *head = l;
+    assert_int_equal(
+        sign_auth_append(&l, &key, "buyer-app.ondc.org", "207", s_body, BODY_LEN, CREATED, EXPIRES),
+        0);
+    assert_ptr_equal(l, head);
+    assert_int_equal(s_count(l), 3);
+    assert_string_equal(l->data, "Content-Type: application/json");
+    assert_string_equal(l->next->data, "Expect:");
+    assert_string_equal(l->next->next->data, want);
+
+    /* refused: nothing appended, the list unchanged */
+    assert_int_equal(sign_auth_append(&l, &key, "a\"b", "207", s_body, BODY_LEN, CREATED, EXPIRES),
+                     -1);
+    assert_ptr_equal(l, head);
+    assert_int_equal(s_count(l), 3);
+    assert_int_equal(sign_auth_append(&l, &key, "s", "k", "{}", 2, -1, 2), -1);
+    assert_int_equal(s_count(l), 3);
+    curl_slist_free_all(l);
+
+    /* from no list: a list of the one line */
+    struct curl_slist *one = NULL;
+    assert_int_equal(sign_auth_append(&one, &key, "buyer-app.ondc.org", "207", s_body, BODY_LEN,
+                                      CREATED, EXPIRES),
+                     0);
+    assert_non_null(one);
+    assert_int_equal(s_count(one), 1);
+    assert_string_equal(one->data, want);
+    curl_slist_free_all(one);
+    /* refused from no list: still no list */
+    struct curl_slist *none = NULL;
+    assert_int_equal(sign_auth_append(&none, &key, "", "207", "{}", 2, 1, 2), -1);
+    assert_null(none);
+    free(want);
 }
 
 /* ---- the parser ---------------------------------------------------------- */
@@ -550,9 +635,20 @@ static void test_key_file(void **state)
     assert_int_equal(sign_key_load_file(&key, NULL, &err), -1);
 }
 
+/* sign_init readies libsodium, once: again it answers 0, and libsodium
+ * itself says it is initialised already (sodium_init 1) */
+static void test_init(void **state)
+{
+    (void)state;
+    assert_int_equal(sign_init(), 0);
+    assert_int_equal(sign_init(), 0);
+    assert_int_equal(sodium_init(), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_init),
         cmocka_unit_test(test_digest_known_answer),
         cmocka_unit_test(test_signing_string),
         cmocka_unit_test(test_known_answers),
@@ -560,6 +656,8 @@ int main(void)
         cmocka_unit_test(test_key_from_base64_refusals),
         cmocka_unit_test(test_pubkey_base64),
         cmocka_unit_test(test_auth_header_golden_and_roundtrip),
+        cmocka_unit_test(test_auth_line),
+        cmocka_unit_test(test_auth_append),
         cmocka_unit_test(test_parse_table),
         cmocka_unit_test(test_parse_length_limit),
         cmocka_unit_test(test_verify_table),
