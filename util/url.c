@@ -3,8 +3,11 @@
  */
 #include "url.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,4 +104,45 @@ int url_under(const char *url, const char *base)
     if (strncmp(u.path, b.path, n) != 0)
         return 0;
     return u.path[n] == '\0' || u.path[n] == '/';
+}
+
+/* s_v4_internal - the IPv4 address A (host order) */
+static int s_v4_internal(uint32_t a)
+{
+    return (a >> 24) == 0 ||                  /* 0/8: this network */
+           (a >> 24) == 10 ||                 /* 10/8 */
+           (a >> 24) == 127 ||                /* loopback */
+           (a >> 22) == (100u << 2 | 1) ||    /* 100.64/10: shared address space */
+           (a >> 16) == (169u << 8 | 254) ||  /* link-local */
+           (a >> 20) == (172u << 4 | 1) ||    /* 172.16/12 */
+           (a >> 16) == (192u << 8 | 168) ||  /* 192.168/16 */
+           (a >> 8) == (192u << 16 | 0 << 8 | 0) || /* 192.0.0/24: protocol assignments */
+           (a >> 17) == (198u << 7 | 9) ||    /* 198.18/15: benchmarking */
+           (a >> 28) >= 14;                   /* multicast, reserved, broadcast */
+}
+
+int url_addr_internal(const struct sockaddr *sa)
+{
+    if (!sa)
+        return 1;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        return s_v4_internal(ntohl(in->sin_addr.s_addr));
+    }
+    if (sa->sa_family != AF_INET6)
+        return 1;
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+    const unsigned char *b = in6->sin6_addr.s6_addr;
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(b, mapped, 12) == 0) {
+        uint32_t a = (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15];
+        return s_v4_internal(a);
+    }
+    int zero = 1;
+    for (int i = 0; i < 15; i++)
+        zero &= b[i] == 0;
+    return (zero && (b[15] == 0 || b[15] == 1)) || /* :: and ::1 */
+           (b[0] & 0xfe) == 0xfc ||              /* fc00::/7: unique local */
+           (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || /* fe80::/10: link-local */
+           b[0] == 0xff;                         /* multicast */
 }

@@ -11,6 +11,7 @@
 #define ONDC_URL_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 #define URL_HOST_MAX 256
 #define URL_PATH_MAX 1024
@@ -30,5 +31,12 @@ int url_parse(const char *text, url_t *out);
  * "/ondc", "/ondc/" and "/ondc/on_init", not "/ondcx"). 0 when either is
  * not a URL. */
 int url_under(const char *url, const char *base);
+
+/* url_addr_internal - whether SA is an address of this machine or of a
+ * private network: unspecified, loopback, private (10/8, 172.16/12,
+ * 192.168/16, fc00::/7), shared (100.64/10), link-local (169.254/16,
+ * fe80::/10), multicast or broadcast, IPv4-mapped IPv6 of any of those.
+ * Anything that is not IPv4 or IPv6 counts as internal. */
+int url_addr_internal(const struct sockaddr *sa);
 
 #endif

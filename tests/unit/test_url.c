@@ -3,6 +3,9 @@
  */
 #include "url.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -91,11 +94,49 @@ static void test_under(void **state)
         assert_int_equal(url_under(cases[i].url, cases[i].base), cases[i].under);
 }
 
+static int s_internal(const char *text)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    if (strchr(text, ':')) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        a->sin6_family = AF_INET6;
+        assert_int_equal(inet_pton(AF_INET6, text, &a->sin6_addr), 1);
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        assert_int_equal(inet_pton(AF_INET, text, &a->sin_addr), 1);
+    }
+    return url_addr_internal((const struct sockaddr *)&ss);
+}
+
+static void test_internal_addresses(void **state)
+{
+    (void)state;
+    static const char *internal[] = {
+        "127.0.0.1", "127.9.9.9", "0.0.0.0", "10.1.2.3", "172.16.0.1", "172.31.255.255",
+        "192.168.1.1", "169.254.169.254", "100.64.0.1", "100.127.255.255", "224.0.0.1",
+        "255.255.255.255", "192.0.0.8", "198.18.0.1", "::", "::1", "fe80::1", "fc00::1", "fd12::1",
+        "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254"};
+    static const char *public_[] = {"8.8.8.8",       "1.1.1.1",     "172.15.255.255",
+                                    "172.32.0.1",    "100.63.255.255", "100.128.0.1",
+                                    "192.169.0.1",   "169.255.0.1", "11.0.0.1",
+                                    "2001:4860::8888", "::ffff:8.8.8.8"};
+    for (size_t i = 0; i < N(internal); i++)
+        if (!s_internal(internal[i]))
+            fail_msg("%s should be internal", internal[i]);
+    for (size_t i = 0; i < N(public_); i++)
+        if (s_internal(public_[i]))
+            fail_msg("%s should not be internal", public_[i]);
+    assert_int_equal(url_addr_internal(NULL), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_under),
+        cmocka_unit_test(test_internal_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
