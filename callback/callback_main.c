@@ -17,6 +17,7 @@
  * unique_key_id, signing_private_key_file, signature_validity_s.
  */
 #include "ack.h"
+#include "backoff.h"
 #include "curlloop.h"
 #include "envelope.h"
 #include "log.h"
@@ -35,6 +36,7 @@
 
 #define HOSTS_MAX 1024
 #define RESP_MAX 4096
+#define RETRY_CAP_MS 60000     /* no retry waits longer */
 #define LAST_TRY_SLACK_MS 250  /* the last try starts this long before the deadline */
 #define CLAMPED_TRY_MIN_MS 50  /* less time than this left for it: dead now */
 #define EASY_IDLE_MAX 256      /* curl handles kept for the next transfers */
@@ -549,6 +551,24 @@ static void s_add_row(cb_t *cb, uint64_t id, char *raw, size_t len)
     s_hold(cb, d, 0);
 }
 
+/* s_retry_wait - the wait before the next try of a row tried ATTEMPTS
+ * times (>= 1), AGE_MS old with TTL_MS to live, for the jitter draw
+ * JITTER; BACKOFF_GIVE_UP: dead. callback.backoff_ms doubled for each
+ * attempt after the first (at most 16 times), no more than RETRY_CAP_MS,
+ * somewhere in its upper half; a wait that would pass the deadline becomes
+ * one last try just before it (retries start from the 100 ms cron, hence
+ * the slack), rather than giving up while time is left. */
+static int64_t s_retry_wait(const cfg_t *cfg, uint32_t attempts, int64_t age_ms, int64_t ttl_ms,
+                            uint32_t jitter)
+{
+    const backoff_t p = {.base_ms = cfg->callback_backoff_ms,
+                         .cap_ms = RETRY_CAP_MS,
+                         .max_doublings = 16,
+                         .ttl_slack_ms = LAST_TRY_SLACK_MS,
+                         .ttl_min_ms = CLAMPED_TRY_MIN_MS};
+    return backoff_wait(&p, attempts - 1, age_ms, ttl_ms, jitter);
+}
+
 /* s_finish - a transfer ended: record the outcome, retry or let go. */
 static void s_finish(cb_t *cb, dl_t *d, CURLcode res)
 {
@@ -591,18 +611,11 @@ static void s_finish(cb_t *cb, dl_t *d, CURLcode res)
     snprintf(codebuf, sizeof codebuf, "%ld", code);
     host_t *h = d->host;
     if (retry) {
-        int64_t backoff = (int64_t)rt->cfg.callback_backoff_ms << (st.attempts > 16 ? 16 : st.attempts - 1);
-        if (backoff > 60000)
-            backoff = 60000;
-        /* jitter: somewhere in [backoff/2, backoff] */
-        backoff = backoff / 2 + (int64_t)(randombytes_uniform((uint32_t)(backoff / 2 + 1)));
-        /* clamped: a wait that would pass the deadline becomes one last try
-         * just before it (retries start from the 100 ms cron, hence the
-         * slack), rather than giving up while time is left */
-        int64_t left = deadline - now - LAST_TRY_SLACK_MS;
-        if (backoff > left)
-            backoff = left;
-        if (left < CLAMPED_TRY_MIN_MS) {
+        /* the row's age and TTL counted from its creation: what is left is
+         * deadline - now */
+        int64_t backoff = s_retry_wait(&rt->cfg, st.attempts, now - row->created_ms,
+                                       deadline - row->created_ms, randombytes_random());
+        if (backoff == BACKOFF_GIVE_UP) {
             st.status = OUTBOX_DEAD;
             cb->n_dead++;
             s_count(action, "dead");
