@@ -20,6 +20,8 @@
 #include "backoff.h"
 #include "curlloop.h"
 #include "envelope.h"
+#include "heap.h"
+#include "idmap.h"
 #include "log.h"
 #include "metrics.h"
 #include "outbox.h"
@@ -65,7 +67,6 @@ typedef struct {
  * rows' TTL costs this small record a row, not the row's on_* */
 struct dl_s {
     uint64_t id;
-    int64_t due_ms;
     host_t *host;
     CURL *easy;
     struct curl_slist *headers;
@@ -102,12 +103,8 @@ typedef struct {
     int have_key;
     host_t hosts[HOSTS_MAX];
     int nhosts;
-    /* every row in memory, by id (open addressing; 0 = empty) */
-    dl_t **known;
-    size_t known_cap, known_n;
-    /* retries waiting for their time: a binary heap by due_ms */
-    dl_t **heap;
-    size_t heap_n, heap_cap;
+    idmap_t *known; /* every row in memory, by id */
+    heap_t *retry;  /* rows waiting for their time, by when they are due */
     /* state changes to commit before sleeping */
     outbox_state_t *updates;
     size_t upd_n, upd_cap;
@@ -133,123 +130,26 @@ static void s_count(const char *action, const char *outcome)
     metrics_inc("ondc_callbacks_total", labels);
 }
 
-/* ---- the set of rows in memory ---- */
+/* ---- the rows in memory ---- */
 
-static size_t s_hash(uint64_t id, size_t cap)
+/* s_drop - D leaves memory (its row stays in the outbox as it is) */
+static void s_drop(cb_t *cb, dl_t *d)
 {
-    return (size_t)((id * 0x9E3779B97F4A7C15ULL) >> 7) & (cap - 1);
+    idmap_delete(cb->known, d->id);
+    if (!d->b)
+        cb->n_parked--;
+    s_dl_free(d);
 }
 
-static dl_t *s_known_get(cb_t *cb, uint64_t id)
+/* s_wait - D waits in the retry heap until DUE_MS. 0, or -1 when out of
+ * memory: D has left memory then, and its row, PENDING in the outbox, is
+ * found again by a scan. */
+static int s_wait(cb_t *cb, dl_t *d, int64_t due_ms)
 {
-    if (!cb->known_cap)
-        return NULL;
-    for (size_t i = s_hash(id, cb->known_cap);; i = (i + 1) & (cb->known_cap - 1)) {
-        if (!cb->known[i])
-            return NULL;
-        if (cb->known[i]->id == id)
-            return cb->known[i];
-    }
-}
-
-static void s_known_put(cb_t *cb, dl_t *d);
-
-static void s_known_grow(cb_t *cb)
-{
-    dl_t **old = cb->known;
-    size_t oldcap = cb->known_cap;
-    cb->known_cap = oldcap ? oldcap * 2 : 1024;
-    cb->known = calloc(cb->known_cap, sizeof *cb->known); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
-    cb->known_n = 0;
-    for (size_t i = 0; i < oldcap; i++)
-        if (old[i])
-            s_known_put(cb, old[i]);
-    free(old);
-}
-
-static void s_known_put(cb_t *cb, dl_t *d)
-{
-    if ((cb->known_n + 1) * 2 > cb->known_cap)
-        s_known_grow(cb);
-    size_t i = s_hash(d->id, cb->known_cap);
-    while (cb->known[i])
-        i = (i + 1) & (cb->known_cap - 1);
-    cb->known[i] = d;
-    cb->known_n++;
-}
-
-static void s_known_del(cb_t *cb, uint64_t id)
-{
-    if (!cb->known_cap)
-        return;
-    size_t i = s_hash(id, cb->known_cap);
-    while (cb->known[i] && cb->known[i]->id != id)
-        i = (i + 1) & (cb->known_cap - 1);
-    if (!cb->known[i])
-        return;
-    cb->known[i] = NULL;
-    cb->known_n--;
-    /* re-insert the rest of the cluster */
-    for (i = (i + 1) & (cb->known_cap - 1); cb->known[i]; i = (i + 1) & (cb->known_cap - 1)) {
-        dl_t *d = cb->known[i];
-        cb->known[i] = NULL;
-        cb->known_n--;
-        s_known_put(cb, d);
-    }
-}
-
-/* ---- retry heap ---- */
-
-/* s_heap_up - move D, now at I, up to where its due_ms belongs. */
-static void s_heap_up(cb_t *cb, size_t i, dl_t *d)
-{
-    while (i > 0 && cb->heap[(i - 1) / 2]->due_ms > d->due_ms) {
-        cb->heap[i] = cb->heap[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    cb->heap[i] = d;
-}
-
-static void s_heap_push(cb_t *cb, dl_t *d)
-{
-    if (cb->heap_n == cb->heap_cap) {
-        cb->heap_cap = cb->heap_cap ? cb->heap_cap * 2 : 256;
-        cb->heap = realloc(cb->heap, cb->heap_cap * sizeof *cb->heap); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
-    }
-    s_heap_up(cb, cb->heap_n++, d);
-}
-
-/* s_heap_expedite - D, if it waits in the heap for a retry, is due now
- * (an operator's `ondcctl outbox retry`). Linear: rare. */
-static void s_heap_expedite(cb_t *cb, dl_t *d)
-{
-    for (size_t i = 0; i < cb->heap_n; i++)
-        if (cb->heap[i] == d) {
-            d->due_ms = 0;
-            s_heap_up(cb, i, d);
-            return;
-        }
-}
-
-static dl_t *s_heap_pop(cb_t *cb)
-{
-    dl_t *top = cb->heap[0];
-    dl_t *last = cb->heap[--cb->heap_n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= cb->heap_n)
-            break;
-        if (c + 1 < cb->heap_n && cb->heap[c + 1]->due_ms < cb->heap[c]->due_ms)
-            c++;
-        if (cb->heap[c]->due_ms >= last->due_ms)
-            break;
-        cb->heap[i] = cb->heap[c];
-        i = c;
-    }
-    if (cb->heap_n)
-        cb->heap[i] = last;
-    return top;
+    if (heap_push(cb->retry, due_ms, d) == 0)
+        return 0;
+    s_drop(cb, d);
+    return -1;
 }
 
 /* ---- hosts ---- */
@@ -394,9 +294,7 @@ static void s_start(cb_t *cb, dl_t *d)
     runtime_t *rt = cb->rt;
     if (s_unpark(cb, d) < 0) {
         /* out of memory, or the row is gone: let go of it here */
-        cb->n_parked--;
-        s_known_del(cb, d->id);
-        s_dl_free(d);
+        s_drop(cb, d);
         return;
     }
     const outbox_row_t *row = &d->b->row;
@@ -410,8 +308,7 @@ static void s_start(cb_t *cb, dl_t *d)
         s_count(row->action, "dead");
         log_error("callback.dead", "action", row->action, "transaction_id", row->transaction_id,
                   "message_id", row->message_id, "url", row->url, NULL);
-        s_known_del(cb, d->id);
-        s_dl_free(d);
+        s_drop(cb, d);
         return;
     }
     d->easy = s_easy_get(cb);
@@ -421,9 +318,8 @@ static void s_start(cb_t *cb, dl_t *d)
         /* out of memory: try again later, like a transport error */
         s_easy_put(cb, d->easy);
         d->easy = NULL;
-        d->due_ms = now + rt->cfg.callback_backoff_ms;
-        s_heap_push(cb, d);
-        s_park(cb, d);
+        if (s_wait(cb, d, now + rt->cfg.callback_backoff_ms) == 0)
+            s_park(cb, d);
         return;
     }
     d->resp_len = 0;
@@ -497,10 +393,12 @@ static void s_start_next(cb_t *cb, host_t *h)
 static void s_hold(cb_t *cb, dl_t *d, int64_t due_ms)
 {
     d->host = s_host_of(cb, d->b->row.url);
-    s_known_put(cb, d);
+    if (idmap_insert(cb->known, d->id, d) != 0) {
+        s_dl_free(d); /* out of memory: the scan finds it */
+        return;
+    }
     if (due_ms > loop_wall_ms()) {
-        d->due_ms = due_ms;
-        s_heap_push(cb, d);
+        s_wait(cb, d, due_ms);
         return;
     }
     s_enqueue(cb, d);
@@ -510,7 +408,7 @@ static void s_hold(cb_t *cb, dl_t *d, int64_t due_ms)
  * retry, a notice without the row), due at DUE_MS. */
 static void s_add(cb_t *cb, uint64_t id, MDB_txn *txn, int64_t due_ms)
 {
-    if (s_known_get(cb, id))
+    if (idmap_lookup(cb->known, id))
         return;
     outbox_state_t st;
     if (outbox_state_get(cb->rt->store, txn, id, &st) != 0 || st.status != OUTBOX_PENDING)
@@ -623,15 +521,14 @@ static void s_finish(cb_t *cb, dl_t *d, CURLcode res)
                       "answer", st.answer, NULL);
         } else {
             st.next_try_ms = now + backoff;
-            d->due_ms = st.next_try_ms;
             d->st = st;
             cb->n_retried++;
             s_count(action, "retried");
             log_warn("callback.retry", "action", action, "transaction_id", tid, "message_id", mid,
                      "status", codebuf, "answer", st.answer, NULL);
             s_update(cb, &st);
-            s_heap_push(cb, d);
-            s_park(cb, d); /* after the log lines that read its row */
+            if (s_wait(cb, d, st.next_try_ms) == 0)
+                s_park(cb, d); /* after the log lines that read its row */
             s_start_next(cb, h);
             return;
         }
@@ -653,8 +550,7 @@ static void s_finish(cb_t *cb, dl_t *d, CURLcode res)
                  "status", codebuf, "answer", st.answer, NULL);
     }
     s_update(cb, &st);
-    s_known_del(cb, d->id);
-    s_dl_free(d);
+    s_drop(cb, d);
     s_start_next(cb, h);
 }
 
@@ -693,10 +589,10 @@ static void s_on_pull(void *socket, void *arg)
         }
         /* one we already hold is an operator's retry: if it waits for its
          * backoff, it is due now */
-        dl_t *d = s_known_get(cb, e.id);
+        dl_t *d = idmap_lookup(cb->known, e.id);
         if (d) {
             free(body);
-            s_heap_expedite(cb, d);
+            heap_rekey(cb->retry, d, 0); /* if it waits in the heap */
         } else if (body && len) {
             s_add_row(cb, e.id, body, len);
         } else {
@@ -782,10 +678,14 @@ static void s_cron(runtime_t *rt)
 {
     cb_t *cb = rt->state;
     int64_t now = loop_wall_ms();
-    *cb->g_held = (uint64_t)(cb->known_n - cb->n_parked);
+    *cb->g_held = (uint64_t)(idmap_size(cb->known) - cb->n_parked);
     *cb->g_parked = (uint64_t)cb->n_parked;
-    while (cb->heap_n && cb->heap[0]->due_ms <= now)
-        s_enqueue(cb, s_heap_pop(cb));
+    int64_t due;
+    dl_t *d;
+    while ((d = heap_peek(cb->retry, &due)) && due <= now) {
+        heap_pop(cb->retry, NULL);
+        s_enqueue(cb, d);
+    }
     static int ticks;
     if (++ticks % 50 == 0 && !rt->draining)
         s_scan(cb);
@@ -798,6 +698,10 @@ static int s_init(runtime_t *rt)
     rt->state = cb;
     cb->g_held = metrics_gauge("ondc_callback_rows", "state=\"held\"");
     cb->g_parked = metrics_gauge("ondc_callback_rows", "state=\"parked\"");
+    cb->known = idmap_new();
+    cb->retry = heap_new();
+    if (!cb->known || !cb->retry)
+        return -1;
     ondc_err_t err;
     if (sign_key_load_file(&cb->key, rt->cfg.signing_private_key_file, &err) == 0)
         cb->have_key = 1;
@@ -844,10 +748,9 @@ static void s_fini(runtime_t *rt)
     cb_t *cb = rt->state;
     if (!cb)
         return;
-    for (size_t i = 0; i < cb->known_cap; i++) {
-        dl_t *d = cb->known[i];
-        if (!d)
-            continue;
+    size_t cur = 0;
+    dl_t *d;
+    while (cb->known && (d = idmap_next(cb->known, &cur, NULL))) {
         if (d->easy) {
             curl_multi_remove_handle(cb->multi, d->easy);
             curl_easy_cleanup(d->easy);
@@ -855,8 +758,8 @@ static void s_fini(runtime_t *rt)
         }
         s_dl_free(d);
     }
-    free(cb->known);
-    free(cb->heap);
+    idmap_destroy(&cb->known);
+    heap_destroy(&cb->retry);
     free(cb->updates);
     while (cb->n_easy_idle > 0)
         curl_easy_cleanup(cb->easy_idle[--cb->n_easy_idle]);
