@@ -36,6 +36,8 @@ INC ?= $(LAYER_INC)
 
 WORKER_LIB_SRC := $(filter-out workers/worker_main.c,$(wildcard workers/*.c))
 WORKER_LIB_OBJ := $(WORKER_LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CALLBACK_LIB_SRC := $(filter-out callback/callback_main.c,$(wildcard callback/*.c))
+CALLBACK_LIB_OBJ := $(CALLBACK_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 
 BINS := $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-dispatcher $(BUILD)/bin/ondc-worker \
         $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl
@@ -71,6 +73,11 @@ $(BUILD)/libworkers.a: $(WORKER_LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/libcallback.a: $(CALLBACK_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
 # the layer rule, checked by the linker: each library whole, with only the
 # libraries below it; an undefined symbol means a call upward (or sideways)
 $(BUILD)/layers.ok: $(LIBS)
@@ -89,7 +96,7 @@ layers: $(BUILD)/layers.ok
 $(BUILD)/bin/ondc-ingress: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard ingress/*.c)) $(LIBS)
 $(BUILD)/bin/ondc-dispatcher: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard dispatcher/*.c)) $(LIBS)
 $(BUILD)/bin/ondc-worker: $(BUILD)/obj/workers/worker_main.o $(BUILD)/libworkers.a $(LIBS)
-$(BUILD)/bin/ondc-callback: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard callback/*.c)) $(LIBS)
+$(BUILD)/bin/ondc-callback: $(BUILD)/obj/callback/callback_main.o $(BUILD)/libcallback.a $(LIBS)
 $(BUILD)/bin/ondcctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/ondcctl*.c)) $(LIBS)
 
 $(BUILD)/bin/ondc-bench: $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRC)) $(LIBS)
@@ -98,9 +105,9 @@ $(BINS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libworkers.a $(LIBS)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libworkers.a $(BUILD)/libcallback.a $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LAYER_INC) -Iworkers $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LAYER_INC) -Iworkers -Icallback $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 
