@@ -10,7 +10,7 @@
  * held (out of memory) stays PENDING in the outbox, where the periodic
  * scan finds it again: nothing is lost, at worst delivered late.
  *
- * Config keys read: none of its own (see callback_hosts.c for the lines).
+ * Config keys read: none.
  */
 #include "callback.h"
 
