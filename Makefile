@@ -36,6 +36,8 @@ INC ?= $(LAYER_INC)
 
 WORKER_LIB_SRC := $(filter-out workers/worker_main.c,$(wildcard workers/*.c))
 WORKER_LIB_OBJ := $(WORKER_LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CALLBACK_LIB_SRC := $(filter-out callback/callback_main.c,$(wildcard callback/*.c))
+CALLBACK_LIB_OBJ := $(CALLBACK_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 
 BINS := $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-dispatcher $(BUILD)/bin/ondc-worker \
         $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl
@@ -55,7 +57,7 @@ FIXTURE_SRC := $(wildcard tests/unit/fixture_*.c)
 FIXTURE_OBJ := $(FIXTURE_SRC:%.c=$(BUILD)/obj/%.o)
 INGRESS_LIB_SRC := $(filter-out ingress/ingress_main.c,$(wildcard ingress/*.c))
 INGRESS_LIB_OBJ := $(INGRESS_LIB_SRC:%.c=$(BUILD)/obj/%.o)
-UNIT_INC := $(LAYER_INC) -Iworkers -Iingress -Itests/unit
+UNIT_INC := $(LAYER_INC) -Iworkers -Iingress -Icallback -Itests/unit
 
 .PHONY: all layers deps test run bench chaos clean unit e2e docs install deb deb-test fuzz fuzz-regress lint
 all: $(BINS) $(BUILD)/layers.ok
@@ -93,6 +95,11 @@ $(BUILD)/libfixture.a: $(FIXTURE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/libcallback.a: $(CALLBACK_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
 # the layer rule, checked by the linker: each library whole, with only the
 # libraries below it; an undefined symbol means a call upward (or sideways)
 $(BUILD)/layers.ok: $(LIBS)
@@ -111,7 +118,7 @@ layers: $(BUILD)/layers.ok
 $(BUILD)/bin/ondc-ingress: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard ingress/*.c)) $(LIBS)
 $(BUILD)/bin/ondc-dispatcher: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard dispatcher/*.c)) $(LIBS)
 $(BUILD)/bin/ondc-worker: $(BUILD)/obj/workers/worker_main.o $(BUILD)/libworkers.a $(LIBS)
-$(BUILD)/bin/ondc-callback: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard callback/*.c)) $(LIBS)
+$(BUILD)/bin/ondc-callback: $(BUILD)/obj/callback/callback_main.o $(BUILD)/libcallback.a $(LIBS)
 $(BUILD)/bin/ondcctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/ondcctl*.c)) $(LIBS)
 
 $(BUILD)/bin/ondc-bench: $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRC)) $(LIBS)
@@ -121,7 +128,7 @@ $(BINS):
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libfixture.a \
-    $(BUILD)/libingress.a $(BUILD)/libworkers.a $(LIBS)
+    $(BUILD)/libingress.a $(BUILD)/libworkers.a $(BUILD)/libcallback.a $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(UNIT_INC) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS) -lcmocka
 

@@ -11,6 +11,7 @@
  * Config keys read: endpoints.*, zmq_hwm, journal_lease_ms,
  * journal_max_attempts, retention_s, batch_max.
  */
+#include "backoff.h"
 #include "context.h"
 #include "clock.h"
 #include "envelope.h"
@@ -91,7 +92,8 @@ static void s_on_pull(void *socket, void *arg)
  * worker every time) while a backlog drains. */
 static int64_t s_lease_of(int64_t lease, uint32_t attempts)
 {
-    return lease << (attempts > 4 ? 4 : attempts);
+    const backoff_t p = {.base_ms = lease, .max_doublings = 4};
+    return backoff_wait(&p, attempts, 0, BACKOFF_NO_TTL, 0);
 }
 
 typedef struct {

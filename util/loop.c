@@ -51,11 +51,6 @@ struct loop_s {
     int stop;
 };
 
-int64_t loop_wall_ms(void)
-{
-    return clock_wall_ms();
-}
-
 loop_t *loop_new(void)
 {
     loop_t *self = calloc(1, sizeof *self);

@@ -49,9 +49,4 @@ int loop_run(loop_t *loop);
 /* loop_stop - make loop_run return after the current iteration. */
 void loop_stop(loop_t *loop);
 
-/* loop_wall_ms - clock_wall_ms (clock.h), the one wall clock.
- * XXX: kept only for callback/, which is being split; remove it once the
- * callback calls clock_wall_ms. */
-int64_t loop_wall_ms(void);
-
 #endif

@@ -316,14 +316,15 @@ class Fleet:
             except Exception:
                 return e.code, raw.decode()
 
-    def add_buyer(self, subscriber):
-        """A second registered buyer app: its own key, callback sink and
-        registry record (type BAP). Returns a Buyer; restart not needed
-        (the registry file is read at each cache miss)."""
+    def add_buyer(self, subscriber, app=None):
+        """Another registered buyer app: its own key, registry record (type
+        BAP) and callback sink (APP, any object with .uri, or a new
+        FakeBuyerApp). Returns a Buyer. Add it before start: the node reads
+        the registry file at start (and again for a key it does not know)."""
         d = os.path.join(self.dir, "keys", subscriber)
         os.makedirs(d, mode=0o700)
         pub = json.loads(self.ctl("keygen", "--dir", d))
-        b = Buyer(self, subscriber, os.path.join(d, "signing.key"), pub)
+        b = Buyer(self, subscriber, os.path.join(d, "signing.key"), pub, app)
         self.others = getattr(self, "others", []) + [b]
         self.write_registry()
         return b
@@ -344,9 +345,9 @@ class Buyer:
     """Another buyer app on the same fleet (Fleet.add_buyer): requests made
     and signed as it, answers to its own fake buyer app."""
 
-    def __init__(self, fleet, subscriber, key, pub):
+    def __init__(self, fleet, subscriber, key, pub, app=None):
         self.fleet, self.subscriber, self.key, self.pub = fleet, subscriber, key, pub
-        self.bap = FakeBuyerApp()
+        self.bap = app or FakeBuyerApp()
 
     def make(self, body, action=None, fresh=True):
         b = self.fleet.make(body, action=action, fresh=fresh)

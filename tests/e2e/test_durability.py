@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 import urllib.request
 import uuid
 
@@ -268,6 +269,11 @@ def test_03_nosync_backlog_limit_and_max_age():
                      "callback": {"backoff_ms": 100, "max_age_s": 2, "timeout_ms": 400}})
     H = HangBuyerApp()
     H.mode = "hang"
+    SLOW = G.add_buyer("slow.buyer.example", app=H)
+    # a buyer app whose registered address has nobody listening
+    GONE = G.add_buyer("gone.buyer.example",
+                       app=types.SimpleNamespace(uri="http://127.0.0.1:%d/x/" % free_port(),
+                                                 close=lambda: None))
     try:
         G.start()
         # nosync works and survives a process crash (kill -9 of every process)
@@ -301,10 +307,10 @@ def test_03_nosync_backlog_limit_and_max_age():
            "ACK again once the backlog drained")
         # callback.max_age_s caps the TTL: a buyer app that is not there,
         # and one that does not answer within callback.timeout_ms
-        req = init_req(G, bap_uri="http://127.0.0.1:%d/x/" % free_port(), ttl="PT30S")
-        slow = init_req(G, bap_uri=H.uri, ttl="PT30S")
-        eq(send(G, req)[0], 200, "ACK")
-        eq(send(G, slow)[0], 200, "ACK")
+        req = GONE.make(init_req(G, ttl="PT30S"), fresh=False)
+        slow = SLOW.make(init_req(G, ttl="PT30S"), fresh=False)
+        eq(GONE.post("/protocol/v1/init", req)[0], 200, "ACK")
+        eq(SLOW.post("/protocol/v1/init", slow)[0], 200, "ACK")
         for r, why in ((req, "onnect"), (slow, "imeout")):
             mid = r["context"]["message_id"]
             dead = wait_until(lambda: [o for o in outbox(G, "dead", "list")
@@ -493,14 +499,14 @@ def test_08_nack_is_recorded_and_not_retried():
 
 
 def test_09_hung_buyer_app_holds_up_no_one_else():
-    H = HangBuyerApp()
+    H = HUNG.bap
     H.mode = "hang"
     try:
         # 2 in flight, 68 in line: the 4 furthest back are parked (a line
         # keeps the bytes of its first 64)
-        hung = [init_req(F, bap_uri=H.uri) for _ in range(70)]
+        hung = [HUNG.make(init_req(F), fresh=False) for _ in range(70)]
         for r in hung:
-            eq(send(F, r)[0], 200, "ACK (hung buyer app)")
+            eq(HUNG.post("/protocol/v1/init", r)[0], 200, "ACK (hung buyer app)")
         check(wait_until(lambda: len(H.calls) >= 2, 10), "two deliveries reach the hung host")
         t = time.time()
         res = load(F, 10, rate=50)
@@ -702,6 +708,8 @@ if __name__ == "__main__":
     F = Fleet(extra={"journal_lease_ms": 1500, "retention_s": 60, "signature_max_lifetime_s": 30,
                      "signature_skew_s": 5, "signature_validity_s": 30,
                      "callback": {"backoff_ms": 100, "max_per_host": 2, "timeout_ms": 30000}})
+    # a buyer app of its own whose host hangs (test_09)
+    HUNG = F.add_buyer("hung.buyer.example", app=HangBuyerApp())
     F.start()
     T_FIRST[0] = time.time()
     try:

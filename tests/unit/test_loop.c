@@ -1,9 +1,9 @@
 /*
  * test_loop.c - loop.{c,h}: timers (one-shot in due order, repeating,
  * cancelled, added and cancelled from callbacks, the table limit), fd
- * callbacks on a pipe, the before-sleep hook, signals as loop events, and
- * loop_wall_ms (the clocks themselves: test_clock.c). Every test arms a
- * guard timer so that a broken loop fails the test instead of hanging it
+ * callbacks on a pipe, the before-sleep hook and signals as loop events
+ * (the clocks: test_clock.c). Every test arms a guard timer so that a
+ * broken loop fails the test instead of hanging it
  * (tests that only touch the timer table or the clock do not run the
  * loop). Timings are a few milliseconds: the whole
  * file runs in well under a second (and under valgrind).
@@ -381,17 +381,6 @@ static void test_run_again(void **state)
     assert_int_equal(rec.order[0], 7);
 }
 
-/* loop_wall_ms stays for the callback until it calls clock_wall_ms: it
- * must read the same clock */
-static void test_wall_is_the_clock(void **state)
-{
-    (void)state;
-    int64_t before = clock_wall_ms();
-    int64_t wall = loop_wall_ms();
-    int64_t after = clock_wall_ms();
-    assert_true(before <= wall && wall <= after);
-}
-
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
@@ -403,7 +392,6 @@ int main(void)
         T(test_fd_callbacks),
         T(test_before_sleep),
         T(test_signal),
-        T(test_wall_is_the_clock),
         T(test_run_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
