@@ -32,6 +32,7 @@
 #include "outbox.h"
 #include "runtime.h"
 #include "sign.h"
+#include "zwatch.h"
 
 #include <curl/curl.h>
 #include <stddef.h>
@@ -85,7 +86,8 @@ struct callback_dl_s {
 /* the process's state (one, static in callback_main.c) */
 typedef struct {
     runtime_t *rt;
-    void *pull;
+    zsock_t *pull;
+    zwatch_t *watch;
     curlloop_t *curl;
     CURLM *multi; /* borrowed from curl */
     sign_key_t key;

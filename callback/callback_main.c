@@ -20,16 +20,38 @@
 #include "envelope.h"
 #include "log.h"
 #include "metrics.h"
-#include "zsock.h"
+#include "zendpoint.h"
+#include "zwatch.h"
 
 #include <stdlib.h>
-#include <zmq.h>
+#include <string.h>
 
 static callback_t s_cb;
 
 /* ---- inputs ---- */
 
-static void s_on_pull(void *socket, void *arg)
+/* s_recv - one envelope from SOCK (envelope_recv), its body copied into
+ * *BODY / *LEN (caller owns; NUL-terminated; NULL/0 when there is none):
+ * a row keeps its bytes after the frame is gone */
+static int s_recv(zsock_t *sock, envelope_t *e, char **body, size_t *len)
+{
+    zframe_t *f;
+    int rc = envelope_recv(sock, e, &f);
+    *body = NULL;
+    *len = 0;
+    if (f) {
+        *len = zframe_size(f);
+        *body = malloc(*len + 1);
+        if (*body) {
+            memcpy(*body, zframe_data(f), *len);
+            (*body)[*len] = '\0';
+        }
+        zframe_destroy(&f);
+    }
+    return rc;
+}
+
+static void s_on_pull(zsock_t *sock, void *arg)
 {
     callback_t *cb = arg;
     /* a worker's notice carries the row's bytes: delivered from memory. A
@@ -39,11 +61,11 @@ static void s_on_pull(void *socket, void *arg)
      * snapshot sees every one */
     uint64_t ids[1024];
     int n = 0;
-    for (int i = 0; i < 1024 && zsock_has_input(socket); i++) {
+    for (int i = 0; i < 1024; i++) {
         envelope_t e;
         char *body;
         size_t len;
-        int rc = envelope_recv(socket, &e, &body, &len);
+        int rc = s_recv(sock, &e, &body, &len);
         if (rc == 0) {
             free(body);
             break;
@@ -112,12 +134,18 @@ static int s_init(runtime_t *rt)
     cb->multi = curlloop_multi(cb->curl);
     curl_multi_setopt(cb->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)rt->cfg.callback_max_per_host);
     curl_multi_setopt(cb->multi, CURLMOPT_MAXCONNECTS, 1024L);
-    cb->pull = zsock_new(rt->zctx, ZMQ_PULL, rt->cfg.ep_callback, 1, rt->cfg.zmq_hwm, 0);
+    cb->pull = zsock_new(ZMQ_PULL);
     if (!cb->pull)
+        return -1;
+    zsock_set_sndhwm(cb->pull, rt->cfg.zmq_hwm);
+    zsock_set_rcvhwm(cb->pull, rt->cfg.zmq_hwm);
+    zsock_set_linger(cb->pull, 0);
+    if (zendpoint_attach(cb->pull, rt->cfg.ep_callback, 1) < 0)
         return -1;
     loop_before_sleep(rt->loop, callback_before_sleep, cb);
     callback_scan(cb); /* recovery: every pending row from before */
-    return zsock_watch(rt->loop, cb->pull, s_on_pull, cb);
+    cb->watch = zwatch_new(rt->loop, cb->pull, s_on_pull, cb);
+    return cb->watch ? 0 : -1;
 }
 
 static void s_drain_check(loop_t *loop, void *arg)
@@ -149,8 +177,8 @@ static void s_fini(runtime_t *rt)
     callback_easy_free(cb);
     curlloop_destroy(&cb->curl);
     curl_global_cleanup();
-    if (cb->pull)
-        zmq_close(cb->pull);
+    zwatch_destroy(&cb->watch);
+    zsock_destroy(&cb->pull);
 }
 
 static const runtime_role_t s_role = {

@@ -20,20 +20,21 @@
 #include "metrics.h"
 #include "outbox.h"
 #include "runtime.h"
-#include "zsock.h"
+#include "zendpoint.h"
+#include "zwatch.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 #define LEASE_SCAN_MAX 4096
 
 typedef struct {
     runtime_t *rt;
-    void *pull;
-    void *push[FAMILY_COUNT];
+    zsock_t *pull;
+    zsock_t *push[FAMILY_COUNT];
+    zwatch_t *watch; /* PULL in the loop */
     int64_t last_janitor_ms;
     int64_t started_ms;
     int swept;        /* the start-up sweep of every pending row is done */
@@ -44,17 +45,20 @@ typedef struct {
 
 static dispatcher_t s_d;
 
-/* s_route - send one request envelope to its family; 0 or -1 (dropped). */
-static int s_route(dispatcher_t *d, const envelope_t *e, const char *body, size_t len)
+/* s_route - send one request envelope with its body frame *BODY_P to its
+ * family; ownership of the frame passes (sent or destroyed, NULLed either
+ * way). 0 or -1 (dropped). */
+static int s_route(dispatcher_t *d, const envelope_t *e, zframe_t **body_p)
 {
     int a = context_action_parse(e->action);
     if (a < 0) {
         d->n_bad++;
         log_warn("dispatch.unknown_action", "action", e->action, NULL);
+        zframe_destroy(body_p);
         return -1;
     }
-    void *out = d->push[context_action_family((action_t)a)];
-    if (envelope_send(out, e, body, len) < 0) {
+    zsock_t *out = d->push[context_action_family((action_t)a)];
+    if (envelope_send_frame(out, e, body_p) < 0) {
         /* no worker connected or its queue is full: the row stays pending
          * and the lease scan sends it again */
         d->n_dropped++;
@@ -64,23 +68,23 @@ static int s_route(dispatcher_t *d, const envelope_t *e, const char *body, size_
     return 0;
 }
 
-static void s_on_pull(void *socket, void *arg)
+static void s_on_pull(zsock_t *sock, void *arg)
 {
     dispatcher_t *d = arg;
     envelope_t e;
-    char *body;
-    size_t len;
-    int rc = envelope_recv(socket, &e, &body, &len);
+    zframe_t *body;
+    int rc = envelope_recv(sock, &e, &body);
     if (rc < 0) {
         d->n_bad++;
         log_warn("dispatch.bad_envelope", NULL);
     } else if (rc > 0) {
+        /* the body frame goes on as it came: no copy */
         if (e.kind == ENVELOPE_REQUEST)
-            s_route(d, &e, body, len);
+            s_route(d, &e, &body);
         else
             d->n_bad++;
     }
-    free(body);
+    zframe_destroy(&body);
 }
 
 /* s_lease_of - how long a row dispatched ATTEMPTS times so far may stay
@@ -166,7 +170,10 @@ static int s_lease_scan(dispatcher_t *d, int sweep)
                         .attempt = (uint16_t)(sc.attempts[i] + sc.due[i])};
         snprintf(e.action, sizeof e.action, "%s", context_action_name((action_t)row.action));
         snprintf(e.sender, sizeof e.sender, "%s", row.sender);
-        if (s_route(d, &e, row.body, row.body_len) != 0) {
+        /* the row's body is the store's, valid in this transaction: copied
+         * into the frame */
+        zframe_t *body = zframe_new(row.body, row.body_len);
+        if (!body || s_route(d, &e, &body) != 0) {
             missed++; /* no worker to take it: tried again next second */
             continue;
         }
@@ -278,21 +285,38 @@ static void s_cron(runtime_t *rt)
     }
 }
 
+/* s_bound - a socket of TYPE bound at ENDPOINT, or NULL (logged). Linger
+ * 0: what it holds at exit is pending in the journal, sent again by the
+ * next dispatcher's sweep. */
+static zsock_t *s_bound(const cfg_t *cfg, int type, const char *endpoint)
+{
+    zsock_t *s = zsock_new(type);
+    if (!s)
+        return NULL;
+    zsock_set_sndhwm(s, cfg->zmq_hwm);
+    zsock_set_rcvhwm(s, cfg->zmq_hwm);
+    zsock_set_linger(s, 0);
+    if (zendpoint_attach(s, endpoint, 1) < 0)
+        zsock_destroy(&s);
+    return s;
+}
+
 static int s_init(runtime_t *rt)
 {
     dispatcher_t *d = &s_d;
     d->rt = rt;
     rt->state = d;
-    d->pull = zsock_new(rt->zctx, ZMQ_PULL, rt->cfg.ep_dispatcher, 1, rt->cfg.zmq_hwm, 0);
+    d->pull = s_bound(&rt->cfg, ZMQ_PULL, rt->cfg.ep_dispatcher);
     if (!d->pull)
         return -1;
     for (int f = 0; f < FAMILY_COUNT; f++) {
-        d->push[f] = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_family[f], 1, rt->cfg.zmq_hwm, 0);
+        d->push[f] = s_bound(&rt->cfg, ZMQ_PUSH, rt->cfg.ep_family[f]);
         if (!d->push[f])
             return -1;
     }
     d->started_ms = d->last_janitor_ms = clock_mono_ms();
-    return zsock_watch(rt->loop, d->pull, s_on_pull, d);
+    d->watch = zwatch_new(rt->loop, d->pull, s_on_pull, d);
+    return d->watch ? 0 : -1;
 }
 
 static void s_fini(runtime_t *rt)
@@ -300,11 +324,10 @@ static void s_fini(runtime_t *rt)
     dispatcher_t *d = rt->state;
     if (!d)
         return;
-    if (d->pull)
-        zmq_close(d->pull);
+    zwatch_destroy(&d->watch);
+    zsock_destroy(&d->pull);
     for (int f = 0; f < FAMILY_COUNT; f++)
-        if (d->push[f])
-            zmq_close(d->push[f]);
+        zsock_destroy(&d->push[f]);
 }
 
 static const runtime_role_t s_role = {

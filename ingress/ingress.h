@@ -71,8 +71,8 @@ typedef struct {
     runtime_t *rt;
     struct MHD_Daemon *net;
     struct MHD_Daemon *admin;
-    void *push;   /* PUSH to the dispatcher */
-    void *notify; /* PUSH to the callback process (unsolicited on_*) */
+    zsock_t *push;   /* PUSH to the dispatcher */
+    zsock_t *notify; /* PUSH to the callback process (unsolicited on_*) */
     char admin_token[256];
     size_t admin_token_len;
     registry_t *registry;

@@ -10,12 +10,28 @@
 #include "ingress.h"
 
 #include "log.h"
-#include "zsock.h"
+#include "zendpoint.h"
 
 #include <stdio.h>
-#include <zmq.h>
+
+/* the PUSH sockets' linger: what is queued at exit leaves within it */
+#define PUSH_LINGER_MS 2000
 
 static ingress_t s_in;
+
+/* s_push - a PUSH socket connected to ENDPOINT, or NULL (logged) */
+static zsock_t *s_push(const cfg_t *cfg, const char *endpoint)
+{
+    zsock_t *s = zsock_new(ZMQ_PUSH);
+    if (!s)
+        return NULL;
+    zsock_set_sndhwm(s, cfg->zmq_hwm);
+    zsock_set_rcvhwm(s, cfg->zmq_hwm);
+    zsock_set_linger(s, PUSH_LINGER_MS);
+    if (zendpoint_attach(s, endpoint, 0) < 0)
+        zsock_destroy(&s);
+    return s;
+}
 
 static void s_again(loop_t *loop, void *arg)
 {
@@ -68,8 +84,8 @@ static int s_init(runtime_t *rt)
     in->have_key = 1;
     if (ingress_rate_init(in) < 0 || ingress_lookup_init(in) < 0 || ingress_onboard_init(in) < 0)
         return -1;
-    in->push = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_dispatcher, 0, rt->cfg.zmq_hwm, 2000);
-    in->notify = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_callback, 0, rt->cfg.zmq_hwm, 2000);
+    in->push = s_push(&rt->cfg, rt->cfg.ep_dispatcher);
+    in->notify = s_push(&rt->cfg, rt->cfg.ep_callback);
     if (!in->push || !in->notify)
         return -1;
     if (ingress_admin_init(in) < 0 || ingress_batch_init(in) < 0 || ingress_verify_init(in) < 0)
@@ -116,10 +132,8 @@ static void s_fini(runtime_t *rt)
     ingress_batch_fini(in);  /* commits and answers what is in hand */
     ingress_http_stop(in);
     ingress_onboard_fini(in);
-    if (in->push)
-        zmq_close(in->push);
-    if (in->notify)
-        zmq_close(in->notify);
+    zsock_destroy(&in->push);
+    zsock_destroy(&in->notify);
     registry_destroy(&in->registry);
     ingress_rate_fini();
 }

@@ -1,12 +1,12 @@
 /*
- * envelope.c - header frame codec and zmq send/recv. See envelope.h.
+ * envelope.c - header frame codec, and the envelope over CZMQ frames.
+ * See envelope.h.
  */
 #include "envelope.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 static void s_put64(unsigned char *p, uint64_t v)
 {
@@ -77,59 +77,126 @@ int envelope_decode(envelope_t *e, const unsigned char *buf, size_t len)
     return 0;
 }
 
-int envelope_send(void *socket, const envelope_t *e, const void *body, size_t len)
+/* s_send_header - the header HDR (N bytes, encoded) on SOCK, with MORE
+ * when a body frame follows; 0, or -1 with errno */
+static int s_send_header(zsock_t *sock, const unsigned char *hdr, int n, int more)
+{
+    zframe_t *f = zframe_new(hdr, (size_t)n);
+    if (!f) {
+        errno = ENOMEM;
+        return -1;
+    }
+    /* ZeroMQ queues a multipart message atomically: once the header frame
+     * is taken, the body frame is too */
+    if (zframe_send(&f, sock, ZFRAME_DONTWAIT | (more ? ZFRAME_MORE : 0)) < 0) {
+        int err = errno;
+        zframe_destroy(&f); /* a failed send leaves the frame with us */
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
+
+int envelope_send_frame(zsock_t *sock, const envelope_t *e, zframe_t **body_p)
+{
+    int has_body = body_p && *body_p;
+    unsigned char hdr[ENVELOPE_HDR_MAX];
+    int n = envelope_encode(e, hdr, sizeof hdr);
+    int rc = -1;
+    if (n < 0)
+        errno = EINVAL;
+    else
+        rc = s_send_header(sock, hdr, n, has_body);
+    /* ownership passes: the frame's message moves into ZeroMQ's queue
+     * (zframe_send destroys the frame once it is taken) */
+    if (rc == 0 && has_body)
+        rc = zframe_send(body_p, sock, ZFRAME_DONTWAIT);
+    if (has_body && *body_p) {
+        int err = errno;
+        zframe_destroy(body_p); /* not sent: ours to destroy */
+        errno = err;
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+int envelope_send(zsock_t *sock, const envelope_t *e, const void *body, size_t len)
+{
+    zframe_t *f = NULL;
+    if (body && !(f = zframe_new(body, len))) {
+        errno = ENOMEM;
+        return -1;
+    }
+    return envelope_send_frame(sock, e, &f);
+}
+
+static void s_free(void *data, void *hint)
+{
+    (void)hint;
+    free(data);
+}
+
+int envelope_send_owned(zsock_t *sock, const envelope_t *e, void *body, size_t len)
 {
     unsigned char hdr[ENVELOPE_HDR_MAX];
     int n = envelope_encode(e, hdr, sizeof hdr);
     if (n < 0) {
+        free(body); /* ownership passed: nothing was queued */
         errno = EINVAL;
         return -1;
     }
-    /* ZeroMQ sends a multipart message atomically: if the first frame is
-     * queued, the rest is too. */
-    if (zmq_send(socket, hdr, (size_t)n, ZMQ_DONTWAIT | (body ? ZMQ_SNDMORE : 0)) < 0)
+    /* ownership passes: ZeroMQ sends BODY where it lies and frees it with
+     * s_free once sent (CZMQ's stable API has no frame over memory it did
+     * not allocate, hence a zmq_msg_t on the socket's own handle). Made
+     * before the header goes, so that a header never leaves without it. */
+    zmq_msg_t m;
+    if (body && zmq_msg_init_data(&m, body, len, s_free, NULL) != 0) {
+        free(body);
+        errno = ENOMEM;
         return -1;
-    if (body && zmq_send(socket, body, len, ZMQ_DONTWAIT) < 0)
+    }
+    if (s_send_header(sock, hdr, n, body != NULL) < 0) {
+        int err = errno;
+        if (body)
+            zmq_msg_close(&m); /* frees BODY */
+        errno = err;
         return -1;
+    }
+    if (body && zmq_msg_send(&m, zsock_resolve(sock), ZMQ_DONTWAIT) < 0) {
+        int err = errno;
+        zmq_msg_close(&m);
+        errno = err;
+        return -1;
+    }
     return 0;
 }
 
-int envelope_recv(void *socket, envelope_t *e, char **body, size_t *len)
+int envelope_recv(zsock_t *sock, envelope_t *e, zframe_t **body_p)
 {
-    *body = NULL;
-    *len = 0;
-    zmq_msg_t hdr;
-    zmq_msg_init(&hdr);
-    if (zmq_msg_recv(&hdr, socket, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&hdr);
-        return errno == EAGAIN ? 0 : -1;
-    }
-    int more = zmq_msg_more(&hdr);
-    int rc = envelope_decode(e, zmq_msg_data(&hdr), zmq_msg_size(&hdr));
-    zmq_msg_close(&hdr);
+    *body_p = NULL;
+    memset(e, 0, sizeof *e);
+    /* zframe_recv blocks: receive only what ZMQ_EVENTS says is there (a
+     * multipart message is there whole or not at all) */
+    if (!(zsock_events(sock) & ZMQ_POLLIN))
+        return 0;
+    zframe_t *hdr = zframe_recv(sock);
+    if (!hdr)
+        return -1;
+    int more = zframe_more(hdr);
+    int rc = envelope_decode(e, zframe_data(hdr), zframe_size(hdr));
+    zframe_destroy(&hdr);
     int frames = 0;
     while (more) {
-        zmq_msg_t part;
-        zmq_msg_init(&part);
-        if (zmq_msg_recv(&part, socket, 0) < 0) {
-            zmq_msg_close(&part);
+        zframe_t *part = zframe_recv(sock);
+        if (!part)
             break;
-        }
-        more = zmq_msg_more(&part);
-        if (frames++ == 0 && rc == 0) {
-            *len = zmq_msg_size(&part);
-            *body = malloc(*len + 1);
-            if (*body) {
-                memcpy(*body, zmq_msg_data(&part), *len);
-                (*body)[*len] = '\0';
-            }
-        }
-        zmq_msg_close(&part);
+        more = zframe_more(part);
+        if (frames++ == 0 && rc == 0)
+            *body_p = part; /* the body stays in its frame: no copy */
+        else
+            zframe_destroy(&part);
     }
-    if (rc < 0 || frames > 1 || (e->kind == ENVELOPE_REQUEST && (!*body))) {
-        free(*body);
-        *body = NULL;
-        *len = 0;
+    if (rc < 0 || frames > 1 || (e->kind == ENVELOPE_REQUEST && !*body_p)) {
+        zframe_destroy(body_p);
         return -1;
     }
     return 1;

@@ -10,10 +10,17 @@
  * Encoding and decoding live here only; sizes are checked before any field
  * is read, and an unknown version is refused (the caller counts it and
  * moves on, never crashes).
+ *
+ * On the wire each frame is a CZMQ frame (zframe_t). A received body stays
+ * in its frame (no copy): the receiver reads zframe_data / zframe_size and
+ * destroys the frame, or hands it on with envelope_send_frame. Sends never
+ * block: at the high-water mark they fail with EAGAIN, and a multipart
+ * message leaves whole or not at all.
  */
 #ifndef ONDC_ENVELOPE_H
 #define ONDC_ENVELOPE_H
 
+#include <czmq.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,14 +47,27 @@ int envelope_encode(const envelope_t *e, unsigned char *buf, size_t cap);
  * a short, malformed or unknown-version frame. */
 int envelope_decode(envelope_t *e, const unsigned char *buf, size_t len);
 
-/* envelope_send - send header (and BODY when non-NULL) on zmq SOCKET,
- * non-blocking. Returns 0, or -1 with errno (EAGAIN at the high-water mark). */
-int envelope_send(void *socket, const envelope_t *e, const void *body, size_t len);
+/* envelope_send - send E's header and a copy of BODY (LEN bytes; no body
+ * frame when BODY is NULL) on SOCK. Returns 0, or -1 with errno (EINVAL: a
+ * field too long; EAGAIN: the high-water mark). */
+int envelope_send(zsock_t *sock, const envelope_t *e, const void *body, size_t len);
 
-/* envelope_recv - receive one message from zmq SOCKET without blocking.
- * On success fills E, and *BODY / *LEN with a malloc'd copy of the body
- * (caller owns; NULL/0 when there is none). Returns 1 got one, 0 nothing
- * pending, -1 malformed (already consumed and dropped). */
-int envelope_recv(void *socket, envelope_t *e, char **body, size_t *len);
+/* envelope_send_frame - send E's header and the body frame *BODY_P (NULL
+ * or *BODY_P NULL: no body frame) on SOCK without copying it: ownership
+ * passes, *BODY_P is sent or destroyed and NULLed either way. 0 or -1
+ * with errno, as envelope_send. */
+int envelope_send_frame(zsock_t *sock, const envelope_t *e, zframe_t **body_p);
+
+/* envelope_send_owned - send E's header and BODY (LEN bytes from malloc)
+ * on SOCK without copying it: ownership passes, ZeroMQ frees BODY once it
+ * is sent, or at once when the send fails. 0 or -1 with errno, as
+ * envelope_send. */
+int envelope_send_owned(zsock_t *sock, const envelope_t *e, void *body, size_t len);
+
+/* envelope_recv - receive one message from SOCK without blocking. On
+ * success fills E, and *BODY_P with the body frame (caller owns:
+ * zframe_destroy; NULL when there is none). Returns 1 got one, 0 nothing
+ * pending, -1 malformed (already consumed and dropped, *BODY_P NULL). */
+int envelope_recv(zsock_t *sock, envelope_t *e, zframe_t **body_p);
 
 #endif

@@ -17,10 +17,30 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include <zmq.h>
+#include <czmq.h>
 
 /* how long a drain may take before the process leaves anyway */
 #define DRAIN_LIMIT_MS 10000
+
+/* ZeroMQ's I/O threads in each process: libzmq's default, set by hand so
+ * that a ZSYS_IO_THREADS in the environment does not change it */
+#define RUNTIME_IO_THREADS 1
+
+/* s_zsys_init - CZMQ's process-wide context, set up before any socket.
+ * CZMQ would install its own SIGINT/SIGTERM handler when it starts: the
+ * loop turns those signals into events (a signalfd), so it is told not to
+ * (zsys_handler_set(NULL), at the top of runtime_main and again here). A
+ * socket closes with linger 0 unless its maker sets more (a PUSH whose
+ * last messages must leave does); zsys_shutdown waits for those. CZMQ's own
+ * lines (a socket left open at exit) go to stderr with the logs, not to
+ * stdout. */
+static void s_zsys_init(void)
+{
+    zsys_handler_set(NULL);
+    zsys_set_io_threads(RUNTIME_IO_THREADS);
+    zsys_set_linger(0);
+    zsys_set_logstream(stderr);
+}
 
 static void s_usage(const runtime_role_t *role)
 {
@@ -138,6 +158,8 @@ int runtime_main(const runtime_role_t *role, int argc, char **argv)
     static runtime_t rt_storage;
     runtime_t *rt = &rt_storage;
     rt->role = role;
+    /* before anything can start CZMQ: no signal handler of its own */
+    zsys_handler_set(NULL);
     /* jansson allocates from a per-message arena where a role opens one
      * (before the first jansson call: the config is JSON) */
     jarena_install();
@@ -195,9 +217,8 @@ int runtime_main(const runtime_role_t *role, int argc, char **argv)
     loop_signal(rt->loop, SIGHUP, s_on_hup, rt);
     if (role->needs_store && !(rt->store = migrate_open(&rt->cfg)))
         goto out;
-    rt->zctx = zmq_ctx_new();
-    if (!rt->zctx)
-        goto out;
+    /* after loop_signal: ZeroMQ's threads start with those signals blocked */
+    s_zsys_init();
     if (role->init && role->init(rt) < 0) {
         log_error("runtime.init_failed", NULL);
         goto out;
@@ -213,9 +234,10 @@ int runtime_main(const runtime_role_t *role, int argc, char **argv)
     log_info("runtime.stopped", NULL);
 out:
     if (role->fini)
-        role->fini(rt);
-    if (rt->zctx)
-        zmq_ctx_term(rt->zctx);
+        role->fini(rt); /* closes the role's sockets */
+    /* what the sockets still hold leaves within their linger, then the
+     * context ends */
+    zsys_shutdown();
     store_destroy(&rt->store);
     loop_destroy(&rt->loop);
     metrics_close();

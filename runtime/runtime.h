@@ -3,9 +3,12 @@
  *
  * runtime_main parses the command line (--config FILE, --check-config,
  * plus role options), loads and checks the config, starts logging, turns
- * SIGTERM/SIGINT into a drain and SIGHUP into a reload, opens the store and
- * the ZeroMQ context when the role asks for them, runs the role's init,
- * then the loop, then the role's drain and cleanup. A role is a small table.
+ * SIGTERM/SIGINT into a drain and SIGHUP into a reload, opens the store
+ * when the role asks for it, sets up CZMQ's process-wide context (zsys:
+ * its I/O threads, no signal handler of its own), runs the role's init,
+ * then the loop, then the role's drain and cleanup, and ends the context
+ * (zsys_shutdown) once the role's sockets are closed. A role is a small
+ * table; it makes its sockets with zsock_new and closes them in its fini.
  */
 #ifndef ONDC_RUNTIME_H
 #define ONDC_RUNTIME_H
@@ -35,7 +38,6 @@ struct runtime_s {
     cfg_t cfg;
     loop_t *loop;
     store_t *store;
-    void *zctx;
     void *state; /* the role's own state */
     int draining;
     char instance[64]; /* "order.0" for labels: role name + process number */

@@ -24,13 +24,13 @@
 #include "envelope.h"
 #include "journal.h"
 #include "store.h"
-#include "zsock.h"
+#include "zendpoint.h"
 
+#include <czmq.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 #define REPLAY_MAX 100000
 
@@ -184,8 +184,17 @@ int ctl_replay(ctl_t *ctl, int argc, char **argv)
     }
     /* hand the rows to the dispatcher now; if it is down, its lease scan
      * finds them pending when it comes back */
-    void *zctx = zmq_ctx_new();
-    void *push = zsock_new(zctx, ZMQ_PUSH, cfg->ep_dispatcher, 0, 100000, 5000);
+    zsys_handler_set(NULL);     /* CZMQ leaves SIGINT alone: Ctrl-C stops us */
+    zsys_set_logstream(stderr); /* its lines, if any, stay out of our output */
+    zsock_t *push = zsock_new(ZMQ_PUSH);
+    if (push) {
+        /* room for every row a replay selects */
+        zsock_set_sndhwm(push, REPLAY_MAX);
+        zsock_set_rcvhwm(push, REPLAY_MAX);
+        zsock_set_linger(push, 5000); /* the rows queued leave before we exit */
+        if (zendpoint_attach(push, cfg->ep_dispatcher, 0) < 0)
+            zsock_destroy(&push);
+    }
     MDB_txn *t = store_begin(dst, 1);
     int sent = 0;
     for (int i = 0; push && i < sel.n; i++) {
@@ -202,9 +211,8 @@ int ctl_replay(ctl_t *ctl, int argc, char **argv)
                from ? " (copied)" : "", e.action, row.transaction_id, row.message_id);
     }
     mdb_txn_abort(t);
-    if (push)
-        zmq_close(push);
-    zmq_ctx_term(zctx);
+    zsock_destroy(&push);
+    zsys_shutdown(); /* waits for the rows queued, within the linger */
     printf("%d rows replayed, %d handed to the dispatcher\n", sel.n, sent);
     free(sel.ids);
     free(newids);

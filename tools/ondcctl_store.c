@@ -15,13 +15,13 @@
 #include "journal.h"
 #include "outbox.h"
 #include "store.h"
-#include "zsock.h"
+#include "zendpoint.h"
 
+#include <czmq.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 static store_t *s_open(ctl_t *ctl)
 {
@@ -191,15 +191,19 @@ int ctl_journal(ctl_t *ctl, int argc, char **argv)
  * row pending when it starts. */
 static int s_notify_callback(const cfg_t *cfg, uint64_t id)
 {
-    void *zctx = zmq_ctx_new();
-    if (!zctx)
+    zsys_handler_set(NULL);     /* CZMQ leaves SIGINT alone: Ctrl-C stops us */
+    zsys_set_logstream(stderr); /* its lines, if any, stay out of our output */
+    zsock_t *push = zsock_new(ZMQ_PUSH);
+    if (!push)
         return -1;
-    void *push = zsock_new(zctx, ZMQ_PUSH, cfg->ep_callback, 0, 100, 1000);
+    zsock_set_sndhwm(push, 100);
+    zsock_set_rcvhwm(push, 100);
+    zsock_set_linger(push, 1000); /* the notice leaves before we exit */
     envelope_t e = {.kind = ENVELOPE_OUTBOX, .id = id};
-    int rc = push ? envelope_send(push, &e, NULL, 0) : -1;
-    if (push)
-        zmq_close(push);
-    zmq_ctx_term(zctx);
+    int rc =
+        zendpoint_attach(push, cfg->ep_callback, 0) == 0 ? envelope_send(push, &e, NULL, 0) : -1;
+    zsock_destroy(&push);
+    zsys_shutdown(); /* waits for the notice, within the linger */
     return rc;
 }
 

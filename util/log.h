@@ -10,6 +10,14 @@
 #ifndef ONDC_LOG_H
 #define ONDC_LOG_H
 
+/* <syslog.h> (which czmq.h includes) defines LOG_DEBUG and LOG_INFO as
+ * syslog priorities. It is included here first and those two macros
+ * dropped: its include guard keeps a later czmq.h from defining them
+ * again, so our levels mean the same whatever the order of includes. */
+#include <syslog.h>
+#undef LOG_DEBUG
+#undef LOG_INFO
+
 typedef enum { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_FATAL } log_level_t;
 
 /* log_open - name this process in every line (borrowed until exit). */

@@ -18,19 +18,23 @@
 #include "log.h"
 #include "metrics.h"
 #include "runtime.h"
-#include "zsock.h"
+#include "zendpoint.h"
+#include "zwatch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
+
+/* the PUSH to the callback process: notices queued at exit leave within it */
+#define PUSH_LINGER_MS 2000
 
 typedef struct {
     runtime_t *rt;
     int family;
     const worker_family_t *fam;
-    void *pull;
-    void *push;
+    zsock_t *pull;
+    zsock_t *push;
+    zwatch_t *watch; /* PULL in the loop */
     worker_out_t out;
     worker_out_t held; /* the rows of a batch committed, its meta page not
                         * yet on disk (see s_on_pull) */
@@ -46,11 +50,11 @@ static void s_notify_rows(worker_t *w, worker_out_t *o)
 {
     for (size_t i = 0; i < o->n; i++) {
         envelope_t e = {.kind = ENVELOPE_OUTBOX, .id = o->ids[i]};
-        /* the row's bytes go along (committed: the same as in the outbox);
-         * a lost notification is harmless: the callback process scans the
-         * outbox for due rows */
-        envelope_send(w->push, &e, o->rows[i], o->row_lens[i]);
-        free(o->rows[i]);
+        /* the row's bytes go along (committed: the same as in the outbox),
+         * without a copy: ownership passes to ZeroMQ, which frees them once
+         * sent. A lost notification is harmless: the callback process scans
+         * the outbox for due rows */
+        envelope_send_owned(w->push, &e, o->rows[i], o->row_lens[i]);
         o->rows[i] = NULL;
     }
     o->n = 0;
@@ -88,7 +92,7 @@ static void s_flush_held(loop_t *loop, void *arg)
  * one read transaction, then one short write transaction marks the rows
  * done and writes the on_*: the write lock (ingress's journal needs it
  * too) is never held for a search. */
-static void s_batch_read_only(worker_t *w, void *socket)
+static void s_batch_read_only(worker_t *w, zsock_t *sock)
 {
     runtime_t *rt = w->rt;
     int max = rt->cfg.batch_max;
@@ -110,19 +114,20 @@ static void s_batch_read_only(worker_t *w, void *socket)
      * malloc past the arena's block), gone at the batch's end */
     jarena_begin();
     int n = 0;
-    while (n < max && zsock_has_input(socket)) {
-        char *body;
-        size_t len;
-        int rc = envelope_recv(socket, &es[n], &body, &len);
+    while (n < max) {
+        zframe_t *body;
+        int rc = envelope_recv(sock, &es[n], &body);
         if (rc == 0)
             break;
         if (rc < 0 || es[n].kind != ENVELOPE_REQUEST) {
             log_warn("worker.bad_envelope", NULL);
-            free(body);
+            zframe_destroy(&body);
             continue;
         }
-        rc = worker_prepare(w->fam, rt->store, rtxn, &rt->cfg, &es[n], body, len, now, &ms[n]);
-        free(body);
+        /* the body is read where it arrived, in its frame */
+        rc = worker_prepare(w->fam, rt->store, rtxn, &rt->cfg, &es[n],
+                            (const char *)zframe_data(body), zframe_size(body), now, &ms[n]);
+        zframe_destroy(&body);
         if (rc < 0) {
             mdb_txn_abort(rtxn);
             runtime_fatal(rt, "worker.store_failed", "handling a request");
@@ -169,7 +174,7 @@ static void s_batch_read_only(worker_t *w, void *socket)
     free(ok);
 }
 
-static void s_on_pull(void *socket, void *arg)
+static void s_on_pull(zsock_t *sock, void *arg)
 {
     worker_t *w = arg;
     runtime_t *rt = w->rt;
@@ -178,14 +183,13 @@ static void s_on_pull(void *socket, void *arg)
          * the dispatcher's lease sends them again; read them off so the
          * edge-triggered watch does not spin */
         envelope_t e;
-        char *body;
-        size_t len;
-        while (envelope_recv(socket, &e, &body, &len) > 0)
-            free(body);
+        zframe_t *body;
+        while (envelope_recv(sock, &e, &body) != 0)
+            zframe_destroy(&body);
         return;
     }
     if (w->fam->read_only) {
-        s_batch_read_only(w, socket);
+        s_batch_read_only(w, sock);
         return;
     }
     double lock_ms = 0;
@@ -201,29 +205,30 @@ static void s_on_pull(void *socket, void *arg)
         snprintf(lab, sizeof lab, "family=\"%s\"", cfg_family_name((family_t)w->family));
         w->inflight = metrics_gauge("ondc_inflight", lab);
     }
-    while (n < rt->cfg.batch_max && zsock_has_input(socket)) {
+    while (n < rt->cfg.batch_max) {
         envelope_t e;
-        char *body;
-        size_t len;
-        int rc = envelope_recv(socket, &e, &body, &len);
+        zframe_t *body;
+        int rc = envelope_recv(sock, &e, &body);
         if (rc == 0)
             break;
         if (rc < 0 || e.kind != ENVELOPE_REQUEST) {
             log_warn("worker.bad_envelope", NULL);
-            free(body);
+            zframe_destroy(&body);
             continue;
         }
         n++;
         size_t before = w->out.n;
-        /* the message's JSON lives in the arena, gone at its end */
+        /* the message's JSON lives in the arena, gone at its end; the body
+         * is read where it arrived, in its frame */
         jarena_begin();
-        int prc = worker_process(w->fam, rt->store, txn, &rt->cfg, &e, body, len, now, &w->out);
+        int prc = worker_process(w->fam, rt->store, txn, &rt->cfg, &e,
+                                 (const char *)zframe_data(body), zframe_size(body), now, &w->out);
         jarena_end();
+        zframe_destroy(&body);
         if (prc < 0) {
             mdb_txn_abort(txn);
             runtime_fatal(rt, "worker.store_failed", "handling a request");
         }
-        free(body);
         if (w->out.n == before)
             w->n_skipped++;
         else
@@ -245,7 +250,7 @@ static void s_on_pull(void *socket, void *arg)
         s_release_held(w); /* on disk with this commit's pages */
     else
         s_flush_held(rt->loop, w); /* this commit wrote nothing: flush it */
-    if (wrote && !rt->draining && zsock_has_input(socket)) {
+    if (wrote && !rt->draining && zwatch_has_input(sock)) {
         worker_out_t t = w->held;
         w->held = w->out;
         w->out = t;
@@ -329,14 +334,26 @@ static int s_init(runtime_t *rt)
         return -1;
     }
     w->fam = worker_family((family_t)w->family);
-    w->pull = zsock_new(rt->zctx, ZMQ_PULL, rt->cfg.ep_family[w->family], 0, rt->cfg.zmq_hwm, 0);
-    w->push = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_callback, 0, rt->cfg.zmq_hwm, 2000);
+    /* PULL from the dispatcher, linger 0: a message not handled is pending
+     * in the journal; PUSH to the callback process */
+    w->pull = zsock_new(ZMQ_PULL);
+    w->push = zsock_new(ZMQ_PUSH);
     if (!w->pull || !w->push)
+        return -1;
+    zsock_set_sndhwm(w->pull, rt->cfg.zmq_hwm);
+    zsock_set_rcvhwm(w->pull, rt->cfg.zmq_hwm);
+    zsock_set_linger(w->pull, 0);
+    zsock_set_sndhwm(w->push, rt->cfg.zmq_hwm);
+    zsock_set_rcvhwm(w->push, rt->cfg.zmq_hwm);
+    zsock_set_linger(w->push, PUSH_LINGER_MS);
+    if (zendpoint_attach(w->pull, rt->cfg.ep_family[w->family], 0) < 0 ||
+        zendpoint_attach(w->push, rt->cfg.ep_callback, 0) < 0)
         return -1;
     log_info("worker.family", "family", cfg_family_name((family_t)w->family), NULL);
     if (w->family == FAMILY_ORDER)
         loop_timer(rt->loop, 1000, 1, s_expire, w);
-    return zsock_watch(rt->loop, w->pull, s_on_pull, w);
+    w->watch = zwatch_new(rt->loop, w->pull, s_on_pull, w);
+    return w->watch ? 0 : -1;
 }
 
 static void s_drain(runtime_t *rt)
@@ -350,11 +367,10 @@ static void s_fini(runtime_t *rt)
     worker_t *w = rt->state;
     if (!w)
         return;
-    if (w->pull)
-        zmq_close(w->pull);
+    zwatch_destroy(&w->watch);
+    zsock_destroy(&w->pull);
     s_flush_held(rt->loop, w);
-    if (w->push)
-        zmq_close(w->push);
+    zsock_destroy(&w->push);
     worker_out_free(&w->out);
     worker_out_free(&w->held);
     catalog_cache_clear();

@@ -155,6 +155,31 @@ def test_generated_supervisord_config_rotates_logs():
     check("numprocs=1" in conf, "numprocs per family")
 
 
+def test_signals_are_loop_events_not_a_library_handler():
+    # the runtime turns SIGTERM/SIGINT/SIGHUP into loop events (a signalfd):
+    # each is blocked in every process, and none has a handler installed
+    # (CZMQ would install its own for SIGINT/SIGTERM unless told not to)
+    pids = subprocess.run(["pgrep", "-f", F.config], capture_output=True,
+                          text=True).stdout.split()
+    names = set()
+    for pid in pids:
+        try:
+            status = open("/proc/%s/status" % pid).read()
+            name = os.path.basename(open("/proc/%s/cmdline" % pid).read().split("\0")[0])
+        except OSError:
+            continue
+        if name not in BINARIES:
+            continue
+        names.add(name)
+        masks = dict((l.split(":")[0], int(l.split()[1], 16)) for l in status.splitlines()
+                     if l.startswith(("SigCgt:", "SigBlk:")))
+        for signo, sig in ((2, "SIGINT"), (15, "SIGTERM"), (1, "SIGHUP")):
+            bit = 1 << (signo - 1)
+            check(masks["SigBlk"] & bit, "%s (pid %s) blocks %s" % (name, pid, sig))
+            check(not masks["SigCgt"] & bit, "%s (pid %s) has no %s handler" % (name, pid, sig))
+    eq(names, set(BINARIES), "every stage looked at")
+
+
 def test_sigterm_drains_and_every_process_exits_zero():
     # last: stops the fleet
     req = F.make(load_fixture("seed-init-request.json"))
@@ -173,6 +198,8 @@ def test_sigterm_drains_and_every_process_exits_zero():
             continue
         text = F.logs(f)
         check('"event":"runtime.stopped"' in text, "%s logged its clean stop" % f)
+        # CZMQ reports a socket still open when its context ends
+        check("dangling" not in text, "%s closed every socket: %s" % (f, text[-500:]))
 
 
 if __name__ == "__main__":

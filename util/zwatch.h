@@ -1,0 +1,38 @@
+/*
+ * zwatch.h - a CZMQ socket plugged into the project's loop (util/loop.c).
+ *
+ * The loop watches the socket's ZMQ_FD. That descriptor is edge-triggered
+ * and says only that the socket's state may have changed: a watcher must
+ * drain the socket while ZMQ_EVENTS says input is ready, or it may never be
+ * woken again. zwatch calls FN for as long as it does (FN receives one
+ * message per call at least, or drains the socket itself). Messages queued
+ * before the watch began are handled at the loop's next turn.
+ *
+ * Ownership: the watch borrows the socket and the loop; destroy the watch
+ * before either. Plumbing: knows nothing of ONDC.
+ */
+#ifndef ONDC_ZWATCH_H
+#define ONDC_ZWATCH_H
+
+#include "loop.h"
+
+#include <czmq.h>
+
+typedef struct zwatch_s zwatch_t;
+
+/* FN is called with input waiting on SOCK; it must receive at least one
+ * message, or the watch calls it again at once. */
+typedef void(zwatch_fn)(zsock_t *sock, void *arg);
+
+/* zwatch_new - call FN(SOCK, ARG) from LOOP whenever SOCK has input.
+ * Caller owns the watch. NULL on failure (logged). */
+zwatch_t *zwatch_new(loop_t *loop, zsock_t *sock, zwatch_fn *fn, void *arg);
+
+/* zwatch_destroy - stop watching (accepts NULL, NULLs the pointer); the
+ * socket stays open, the caller's. */
+void zwatch_destroy(zwatch_t **self_p);
+
+/* zwatch_has_input - whether SOCK has a message waiting (ZMQ_EVENTS). */
+int zwatch_has_input(zsock_t *sock);
+
+#endif
