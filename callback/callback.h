@@ -80,6 +80,8 @@ struct callback_dl_s {
     char *resp;         /* the buyer app's answer (CALLBACK_RESP_MAX, while in flight) */
     size_t resp_len;
     int64_t started_ms;
+    int refused_address; /* its host resolved to an address not allowed */
+    int allow_private;   /* callback.allow_private_addresses when it started */
     callback_dl_t *next; /* in its host's line */
 };
 

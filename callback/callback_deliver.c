@@ -18,18 +18,21 @@
  * Config keys read: callback.timeout_ms, callback.connect_timeout_ms,
  * callback.backoff_ms, subscriber_id, unique_key_id, signature_validity_s.
  */
-#include "clock.h"
 #include "callback.h"
+
+#include "clock.h"
 
 #include "ack.h"
 #include "backoff.h"
 #include "log.h"
 #include "metrics.h"
+#include "url.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* s_count - ondc_callbacks_total{action,outcome}: delivered, nacked,
  * retried, dead. */
@@ -52,6 +55,22 @@ static size_t s_on_body(char *ptr, size_t size, size_t n, void *arg)
     return len;
 }
 
+/* s_open_socket - curl's socket for a transfer's connection: refused
+ * (CURL_SOCKET_BAD, and the delivery marked) when the address is this
+ * machine's or a private network's and callback.allow_private_addresses is
+ * off. Checked on the address curl is about to connect to, after name
+ * resolution, so a name that resolves inside is caught too. */
+static curl_socket_t s_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    callback_dl_t *d = arg;
+    if (purpose == CURLSOCKTYPE_IPCXN && d && !d->allow_private &&
+        url_addr_internal(&a->addr)) {
+        d->refused_address = 1;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
 /* s_easy_get - a curl handle with the options every transfer shares; the
  * caller sets the transfer's own (URL, body, headers, D) before each use,
  * so nothing of an earlier transfer is left in effect. NULL: no memory. */
@@ -70,6 +89,9 @@ static CURL *s_easy_get(callback_t *cb)
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_USERAGENT, "ondc-gateway");
+    /* a redirect is an answer (NACKed), never followed elsewhere */
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, s_open_socket);
     return e;
 }
 
@@ -149,6 +171,9 @@ void callback_start(callback_t *cb, callback_dl_t *d)
     curl_easy_setopt(d->easy, CURLOPT_HTTPHEADER, d->headers);
     curl_easy_setopt(d->easy, CURLOPT_WRITEDATA, d);
     curl_easy_setopt(d->easy, CURLOPT_PRIVATE, d);
+    d->refused_address = 0;
+    d->allow_private = rt->cfg.callback_allow_private_addresses;
+    curl_easy_setopt(d->easy, CURLOPT_OPENSOCKETDATA, d);
     d->started_ms = now;
     d->host->inflight++;
     curl_multi_add_handle(cb->multi, d->easy);
@@ -210,6 +235,14 @@ void callback_finish(callback_t *cb, callback_dl_t *d, CURLcode res, long code)
     st.attempts++;
     st.last_try_ms = now;
     int retry = callback_outcome(&st, res, code, d->resp, d->resp_len);
+    if (d->refused_address) {
+        /* final: the buyer app's address will not become allowed */
+        st.status = OUTBOX_DEAD;
+        snprintf(st.answer, sizeof st.answer,
+                 "refused: the address is on this machine or a private network "
+                 "(callback.allow_private_addresses is off)");
+        retry = 0;
+    }
     free(d->resp); /* not kept while the row waits */
     d->resp = NULL;
     char codebuf[16];
@@ -239,6 +272,11 @@ void callback_finish(callback_t *cb, callback_dl_t *d, CURLcode res, long code)
             callback_start_next(cb, h);
             return;
         }
+    } else if (st.status == OUTBOX_DEAD) {
+        cb->n_dead++;
+        s_count(action, "dead");
+        log_error("callback.refused_address", "action", action, "transaction_id", tid,
+                  "message_id", mid, "url", row->url, NULL);
     } else if (st.status == OUTBOX_DELIVERED) {
         cb->n_delivered++;
         s_count(action, "delivered");

@@ -173,6 +173,11 @@ static const s_key_t s_keys[] = {
      NULL, "connect timeout of one callback delivery"},
     {"callback.max_per_host", T_INT, F(callback_max_per_host), "32", 1, 10000, 1, NULL,
      "concurrent deliveries to one buyer app host"},
+    {"callback.allow_private_addresses", T_BOOL, F(callback_allow_private_addresses), "false", 0,
+     0, 1, NULL,
+     "deliver to buyer app addresses on this machine or a private network (loopback, 10/8, "
+     "172.16/12, 192.168/16, link-local...); false in production: a registered URL that "
+     "resolves there is refused"},
     {"callback.max_age_s", T_INT, F(callback_max_age_s), "3600", 1, 604800, 1, NULL,
      "retry an undelivered callback at most this long from when it is written (a longer TTL "
      "is capped here)"},

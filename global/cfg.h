@@ -95,6 +95,7 @@ typedef struct {
     int callback_timeout_ms;
     int callback_connect_timeout_ms;
     int callback_max_per_host;
+    int callback_allow_private_addresses;
     int callback_max_age_s;
     int callback_backoff_ms;
     int callback_state_flush_ms;

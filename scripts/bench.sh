@@ -67,7 +67,7 @@ json.dump({"subscriber_id": "seller.bench.local", "bpp_uri": "http://127.0.0.1:%
            "registry": {"file": "registry.json"}, "log_level": "warn", "cities": ["std:080"],
            "rate_limit": {"per_s": 0}, "backlog_limit": 10000000, "max_connections_per_ip": 4096,
            "lmdb_map_size_mb": 8192, "retention_s": 600, "journal_sync": sync,
-           "ingress_copies": int(ni),
+           "ingress_copies": int(ni), "callback": {"allow_private_addresses": True},
            "workers": {"discovery": w, "order": w, "fulfillment": w, "post-fulfillment": w}},
           open(d + "/ondc.json", "w"), indent=1)
 # BENCH_CONFIG: keys to set over these (a JSON object), to compare settings

@@ -173,6 +173,10 @@ class Fleet:
             cfg["workers"] = workers
         for k, v in (extra or {}).items():
             cfg[k] = v
+        # the fake buyer apps listen on loopback: allowed here, never by
+        # default (a test that checks the refusal sets it false)
+        if isinstance(cfg.get("callback"), dict):
+            cfg["callback"].setdefault("allow_private_addresses", True)
         self.cfg = cfg
         self.config = os.path.join(self.dir, "ondc.json")
         with open(self.config, "w") as f:

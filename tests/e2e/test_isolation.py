@@ -21,6 +21,7 @@ NACKed before anything is stored.
 """
 import json
 import sys
+import time
 import uuid
 
 from harness import Fleet, Runner, check, eq, load_fixture, now_ts
@@ -168,6 +169,36 @@ def test_callbacks_go_only_to_the_registered_subscriber_url():
     mid = b["context"]["message_id"]
     got = [c for c in F.bap.calls if json.loads(c["raw"])["context"]["message_id"] == mid]
     eq(got[0]["path"], "/ondc/1.0/v2/on_select", "POSTed under the registered path")
+
+
+def test_no_callback_to_this_machine_or_a_private_network_by_default():
+    # a fleet with callback.allow_private_addresses at its default (false):
+    # the buyer app's registered URL is on loopback, so its on_* is refused
+    # at connect time and kept as a dead letter, not sent, not retried
+    G = Fleet(extra={"callback": {"backoff_ms": 100, "allow_private_addresses": False}})
+    try:
+        G.start()
+        req = G.make(load_fixture("seed-init-request.json"))
+        s, a, _ = G.post("/protocol/v1/init", req)
+        eq(s, 200, "ACK: the request itself is fine")
+        mid = req["context"]["message_id"]
+
+        def dead():
+            out = G.ctl("--config", G.config, "outbox", "list", "--status", "dead")
+            return [l for l in out.splitlines()[1:] if mid in l]
+        t0 = time.time()
+        while not dead() and time.time() - t0 < 10:
+            time.sleep(0.2)
+        rows = dead()
+        check(rows, "a dead letter for the on_init")
+        oid = rows[0].split("\t")[0]
+        info = G.ctl("--config", G.config, "outbox", "show", oid)
+        check("private network" in info, "the answer says why: %s" % info[:400])
+        check("attempts: 1" in info, "tried once, not retried: %s" % info[:400])
+        time.sleep(0.5)
+        eq([c for c in G.bap.calls if mid in c["raw"].decode()], [], "nothing reached the buyer app")
+    finally:
+        G.close()
 
 
 if __name__ == "__main__":
