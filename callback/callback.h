@@ -38,7 +38,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CALLBACK_HOSTS_MAX 1024
 #define CALLBACK_RESP_MAX 4096         /* the buyer app's answer kept, at most */
 #define CALLBACK_RETRY_CAP_MS 60000    /* no retry waits longer */
 #define CALLBACK_LAST_TRY_SLACK_MS 250 /* the last try starts this long before the deadline */
@@ -54,6 +53,8 @@ typedef struct callback_dl_s callback_dl_t;
 /* one buyer app host: its transfers in flight and its line of due rows */
 typedef struct {
     char name[160];
+    uint64_t key; /* its key in callback_t.hosts */
+    int refs;     /* rows in memory that name it: it is let go at 0 */
     int inflight;
     int waiting; /* rows in the line */
     callback_dl_t *wait_head, *wait_tail;
@@ -94,8 +95,7 @@ typedef struct {
     CURLM *multi; /* borrowed from curl */
     sign_key_t key;
     int have_key;
-    callback_host_t hosts[CALLBACK_HOSTS_MAX];
-    int nhosts;
+    idmap_t *hosts; /* host name's hash -> callback_host_t (owned) */
     idmap_t *known; /* every row in memory, by id (owns them) */
     heap_t *retry;  /* rows waiting for their time, by when they are due */
     /* state changes to commit before sleeping */
@@ -150,8 +150,21 @@ void callback_rows_free(callback_t *cb);
 /* ---- callback_hosts.c ---- */
 
 /* callback_host_of - the host of URL ("host:port" between "://" and the
- * path); borrowed from CB. */
+ * path), made when first named; one reference more, which the row that
+ * holds it gives back (callback_dl_free). Borrowed from CB; NULL when out
+ * of memory. */
 callback_host_t *callback_host_of(callback_t *cb, const char *url);
+
+/* callback_hosts_sweep - let go of the hosts no row names any more: the
+ * table holds the hosts of the rows in memory, not every host ever seen.
+ * Returns how many were let go. */
+int callback_hosts_sweep(callback_t *cb);
+
+/* callback_hosts_busy - transfers in flight, all hosts together. */
+int callback_hosts_busy(callback_t *cb);
+
+/* callback_hosts_free - free every host (at exit, after the rows). */
+void callback_hosts_free(callback_t *cb);
 
 /* callback_line_keeps - 1 when the WAITING-th row in a host's line (from
  * 1) keeps its bytes, 0 when it is parked until it starts. */

@@ -7,8 +7,11 @@
  * its host's line (first in, first out) and starts when a transfer of that
  * host ends. A row far back in a line, or waiting for its retry, is
  * parked: its bytes are let go and read again from the outbox when it
- * starts (the row never changes once written). Past CALLBACK_HOSTS_MAX
- * hosts, the last slot is shared.
+ * starts (the row never changes once written). A host is held while a
+ * row in memory names it (its refs) and let go by the cron's sweep once
+ * none does: the table is bounded by the rows in memory, and each buyer
+ * app's rows go to its own registered host, so one buyer app's dead hosts
+ * never share a line with another's.
  *
  * Config keys read: callback.max_per_host.
  */
@@ -20,6 +23,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* s_name_key - 64-bit FNV-1a of NAME, never 0 */
+static uint64_t s_name_key(const char *name)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
 callback_host_t *callback_host_of(callback_t *cb, const char *url)
 {
     const char *p = strstr(url, "://");
@@ -27,14 +39,66 @@ callback_host_t *callback_host_of(callback_t *cb, const char *url)
     size_t n = strcspn(p, "/?#");
     char name[160];
     snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), p);
-    for (int i = 0; i < cb->nhosts; i++)
-        if (strcmp(cb->hosts[i].name, name) == 0)
-            return &cb->hosts[i];
-    if (cb->nhosts == CALLBACK_HOSTS_MAX) /* XXX: beyond this many hosts they share one slot */
-        return &cb->hosts[CALLBACK_HOSTS_MAX - 1];
-    callback_host_t *h = &cb->hosts[cb->nhosts++];
-    snprintf(h->name, sizeof h->name, "%s", name);
-    return h;
+    if (!cb->hosts && !(cb->hosts = idmap_new()))
+        return NULL;
+    /* two names with one hash (never seen, but possible) take the next keys */
+    uint64_t key = s_name_key(name);
+    for (int probe = 0; probe < 8; probe++, key = key + 1 ? key + 1 : 1) {
+        callback_host_t *h = idmap_lookup(cb->hosts, key);
+        if (h && strcmp(h->name, name) != 0)
+            continue;
+        if (!h) {
+            if (!(h = calloc(1, sizeof *h)))
+                return NULL;
+            snprintf(h->name, sizeof h->name, "%s", name);
+            h->key = key;
+            if (idmap_insert(cb->hosts, key, h) != 0) {
+                free(h);
+                return NULL;
+            }
+        }
+        h->refs++;
+        return h;
+    }
+    return NULL;
+}
+
+int callback_hosts_sweep(callback_t *cb)
+{
+    uint64_t idle[256];
+    int n = 0, total = 0;
+    do {
+        /* collected first: the map must not change during a walk */
+        n = 0;
+        size_t cur = 0;
+        callback_host_t *h;
+        while (cb->hosts && n < 256 && (h = idmap_next(cb->hosts, &cur, NULL)))
+            if (h->refs <= 0 && h->inflight == 0 && !h->wait_head)
+                idle[n++] = h->key;
+        for (int i = 0; i < n; i++)
+            free(idmap_delete(cb->hosts, idle[i]));
+        total += n;
+    } while (n == 256);
+    return total;
+}
+
+int callback_hosts_busy(callback_t *cb)
+{
+    int busy = 0;
+    size_t cur = 0;
+    callback_host_t *h;
+    while (cb->hosts && (h = idmap_next(cb->hosts, &cur, NULL)))
+        busy += h->inflight;
+    return busy;
+}
+
+void callback_hosts_free(callback_t *cb)
+{
+    size_t cur = 0;
+    callback_host_t *h;
+    while (cb->hosts && (h = idmap_next(cb->hosts, &cur, NULL)))
+        free(h);
+    idmap_destroy(&cb->hosts);
 }
 
 int callback_line_keeps(int waiting, int max_per_host)

@@ -105,8 +105,10 @@ static void s_cron(runtime_t *rt)
     *cb->g_parked = (uint64_t)cb->n_parked;
     callback_due(cb, now);
     static int ticks;
-    if (++ticks % 50 == 0 && !rt->draining)
+    if (++ticks % 50 == 0 && !rt->draining) {
         callback_scan(cb);
+        callback_hosts_sweep(cb);
+    }
 }
 
 static int s_init(runtime_t *rt)
@@ -152,9 +154,7 @@ static void s_drain_check(loop_t *loop, void *arg)
 {
     (void)loop;
     callback_t *cb = arg;
-    int busy = 0;
-    for (int i = 0; i < cb->nhosts; i++)
-        busy += cb->hosts[i].inflight;
+    int busy = callback_hosts_busy(cb);
     /* what is not in flight stays PENDING in the outbox for the next start */
     if (!busy) {
         callback_flush(cb);
@@ -173,6 +173,7 @@ static void s_fini(runtime_t *rt)
     if (!cb)
         return;
     callback_rows_free(cb);
+    callback_hosts_free(cb);
     callback_state_free(cb);
     callback_easy_free(cb);
     curlloop_destroy(&cb->curl);

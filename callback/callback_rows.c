@@ -21,6 +21,8 @@
 
 void callback_dl_free(callback_dl_t *d)
 {
+    if (d->host && d->host->refs > 0)
+        d->host->refs--; /* the cron's sweep lets an unnamed host go */
     callback_body_free(d->b);
     free(d->resp);
     free(d);
@@ -48,7 +50,7 @@ int callback_wait(callback_t *cb, callback_dl_t *d, int64_t due_ms)
 static void s_hold(callback_t *cb, callback_dl_t *d, int64_t due_ms)
 {
     d->host = callback_host_of(cb, d->b->row.url);
-    if (idmap_insert(cb->known, d->id, d) != 0) {
+    if (!d->host || idmap_insert(cb->known, d->id, d) != 0) {
         callback_dl_free(d); /* out of memory: the scan finds it */
         return;
     }

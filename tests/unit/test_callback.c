@@ -229,6 +229,7 @@ static int s_teardown(void **state)
 {
     fx_t *fx = *state;
     callback_rows_free(&fx->cb);
+    callback_hosts_free(&fx->cb);
     callback_state_free(&fx->cb);
     callback_easy_free(&fx->cb);
     curl_multi_cleanup(fx->cb.multi);
@@ -669,6 +670,39 @@ static void test_scan_and_notices(void **state)
     assert_null(idmap_lookup(fx->cb.known, 999999));
 }
 
+/* the host table holds the hosts of the rows in memory, not every host
+ * ever seen: 2,000 rows to 2,000 hosts that all answer, then swept; a host
+ * whose row waits for its retry stays; the same name finds the same host
+ * while it is held */
+static void test_hosts_are_let_go(void **state)
+{
+    fx_t *fx = *state;
+    char url[64];
+    for (int i = 0; i < 2000; i++) {
+        snprintf(url, sizeof url, "http://h%d.example:8080/on_init", i);
+        callback_dl_t *d = s_take(fx, s_put(fx, url, "{}", 3600000));
+        assert_non_null(d);
+        assert_int_equal(d->host->refs, 1);
+        s_answer(fx, d, CURLE_OK, 200, ACK);
+    }
+    assert_int_equal(idmap_size(fx->cb.hosts), 2000);
+    assert_int_equal(callback_hosts_busy(&fx->cb), 0);
+    /* one row that waits for its retry */
+    uint64_t wid = s_put(fx, "http://kept.example/on_init", "{}", 3600000);
+    callback_dl_t *w = s_take(fx, wid);
+    callback_host_t *kept = w->host;
+    s_answer(fx, w, CURLE_OK, 503, "down");
+    assert_non_null(idmap_lookup(fx->cb.known, wid));
+    assert_int_equal(callback_hosts_sweep(&fx->cb), 2000);
+    assert_int_equal(idmap_size(fx->cb.hosts), 1);
+    assert_int_equal(kept->refs, 1);
+    callback_host_t *again = callback_host_of(&fx->cb, "http://kept.example/other");
+    assert_ptr_equal(again, kept);
+    assert_int_equal(kept->refs, 2);
+    kept->refs--; /* the look-up's own reference */
+    assert_int_equal(callback_hosts_sweep(&fx->cb), 0);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -686,6 +720,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_far_back_rows_are_parked, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_unpark_failure_lets_go, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_scan_and_notices, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_hosts_are_let_go, s_setup, s_teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
