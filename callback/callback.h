@@ -46,6 +46,8 @@
 /* a host's waiting line keeps this many rows' bytes (or callback.max_per_host,
  * if more); the rest are parked */
 #define CALLBACK_LINE_LIVE_MIN 64
+#define CALLBACK_FLUSH_RETRY_MS 100      /* first wait after a failed state commit */
+#define CALLBACK_FLUSH_RETRY_MAX_MS 5000 /* longest */
 #define CALLBACK_STATE_BATCH_MAX 4096 /* "delivered" marks in hand that are flushed at once */
 
 typedef struct callback_dl_s callback_dl_t;
@@ -103,6 +105,8 @@ typedef struct {
     size_t upd_n, upd_cap;
     int64_t upd_first_ms; /* when the oldest update in hand was made */
     int upd_urgent;       /* an update other than "delivered" is in hand */
+    int flush_fails;      /* commits of the states in hand failed in a row */
+    int64_t flush_retry_ms; /* while failing: no commit tried, none started, before this */
     /* curl handles between transfers: the options every transfer shares
      * set once, rather than a handle made and freed for each transfer */
     CURL *easy_idle[CALLBACK_EASY_IDLE_MAX];
@@ -240,9 +244,15 @@ void callback_update(callback_t *cb, const outbox_state_t *st);
  * "delivered" marks held at most FLUSH_MS. */
 int callback_flush_due(size_t n, int urgent, int64_t age_ms, int64_t flush_ms);
 
-/* callback_flush - commit the delivery states in hand (a store failure is
- * fatal: the process exits and its successor scans the outbox again). */
-void callback_flush(callback_t *cb);
+/* callback_flush - commit the delivery states in hand. 0, or -1 when the
+ * store refused them (full disk, full map): they stay in hand, the next try
+ * waits CALLBACK_FLUSH_RETRY_MS doubled for each failure in a row (at most
+ * CALLBACK_FLUSH_RETRY_MAX_MS), and meanwhile no delivery starts and no
+ * scan runs, so a row delivered but not yet marked is not sent again. */
+int callback_flush(callback_t *cb);
+
+/* callback_flush_retry_wait - the wait after FAILS failed commits in a row */
+int64_t callback_flush_retry_wait(int fails);
 
 /* callback_before_sleep - the loop's before-sleep hook (ARG: the
  * callback_t): commit the states in hand when callback_flush_due says. */

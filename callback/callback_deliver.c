@@ -127,8 +127,15 @@ void callback_start(callback_t *cb, callback_dl_t *d)
         callback_drop(cb, d);
         return;
     }
-    const outbox_row_t *row = &d->b->row;
     int64_t now = clock_wall_ms();
+    if (cb->flush_fails) {
+        /* the store refuses the states in hand: no more deliveries whose
+         * outcome could not be recorded until it takes them */
+        if (callback_wait(cb, d, cb->flush_retry_ms > now ? cb->flush_retry_ms : now + 1) == 0)
+            callback_park(cb, d);
+        return;
+    }
+    const outbox_row_t *row = &d->b->row;
     if (now >= d->st.deadline_ms) {
         d->st.status = OUTBOX_DEAD;
         snprintf(d->st.answer, sizeof d->st.answer, "deadline passed after %u attempts",

@@ -125,7 +125,10 @@ static int s_scan_one(const outbox_state_t *st, void *arg)
  * "pending" here, or it would go out twice. */
 void callback_scan(callback_t *cb)
 {
-    callback_flush(cb);
+    /* states in hand that cannot be committed: the rows they mark read
+     * pending, and a scan would send them again */
+    if (callback_flush(cb) != 0)
+        return;
     MDB_txn *txn = store_begin(cb->rt->store, 1);
     if (!txn)
         return;

@@ -703,6 +703,73 @@ static void test_hosts_are_let_go(void **state)
     assert_int_equal(callback_hosts_sweep(&fx->cb), 0);
 }
 
+/* s_fill - fill the store's map with filler rows in DB_META, 1 MiB rows
+ * and then ever smaller ones, until not even a small row fits; how many
+ * were written */
+static int s_fill(fx_t *fx)
+{
+    static char chunk[1 << 20];
+    int n = 0;
+    for (size_t size = sizeof chunk; size >= 16; size /= 16) {
+        for (;;) {
+            MDB_txn *txn = store_begin(fx->rt.store, 0);
+            assert_non_null(txn);
+            char key[32];
+            snprintf(key, sizeof key, "filler/%05d", n);
+            MDB_val k = {strlen(key), key}, v = {size, chunk};
+            if (mdb_put(txn, fx->rt.store->dbi[DB_META], &k, &v, 0) != 0) {
+                mdb_txn_abort(txn);
+                break;
+            }
+            if (store_commit(txn) != 0)
+                break;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* a full store: the delivered row's state cannot be committed. The process
+ * goes on (no exit), keeps the state in hand, starts no delivery and runs
+ * no scan (which would send the delivered row again), tries again with
+ * backoff, and commits once there is room */
+static void test_full_store_keeps_the_states_and_waits(void **state)
+{
+    fx_t *fx = *state;
+    uint64_t a = s_put(fx, "http://full.example/on_init", "{}", 3600000);
+    uint64_t b = s_put(fx, "http://full.example/on_init", "{}", 3600000);
+    callback_dl_t *da = s_take(fx, a);
+    s_answer(fx, da, CURLE_OK, 200, ACK); /* delivered: its mark in hand */
+    assert_int_equal(fx->cb.upd_n, 1);
+    int filled = s_fill(fx);
+    assert_true(filled > 0);
+    assert_int_equal(callback_flush(&fx->cb), -1);
+    assert_int_equal(fx->cb.upd_n, 1);
+    assert_int_equal(fx->cb.flush_fails, 1);
+    assert_true(fx->cb.flush_retry_ms > clock_wall_ms());
+    /* within the wait: not tried again */
+    assert_int_equal(callback_flush(&fx->cb), -1);
+    assert_int_equal(fx->cb.flush_fails, 1);
+    /* a scan does not pick the delivered row up again, and the other row
+     * does not start while the store refuses */
+    callback_scan(&fx->cb);
+    assert_null(idmap_lookup(fx->cb.known, a));
+    callback_dl_t *db = s_take(fx, b);
+    assert_non_null(db);
+    assert_null(db->easy);
+    /* the waits grow, and stop growing */
+    assert_int_equal(callback_flush_retry_wait(1), CALLBACK_FLUSH_RETRY_MS);
+    assert_int_equal(callback_flush_retry_wait(2), 2 * CALLBACK_FLUSH_RETRY_MS);
+    assert_int_equal(callback_flush_retry_wait(1000), CALLBACK_FLUSH_RETRY_MAX_MS);
+    /* room again (a larger map: LMDB takes that on an open environment):
+     * the next try commits */
+    assert_int_equal(mdb_env_set_mapsize(fx->rt.store->env, (size_t)128 << 20), 0);
+    fx->cb.flush_retry_ms = 0;
+    assert_int_equal(callback_flush(&fx->cb), 0);
+    assert_int_equal(fx->cb.flush_fails, 0);
+    assert_int_equal(s_stored(fx, a).status, OUTBOX_DELIVERED);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -721,6 +788,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unpark_failure_lets_go, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_scan_and_notices, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_hosts_are_let_go, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_full_store_keeps_the_states_and_waits, s_setup,
+                                        s_teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
