@@ -37,8 +37,8 @@ INC ?= $(LAYER_INC)
 WORKER_LIB_SRC := $(filter-out workers/worker_main.c,$(wildcard workers/*.c))
 WORKER_LIB_OBJ := $(WORKER_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 
-BINS := $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-dispatcher $(BUILD)/bin/ondc-worker \
-        $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl
+BINS := $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-admin $(BUILD)/bin/ondc-dispatcher \
+        $(BUILD)/bin/ondc-worker $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl
 # the benchmark's load generator and callback sink (tools/bench_*.c), built when present
 BENCH_SRC := $(wildcard tools/bench_*.c)
 ifneq ($(BENCH_SRC),)
@@ -87,6 +87,7 @@ $(BUILD)/layers.ok: $(LIBS)
 layers: $(BUILD)/layers.ok
 
 $(BUILD)/bin/ondc-ingress: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard ingress/*.c)) $(LIBS)
+$(BUILD)/bin/ondc-admin: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard admin/*.c)) $(LIBS)
 $(BUILD)/bin/ondc-dispatcher: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard dispatcher/*.c)) $(LIBS)
 $(BUILD)/bin/ondc-worker: $(BUILD)/obj/workers/worker_main.o $(BUILD)/libworkers.a $(LIBS)
 $(BUILD)/bin/ondc-callback: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard callback/*.c)) $(LIBS)
@@ -139,8 +140,8 @@ SHARE   := $(PREFIX)/share/ondc-gateway
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SHARE)/etc $(DESTDIR)$(SHARE)/scripts \
 	    $(DESTDIR)$(SYSCONFDIR)/ondc-gateway $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/doc/ondc-gateway
-	install -m 0755 $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-dispatcher $(BUILD)/bin/ondc-worker \
-	    $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-admin $(BUILD)/bin/ondc-dispatcher \
+	    $(BUILD)/bin/ondc-worker $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 etc/supervisord.conf.in etc/demo-catalog.json etc/ondc.json etc/ondc-production.json \
 	    etc/registry-empty.json $(DESTDIR)$(SHARE)/etc/
 	install -m 0755 scripts/fleet scripts/dev-setup $(DESTDIR)$(SHARE)/scripts/
@@ -203,8 +204,8 @@ fuzz-regress: $(FUZZ_BIN)
 	  [ -z "$$files" ] || $$f -runs=0 $$files >/dev/null 2>build-fuzz/$$n.regress.log || { cat build-fuzz/$$n.regress.log; exit 1; }; \
 	  echo "  $$n: $$(echo $$files | wc -w) inputs ok"; done
 
-SRC_ALL := $(LAYER_SRC) $(wildcard ingress/*.c dispatcher/*.c workers/*.c callback/*.c tools/*.c)
+SRC_ALL := $(LAYER_SRC) $(wildcard ingress/*.c admin/*.c dispatcher/*.c workers/*.c callback/*.c tools/*.c)
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
 	    --suppressions-list=.cppcheck-suppressions -D_GNU_SOURCE $(LAYER_INC) --std=c11 $(SRC_ALL)
-	clang-tidy --quiet $(SRC_ALL) -- -std=gnu11 -D_GNU_SOURCE $(LAYER_INC) -Iingress -Iworkers
+	clang-tidy --quiet $(SRC_ALL) -- -std=gnu11 -D_GNU_SOURCE $(LAYER_INC) -Iingress -Iadmin -Iworkers

@@ -1,8 +1,9 @@
 /*
  * ingress_main.c - ondc-ingress: accepts buyer apps' HTTP requests, answers
- * ACK/NACK once each is durable, and hands it to the dispatcher.
+ * ACK/NACK once each is durable, and hands it to the dispatcher. The
+ * seller's API, /ready and /metrics are ondc-admin's (admin/).
  *
- * Config keys read: listen, admin_listen, max_body_bytes, max_connections,
+ * Config keys read: listen, max_body_bytes, max_connections,
  * connection_timeout_s, backlog_limit, endpoints.dispatcher, zmq_hwm,
  * verify_signatures, signature_skew_s, registry.*, signing_private_key_file,
  * encryption_private_key_file (onboarding, ingress_onboard.c).
@@ -69,10 +70,9 @@ static int s_init(runtime_t *rt)
     if (ingress_rate_init(in) < 0 || ingress_lookup_init(in) < 0 || ingress_onboard_init(in) < 0)
         return -1;
     in->push = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_dispatcher, 0, rt->cfg.zmq_hwm, 2000);
-    in->notify = zsock_new(rt->zctx, ZMQ_PUSH, rt->cfg.ep_callback, 0, rt->cfg.zmq_hwm, 2000);
-    if (!in->push || !in->notify)
+    if (!in->push)
         return -1;
-    if (ingress_admin_init(in) < 0 || ingress_batch_init(in) < 0 || ingress_verify_init(in) < 0)
+    if (ingress_batch_init(in) < 0 || ingress_verify_init(in) < 0)
         return -1;
     if (ingress_http_start(in) < 0)
         return -1;
@@ -118,8 +118,6 @@ static void s_fini(runtime_t *rt)
     ingress_onboard_fini(in);
     if (in->push)
         zmq_close(in->push);
-    if (in->notify)
-        zmq_close(in->notify);
     registry_destroy(&in->registry);
     ingress_rate_fini();
 }
