@@ -36,6 +36,9 @@ INC ?= $(LAYER_INC)
 
 WORKER_LIB_SRC := $(filter-out workers/worker_main.c,$(wildcard workers/*.c))
 WORKER_LIB_OBJ := $(WORKER_LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# the admin API without its main, for the unit tests and the fuzz harness
+ADMIN_LIB_SRC := $(filter-out admin/admin_main.c,$(wildcard admin/*.c))
+ADMIN_LIB_OBJ := $(ADMIN_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 
 BINS := $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-admin $(BUILD)/bin/ondc-dispatcher \
         $(BUILD)/bin/ondc-worker $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl
@@ -71,6 +74,11 @@ $(BUILD)/libworkers.a: $(WORKER_LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/libadmin.a: $(ADMIN_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
 # the layer rule, checked by the linker: each library whole, with only the
 # libraries below it; an undefined symbol means a call upward (or sideways)
 $(BUILD)/layers.ok: $(LIBS)
@@ -99,9 +107,9 @@ $(BINS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libworkers.a $(LIBS)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libadmin.a $(BUILD)/libworkers.a $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LAYER_INC) -Iworkers $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LAYER_INC) -Iworkers -Iadmin $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 
