@@ -180,7 +180,7 @@ deb-test: deb
 FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
-FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE $(LAYER_INC) -Iingress -Iworkers \
+FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE $(LAYER_INC) -Iingress -Iadmin -Iworkers \
     -fno-sanitize-recover=undefined -fprofile-instr-generate -fcoverage-mapping
 FUZZ_LIB_SRC := $(LAYER_SRC) $(WORKER_LIB_SRC)
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=build-fuzz/obj/%.o)
@@ -195,6 +195,14 @@ build-fuzz/libfuzzcommon.a: $(FUZZ_LIB_OBJ)
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h ingress/ingress_check.c build-fuzz/libfuzzcommon.a
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build-fuzz/libfuzzcommon.a $(LDLIBS)
+
+# the admin harness drives ondc-admin's API itself (admin/ without its main)
+build-fuzz/libfuzzadmin.a: $(ADMIN_LIB_SRC:%.c=build-fuzz/obj/%.o)
+	ar rcs $@ $^
+
+build-fuzz/fuzz_admin: tests/fuzz/fuzz_admin.c tests/fuzz/fuzz_common.h build-fuzz/libfuzzadmin.a build-fuzz/libfuzzcommon.a
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build-fuzz/libfuzzadmin.a \
+	    build-fuzz/libfuzzcommon.a $(LDLIBS)
 
 # every harness for FUZZ_SECONDS from its seed corpus; new inputs collect in build-fuzz/corpus
 fuzz: deps $(FUZZ_BIN)
