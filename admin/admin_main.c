@@ -11,7 +11,7 @@
  *
  * Config keys read: admin_listen, admin_token_file, endpoints.callback,
  * zmq_hwm, registry.file (and the keys of admin_route.c, admin_status.c,
- * admin_http.c).
+ * admin_http.c); nice.admin, by the runtime.
  */
 #include "admin.h"
 

@@ -8,6 +8,7 @@ What must hold:
   has read the whole upload (nothing left in either socket's queue) is ACKed,
   and the first of them before the upload is answered (the catalog is then
   the new one);
+- ondc-admin runs at nice.admin (default 5), below the ingress (nice.ingress 0);
 - kill -9 of ondc-admin in the middle of such an upload (early: while it
   parses the body; later: most likely while it holds LMDB's write lock, which
   the ingress's journal commits need next): the network listener goes on
@@ -187,6 +188,13 @@ def test_acks_flow_while_a_large_catalog_is_written():
     finally:
         up.join(300)
         demo_back()
+
+
+def test_admin_runs_below_the_ingress():
+    def nice(pid):
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[16])
+    eq((nice(pid_of("admin")), nice(pid_of("ingress"))), (5, 0), "nice of ondc-admin, ondc-ingress")
 
 
 def test_kill_9_of_ondc_admin_leaves_the_network_listener_acking():
