@@ -99,7 +99,7 @@ int admin_commit(admin_t *a, MDB_txn *txn);
 void admin_notify(admin_t *a, uint64_t id);
 
 /* An API route: what follows its path prefix is REST. 0 or -1 (no answer). */
-typedef int (admin_route_fn)(admin_t *a, admin_req_t *q, const char *rest);
+typedef int(admin_route_fn)(admin_t *a, admin_req_t *q, const char *rest);
 
 /* the seller's API, by concern (admin_catalog.c, admin_orders.c) */
 int admin_put_catalog(admin_t *a, admin_req_t *q, const char *rest);

@@ -72,8 +72,9 @@ int admin_put_catalog(admin_t *a, admin_req_t *q, const char *rest)
              nps, "items", nis, NULL);
     json_decref(root);
     return admin_reply(q, 200,
-                       json_pack("{s:s,s:I,s:I}", "mode", m == CATALOG_UPSERT ? "upsert" : "replace",
-                                 "providers", (json_int_t)np, "items", (json_int_t)ni));
+                       json_pack("{s:s,s:I,s:I}", "mode",
+                                 m == CATALOG_UPSERT ? "upsert" : "replace", "providers",
+                                 (json_int_t)np, "items", (json_int_t)ni));
 }
 
 int admin_patch_item(admin_t *a, admin_req_t *q, const char *rest)

@@ -91,8 +91,8 @@ int admin_get_orders(admin_t *a, admin_req_t *q, const char *rest)
     mdb_txn_abort(txn);
     if (!rec)
         return rc;
-    json_t *out = json_pack("{s:O,s:O,s:O,s:O?}", "order", json_object_get(rec, "order"),
-                            "bap_id", json_object_get(rec, "bap_id"), "transaction_id",
+    json_t *out = json_pack("{s:O,s:O,s:O,s:O?}", "order", json_object_get(rec, "order"), "bap_id",
+                            json_object_get(rec, "bap_id"), "transaction_id",
                             json_object_get(rec, "transaction_id"), "ratings",
                             json_object_get(rec, "ratings"));
     json_decref(rec);
@@ -116,8 +116,8 @@ static const struct {
 /* s_seller_reason - a code the seller may cancel with (retail 1.2.0). */
 static int s_seller_reason(const char *r)
 {
-    static const char *ok[] = {"002", "005", "011", "012", "013", "014", "015",
-                               "018", "019", "020", "022"};
+    static const char *ok[] = {"002", "005", "011", "012", "013", "014",
+                               "015", "018", "019", "020", "022"};
     for (size_t i = 0; r && i < sizeof ok / sizeof ok[0]; i++)
         if (strcmp(r, ok[i]) == 0)
             return 1;
@@ -128,7 +128,8 @@ int admin_post_order(admin_t *a, admin_req_t *q, const char *rest)
 {
     char oid[160], verb[128];
     const char *slash = strchr(rest, '/');
-    if (!slash || slash == rest || (size_t)(slash - rest) >= sizeof oid || strlen(slash + 1) >= sizeof verb)
+    if (!slash || slash == rest || (size_t)(slash - rest) >= sizeof oid ||
+        strlen(slash + 1) >= sizeof verb)
         return admin_error(q, 404, NULL, "POST /seller/v1/orders/{id}/{action}");
     memcpy(oid, rest, (size_t)(slash - rest));
     oid[slash - rest] = '\0';
@@ -170,8 +171,9 @@ int admin_post_order(admin_t *a, admin_req_t *q, const char *rest)
         if (!reason)
             reason = strcmp(verb, "reject") == 0 ? "005" : NULL;
         if (!s_seller_reason(reason))
-            rc = err_set(&err, ERR_TYPE_POLICY, 400, ERR_INVALID_CANCEL_REASON, "reason",
-                         "reason must be a seller cancellation code (002, 005, 011-015, 018-020, 022)");
+            rc = err_set(
+                &err, ERR_TYPE_POLICY, 400, ERR_INVALID_CANCEL_REASON, "reason",
+                "reason must be a seller cancellation code (002, 005, 011-015, 018-020, 022)");
         else
             rc = order_reject(st, txn, cfg, rec, reason, now, &outbox, &err);
     } else if (strcmp(verb, "part-cancel") == 0) {
@@ -180,8 +182,8 @@ int admin_post_order(admin_t *a, admin_req_t *q, const char *rest)
         if (!reason)
             reason = "002";
         if (!iid || !json_is_integer(cnt) || json_integer_value(cnt) < 1)
-            rc = err_set(&err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, iid ? "count" : "item_id",
-                         "item_id and a count from 1 are required");
+            rc = err_set(&err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST,
+                         iid ? "count" : "item_id", "item_id and a count from 1 are required");
         else if (strcmp(reason, "002") != 0 && strcmp(reason, "012") != 0)
             rc = err_set(&err, ERR_TYPE_POLICY, 400, ERR_INVALID_CANCEL_REASON, "reason",
                          "a part cancel takes reason 002 or 012");
@@ -195,8 +197,10 @@ int admin_post_order(admin_t *a, admin_req_t *q, const char *rest)
         const char *v = strchr(verb + 7, '/');
         static const struct {
             const char *verb, *state;
-        } rv[] = {{"approve", "Return_Approved"}, {"reject", "Return_Rejected"},
-                  {"picked", "Return_Picked"},    {"delivered", "Return_Delivered"},
+        } rv[] = {{"approve", "Return_Approved"},
+                  {"reject", "Return_Rejected"},
+                  {"picked", "Return_Picked"},
+                  {"delivered", "Return_Delivered"},
                   {"liquidated", "Liquidated"}};
         const char *to = NULL;
         for (size_t i = 0; v && i < sizeof rv / sizeof rv[0]; i++)
@@ -211,7 +215,8 @@ int admin_post_order(admin_t *a, admin_req_t *q, const char *rest)
             if ((rc = order_return_advance(st, txn, rec, rid, to, reason, ts, &err)) == 0 &&
                 (order_put(st, txn, rec) < 0 ||
                  order_send(st, txn, cfg, rec, "on_update", now, &outbox) < 0))
-                rc = err_set(&err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not store the order");
+                rc = err_set(&err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "",
+                             "could not store the order");
         }
     } else if (strcmp(verb, "tracking") == 0) {
         const char *url = json_string_value(json_object_get(body, "url"));
@@ -242,17 +247,20 @@ int admin_post_order(admin_t *a, admin_req_t *q, const char *rest)
                 const char *name = json_string_value(json_object_get(body, "name"));
                 const char *phone = json_string_value(json_object_get(body, "phone"));
                 if (!name || !phone) {
-                    rc = err_set(&err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST,
-                                 name ? "phone" : "name", "the agent's name and phone are required");
+                    rc =
+                        err_set(&err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST,
+                                name ? "phone" : "name", "the agent's name and phone are required");
                     goto done;
                 }
                 if (f)
-                    json_object_set_new(f, "agent", json_pack("{s:s,s:s}", "name", name, "phone", phone));
+                    json_object_set_new(f, "agent",
+                                        json_pack("{s:s,s:s}", "name", name, "phone", phone));
             }
             rc = order_advance(rec, to, ts, &err);
             if (rc == 0 && f) {
                 /* pick-up and delivery times, as on_status shows them */
-                if (strcmp(to, "Order-picked-up") == 0 && json_is_object(json_object_get(f, "start")))
+                if (strcmp(to, "Order-picked-up") == 0 &&
+                    json_is_object(json_object_get(f, "start")))
                     json_object_set_new(json_object_get(f, "start"), "time",
                                         json_pack("{s:s}", "timestamp", ts));
                 if (strcmp(to, "Order-delivered") == 0) {
@@ -267,11 +275,13 @@ int admin_post_order(admin_t *a, admin_req_t *q, const char *rest)
                         json_object_set_new(pay, "status", json_string("PAID"));
                 }
             }
-            if (rc == 0 && (order_put(st, txn, rec) < 0 ||
-                            order_send(st, txn, cfg, rec,
-                                       strncmp(to, "RTO-Initiated", 13) == 0 ? "on_cancel" : "on_status",
-                                       now, &outbox) < 0))
-                rc = err_set(&err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not store the order");
+            if (rc == 0 &&
+                (order_put(st, txn, rec) < 0 ||
+                 order_send(st, txn, cfg, rec,
+                            strncmp(to, "RTO-Initiated", 13) == 0 ? "on_cancel" : "on_status", now,
+                            &outbox) < 0))
+                rc = err_set(&err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "",
+                             "could not store the order");
             if (rc == 0 && strcmp(to, "RTO-Delivered") == 0) /* the goods are back on the shelf */
                 rc = order_stock_release(st, txn, rec) < 0 ? -1 : order_put(st, txn, rec);
         }

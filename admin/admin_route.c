@@ -141,8 +141,7 @@ int admin_token_load(admin_t *a)
     }
     ssize_t n = read(fd, a->token, sizeof a->token - 1);
     close(fd);
-    while (n > 0 &&
-           (a->token[n - 1] == '\n' || a->token[n - 1] == '\r' || a->token[n - 1] == ' '))
+    while (n > 0 && (a->token[n - 1] == '\n' || a->token[n - 1] == '\r' || a->token[n - 1] == ' '))
         n--;
     if (n < 16) {
         sodium_memzero(a->token, sizeof a->token);

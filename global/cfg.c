@@ -119,8 +119,8 @@ static const s_key_t s_keys[] = {
     {"signature_validity_s", T_INT, F(signature_validity_s), "300", 10, 86400, 1, NULL,
      "expires - created of the signatures we make"},
     {"ingress_copies", T_INT, F(ingress_copies), "1", 1, 64, 0, NULL,
-     "copies of ondc-ingress sharing the listeners (SO_REUSEPORT): connections are spread "
-     "over them; on a machine with N cores, up to N"},
+     "copies of ondc-ingress sharing the network listener (SO_REUSEPORT): connections are "
+     "spread over them; on a machine with N cores, up to N (ondc-admin stays one)"},
     {"ingress_verify_threads", T_INT, F(ingress_verify_threads), "1", 0, 16, 0, NULL,
      "threads of each ingress that verify request signatures beside its loop (0: the loop "
      "verifies); on a machine with N cores, up to N - 1"},

@@ -1,8 +1,9 @@
 /*
  * fuzz_admin.c - the admin API of ondc-admin (admin/, through admin_handle)
- * as a request reaches it, on the demo catalog and two orders (ORD-C
- * Created; ORD-A Accepted, with a return R1 initiated), with no bearer
- * token asked (a loopback admin_listen without a token file).
+ * as a request reaches it, on the demo catalog and the two orders of
+ * tests/fixtures/admin-orders.json (ORD-C Created; ORD-A Accepted, with a
+ * return R1 initiated), with no bearer token asked (a loopback
+ * admin_listen without a token file).
  *
  * Input: byte 0 picks the method and path prefix from s_routes; then the
  * rest of the path up to the first newline, with "?name=value&..." query
@@ -27,43 +28,17 @@
 static const struct {
     const char *method, *prefix;
 } s_routes[] = {
-    {"PATCH", "/seller/v1/items/"}, {"PUT", "/seller/v1/catalog"}, {"GET", "/seller/v1/orders"},
-    {"POST", "/seller/v1/orders/"}, {"GET", "/health"},            {"DELETE", "/seller/v1/"},
-};
-
-/* the orders the desk works on (order.h's record shape) */
-static const char *s_orders[] = {
-    "{\"key\":\"o/ORD-C\\u001fbuyer.example\",\"bap_id\":\"buyer.example\",\"transaction_id\":\"T-C\","
-    "\"context\":{\"domain\":\"ONDC:RET10\",\"bap_id\":\"buyer.example\",\"bap_uri\":"
-    "\"http://127.0.0.1:9/\",\"transaction_id\":\"T-C\",\"city\":\"std:080\",\"country\":\"IND\","
-    "\"core_version\":\"1.2.0\"},\"reserved\":{\"42602101\":1},\"order\":{\"id\":\"ORD-C\",\"state\":"
-    "\"Created\",\"provider\":{\"id\":\"111863\"},\"items\":[{\"id\":\"42602101\",\"fulfillment_id\":"
-    "\"1\",\"quantity\":{\"count\":1}}],\"fulfillments\":[{\"id\":\"1\",\"type\":\"Delivery\","
-    "\"state\":{\"descriptor\":{\"code\":\"Pending\"}}}],\"quote\":{\"price\":{\"currency\":\"INR\","
-    "\"value\":\"50.00\"},\"breakup\":[{\"@ondc/org/item_id\":\"42602101\",\"@ondc/org/title_type\":"
-    "\"item\",\"@ondc/org/item_quantity\":{\"count\":\"1\"},\"price\":{\"currency\":\"INR\","
-    "\"value\":\"27.00\"}},{\"@ondc/org/item_id\":\"1\",\"@ondc/org/title_type\":\"delivery\","
-    "\"price\":{\"currency\":\"INR\",\"value\":\"23.00\"}}]}}}",
-    "{\"key\":\"o/ORD-A\\u001fbuyer.example\",\"bap_id\":\"buyer.example\",\"transaction_id\":\"T-A\","
-    "\"context\":{\"domain\":\"ONDC:RET10\",\"bap_id\":\"buyer.example\",\"bap_uri\":"
-    "\"http://127.0.0.1:9/\",\"transaction_id\":\"T-A\",\"city\":\"std:080\",\"country\":\"IND\","
-    "\"core_version\":\"1.2.0\"},\"reserved\":{\"42602101\":2},\"order\":{\"id\":\"ORD-A\",\"state\":"
-    "\"Accepted\",\"provider\":{\"id\":\"111863\"},\"items\":[{\"id\":\"42602101\",\"fulfillment_id\":"
-    "\"1\",\"quantity\":{\"count\":2}}],\"fulfillments\":[{\"id\":\"1\",\"type\":\"Delivery\","
-    "\"state\":{\"descriptor\":{\"code\":\"Pending\"}},\"start\":{\"location\":{\"gps\":"
-    "\"12.9,77.6\"}},\"end\":{\"location\":{\"gps\":\"12.97,77.64\"}}},{\"id\":\"R1\",\"type\":"
-    "\"Return\",\"state\":{\"descriptor\":{\"code\":\"Return_Initiated\"}},\"tags\":[{\"code\":"
-    "\"return_request\",\"list\":[{\"code\":\"item_id\",\"value\":\"42602101\"},{\"code\":"
-    "\"item_quantity\",\"value\":\"1\"}]}]}],\"payment\":{\"status\":\"NOT-PAID\"},\"quote\":{"
-    "\"price\":{\"currency\":\"INR\",\"value\":\"77.00\"},\"breakup\":[{\"@ondc/org/item_id\":"
-    "\"42602101\",\"@ondc/org/title_type\":\"item\",\"@ondc/org/item_quantity\":{\"count\":\"2\"},"
-    "\"price\":{\"currency\":\"INR\",\"value\":\"54.00\"}},{\"@ondc/org/item_id\":\"1\","
-    "\"@ondc/org/title_type\":\"delivery\",\"price\":{\"currency\":\"INR\",\"value\":\"23.00\"}}]}}}",
+    {"PATCH", "/seller/v1/items/"},
+    {"PUT", "/seller/v1/catalog"},
+    {"GET", "/seller/v1/orders"},
+    {"POST", "/seller/v1/orders/"},
+    {"GET", "/health"},
+    {"DELETE", "/seller/v1/"},
 };
 
 static runtime_t g_rt;
 static admin_t g_admin;
-static json_t *g_catalog;
+static json_t *g_catalog, *g_orders;
 
 /* s_fresh - the store as every input finds it: the demo catalog and the orders */
 static void s_fresh(void)
@@ -79,12 +54,15 @@ static void s_fresh(void)
     ondc_err_t err;
     if (!txn || catalog_import(g_rt.store, txn, g_catalog, CATALOG_REPLACE, &err) < 0)
         abort();
-    for (size_t i = 0; i < sizeof s_orders / sizeof s_orders[0]; i++) {
-        json_error_t je;
-        json_t *rec = json_loads(s_orders[i], 0, &je);
-        if (!rec || order_put(g_rt.store, txn, rec) < 0)
+    size_t i;
+    json_t *rec;
+    json_array_foreach(g_orders, i, rec)
+    {
+        /* order_put may add to the record: a copy each time */
+        json_t *copy = json_deep_copy(rec);
+        if (!copy || order_put(g_rt.store, txn, copy) < 0)
             abort();
-        json_decref(rec);
+        json_decref(copy);
     }
     if (store_commit(txn))
         abort();
@@ -120,9 +98,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     char p[512];
     json_error_t je;
     g_catalog = json_load_file(fuzz_path("tests/fixtures/catalog-demo.json", p, sizeof p), 0, &je);
+    g_orders = json_load_file(fuzz_path("tests/fixtures/admin-orders.json", p, sizeof p), 0, &je);
     static char dir[64];
     snprintf(dir, sizeof dir, "/tmp/ondc-fuzz-admin.XXXXXX");
-    if (!g_catalog || !mkdtemp(dir))
+    if (!g_catalog || !json_is_array(g_orders) || !mkdtemp(dir))
         abort();
     snprintf(g_cfg.data_dir, sizeof g_cfg.data_dir, "%s", dir);
     snprintf(g_cfg.run_dir, sizeof g_cfg.run_dir, "%s/run", dir);
@@ -155,11 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     const char *body = nl ? (const char *)nl + 1 : (const char *)p;
     size_t blen = (size_t)(end - (const uint8_t *)body);
-    admin_req_t q = {.method = s_routes[r].method,
-                     .url = url,
-                     .body = body,
-                     .len = blen,
-                     .lookup = s_lookup};
+    admin_req_t q = {
+        .method = s_routes[r].method, .url = url, .body = body, .len = blen, .lookup = s_lookup};
     if (admin_handle(&g_admin, &q) < 0)
         abort();
     json_error_t je;

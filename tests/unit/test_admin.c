@@ -283,14 +283,14 @@ static void test_catalog_put_and_patch(void **state)
     int64_t stock = -1;
     char pid[160];
     snprintf(pid, sizeof pid, "%s",
-             json_string_value(json_object_get(
-                 json_array_get(json_object_get(cat, "bpp/providers"), 0), "id")));
+             json_string_value(
+                 json_object_get(json_array_get(json_object_get(cat, "bpp/providers"), 0), "id")));
     assert_int_equal(catalog_stock(fx->rt.store, txn, pid, iid, &stock), 0);
     assert_int_equal(stock, 7);
     mdb_txn_abort(txn);
-    assert_int_equal(s_call(fx, "PATCH", "/seller/v1/items/NO-SUCH-ITEM", "{\"stock\": 1}", NULL,
-                            &a, NULL),
-                     404);
+    assert_int_equal(
+        s_call(fx, "PATCH", "/seller/v1/items/NO-SUCH-ITEM", "{\"stock\": 1}", NULL, &a, NULL),
+        404);
     json_decref(a);
     json_decref(price);
     json_decref(cat);
@@ -315,21 +315,24 @@ static uint64_t s_notice(fx_t *fx, int wait_ms)
 static void test_order_desk_tells_the_callback_process(void **state)
 {
     fx_t *fx = *state;
-    json_t *rec = json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s},s:{s:s,s:s}}", "key",
-                            "o/ORD-A\x1f" "buyer.example", "bap_id", "buyer.example",
-                            "transaction_id", "T-A", "context", "domain", "ONDC:RET10", "bap_id",
-                            "buyer.example", "bap_uri", "http://127.0.0.1:9/ondc/", "transaction_id",
-                            "T-A", "city", "std:080", "country", "IND", "core_version", "1.2.0",
-                            "order", "id", "ORD-A", "state", "Created");
+    json_t *rec =
+        json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s},s:{s:s,s:s}}", "key",
+                  "o/ORD-A\x1f"
+                  "buyer.example",
+                  "bap_id", "buyer.example", "transaction_id", "T-A", "context", "domain",
+                  "ONDC:RET10", "bap_id", "buyer.example", "bap_uri", "http://127.0.0.1:9/ondc/",
+                  "transaction_id", "T-A", "city", "std:080", "country", "IND", "core_version",
+                  "1.2.0", "order", "id", "ORD-A", "state", "Created");
     MDB_txn *txn = store_begin(fx->rt.store, 0);
     assert_int_equal(order_put(fx->rt.store, txn, rec), 0);
     assert_int_equal(store_commit(txn), 0);
     json_decref(rec);
 
     json_t *a;
-    assert_int_equal(s_call(fx, "POST", "/seller/v1/orders/ORD-A/accept", NULL, NULL, &a, NULL), 200);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(a, "order"), "state")), "Accepted");
+    assert_int_equal(s_call(fx, "POST", "/seller/v1/orders/ORD-A/accept", NULL, NULL, &a, NULL),
+                     200);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(a, "order"), "state")),
+                        "Accepted");
     json_decref(a);
     uint64_t id = s_notice(fx, 2000);
     assert_true(id > 0);
@@ -343,10 +346,12 @@ static void test_order_desk_tells_the_callback_process(void **state)
     mdb_txn_abort(txn);
 
     /* accepted already: refused, nothing written, nobody told */
-    assert_int_equal(s_call(fx, "POST", "/seller/v1/orders/ORD-A/accept", NULL, NULL, &a, NULL), 409);
+    assert_int_equal(s_call(fx, "POST", "/seller/v1/orders/ORD-A/accept", NULL, NULL, &a, NULL),
+                     409);
     json_decref(a);
     assert_int_equal(s_notice(fx, 100), 0);
-    assert_int_equal(s_call(fx, "POST", "/seller/v1/orders/NOPE/accept", NULL, NULL, &a, NULL), 404);
+    assert_int_equal(s_call(fx, "POST", "/seller/v1/orders/NOPE/accept", NULL, NULL, &a, NULL),
+                     404);
     json_decref(a);
 
     s_in_t accepted = {AUTH, "state=Accepted"};
