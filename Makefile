@@ -39,8 +39,12 @@ WORKER_LIB_OBJ := $(WORKER_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CALLBACK_LIB_SRC := $(filter-out callback/callback_main.c,$(wildcard callback/*.c))
 CALLBACK_LIB_OBJ := $(CALLBACK_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 
-BINS := $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-dispatcher $(BUILD)/bin/ondc-worker \
-        $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl
+# the admin API without its main, for the unit tests and the fuzz harness
+ADMIN_LIB_SRC := $(filter-out admin/admin_main.c,$(wildcard admin/*.c))
+ADMIN_LIB_OBJ := $(ADMIN_LIB_SRC:%.c=$(BUILD)/obj/%.o)
+
+BINS := $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-admin $(BUILD)/bin/ondc-dispatcher \
+        $(BUILD)/bin/ondc-worker $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl
 # the benchmark's load generator and callback sink (tools/bench_*.c), built when present
 BENCH_SRC := $(wildcard tools/bench_*.c)
 ifneq ($(BENCH_SRC),)
@@ -57,7 +61,7 @@ FIXTURE_SRC := $(wildcard tests/unit/fixture_*.c)
 FIXTURE_OBJ := $(FIXTURE_SRC:%.c=$(BUILD)/obj/%.o)
 INGRESS_LIB_SRC := $(filter-out ingress/ingress_main.c,$(wildcard ingress/*.c))
 INGRESS_LIB_OBJ := $(INGRESS_LIB_SRC:%.c=$(BUILD)/obj/%.o)
-UNIT_INC := $(LAYER_INC) -Iworkers -Iingress -Icallback -Itests/unit
+UNIT_INC := $(LAYER_INC) -Iworkers -Iingress -Icallback -Iadmin -Itests/unit
 
 .PHONY: all layers deps test run bench chaos clean unit e2e docs install deb deb-test fuzz fuzz-regress lint
 all: $(BINS) $(BUILD)/layers.ok
@@ -100,6 +104,11 @@ $(BUILD)/libcallback.a: $(CALLBACK_LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/libadmin.a: $(ADMIN_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
 # the layer rule, checked by the linker: each library whole, with only the
 # libraries below it; an undefined symbol means a call upward (or sideways)
 $(BUILD)/layers.ok: $(LIBS)
@@ -116,6 +125,7 @@ $(BUILD)/layers.ok: $(LIBS)
 layers: $(BUILD)/layers.ok
 
 $(BUILD)/bin/ondc-ingress: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard ingress/*.c)) $(LIBS)
+$(BUILD)/bin/ondc-admin: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard admin/*.c)) $(LIBS)
 $(BUILD)/bin/ondc-dispatcher: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard dispatcher/*.c)) $(LIBS)
 $(BUILD)/bin/ondc-worker: $(BUILD)/obj/workers/worker_main.o $(BUILD)/libworkers.a $(LIBS)
 $(BUILD)/bin/ondc-callback: $(BUILD)/obj/callback/callback_main.o $(BUILD)/libcallback.a $(LIBS)
@@ -128,7 +138,7 @@ $(BINS):
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libfixture.a \
-    $(BUILD)/libingress.a $(BUILD)/libworkers.a $(BUILD)/libcallback.a $(LIBS)
+    $(BUILD)/libingress.a $(BUILD)/libadmin.a $(BUILD)/libworkers.a $(BUILD)/libcallback.a $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(UNIT_INC) $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS) -lcmocka
 
@@ -172,8 +182,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SHARE)/etc $(DESTDIR)$(SHARE)/scripts \
 	    $(DESTDIR)$(SYSCONFDIR)/ondc-gateway $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/doc/ondc-gateway/docs \
 	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-dispatcher $(BUILD)/bin/ondc-worker \
-	    $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-admin $(BUILD)/bin/ondc-dispatcher \
+	    $(BUILD)/bin/ondc-worker $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 etc/supervisord.conf.in etc/demo-catalog.json etc/ondc.json etc/ondc-production.json \
 	    etc/registry-empty.json $(DESTDIR)$(SHARE)/etc/
 	install -m 0755 scripts/fleet scripts/dev-setup $(DESTDIR)$(SHARE)/scripts/
@@ -207,7 +217,7 @@ deb-test: deb
 FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
-FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE $(LAYER_INC) -Iingress -Iworkers \
+FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE $(LAYER_INC) -Iingress -Iadmin -Iworkers \
     -fno-sanitize-recover=undefined -fprofile-instr-generate -fcoverage-mapping
 FUZZ_LIB_SRC := $(LAYER_SRC) $(WORKER_LIB_SRC)
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=build-fuzz/obj/%.o)
@@ -222,6 +232,14 @@ build-fuzz/libfuzzcommon.a: $(FUZZ_LIB_OBJ)
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h ingress/ingress_check.c build-fuzz/libfuzzcommon.a
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build-fuzz/libfuzzcommon.a $(LDLIBS)
+
+# the admin harness drives ondc-admin's API itself (admin/ without its main)
+build-fuzz/libfuzzadmin.a: $(ADMIN_LIB_SRC:%.c=build-fuzz/obj/%.o)
+	ar rcs $@ $^
+
+build-fuzz/fuzz_admin: tests/fuzz/fuzz_admin.c tests/fuzz/fuzz_common.h build-fuzz/libfuzzadmin.a build-fuzz/libfuzzcommon.a
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build-fuzz/libfuzzadmin.a \
+	    build-fuzz/libfuzzcommon.a $(LDLIBS)
 
 # every harness for FUZZ_SECONDS from its seed corpus; new inputs collect in build-fuzz/corpus
 fuzz: deps $(FUZZ_BIN)
@@ -239,8 +257,8 @@ fuzz-regress: $(FUZZ_BIN)
 	  [ -z "$$files" ] || $$f -runs=0 $$files >/dev/null 2>build-fuzz/$$n.regress.log || { cat build-fuzz/$$n.regress.log; exit 1; }; \
 	  echo "  $$n: $$(echo $$files | wc -w) inputs ok"; done
 
-SRC_ALL := $(LAYER_SRC) $(wildcard ingress/*.c dispatcher/*.c workers/*.c callback/*.c tools/*.c)
+SRC_ALL := $(LAYER_SRC) $(wildcard ingress/*.c admin/*.c dispatcher/*.c workers/*.c callback/*.c tools/*.c)
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
 	    --suppressions-list=.cppcheck-suppressions -D_GNU_SOURCE $(LAYER_INC) --std=c11 $(SRC_ALL)
-	clang-tidy --quiet $(SRC_ALL) -- -std=gnu11 -D_GNU_SOURCE $(LAYER_INC) -Iingress -Iworkers
+	clang-tidy --quiet $(SRC_ALL) -- -std=gnu11 -D_GNU_SOURCE $(LAYER_INC) -Iingress -Iadmin -Iworkers

@@ -57,7 +57,8 @@ static const s_key_t s_keys[] = {
     {"listen", T_STR, F(listen), "127.0.0.1:8080", 0, 0, 0, NULL,
      "host:port of the network listener (buyer apps)"},
     {"admin_listen", T_STR, F(admin_listen), "127.0.0.1:8081", 0, 0, 0, NULL,
-     "host:port of the admin listener (seller API, /metrics); loopback by default"},
+     "host:port of the admin listener, ondc-admin's (seller API, /ready, /metrics); "
+     "loopback by default"},
     {"admin_token_file", T_PATH, F(admin_token_file), "", 0, 0, 0, NULL,
      "file with the admin API bearer token; mode 0600"},
     {"admin_max_body_mb", T_INT, F(admin_max_body_mb), "64", 1, 1024, 0, NULL,
@@ -129,8 +130,8 @@ static const s_key_t s_keys[] = {
     {"signature_validity_s", T_INT, F(signature_validity_s), "300", 10, 86400, 1, NULL,
      "expires - created of the signatures we make"},
     {"ingress_copies", T_INT, F(ingress_copies), "1", 1, 64, 0, NULL,
-     "copies of ondc-ingress sharing the listeners (SO_REUSEPORT): connections are spread "
-     "over them; on a machine with N cores, up to N"},
+     "copies of ondc-ingress sharing the network listener (SO_REUSEPORT): connections are "
+     "spread over them; on a machine with N cores, up to N (ondc-admin stays one)"},
     {"ingress_verify_threads", T_INT, F(ingress_verify_threads), "1", 0, 16, 0, NULL,
      "threads of each ingress that verify request signatures beside its loop (0: the loop "
      "verifies); on a machine with N cores, up to N - 1"},
@@ -144,6 +145,9 @@ static const s_key_t s_keys[] = {
      "copies of the post-fulfillment worker (rating, support)"},
     {"nice.ingress", T_INT, F(nice_ingress), "0", -20, 19, 0, NULL,
      "scheduling priority (nice) of ondc-ingress"},
+    {"nice.admin", T_INT, F(nice_admin), "5", -20, 19, 0, NULL,
+     "scheduling priority (nice) of ondc-admin: below the ingress, so that parsing a catalog "
+     "upload does not take the CPU the ACKs need"},
     {"nice.dispatcher", T_INT, F(nice_dispatcher), "0", -20, 19, 0, NULL,
      "scheduling priority (nice) of ondc-dispatcher"},
     {"nice.worker", T_INT, F(nice_worker), "5", -20, 19, 0, NULL,

@@ -84,7 +84,7 @@ typedef struct {
     int workers[FAMILY_COUNT];
     int ingress_copies;
     int ingress_verify_threads;
-    int nice_ingress, nice_dispatcher, nice_worker, nice_callback;
+    int nice_ingress, nice_admin, nice_dispatcher, nice_worker, nice_callback;
     int zmq_hwm;
     char ep_dispatcher[CFG_STR_MAX];
     char ep_family[FAMILY_COUNT][CFG_STR_MAX];

@@ -6,7 +6,7 @@
  * loop iteration the batch is written to the journal in one LMDB
  * transaction, and only after it commits are the connections resumed with
  * ACK and the messages pushed to the dispatcher (Redis-style group commit).
- * The admin listener serves the seller's API, /health and /metrics.
+ * The admin listener (the seller's API, /ready, /metrics) is ondc-admin's.
  */
 #ifndef ONDC_INGRESS_H
 #define ONDC_INGRESS_H
@@ -70,11 +70,7 @@ typedef struct ingress_verify_s ingress_verify_t;
 typedef struct {
     runtime_t *rt;
     struct MHD_Daemon *net;
-    struct MHD_Daemon *admin;
-    zsock_t *push;   /* PUSH to the dispatcher */
-    zsock_t *notify; /* PUSH to the callback process (unsolicited on_*) */
-    char admin_token[256];
-    size_t admin_token_len;
+    zsock_t *push; /* PUSH to the dispatcher */
     registry_t *registry;
     sign_key_t key;
     int have_key;
@@ -177,13 +173,13 @@ enum MHD_Result ingress_onboard_subscribe(ingress_t *in, struct MHD_Connection *
 enum MHD_Result ingress_onboard_site(ingress_t *in, struct MHD_Connection *conn,
                                      const char *method);
 
-/* ingress_http_start - start both listeners and plug them into the loop. */
+/* ingress_http_start - start the network listener and plug it into the loop. */
 int ingress_http_start(ingress_t *in);
 
 /* ingress_http_service - run MHD again where it asked to be (before sleeping). */
 void ingress_http_service(ingress_t *in);
 
-/* ingress_http_stop - stop both listeners. */
+/* ingress_http_stop - stop the network listener. */
 void ingress_http_stop(ingress_t *in);
 
 /* ingress_batch_add - queue R (checks passed) for the next group commit.
@@ -206,21 +202,6 @@ int ingress_batch_busy(const ingress_t *in);
 /* ingress_batch_fini - commit and answer what is in hand, stop the thread. */
 void ingress_batch_fini(ingress_t *in);
 
-/* ingress_admin - handle one admin request (full body in R). */
-enum MHD_Result ingress_admin(ingress_t *in, struct MHD_Connection *conn, const char *url,
-                              const char *method, req_t *r);
-
-/* ingress_admin_init - load the admin token (refusing a file others can
- * read); 0 or -1 (logged). */
-int ingress_admin_init(ingress_t *in);
-
-/* ingress_admin_reply - answer STATUS with BODY (stolen; compact JSON). */
-enum MHD_Result ingress_admin_reply(struct MHD_Connection *conn, int status, json_t *body);
-
-/* ingress_admin_error - answer STATUS with {"error": MESSAGE, "field": FIELD?}. */
-enum MHD_Result ingress_admin_error(struct MHD_Connection *conn, int status, const char *field,
-                                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
 /* ingress_count - count one answer: ACTION (-1 unknown), OUTCOME ("ack",
  * "nack", "duplicate"), CODE (ONDC code of a NACK, else NULL); STARTED_MS,
  * when the request was complete (> 0), feeds the ACK latency histogram. */
@@ -236,23 +217,5 @@ void ingress_rate_fini(void);
  * client address of CONN; 0, or -1 when the bucket is empty (429). */
 int ingress_rate_take(ingress_t *in, const char *subscriber, struct MHD_Connection *conn,
                       int64_t now_ms);
-
-/* ingress_notify - tell the callback process that outbox row ID is ready
- * (after its transaction committed). */
-void ingress_notify(ingress_t *in, uint64_t id);
-
-/* An admin route: METHOD and a path PREFIX; REST is what follows it. */
-typedef enum MHD_Result (*ingress_admin_fn)(ingress_t *in, struct MHD_Connection *conn,
-                                            const char *rest, req_t *r);
-
-/* the seller's API, by concern (ingress_admin_catalog.c, ingress_admin_orders.c) */
-enum MHD_Result ingress_admin_put_catalog(ingress_t *in, struct MHD_Connection *conn,
-                                          const char *rest, req_t *r);
-enum MHD_Result ingress_admin_patch_item(ingress_t *in, struct MHD_Connection *conn,
-                                         const char *rest, req_t *r);
-enum MHD_Result ingress_admin_get_orders(ingress_t *in, struct MHD_Connection *conn,
-                                         const char *rest, req_t *r);
-enum MHD_Result ingress_admin_post_order(ingress_t *in, struct MHD_Connection *conn,
-                                         const char *rest, req_t *r);
 
 #endif

@@ -1,6 +1,8 @@
 /*
- * ingress_http.c - the two libmicrohttpd listeners, run from our loop
- * (MHD_USE_EPOLL: the daemon's epoll fd sits in the process's loop).
+ * ingress_http.c - the network listener (listen), libmicrohttpd run from
+ * our loop (MHD_USE_EPOLL: the daemon's epoll fd sits in the process's
+ * loop). The admin listener is ondc-admin's (admin/), so nothing the
+ * seller's API does runs on this loop.
  *
  * A request's body is collected into its req_t up to max_body_bytes (413
  * past it). Network requests that pass ingress_check_request and
@@ -154,16 +156,9 @@ static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, con
     return MHD_YES;
 }
 
-/* s_limit - the body limit: a whole catalog may come to the admin API */
-static long long s_limit(ingress_t *in, int is_admin)
-{
-    return is_admin ? (long long)in->rt->cfg.admin_max_body_mb * 1024 * 1024
-                    : in->rt->cfg.max_body_bytes;
-}
-
 static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version, const char *upload,
-                                 size_t *upload_size, void **con_cls, int is_admin)
+                                 size_t *upload_size, void **con_cls)
 {
     (void)version;
     ingress_t *in = cls;
@@ -174,14 +169,14 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
             return MHD_NO;
         *con_cls = r;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoll(cl, NULL, 10) > s_limit(in, is_admin))
+        if (cl && strtoll(cl, NULL, 10) > in->rt->cfg.max_body_bytes)
             r->too_large = 1;
         return MHD_YES;
     }
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
-        if (r->too_large || r->len + n > (size_t)s_limit(in, is_admin)) {
+        if (r->too_large || r->len + n > (size_t)in->rt->cfg.max_body_bytes) {
             r->too_large = 1;
             return MHD_YES;
         }
@@ -208,21 +203,7 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
     }
     if (r->state == REQ_QUEUED)
         return MHD_YES;
-    return is_admin ? ingress_admin(in, conn, url, method, r) : s_network(in, conn, url, method, r);
-}
-
-static enum MHD_Result s_net_handler(void *cls, struct MHD_Connection *conn, const char *url,
-                                     const char *method, const char *version, const char *upload,
-                                     size_t *upload_size, void **con_cls)
-{
-    return s_handler(cls, conn, url, method, version, upload, upload_size, con_cls, 0);
-}
-
-static enum MHD_Result s_admin_handler(void *cls, struct MHD_Connection *conn, const char *url,
-                                       const char *method, const char *version,
-                                       const char *upload, size_t *upload_size, void **con_cls)
-{
-    return s_handler(cls, conn, url, method, version, upload, upload_size, con_cls, 1);
+    return s_network(in, conn, url, method, r);
 }
 
 static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -260,22 +241,15 @@ void ingress_http_service(ingress_t *in)
      * left in a socket, a resumed connection) it asks, through a zero
      * timeout, to be run again at once; honour that, a bounded number of
      * times, then come back through the loop. */
-    struct MHD_Daemon *ds[2] = {in->net, in->admin};
-    int again = 0;
-    for (int i = 0; i < 2; i++) {
-        if (!ds[i])
-            continue;
-        for (int n = 0; n < 64; n++) {
-            MHD_UNSIGNED_LONG_LONG to;
-            if (MHD_get_timeout(ds[i], &to) != MHD_YES || to > 0)
-                break;
-            MHD_run(ds[i]);
-            if (n == 63)
-                again = 1;
-        }
+    if (!in->net)
+        return;
+    for (int n = 0; n < 64; n++) {
+        MHD_UNSIGNED_LONG_LONG to;
+        if (MHD_get_timeout(in->net, &to) != MHD_YES || to > 0)
+            return;
+        MHD_run(in->net);
     }
-    if (again)
-        loop_timer(in->rt->loop, 0, 0, s_wake, in);
+    loop_timer(in->rt->loop, 0, 0, s_wake, in);
 }
 
 static void s_tick(loop_t *loop, void *arg)
@@ -284,8 +258,6 @@ static void s_tick(loop_t *loop, void *arg)
     ingress_t *in = arg;
     if (in->net)
         MHD_run(in->net);
-    if (in->admin)
-        MHD_run(in->admin);
 }
 
 static int s_parse_addr(const char *hostport, struct sockaddr_in *sa)
@@ -358,11 +330,8 @@ int ingress_http_start(ingress_t *in)
             *p = '_';
     snprintf(s_www_authenticate, sizeof s_www_authenticate,
              "Signature realm=\"%s\",headers=\"(created) (expires) digest\"", realm);
-    in->net = s_start(in, in->rt->cfg.listen, s_net_handler, (unsigned)in->rt->cfg.max_connections);
+    in->net = s_start(in, in->rt->cfg.listen, s_handler, (unsigned)in->rt->cfg.max_connections);
     if (!in->net)
-        return -1;
-    in->admin = s_start(in, in->rt->cfg.admin_listen, s_admin_handler, 256);
-    if (!in->admin)
         return -1;
     loop_timer(in->rt->loop, 500, 1, s_tick, in);
     return 0;
@@ -382,5 +351,4 @@ static void s_stop(ingress_t *in, struct MHD_Daemon **d)
 void ingress_http_stop(ingress_t *in)
 {
     s_stop(in, &in->net);
-    s_stop(in, &in->admin);
 }

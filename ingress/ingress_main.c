@@ -1,8 +1,9 @@
 /*
  * ingress_main.c - ondc-ingress: accepts buyer apps' HTTP requests, answers
- * ACK/NACK once each is durable, and hands it to the dispatcher.
+ * ACK/NACK once each is durable, and hands it to the dispatcher. The
+ * seller's API, /ready and /metrics are ondc-admin's (admin/).
  *
- * Config keys read: listen, admin_listen, max_body_bytes, max_connections,
+ * Config keys read: listen, max_body_bytes, max_connections,
  * connection_timeout_s, backlog_limit, endpoints.dispatcher, zmq_hwm,
  * verify_signatures, signature_skew_s, registry.*, signing_private_key_file,
  * encryption_private_key_file (onboarding, ingress_onboard.c).
@@ -85,10 +86,9 @@ static int s_init(runtime_t *rt)
     if (ingress_rate_init(in) < 0 || ingress_lookup_init(in) < 0 || ingress_onboard_init(in) < 0)
         return -1;
     in->push = s_push(&rt->cfg, rt->cfg.ep_dispatcher);
-    in->notify = s_push(&rt->cfg, rt->cfg.ep_callback);
-    if (!in->push || !in->notify)
+    if (!in->push)
         return -1;
-    if (ingress_admin_init(in) < 0 || ingress_batch_init(in) < 0 || ingress_verify_init(in) < 0)
+    if (ingress_batch_init(in) < 0 || ingress_verify_init(in) < 0)
         return -1;
     if (ingress_http_start(in) < 0)
         return -1;
@@ -133,7 +133,6 @@ static void s_fini(runtime_t *rt)
     ingress_http_stop(in);
     ingress_onboard_fini(in);
     zsock_destroy(&in->push);
-    zsock_destroy(&in->notify);
     registry_destroy(&in->registry);
     ingress_rate_fini();
 }

@@ -125,6 +125,7 @@ static void s_set_nice(runtime_t *rt)
     const cfg_t *c = &rt->cfg;
     const char *n = rt->role->name;
     int want = strcmp(n, "ingress") == 0      ? c->nice_ingress
+               : strcmp(n, "admin") == 0      ? c->nice_admin
                : strcmp(n, "dispatcher") == 0 ? c->nice_dispatcher
                : strcmp(n, "worker") == 0     ? c->nice_worker
                : strcmp(n, "callback") == 0   ? c->nice_callback

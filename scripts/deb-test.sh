@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deb-test.sh - install the Debian package on this machine, run the installed
 # fleet (under systemd when it is PID 1, else under supervisord with the
-# installed scripts/fleet), check /health and /ready, stop it, remove and
+# installed scripts/fleet), check /health (ondc-ingress, network listener)
+# and /ready (ondc-admin, admin listener), stop it, remove and
 # purge the package. Meant for a throwaway machine or CI: it changes the
 # system (a package, the "ondc" user). Usage: scripts/deb-test.sh DEB
 set -euo pipefail
@@ -11,11 +12,15 @@ fail() { echo "deb-test: FAIL: $*" >&2; exit 1; }
 export DEBIAN_FRONTEND=noninteractive
 apt-get install -y -qq "./$deb" >/dev/null 2>&1 || dpkg -i "$deb" >/dev/null || fail "install"
 getent passwd ondc >/dev/null || fail "no ondc user"
-[ -x /usr/bin/ondc-ingress ] || fail "binaries not installed"
+for b in ondc-ingress ondc-admin ondc-dispatcher ondc-worker ondc-callback ondcctl; do
+  [ -x /usr/bin/$b ] || fail "$b not installed"
+done
 [ "$(stat -c %a /etc/ondc-gateway/keys/signing.key)" = 600 ] || fail "key mode"
 /usr/bin/ondc-ingress --config $cfg --check-config >/dev/null || fail "installed config does not check"
 if [ -d /run/systemd/system ]; then
-  systemctl is-active --quiet ondc-ingress.service || fail "ingress unit not active"
+  for u in ondc-ingress ondc-admin; do
+    systemctl is-active --quiet $u.service || fail "$u unit not active"
+  done
 else
   # no systemd here: the same fleet under supervisord, from the installed files
   bash /usr/share/ondc-gateway/scripts/fleet start $cfg >/dev/null || fail "fleet start"

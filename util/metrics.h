@@ -4,10 +4,10 @@
  *
  * Each process maps its own small file RUN_DIR/metrics/{instance}.prom.bin
  * and is its only writer: a counter is a uint64 in that mapping, bumped
- * without locks or syscalls. The ingress reads every process's file on
- * GET /metrics and renders them with labels stage and instance. The file
- * survives restarts, so counters are monotonic across a crash and
- * "ondc_process_starts_total" counts restarts. A heartbeat gauge, written
+ * without locks or syscalls. The admin listener (ondc-admin) reads every
+ * process's file on GET /metrics and renders them with labels stage and
+ * instance. The file survives restarts, so counters are monotonic across a
+ * crash and "ondc_process_starts_total" counts restarts. A heartbeat gauge, written
  * by the runtime every second, tells /ready which stages are alive.
  *
  * Config keys read: run_dir.

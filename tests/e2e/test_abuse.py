@@ -216,7 +216,8 @@ def test_secrets_readable_by_others_stop_the_start():
     import os
     import shutil
     from harness import BIN, free_port
-    for secret in ["keys/signing.key", "keys/admin.token"]:
+    # the signing key is the ingress's, the admin token ondc-admin's
+    for secret, binary in [("keys/signing.key", "ondc-ingress"), ("keys/admin.token", "ondc-admin")]:
         d = F.dir + "/secret-check"
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
@@ -226,9 +227,9 @@ def test_secrets_readable_by_others_stop_the_start():
                    data_dir="data", run_dir="run")
         json.dump(cfg, open(d + "/ondc.json", "w"))
         os.chmod(d + "/" + secret, 0o644)
-        r = subprocess.run([BIN + "/ondc-ingress", "--config", d + "/ondc.json"], capture_output=True,
+        r = subprocess.run([BIN + "/" + binary, "--config", d + "/ondc.json"], capture_output=True,
                            text=True, timeout=20)
-        check(r.returncode != 0, "ingress refuses to start with %s mode 0644" % secret)
+        check(r.returncode != 0, "%s refuses to start with %s mode 0644" % (binary, secret))
         check("readable by group or others" in r.stderr or "group/others may access" in r.stderr,
               "says why: %r" % r.stderr[-300:])
         secret_text = open(d + "/" + secret).read().strip()
@@ -239,9 +240,10 @@ def test_secrets_readable_by_others_stop_the_start():
     json.dump(cfg, open(d + "/ondc.json", "w"))
     os.chmod(d + "/keys/signing.key", 0o600)
     os.chmod(d + "/keys/admin.token", 0o600)
-    r = subprocess.run([BIN + "/ondc-ingress", "--config", d + "/ondc.json"], capture_output=True,
+    r = subprocess.run([BIN + "/ondc-admin", "--config", d + "/ondc.json"], capture_output=True,
                        text=True, timeout=20)
     check(r.returncode != 0, "no admin token on a public address: refused")
+    check("admin.no_token" in r.stderr, "says why: %r" % r.stderr[-300:])
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import urllib.request
 from harness import BIN, Fleet, Runner, check, eq, load_fixture
 
 F = None
-BINARIES = ["ondc-ingress", "ondc-dispatcher", "ondc-callback", "ondc-worker"]
+BINARIES = ["ondc-ingress", "ondc-admin", "ondc-dispatcher", "ondc-callback", "ondc-worker"]
 
 
 def get(path, port=None):
@@ -57,11 +57,15 @@ def test_metrics_is_valid_prometheus_text_covering_every_stage():
         r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
         eq(r.returncode, 0, "promtool check metrics: " + r.stdout + r.stderr)
     stages = set(re.findall(r'stage="([^"]+)"', text))
-    for s in ["ingress", "dispatcher", "worker", "callback"]:
+    for s in ["ingress", "admin", "dispatcher", "worker", "callback"]:
         check(s in stages, "stage %s in the scrape" % s)
     instances = set(re.findall(r'instance="([^"]+)"', text))
-    for i in ["discovery.0", "order.0", "fulfillment.0", "post-fulfillment.0", "callback.0"]:
+    for i in ["ingress.0", "admin.0", "discovery.0", "order.0", "fulfillment.0", "post-fulfillment.0",
+              "callback.0"]:
         check(i in instances, "instance %s in the scrape" % i)
+    # ondc-admin's own counters: scripts/fleet waited for its /health
+    check((metric(text, "ondc_admin_requests_total", stage="admin", route="health", code="200") or 0) >= 1,
+          "ondc-admin counts its answers")
     for name in ["ondc_journal_backlog", "ondc_journal_dead", "ondc_outbox_pending",
                  "ondc_lmdb_used_bytes"]:
         check(metric(text, name) is not None, name)
@@ -104,6 +108,8 @@ def test_ready_reports_what_is_not_ready():
         eq(b["ready"], False, "ready false")
         eq(b["checks"]["worker.order"]["ok"], False, "names the order workers")
         eq(b["checks"]["worker.discovery"]["ok"], True, "others still fine")
+        eq((b["checks"]["ingress"]["ok"], b["checks"]["ingress"]["alive"]), (True, 1),
+           "the ingress, a process apart, is checked too")
     finally:
         sup("start", "ondc:worker-order-0")
     deadline = time.time() + 8

@@ -1,11 +1,12 @@
-"""More copies of a stage: two ingress processes sharing the listeners
+"""More copies of a stage: two ingress processes sharing the network listener
 (ingress_copies, SO_REUSEPORT) and two order workers, on one LMDB store.
 
 What must hold: supervisord runs every copy; connections land on both
 ingress copies; every request is ACKed once and journaled once (no journal
 id handed out twice across the copies); every on_init arrives exactly once
 with the seed quote; a message_id sent again through the other copy is a
-duplicate, not a second order of work; the admin API answers on either.
+duplicate, not a second order of work; the admin listener is one ondc-admin
+whatever ingress_copies says, and /ready counts both ingress copies.
 
 Bad inputs tried here: the same request sent twice over new connections
 (so it may reach the other copy), and the same message_id with another body.
@@ -34,9 +35,10 @@ def sup(*args):
 
 def test_every_copy_runs():
     status = sup("status")
-    for name in ["ingress-0", "ingress-1", "worker-order-0", "worker-order-1"]:
-        line = [l for l in status.splitlines() if ("ondc:" + name) in l]
+    for name in ["ingress-0", "ingress-1", "admin", "worker-order-0", "worker-order-1"]:
+        line = [l for l in status.splitlines() if l.split() and l.split()[0] == "ondc:" + name]
         check(line and "RUNNING" in line[0], "%s running: %s" % (name, status))
+    eq(len([l for l in status.splitlines() if l.startswith("ondc:admin")]), 1, "one ondc-admin")
 
 
 def test_requests_spread_over_both_copies_and_each_is_done_once():
@@ -96,10 +98,12 @@ def test_a_repeat_on_either_copy_is_a_duplicate():
     eq(a["error"]["code"], "30000", "NACK code")
 
 
-def test_admin_answers_on_either_copy():
+def test_admin_is_one_process_and_ready_counts_both_ingress_copies():
     for _ in range(6):
         s, body = F.admin("GET", "/ready")
         eq(s, 200, "/ready: %s" % body)
+        eq((body["checks"]["ingress"]["alive"], body["checks"]["ingress"]["configured"]), (2, 2),
+           "both ingress copies alive")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 /*
- * ingress_admin_orders.c - the seller's order desk:
+ * admin_orders.c - the seller's order desk:
  *   GET  /seller/v1/orders[?state=S]       list orders (id, buyer app, state, ...)
  *   GET  /seller/v1/orders/{id}            one order, as the buyer app sees it
  *   POST /seller/v1/orders/{id}/accept     Created -> Accepted (on_status)
@@ -14,10 +14,11 @@
  *        the buyer's return, {"reason"} with reject (on_update)
  * Order ids are unique per buyer app; ?bap_id= picks one when two buyer
  * apps used the same id. Every change is checked against the state table
- * (seller/order.c), stored, and sent to the buyer app as the unsolicited
- * on_* the spec prescribes, in one LMDB transaction.
+ * (seller/order.c), stored, and written to the outbox as the unsolicited
+ * on_* the spec prescribes, in one LMDB transaction; once it commits,
+ * ondc-callback is told of the row (admin_notify) and delivers it.
  */
-#include "ingress.h"
+#include "admin.h"
 
 #include "clock.h"
 #include "context.h"
@@ -49,57 +50,53 @@ static int s_list_cb(json_t *rec, void *arg)
 
 /* s_lookup - the record of order OID (?bap_id= when ambiguous); answers
  * the error itself and returns NULL. */
-static json_t *s_lookup(ingress_t *in, struct MHD_Connection *conn, MDB_txn *txn, const char *oid,
-                        enum MHD_Result *res)
+static json_t *s_lookup(admin_t *a, admin_req_t *q, MDB_txn *txn, const char *oid, int *rc)
 {
-    const char *bap = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "bap_id");
+    const char *bap = admin_arg(q, "bap_id");
     char keys[2][400];
     int n;
     if (bap) {
         n = order_key(oid, bap, keys[0], sizeof keys[0]) == 0 ? 1 : 0;
     } else {
-        n = order_find(in->rt->store, txn, oid, keys, 2);
+        n = order_find(a->rt->store, txn, oid, keys, 2);
         if (n > 1) {
-            *res = ingress_admin_error(conn, 409, "bap_id",
-                                       "order %s exists for several buyer apps: add ?bap_id=", oid);
+            *rc = admin_error(q, 409, "bap_id",
+                              "order %s exists for several buyer apps: add ?bap_id=", oid);
             return NULL;
         }
     }
-    json_t *rec = n ? order_get(in->rt->store, txn, keys[0]) : NULL;
+    json_t *rec = n ? order_get(a->rt->store, txn, keys[0]) : NULL;
     if (!rec)
-        *res = ingress_admin_error(conn, 404, NULL, "order %s not found", oid);
+        *rc = admin_error(q, 404, NULL, "order %s not found", oid);
     return rec;
 }
 
-enum MHD_Result ingress_admin_get_orders(ingress_t *in, struct MHD_Connection *conn,
-                                         const char *rest, req_t *r)
+int admin_get_orders(admin_t *a, admin_req_t *q, const char *rest)
 {
-    (void)r;
-    MDB_txn *txn = store_begin(in->rt->store, 1);
+    MDB_txn *txn = store_begin(a->rt->store, 1);
     if (!txn)
-        return ingress_admin_error(conn, 503, NULL, "the store is not available");
-    enum MHD_Result res;
+        return admin_error(q, 503, NULL, "the store is not available");
+    int rc = -1;
     if (!*rest || strcmp(rest, "/") == 0) {
         s_list_t l = {json_array()};
-        order_each(in->rt->store, txn,
-                   MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "state"), s_list_cb, &l);
+        order_each(a->rt->store, txn, admin_arg(q, "state"), s_list_cb, &l);
         mdb_txn_abort(txn);
-        return ingress_admin_reply(conn, 200, json_pack("{s:o}", "orders", l.list));
+        return admin_reply(q, 200, json_pack("{s:o}", "orders", l.list));
     }
     if (*rest != '/' || strchr(rest + 1, '/')) {
         mdb_txn_abort(txn);
-        return ingress_admin_error(conn, 404, NULL, "no such resource");
+        return admin_error(q, 404, NULL, "no such resource");
     }
-    json_t *rec = s_lookup(in, conn, txn, rest + 1, &res);
+    json_t *rec = s_lookup(a, q, txn, rest + 1, &rc);
     mdb_txn_abort(txn);
     if (!rec)
-        return res;
-    json_t *out = json_pack("{s:O,s:O,s:O,s:O?}", "order", json_object_get(rec, "order"),
-                            "bap_id", json_object_get(rec, "bap_id"), "transaction_id",
+        return rc;
+    json_t *out = json_pack("{s:O,s:O,s:O,s:O?}", "order", json_object_get(rec, "order"), "bap_id",
+                            json_object_get(rec, "bap_id"), "transaction_id",
                             json_object_get(rec, "transaction_id"), "ratings",
                             json_object_get(rec, "ratings"));
     json_decref(rec);
-    return ingress_admin_reply(conn, 200, out);
+    return admin_reply(q, 200, out);
 }
 
 /* the fulfillment states the desk may set, by path verb */
@@ -119,40 +116,40 @@ static const struct {
 /* s_seller_reason - a code the seller may cancel with (retail 1.2.0). */
 static int s_seller_reason(const char *r)
 {
-    static const char *ok[] = {"002", "005", "011", "012", "013", "014", "015",
-                               "018", "019", "020", "022"};
+    static const char *ok[] = {"002", "005", "011", "012", "013", "014",
+                               "015", "018", "019", "020", "022"};
     for (size_t i = 0; r && i < sizeof ok / sizeof ok[0]; i++)
         if (strcmp(r, ok[i]) == 0)
             return 1;
     return 0;
 }
 
-enum MHD_Result ingress_admin_post_order(ingress_t *in, struct MHD_Connection *conn,
-                                         const char *rest, req_t *r)
+int admin_post_order(admin_t *a, admin_req_t *q, const char *rest)
 {
     char oid[160], verb[128];
     const char *slash = strchr(rest, '/');
-    if (!slash || slash == rest || (size_t)(slash - rest) >= sizeof oid || strlen(slash + 1) >= sizeof verb)
-        return ingress_admin_error(conn, 404, NULL, "POST /seller/v1/orders/{id}/{action}");
+    if (!slash || slash == rest || (size_t)(slash - rest) >= sizeof oid ||
+        strlen(slash + 1) >= sizeof verb)
+        return admin_error(q, 404, NULL, "POST /seller/v1/orders/{id}/{action}");
     memcpy(oid, rest, (size_t)(slash - rest));
     oid[slash - rest] = '\0';
     snprintf(verb, sizeof verb, "%s", slash + 1);
     json_t *body = NULL;
-    if (r->len) {
+    if (q->len) {
         json_error_t je;
-        body = jparse(r->body, r->len, JSON_REJECT_DUPLICATES, &je);
+        body = jparse(q->body, q->len, JSON_REJECT_DUPLICATES, &je);
         if (!json_is_object(body)) {
             json_decref(body);
-            return ingress_admin_error(conn, 400, NULL, "the body must be a JSON object");
+            return admin_error(q, 400, NULL, "the body must be a JSON object");
         }
     }
-    MDB_txn *txn = store_begin(in->rt->store, 0);
+    MDB_txn *txn = admin_begin(a);
     if (!txn) {
         json_decref(body);
-        return ingress_admin_error(conn, 503, NULL, "the store is not available");
+        return admin_error(q, 503, NULL, "the store is not available");
     }
-    enum MHD_Result res;
-    json_t *rec = s_lookup(in, conn, txn, oid, &res);
+    int res = -1;
+    json_t *rec = s_lookup(a, q, txn, oid, &res);
     if (!rec) {
         mdb_txn_abort(txn);
         json_decref(body);
@@ -165,41 +162,45 @@ enum MHD_Result ingress_admin_post_order(ingress_t *in, struct MHD_Connection *c
     memset(&err, 0, sizeof err);
     uint64_t outbox = 0;
     int rc = -1;
-    const cfg_t *cfg = &in->rt->cfg;
+    const cfg_t *cfg = &a->rt->cfg;
+    store_t *st = a->rt->store;
     const char *reason = json_string_value(json_object_get(body, "reason"));
     if (strcmp(verb, "accept") == 0) {
-        rc = order_accept(in->rt->store, txn, cfg, rec, now, &outbox, &err);
+        rc = order_accept(st, txn, cfg, rec, now, &outbox, &err);
     } else if (strcmp(verb, "reject") == 0 || strcmp(verb, "cancel") == 0) {
         if (!reason)
             reason = strcmp(verb, "reject") == 0 ? "005" : NULL;
         if (!s_seller_reason(reason))
-            rc = err_set(&err, ERR_TYPE_POLICY, 400, ERR_INVALID_CANCEL_REASON, "reason",
-                         "reason must be a seller cancellation code (002, 005, 011-015, 018-020, 022)");
+            rc = err_set(
+                &err, ERR_TYPE_POLICY, 400, ERR_INVALID_CANCEL_REASON, "reason",
+                "reason must be a seller cancellation code (002, 005, 011-015, 018-020, 022)");
         else
-            rc = order_reject(in->rt->store, txn, cfg, rec, reason, now, &outbox, &err);
+            rc = order_reject(st, txn, cfg, rec, reason, now, &outbox, &err);
     } else if (strcmp(verb, "part-cancel") == 0) {
         const char *iid = json_string_value(json_object_get(body, "item_id"));
         json_t *cnt = json_object_get(body, "count");
         if (!reason)
             reason = "002";
         if (!iid || !json_is_integer(cnt) || json_integer_value(cnt) < 1)
-            rc = err_set(&err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, iid ? "count" : "item_id",
-                         "item_id and a count from 1 are required");
+            rc = err_set(&err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST,
+                         iid ? "count" : "item_id", "item_id and a count from 1 are required");
         else if (strcmp(reason, "002") != 0 && strcmp(reason, "012") != 0)
             rc = err_set(&err, ERR_TYPE_POLICY, 400, ERR_INVALID_CANCEL_REASON, "reason",
                          "a part cancel takes reason 002 or 012");
-        else if ((rc = order_part_cancel(in->rt->store, txn, rec, iid, json_integer_value(cnt), reason,
+        else if ((rc = order_part_cancel(st, txn, rec, iid, json_integer_value(cnt), reason,
                                          cfg->subscriber_id, ts, &err)) == 0 &&
-                 (order_put(in->rt->store, txn, rec) < 0 ||
-                  order_send(in->rt->store, txn, cfg, rec, "on_update", now, &outbox) < 0))
+                 (order_put(st, txn, rec) < 0 ||
+                  order_send(st, txn, cfg, rec, "on_update", now, &outbox) < 0))
             rc = err_set(&err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not store the order");
     } else if (strncmp(verb, "return/", 7) == 0) {
         char rid[96];
         const char *v = strchr(verb + 7, '/');
         static const struct {
             const char *verb, *state;
-        } rv[] = {{"approve", "Return_Approved"}, {"reject", "Return_Rejected"},
-                  {"picked", "Return_Picked"},    {"delivered", "Return_Delivered"},
+        } rv[] = {{"approve", "Return_Approved"},
+                  {"reject", "Return_Rejected"},
+                  {"picked", "Return_Picked"},
+                  {"delivered", "Return_Delivered"},
                   {"liquidated", "Liquidated"}};
         const char *to = NULL;
         for (size_t i = 0; v && i < sizeof rv / sizeof rv[0]; i++)
@@ -211,10 +212,11 @@ enum MHD_Result ingress_admin_post_order(ingress_t *in, struct MHD_Connection *c
         } else {
             memcpy(rid, verb + 7, (size_t)(v - verb - 7));
             rid[v - verb - 7] = '\0';
-            if ((rc = order_return_advance(in->rt->store, txn, rec, rid, to, reason, ts, &err)) == 0 &&
-                (order_put(in->rt->store, txn, rec) < 0 ||
-                 order_send(in->rt->store, txn, cfg, rec, "on_update", now, &outbox) < 0))
-                rc = err_set(&err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not store the order");
+            if ((rc = order_return_advance(st, txn, rec, rid, to, reason, ts, &err)) == 0 &&
+                (order_put(st, txn, rec) < 0 ||
+                 order_send(st, txn, cfg, rec, "on_update", now, &outbox) < 0))
+                rc = err_set(&err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "",
+                             "could not store the order");
         }
     } else if (strcmp(verb, "tracking") == 0) {
         const char *url = json_string_value(json_object_get(body, "url"));
@@ -229,7 +231,7 @@ enum MHD_Result ingress_admin_post_order(ingress_t *in, struct MHD_Connection *c
             json_object_set_new(rec, "tracking",
                                 json_pack("{s:s,s:O?,s:s}", "url", url, "gps",
                                           json_object_get(body, "gps"), "updated_at", ts));
-            rc = order_put(in->rt->store, txn, rec);
+            rc = order_put(st, txn, rec);
         }
     } else {
         const char *to = NULL;
@@ -245,17 +247,20 @@ enum MHD_Result ingress_admin_post_order(ingress_t *in, struct MHD_Connection *c
                 const char *name = json_string_value(json_object_get(body, "name"));
                 const char *phone = json_string_value(json_object_get(body, "phone"));
                 if (!name || !phone) {
-                    rc = err_set(&err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST,
-                                 name ? "phone" : "name", "the agent's name and phone are required");
+                    rc =
+                        err_set(&err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST,
+                                name ? "phone" : "name", "the agent's name and phone are required");
                     goto done;
                 }
                 if (f)
-                    json_object_set_new(f, "agent", json_pack("{s:s,s:s}", "name", name, "phone", phone));
+                    json_object_set_new(f, "agent",
+                                        json_pack("{s:s,s:s}", "name", name, "phone", phone));
             }
             rc = order_advance(rec, to, ts, &err);
             if (rc == 0 && f) {
                 /* pick-up and delivery times, as on_status shows them */
-                if (strcmp(to, "Order-picked-up") == 0 && json_is_object(json_object_get(f, "start")))
+                if (strcmp(to, "Order-picked-up") == 0 &&
+                    json_is_object(json_object_get(f, "start")))
                     json_object_set_new(json_object_get(f, "start"), "time",
                                         json_pack("{s:s}", "timestamp", ts));
                 if (strcmp(to, "Order-delivered") == 0) {
@@ -270,13 +275,15 @@ enum MHD_Result ingress_admin_post_order(ingress_t *in, struct MHD_Connection *c
                         json_object_set_new(pay, "status", json_string("PAID"));
                 }
             }
-            if (rc == 0 && (order_put(in->rt->store, txn, rec) < 0 ||
-                            order_send(in->rt->store, txn, cfg, rec,
-                                       strncmp(to, "RTO-Initiated", 13) == 0 ? "on_cancel" : "on_status",
-                                       now, &outbox) < 0))
-                rc = err_set(&err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not store the order");
+            if (rc == 0 &&
+                (order_put(st, txn, rec) < 0 ||
+                 order_send(st, txn, cfg, rec,
+                            strncmp(to, "RTO-Initiated", 13) == 0 ? "on_cancel" : "on_status", now,
+                            &outbox) < 0))
+                rc = err_set(&err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "",
+                             "could not store the order");
             if (rc == 0 && strcmp(to, "RTO-Delivered") == 0) /* the goods are back on the shelf */
-                rc = order_stock_release(in->rt->store, txn, rec) < 0 ? -1 : order_put(in->rt->store, txn, rec);
+                rc = order_stock_release(st, txn, rec) < 0 ? -1 : order_put(st, txn, rec);
         }
     }
 done:
@@ -284,19 +291,19 @@ done:
         mdb_txn_abort(txn);
         json_decref(rec);
         json_decref(body);
-        return ingress_admin_error(conn, err.http_status ? err.http_status : 500, err.path, "%s%s%s",
-                                   err.code[0] ? err.code : "", err.code[0] ? ": " : "", err.message);
+        return admin_error(q, err.http_status ? err.http_status : 500, err.path, "%s%s%s",
+                           err.code[0] ? err.code : "", err.code[0] ? ": " : "", err.message);
     }
-    if (store_commit(txn) != 0) {
+    if (admin_commit(a, txn) != 0) {
         json_decref(rec);
         json_decref(body);
-        return ingress_admin_error(conn, 500, NULL, "could not commit");
+        return admin_error(q, 500, NULL, "could not commit");
     }
     if (outbox)
-        ingress_notify(in, outbox);
+        admin_notify(a, outbox);
     log_info("order.desk", "order_id", oid, "action", verb, NULL);
     json_t *out = json_pack("{s:O}", "order", json_object_get(rec, "order"));
     json_decref(rec);
     json_decref(body);
-    return ingress_admin_reply(conn, 200, out);
+    return admin_reply(q, 200, out);
 }

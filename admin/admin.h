@@ -1,0 +1,134 @@
+/*
+ * admin.h - ondc-admin private state, shared by its files.
+ *
+ * ondc-admin owns the admin listener (admin_listen): the seller's API
+ * (/seller/v1/...), and /health, /ready and /metrics of the whole fleet. It
+ * is a process of its own so that what the seller's API does - parse a
+ * whole catalog, hold an LMDB write transaction while it is written, change
+ * an order - never runs on the loop that answers buyer apps: the ingress
+ * keeps ACKing while an upload is in progress, and a crash here costs the
+ * network listener nothing. One copy runs, whatever ingress_copies says
+ * (the listener is bound without SO_REUSEPORT: a second copy fails to
+ * start rather than take half of the seller's requests).
+ *
+ * Its write transactions take LMDB's write lock as a batch writer
+ * (store_begin_write, URGENT 0): when the ingress's journal commit waits
+ * for the lock too, the ingress has it first. An on_* the order desk
+ * writes to the outbox is announced to ondc-callback on endpoints.callback
+ * after its transaction commits, as the workers announce theirs; a lost
+ * notice is found by the callback's scan of due rows.
+ *
+ * A request is handled apart from HTTP: admin_handle takes an admin_req_t
+ * (method, path, body, a lookup for headers and query arguments) and fills
+ * in its answer. admin_http.c feeds it from libmicrohttpd; the unit tests
+ * and the fuzz harness call it directly.
+ */
+#ifndef ONDC_ADMIN_H
+#define ONDC_ADMIN_H
+
+#include "envelope.h"
+#include "registry.h"
+#include "runtime.h"
+
+#include <jansson.h>
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { ADMIN_HEADER = 0, ADMIN_ARG } admin_kind_t;
+
+/* admin_lookup_fn - the value of header or query argument NAME of the
+ * request behind CTX, or NULL; borrowed until the request is answered. */
+typedef const char *(admin_lookup_fn)(void *ctx, admin_kind_t kind, const char *name);
+
+typedef struct {
+    /* the request; every pointer borrowed from the caller */
+    const char *method;
+    const char *url;  /* the path, without the query */
+    const char *body; /* LEN bytes, not necessarily NUL-terminated */
+    size_t len;
+    int too_large; /* the body was longer than admin_max_body_mb (not kept) */
+    admin_lookup_fn *lookup;
+    void *lookup_ctx;
+    /* the answer, made by admin_handle */
+    int status;
+    char *answer;      /* caller owns (free) */
+    const char *ctype; /* static */
+} admin_req_t;
+
+typedef struct admin_s {
+    runtime_t *rt;           /* borrowed: config, store, loop */
+    struct MHD_Daemon *http; /* the listener (admin_http.c) */
+    zsock_t *notify;         /* PUSH to ondc-callback; NULL: no notices */
+    registry_t *registry;    /* the registry file, for /ready */
+    char token[256];         /* the bearer token (admin_token_file) */
+    size_t token_len;        /* 0: no token file */
+    int64_t drain_started_ms;
+} admin_t;
+
+/* admin_token_load - read the bearer token from admin_token_file (refusing
+ * a file others can read, or a token shorter than 16 characters); without
+ * a token file, only a loopback admin_listen is allowed. 0 or -1 (logged). */
+int admin_token_load(admin_t *a);
+
+/* admin_handle - answer request Q: Q->status, Q->answer (caller owns) and
+ * Q->ctype are set. 0, or -1 when no answer could be made (out of memory). */
+int admin_handle(admin_t *a, admin_req_t *q);
+
+/* admin_arg - query argument NAME of Q, or NULL (borrowed). */
+const char *admin_arg(const admin_req_t *q, const char *name);
+
+/* admin_header - header NAME of Q, or NULL (borrowed). */
+const char *admin_header(const admin_req_t *q, const char *name);
+
+/* admin_reply - answer Q with STATUS and BODY (stolen; compact JSON). 0 or -1. */
+int admin_reply(admin_req_t *q, int status, json_t *body);
+
+/* admin_error - answer Q with STATUS and {"error": MESSAGE, "field": FIELD?}. 0 or -1. */
+int admin_error(admin_req_t *q, int status, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* admin_begin - a write transaction, as a batch writer (the ingress first);
+ * the wait is recorded in ondc_store_lock_wait_seconds. NULL on failure. */
+MDB_txn *admin_begin(admin_t *a);
+
+/* admin_commit - commit TXN (ondc_store_commit_seconds); 0 or an LMDB error. */
+int admin_commit(admin_t *a, MDB_txn *txn);
+
+/* admin_notify - tell ondc-callback that outbox row ID is ready (after its
+ * transaction committed). */
+void admin_notify(admin_t *a, uint64_t id);
+
+/* An API route: what follows its path prefix is REST. 0 or -1 (no answer). */
+typedef int(admin_route_fn)(admin_t *a, admin_req_t *q, const char *rest);
+
+/* the seller's API, by concern (admin_catalog.c, admin_orders.c) */
+int admin_put_catalog(admin_t *a, admin_req_t *q, const char *rest);
+int admin_patch_item(admin_t *a, admin_req_t *q, const char *rest);
+int admin_get_orders(admin_t *a, admin_req_t *q, const char *rest);
+int admin_post_order(admin_t *a, admin_req_t *q, const char *rest);
+
+/* admin_health - GET /health: this process answers. */
+int admin_health(admin_t *a, admin_req_t *q);
+
+/* admin_metrics - GET /metrics: every process's metrics files, and gauges
+ * read from the store now (admin_status.c). */
+int admin_metrics(admin_t *a, admin_req_t *q);
+
+/* admin_ready - GET /ready: every stage alive, store writable, signing key
+ * loadable, registry usable; 200 or 503 with each check (admin_status.c). */
+int admin_ready(admin_t *a, admin_req_t *q);
+
+/* admin_http_start - start the listener on admin_listen, in the loop; 0 or -1. */
+int admin_http_start(admin_t *a);
+
+/* admin_http_quiesce - stop accepting connections (drain). */
+void admin_http_quiesce(admin_t *a);
+
+/* admin_http_busy - connections still open. */
+unsigned admin_http_busy(const admin_t *a);
+
+/* admin_http_stop - stop the listener (accepts one never started). */
+void admin_http_stop(admin_t *a);
+
+#endif

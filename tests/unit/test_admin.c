@@ -1,0 +1,458 @@
+/*
+ * test_admin.c - admin/: the admin API as ondc-admin answers it, through
+ * admin_handle on a real LMDB environment holding the demo catalog, without
+ * a network: the routes and their answers (/health, an unknown path, a body
+ * too large), the bearer token (missing, wrong, right; a token file others
+ * can read, a short token, no token file off loopback), the catalog (a bad
+ * mode, a body that is not JSON, an invalid catalog that leaves the stored
+ * one as it was, an upsert, a PATCH and its 404), the order desk (an
+ * accept writes the on_status to the outbox and the notice reaches a PULL
+ * socket standing in for ondc-callback; a second accept is refused with no
+ * notice), /ready (names a stage with no process, counts a live ingress
+ * published by another process and forgets it once killed, checks the
+ * signing key file) and /metrics (the store's gauges and this process's
+ * own request counters).
+ *
+ * Run with the working directory at the repository root.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include <jansson.h>
+
+#include "admin.h"
+#include "clock.h"
+#include "catalog.h"
+#include "envelope.h"
+#include "log.h"
+#include "metrics.h"
+#include "order.h"
+#include "outbox.h"
+
+#define TOKEN "0123456789abcdef-test-token"
+#define AUTH "Bearer " TOKEN
+
+typedef struct {
+    char dir[64];
+    char path[128];
+    runtime_t rt;
+    admin_t a;
+    zsock_t *pull;
+    pid_t child; /* a process publishing as an ingress, killed at teardown */
+} fx_t;
+
+/* what a request carries besides its method, path and body */
+typedef struct {
+    const char *auth;  /* Authorization, or NULL */
+    const char *query; /* "name=value" of one query argument, or NULL */
+} s_in_t;
+
+static const char *s_lookup(void *ctx, admin_kind_t kind, const char *name)
+{
+    const s_in_t *in = ctx;
+    if (kind == ADMIN_HEADER)
+        return strcmp(name, "Authorization") == 0 ? in->auth : NULL;
+    size_t n = strlen(name);
+    if (in->query && strncmp(in->query, name, n) == 0 && in->query[n] == '=')
+        return in->query + n + 1;
+    return NULL;
+}
+
+/* s_call - METHOD URL with BODY (may be NULL) and IN (NULL: the right
+ * token, no query): the status; *OUT (if not NULL) gets the parsed answer
+ * (caller owns), *TEXT (if not NULL) the raw one (caller frees). */
+static int s_call(fx_t *fx, const char *method, const char *url, const char *body, s_in_t *in,
+                  json_t **out, char **text)
+{
+    s_in_t dflt = {AUTH, NULL};
+    admin_req_t q = {.method = method,
+                     .url = url,
+                     .body = body,
+                     .len = body ? strlen(body) : 0,
+                     .lookup = s_lookup,
+                     .lookup_ctx = in ? in : &dflt};
+    assert_int_equal(admin_handle(&fx->a, &q), 0);
+    assert_non_null(q.answer);
+    if (out) {
+        json_error_t je;
+        *out = json_loads(q.answer, 0, &je);
+        assert_non_null(*out);
+    }
+    if (text)
+        *text = q.answer;
+    else
+        free(q.answer);
+    return q.status;
+}
+
+static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void s_write(const char *path, const char *text, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    chmod(path, mode);
+}
+
+static int s_setup(void **state)
+{
+    fx_t *fx = calloc(1, sizeof *fx);
+    *state = fx;
+    log_set_level(LOG_FATAL);
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/test_admin.XXXXXX");
+    if (!mkdtemp(fx->dir))
+        return -1;
+    cfg_t *cfg = &fx->rt.cfg;
+    cfg_defaults(cfg);
+    snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", fx->dir);
+    snprintf(cfg->run_dir, sizeof cfg->run_dir, "%s/run", fx->dir);
+    snprintf(cfg->subscriber_id, sizeof cfg->subscriber_id, "seller.test.local");
+    snprintf(cfg->bpp_uri, sizeof cfg->bpp_uri, "http://127.0.0.1:1/");
+    snprintf(cfg->signing_private_key_file, sizeof cfg->signing_private_key_file, "%s/signing.key",
+             fx->dir);
+    snprintf(cfg->admin_token_file, sizeof cfg->admin_token_file, "%s/admin.token", fx->dir);
+    cfg->lmdb_map_size_mb = 64;
+    cfg->ingress_copies = 2;
+    snprintf(cfg->journal_sync, sizeof cfg->journal_sync, "nosync");
+    s_write(cfg->admin_token_file, TOKEN "\n", 0600);
+    fx->rt.store = store_open(cfg);
+    if (!fx->rt.store)
+        return -1;
+    fx->a.rt = &fx->rt;
+    fx->a.registry = registry_new(cfg, NULL);
+    if (!fx->a.registry || admin_token_load(&fx->a) < 0)
+        return -1;
+    /* ondc-callback's PULL, and the admin's PUSH to it */
+    zsys_handler_set(NULL);
+    fx->pull = zsock_new_pull("@inproc://callback");
+    fx->a.notify = zsock_new_push(">inproc://callback");
+    if (!fx->pull || !fx->a.notify)
+        return -1;
+    json_error_t je;
+    json_t *cat = json_load_file("tests/fixtures/catalog-demo.json", 0, &je);
+    MDB_txn *txn = store_begin(fx->rt.store, 0);
+    ondc_err_t err;
+    int rc = cat && txn ? catalog_import(fx->rt.store, txn, cat, CATALOG_REPLACE, &err) : -1;
+    json_decref(cat);
+    return rc < 0 || store_commit(txn) ? -1 : 0;
+}
+
+static int s_teardown(void **state)
+{
+    fx_t *fx = *state;
+    if (fx->child > 0) {
+        kill(fx->child, SIGKILL);
+        waitpid(fx->child, NULL, 0);
+    }
+    zsock_destroy(&fx->a.notify);
+    zsock_destroy(&fx->pull);
+    registry_destroy(&fx->a.registry);
+    store_destroy(&fx->rt.store);
+    int rc = nftw(fx->dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    free(fx);
+    return rc;
+}
+
+static void test_health_unknown_and_too_large(void **state)
+{
+    fx_t *fx = *state;
+    json_t *a;
+    char *text;
+    s_in_t anon = {NULL, NULL};
+    assert_int_equal(s_call(fx, "GET", "/health", NULL, &anon, NULL, &text), 200);
+    assert_string_equal(text, "{\"status\":\"ok\"}");
+    free(text);
+    assert_int_equal(s_call(fx, "GET", "/seller/v2/nothing", NULL, NULL, &a, NULL), 404);
+    assert_string_equal(json_string_value(json_object_get(a, "error")), "no such endpoint");
+    json_decref(a);
+    admin_req_t q = {.method = "PUT", .url = "/seller/v1/catalog", .too_large = 1};
+    assert_int_equal(admin_handle(&fx->a, &q), 0);
+    assert_int_equal(q.status, 413);
+    assert_non_null(strstr(q.answer, "larger than 64 MB"));
+    free(q.answer);
+}
+
+static void test_bearer_token(void **state)
+{
+    fx_t *fx = *state;
+    json_t *a;
+    s_in_t none = {NULL, NULL}, wrong = {"Bearer 0123456789abcdef-test-tokeX", NULL},
+           shorter = {"Bearer 0123456789abcdef", NULL}, basic = {"Basic " TOKEN, NULL};
+    s_in_t *bad[] = {&none, &wrong, &shorter, &basic};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, bad[i], &a, NULL), 401);
+        assert_string_equal(json_string_value(json_object_get(a, "error")),
+                            "a valid bearer token is required");
+        json_decref(a);
+    }
+    assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, NULL, &a, NULL), 200);
+    assert_int_equal(json_array_size(json_object_get(a, "orders")), 0);
+    json_decref(a);
+
+    /* the token file: others may not read it, and it is long enough */
+    admin_t b = {.rt = &fx->rt};
+    chmod(fx->rt.cfg.admin_token_file, 0644);
+    assert_int_equal(admin_token_load(&b), -1);
+    s_write(fx->rt.cfg.admin_token_file, "short\n", 0600);
+    assert_int_equal(admin_token_load(&b), -1);
+    s_write(fx->rt.cfg.admin_token_file, TOKEN "\n", 0600);
+    assert_int_equal(admin_token_load(&b), 0);
+    assert_int_equal(b.token_len, strlen(TOKEN));
+    /* no token file: only on a loopback admin_listen, and then no token is asked */
+    fx->rt.cfg.admin_token_file[0] = '\0';
+    snprintf(fx->rt.cfg.admin_listen, sizeof fx->rt.cfg.admin_listen, "0.0.0.0:8081");
+    assert_int_equal(admin_token_load(&fx->a), -1);
+    snprintf(fx->rt.cfg.admin_listen, sizeof fx->rt.cfg.admin_listen, "127.0.0.1:8081");
+    assert_int_equal(admin_token_load(&fx->a), 0);
+    assert_int_equal(fx->a.token_len, 0);
+    assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, &none, NULL, NULL), 200);
+}
+
+static void test_catalog_put_and_patch(void **state)
+{
+    fx_t *fx = *state;
+    json_t *a;
+    s_in_t bogus = {AUTH, "mode=merge"}, upsert = {AUTH, "mode=upsert"};
+    assert_int_equal(s_call(fx, "PUT", "/seller/v1/catalog", "{}", &bogus, &a, NULL), 400);
+    assert_string_equal(json_string_value(json_object_get(a, "field")), "mode");
+    json_decref(a);
+    assert_int_equal(s_call(fx, "PUT", "/seller/v1/catalog", "{not json", NULL, &a, NULL), 400);
+    assert_non_null(strstr(json_string_value(json_object_get(a, "error")), "not JSON"));
+    json_decref(a);
+
+    /* an invalid catalog is refused with the field named; nothing changes */
+    json_error_t je;
+    json_t *cat = json_load_file("tests/fixtures/catalog-demo.json", 0, &je);
+    assert_non_null(cat);
+    json_t *item = json_array_get(
+        json_object_get(json_array_get(json_object_get(cat, "bpp/providers"), 0), "items"), 0);
+    const char *iid = json_string_value(json_object_get(item, "id"));
+    char url[256];
+    snprintf(url, sizeof url, "/seller/v1/items/%s", iid);
+    json_t *price = json_deep_copy(json_object_get(item, "price"));
+    json_object_del(item, "price");
+    char *body = json_dumps(cat, JSON_COMPACT);
+    assert_int_equal(s_call(fx, "PUT", "/seller/v1/catalog", body, NULL, &a, NULL), 400);
+    assert_non_null(strstr(json_string_value(json_object_get(a, "field")), "price"));
+    json_decref(a);
+    free(body);
+    assert_int_equal(s_call(fx, "PATCH", url, "{}", NULL, &a, NULL), 200);
+    assert_true(json_equal(json_object_get(json_object_get(a, "item"), "price"), price));
+    json_decref(a);
+
+    /* an upsert with a new price: answered with the counts, then stored */
+    json_object_set_new(price, "value", json_string("31.00"));
+    json_object_set(item, "price", price);
+    body = json_dumps(cat, JSON_COMPACT);
+    assert_int_equal(s_call(fx, "PUT", "/seller/v1/catalog", body, &upsert, &a, NULL), 200);
+    assert_string_equal(json_string_value(json_object_get(a, "mode")), "upsert");
+    assert_int_equal(json_integer_value(json_object_get(a, "providers")),
+                     json_array_size(json_object_get(cat, "bpp/providers")));
+    json_decref(a);
+    free(body);
+    assert_int_equal(s_call(fx, "PATCH", url, "{\"stock\": 7}", NULL, &a, NULL), 200);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(a, "item"), "price"), "value")),
+                        "31.00");
+    assert_int_equal(json_integer_value(json_object_get(a, "stock")), 7);
+    json_decref(a);
+    MDB_txn *txn = store_begin(fx->rt.store, 1);
+    int64_t stock = -1;
+    char pid[160];
+    snprintf(pid, sizeof pid, "%s",
+             json_string_value(
+                 json_object_get(json_array_get(json_object_get(cat, "bpp/providers"), 0), "id")));
+    assert_int_equal(catalog_stock(fx->rt.store, txn, pid, iid, &stock), 0);
+    assert_int_equal(stock, 7);
+    mdb_txn_abort(txn);
+    assert_int_equal(
+        s_call(fx, "PATCH", "/seller/v1/items/NO-SUCH-ITEM", "{\"stock\": 1}", NULL, &a, NULL),
+        404);
+    json_decref(a);
+    json_decref(price);
+    json_decref(cat);
+}
+
+/* s_notice - the id of the outbox notice waiting on the PULL socket, or 0
+ * when none comes within WAIT_MS */
+static uint64_t s_notice(fx_t *fx, int wait_ms)
+{
+    zpoller_t *p = zpoller_new(fx->pull, NULL);
+    void *ready = zpoller_wait(p, wait_ms);
+    zpoller_destroy(&p);
+    if (!ready)
+        return 0;
+    envelope_t e;
+    zframe_t *body = NULL;
+    assert_int_equal(envelope_recv(fx->pull, &e, &body), 1);
+    zframe_destroy(&body);
+    assert_int_equal(e.kind, ENVELOPE_OUTBOX);
+    return e.id;
+}
+
+static void test_order_desk_tells_the_callback_process(void **state)
+{
+    fx_t *fx = *state;
+    json_t *rec =
+        json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s},s:{s:s,s:s}}", "key",
+                  "o/ORD-A\x1f"
+                  "buyer.example",
+                  "bap_id", "buyer.example", "transaction_id", "T-A", "context", "domain",
+                  "ONDC:RET10", "bap_id", "buyer.example", "bap_uri", "http://127.0.0.1:9/ondc/",
+                  "transaction_id", "T-A", "city", "std:080", "country", "IND", "core_version",
+                  "1.2.0", "order", "id", "ORD-A", "state", "Created");
+    MDB_txn *txn = store_begin(fx->rt.store, 0);
+    assert_int_equal(order_put(fx->rt.store, txn, rec), 0);
+    assert_int_equal(store_commit(txn), 0);
+    json_decref(rec);
+
+    json_t *a;
+    assert_int_equal(s_call(fx, "POST", "/seller/v1/orders/ORD-A/accept", NULL, NULL, &a, NULL),
+                     200);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(a, "order"), "state")),
+                        "Accepted");
+    json_decref(a);
+    uint64_t id = s_notice(fx, 2000);
+    assert_true(id > 0);
+    txn = store_begin(fx->rt.store, 1);
+    outbox_row_t row;
+    assert_int_equal(outbox_get(fx->rt.store, txn, id, &row), 0);
+    assert_string_equal(row.action, "on_status");
+    assert_string_equal(row.url, "http://127.0.0.1:9/ondc/on_status");
+    assert_string_equal(row.transaction_id, "T-A");
+    outbox_row_clear(&row);
+    mdb_txn_abort(txn);
+
+    /* accepted already: refused, nothing written, nobody told */
+    assert_int_equal(s_call(fx, "POST", "/seller/v1/orders/ORD-A/accept", NULL, NULL, &a, NULL),
+                     409);
+    json_decref(a);
+    assert_int_equal(s_notice(fx, 100), 0);
+    assert_int_equal(s_call(fx, "POST", "/seller/v1/orders/NOPE/accept", NULL, NULL, &a, NULL),
+                     404);
+    json_decref(a);
+
+    s_in_t accepted = {AUTH, "state=Accepted"};
+    assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, &accepted, &a, NULL), 200);
+    json_t *list = json_object_get(a, "orders");
+    assert_int_equal(json_array_size(list), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "id")), "ORD-A");
+    json_decref(a);
+}
+
+/* s_check - checks.NAME.FIELD of a /ready answer */
+static json_t *s_check(json_t *ready, const char *name, const char *field)
+{
+    return json_object_get(json_object_get(json_object_get(ready, "checks"), name), field);
+}
+
+static void test_ready_names_what_is_missing(void **state)
+{
+    fx_t *fx = *state;
+    json_t *a;
+    assert_int_equal(s_call(fx, "GET", "/ready", NULL, NULL, &a, NULL), 503);
+    assert_false(json_is_true(json_object_get(a, "ready")));
+    assert_false(json_is_true(s_check(a, "ingress", "ok")));
+    assert_int_equal(json_integer_value(s_check(a, "ingress", "configured")), 2);
+    assert_false(json_is_true(s_check(a, "worker.order", "ok")));
+    assert_true(json_is_true(s_check(a, "store", "ok")));
+    assert_false(json_is_true(s_check(a, "signing_key", "ok")));
+    assert_false(json_is_true(s_check(a, "registry", "ok")));
+    json_decref(a);
+
+    /* an ingress is a process apart: one that publishes its heartbeat is
+     * counted, and once it is killed it is not */
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        alarm(30); /* never outlives the test run */
+        metrics_open(fx->rt.cfg.run_dir, "ingress", "ingress.0");
+        metrics_heartbeat(clock_wall_ms());
+        if (write(ready[1], "x", 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    fx->child = child;
+    char c;
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    close(ready[0]);
+    close(ready[1]);
+    s_write(fx->rt.cfg.signing_private_key_file, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+            0600);
+    assert_int_equal(s_call(fx, "GET", "/ready", NULL, NULL, &a, NULL), 503);
+    assert_true(json_is_true(s_check(a, "ingress", "ok")));
+    assert_int_equal(json_integer_value(s_check(a, "ingress", "alive")), 1);
+    assert_true(json_is_true(s_check(a, "signing_key", "ok")));
+    json_decref(a);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    fx->child = 0;
+    assert_int_equal(s_call(fx, "GET", "/ready", NULL, NULL, &a, NULL), 503);
+    assert_int_equal(json_integer_value(s_check(a, "ingress", "alive")), 0);
+    json_decref(a);
+    /* a key file others can read does not count */
+    chmod(fx->rt.cfg.signing_private_key_file, 0644);
+    assert_int_equal(s_call(fx, "GET", "/ready", NULL, NULL, &a, NULL), 503);
+    assert_false(json_is_true(s_check(a, "signing_key", "ok")));
+    json_decref(a);
+}
+
+static void test_metrics_has_the_store_and_this_process(void **state)
+{
+    fx_t *fx = *state;
+    assert_int_equal(metrics_open(fx->rt.cfg.run_dir, "admin", "admin.0"), 0);
+    s_call(fx, "GET", "/health", NULL, NULL, NULL, NULL);
+    s_call(fx, "GET", "/health", NULL, NULL, NULL, NULL);
+    char *text;
+    admin_req_t q = {.method = "GET", .url = "/metrics"};
+    assert_int_equal(admin_handle(&fx->a, &q), 0);
+    assert_int_equal(q.status, 200);
+    assert_string_equal(q.ctype, "text/plain; version=0.0.4");
+    text = q.answer;
+    assert_non_null(strstr(text, "\nondc_journal_backlog 0\n"));
+    assert_non_null(strstr(text, "\nondc_outbox_pending "));
+    assert_non_null(strstr(text, "ondc_admin_requests_total{stage=\"admin\",instance=\"admin.0\","
+                                 "route=\"health\",code=\"200\"} 2\n"));
+    free(text);
+    metrics_close();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_health_unknown_and_too_large, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_bearer_token, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_catalog_put_and_patch, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_order_desk_tells_the_callback_process, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_ready_names_what_is_missing, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_metrics_has_the_store_and_this_process, s_setup,
+                                        s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
