@@ -213,6 +213,10 @@ void ingress_count(ingress_t *in, int action, const char *outcome, const char *c
 int ingress_rate_init(ingress_t *in);
 void ingress_rate_fini(void);
 
+/* ingress_address_hash - 64-bit FNV-1a of CONN's client address (IPv4 or
+ * IPv6 bytes) continued from SEED (0: FNV's offset basis); never 0. */
+uint64_t ingress_address_hash(struct MHD_Connection *conn, uint64_t seed);
+
 /* ingress_rate_take - take one token of SUBSCRIBER's bucket for the
  * client address of CONN; 0, or -1 when the bucket is empty (429). */
 int ingress_rate_take(ingress_t *in, const char *subscriber, struct MHD_Connection *conn,

@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "context.h"
 #include "log.h"
+#include "url.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -260,31 +261,11 @@ static void s_tick(loop_t *loop, void *arg)
         MHD_run(in->net);
 }
 
-static int s_parse_addr(const char *hostport, struct sockaddr_in *sa)
-{
-    char host[128];
-    snprintf(host, sizeof host, "%s", hostport);
-    char *colon = strrchr(host, ':');
-    if (!colon)
-        return -1;
-    *colon = '\0';
-    memset(sa, 0, sizeof *sa);
-    sa->sin_family = AF_INET;
-    sa->sin_port = htons((uint16_t)atoi(colon + 1));
-    if (!host[0] || strcmp(host, "*") == 0 || strcmp(host, "0.0.0.0") == 0)
-        sa->sin_addr.s_addr = htonl(INADDR_ANY);
-    else if (strcmp(host, "localhost") == 0)
-        sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    else if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-        return -1;
-    return 0;
-}
-
 static struct MHD_Daemon *s_start(ingress_t *in, const char *hostport, MHD_AccessHandlerCallback h,
                                   unsigned limit)
 {
     struct sockaddr_in sa;
-    if (s_parse_addr(hostport, &sa) < 0) {
+    if (url_listen_addr(hostport, &sa) < 0) {
         log_error("http.bad_address", "listen", hostport, NULL);
         return NULL;
     }

@@ -99,29 +99,6 @@ struct ingress_lookup_s {
     s_source_t sources[SOURCES];
 };
 
-/* s_address_key - 64-bit FNV-1a of CONN's client address (0 if unknown) */
-static uint64_t s_address_key(struct MHD_Connection *conn)
-{
-    const union MHD_ConnectionInfo *ci =
-        conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
-    if (!ci || !ci->client_addr)
-        return 0;
-    const struct sockaddr *sa = ci->client_addr;
-    const unsigned char *a = NULL;
-    size_t n = 0;
-    if (sa->sa_family == AF_INET) {
-        a = (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-        n = 4;
-    } else if (sa->sa_family == AF_INET6) {
-        a = (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-        n = 16;
-    }
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ a[i]) * 1099511628211ULL;
-    return n ? (h ? h : 1) : 0;
-}
-
 /* s_source_take - the source entry of CONN's address with one lookup's
  * token taken, or NULL with ERR (429) when the address is past its rate or
  * its lookups in flight. An entry held by another address with nothing in
@@ -131,7 +108,7 @@ static s_source_t *s_source_take(ingress_lookup_t *L, struct MHD_Connection *con
                                  ondc_err_t *err)
 {
     const cfg_t *cfg = &L->in->rt->cfg;
-    uint64_t key = s_address_key(conn);
+    uint64_t key = ingress_address_hash(conn, 0);
     s_source_t *s = &L->sources[key % SOURCES];
     double rate = cfg->registry_lookup_rate_per_address, burst = 4.0 * rate;
     if (s->key != key && s->inflight == 0) {

@@ -105,29 +105,34 @@ static void s_unlock(s_bucket_t *b)
     atomic_store_explicit(&b->lock, 0, memory_order_release);
 }
 
-/* s_key - 64-bit FNV-1a of the subscriber and the client address. */
-static uint64_t s_key(const char *sub, struct MHD_Connection *conn)
+/* s_fnv - 64-bit FNV-1a of N bytes of P, from H */
+static uint64_t s_fnv(uint64_t h, const unsigned char *p, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (const unsigned char *p = (const unsigned char *)sub; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ULL;
+    return h;
+}
+
+uint64_t ingress_address_hash(struct MHD_Connection *conn, uint64_t seed)
+{
+    uint64_t h = seed ? seed : 1469598103934665603ULL;
     const union MHD_ConnectionInfo *ci =
         conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
-        const unsigned char *a = NULL;
-        size_t n = 0;
-        if (sa->sa_family == AF_INET) {
-            a = (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-            n = 4;
-        } else if (sa->sa_family == AF_INET6) {
-            a = (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-            n = 16;
-        }
-        for (size_t i = 0; i < n; i++)
-            h = (h ^ a[i]) * 1099511628211ULL;
+        if (sa->sa_family == AF_INET)
+            h = s_fnv(h, (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+        else if (sa->sa_family == AF_INET6)
+            h = s_fnv(h, (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
     }
     return h ? h : 1;
+}
+
+/* s_key - 64-bit FNV-1a of the subscriber and the client address. */
+static uint64_t s_key(const char *sub, struct MHD_Connection *conn)
+{
+    uint64_t h = s_fnv(1469598103934665603ULL, (const unsigned char *)sub, strlen(sub));
+    return ingress_address_hash(conn, h);
 }
 
 int ingress_rate_take(ingress_t *in, const char *subscriber, struct MHD_Connection *conn,

@@ -106,6 +106,40 @@ int url_under(const char *url, const char *base)
     return u.path[n] == '\0' || u.path[n] == '/';
 }
 
+int url_listen_addr(const char *hostport, struct sockaddr_in *sa)
+{
+    char host[128];
+    if (!hostport || strlen(hostport) >= sizeof host)
+        return -1;
+    snprintf(host, sizeof host, "%s", hostport);
+    char *colon = strrchr(host, ':');
+    if (!colon)
+        return -1;
+    *colon = '\0';
+    const char *port = colon + 1;
+    size_t n = strlen(port);
+    if (n == 0 || n > 5)
+        return -1;
+    long v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (port[i] < '0' || port[i] > '9')
+            return -1;
+        v = v * 10 + (port[i] - '0');
+    }
+    if (v > 65535)
+        return -1;
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t)v);
+    if (!host[0] || strcmp(host, "*") == 0 || strcmp(host, "0.0.0.0") == 0)
+        sa->sin_addr.s_addr = htonl(INADDR_ANY);
+    else if (strcmp(host, "localhost") == 0)
+        sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    else if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+        return -1;
+    return 0;
+}
+
 /* s_v4_internal - the IPv4 address A (host order) */
 static int s_v4_internal(uint32_t a)
 {

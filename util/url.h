@@ -32,6 +32,12 @@ int url_parse(const char *text, url_t *out);
  * not a URL. */
 int url_under(const char *url, const char *base);
 
+/* url_listen_addr - "host:port" (host an IPv4 address, "localhost", "*",
+ * "0.0.0.0" or empty for every address; port 0..65535 in digits, 0 for
+ * any free port) into SA; 0, or -1 when it is not such an address. */
+struct sockaddr_in;
+int url_listen_addr(const char *hostport, struct sockaddr_in *sa);
+
 /* url_addr_internal - whether SA is an address of this machine or of a
  * private network: unspecified, loopback, private (10/8, 172.16/12,
  * 192.168/16, fc00::/7), shared (100.64/10), link-local (169.254/16,

@@ -131,12 +131,42 @@ static void test_internal_addresses(void **state)
     assert_int_equal(url_addr_internal(NULL), 1);
 }
 
+static void test_listen_addr(void **state)
+{
+    (void)state;
+    struct sockaddr_in sa;
+    assert_int_equal(url_listen_addr("127.0.0.1:8080", &sa), 0);
+    assert_int_equal(ntohs(sa.sin_port), 8080);
+    assert_int_equal(ntohl(sa.sin_addr.s_addr), INADDR_LOOPBACK);
+    assert_int_equal(url_listen_addr("localhost:1", &sa), 0);
+    assert_int_equal(ntohl(sa.sin_addr.s_addr), INADDR_LOOPBACK);
+    assert_int_equal(url_listen_addr("*:65535", &sa), 0);
+    assert_int_equal(ntohl(sa.sin_addr.s_addr), INADDR_ANY);
+    assert_int_equal(url_listen_addr(":80", &sa), 0);
+    assert_int_equal(url_listen_addr("127.0.0.1:0", &sa), 0); /* any free port */
+    assert_int_equal(ntohs(sa.sin_port), 0);
+    /* refused: no port, a port past 65535 (it used to wrap: 80000 was
+     * 14464), signs, letters, spaces, a name, too long */
+    static const char *bad[] = {"127.0.0.1", "127.0.0.1:", "127.0.0.1:65536",
+                                "127.0.0.1:80000", "127.0.0.1:+80", "127.0.0.1:-1",
+                                "127.0.0.1:abc", "127.0.0.1:80 ", "example.com:80",
+                                "127.0.0.1:123456", "999.0.0.1:80", NULL};
+    for (int i = 0; bad[i]; i++)
+        if (url_listen_addr(bad[i], &sa) == 0)
+            fail_msg("%s accepted", bad[i]);
+    char longer[300];
+    memset(longer, '1', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    assert_int_equal(url_listen_addr(longer, &sa), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_under),
         cmocka_unit_test(test_internal_addresses),
+        cmocka_unit_test(test_listen_addr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
