@@ -71,6 +71,14 @@ typedef struct admin_s {
  * a token file, only a loopback admin_listen is allowed. 0 or -1 (logged). */
 int admin_token_load(admin_t *a);
 
+/* admin_authorized - whether Q carries the bearer token (or, without a
+ * token file, the listener is on loopback). Needs only Q's headers. */
+int admin_authorized(const admin_t *a, const admin_req_t *q);
+
+/* admin_needs_token - whether URL is an API route (every one but /health,
+ * /ready, /metrics), answered 401 without the token */
+int admin_needs_token(const char *url);
+
 /* admin_handle - answer request Q: Q->status, Q->answer (caller owns) and
  * Q->ctype are set. 0, or -1 when no answer could be made (out of memory). */
 int admin_handle(admin_t *a, admin_req_t *q);

@@ -33,6 +33,7 @@ typedef struct {
     char *body;
     size_t len, cap;
     int too_large;
+    int unauthorized; /* an API route without the token: the body is not kept */
 } s_conn_t;
 
 static long long s_limit(const admin_t *a)
@@ -89,6 +90,16 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoll(cl, NULL, 10) > s_limit(a))
             c->too_large = 1;
+        /* the token is checked on the headers, before any of the body is
+         * read: without it a client could make this process buffer
+         * admin_max_body_mb per connection */
+        admin_req_t q = {.method = method, .url = url, .lookup = s_lookup, .lookup_ctx = conn};
+        if (admin_needs_token(url) && !admin_authorized(a, &q))
+            c->unauthorized = 1;
+        return MHD_YES;
+    }
+    if (*upload_size && c->unauthorized) {
+        *upload_size = 0; /* read and let go; the answer is 401 */
         return MHD_YES;
     }
     if (*upload_size) {

@@ -156,7 +156,7 @@ int admin_token_load(admin_t *a)
     return 0;
 }
 
-static int s_authorized(const admin_t *a, const admin_req_t *q)
+int admin_authorized(const admin_t *a, const admin_req_t *q)
 {
     if (!a->token_len)
         return s_loopback(a->rt->cfg.admin_listen);
@@ -167,6 +167,14 @@ static int s_authorized(const admin_t *a, const admin_req_t *q)
     size_t n = strlen(h);
     /* constant time over the token; the length is not secret */
     return n == a->token_len && sodium_memcmp(h, a->token, a->token_len) == 0;
+}
+
+int admin_needs_token(const char *url)
+{
+    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++)
+        if (strncmp(url, s_routes[i].prefix, strlen(s_routes[i].prefix)) == 0)
+            return 1;
+    return 0;
 }
 
 /* s_route - answer Q; *LABEL gets the route's metrics label. */
@@ -192,7 +200,7 @@ static int s_route(admin_t *a, admin_req_t *q, const char **label)
         size_t pl = strlen(s_routes[i].prefix);
         if (strncmp(url, s_routes[i].prefix, pl) != 0)
             continue;
-        if (!s_authorized(a, q)) {
+        if (!admin_authorized(a, q)) {
             log_info("admin.unauthorized", "path", url, NULL);
             return admin_error(q, 401, NULL, "a valid bearer token is required");
         }

@@ -197,6 +197,44 @@ def test_admin_runs_below_the_ingress():
     eq((nice(pid_of("admin")), nice(pid_of("ingress"))), (5, 0), "nice of ondc-admin, ondc-ingress")
 
 
+def test_no_body_is_read_before_the_token():
+    # eight connections each PUT 16 MB to the catalog without the token, in
+    # parallel: all 401, and ondc-admin's peak memory does not grow by what
+    # they sent (the token is checked on the headers; the body is let go)
+    import http.client
+    pid = pid_of("admin")
+
+    def hwm_kb():
+        with open("/proc/%d/status" % pid) as f:
+            return int([l for l in f if l.startswith("VmHWM:")][0].split()[1])
+
+    before = hwm_kb()
+    body = b"{" + b" " * (16 << 20) + b"}"
+    out = []
+
+    def put(auth):
+        c = http.client.HTTPConnection("127.0.0.1", F.admin_port, timeout=60)
+        h = {"Content-Type": "application/json"}
+        if auth:
+            h["Authorization"] = auth
+        c.request("PUT", "/seller/v1/catalog", body=body, headers=h)
+        r = c.getresponse()
+        out.append(r.status)
+        r.read()
+        c.close()
+
+    ts = [threading.Thread(target=put, args=(None if i % 2 else "Bearer wrong-token-0123456789",))
+          for i in range(8)]
+    for th in ts:
+        th.start()
+    for th in ts:
+        th.join()
+    eq(out, [401] * 8, "every upload without the token is refused")
+    grew = hwm_kb() - before
+    check(grew < 16 * 1024, "ondc-admin's peak RSS grew %d kB for 8 x 16 MB refused" % grew)
+    eq(pid_of("admin"), pid, "the same ondc-admin")
+
+
 def test_kill_9_of_ondc_admin_leaves_the_network_listener_acking():
     raw = big_catalog()
     for after_s in (0.2, 0.8):
