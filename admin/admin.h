@@ -64,7 +64,13 @@ typedef struct admin_s {
     char token[256];         /* the bearer token (admin_token_file) */
     size_t token_len;        /* 0: no token file */
     int64_t drain_started_ms;
+    int64_t ready_write_ms; /* when /ready last tried a write (0: never) */
+    int ready_writable;     /* and whether it committed */
 } admin_t;
+
+/* /ready writes to the store at most this often, and answers from the last
+ * write in between */
+#define ADMIN_READY_WRITE_MS 1000
 
 /* admin_token_load - read the bearer token from admin_token_file (refusing
  * a file others can read, or a token shorter than 16 characters); without

@@ -135,16 +135,23 @@ int admin_ready(admin_t *a, admin_req_t *q)
                                       "configured", stages[i].want));
         ok &= alive >= 1;
     }
-    /* store writable: a real write transaction */
-    int writable = 0;
-    MDB_txn *txn = admin_begin(a);
-    if (txn) {
-        MDB_val k = {5, "ready"}, v = {8, &now};
-        writable = mdb_put(txn, a->rt->store->dbi[DB_META], &k, &v, 0) == 0;
-        if (!writable)
-            mdb_txn_abort(txn);
-        else
-            writable = admin_commit(a, txn) == 0;
+    /* store writable: a real write transaction, at most once in
+     * ADMIN_READY_WRITE_MS (/ready needs no token: polling it must not
+     * turn into a stream of commits) */
+    int writable = a->ready_writable;
+    if (!a->ready_write_ms || now - a->ready_write_ms >= ADMIN_READY_WRITE_MS || now < a->ready_write_ms) {
+        writable = 0;
+        MDB_txn *txn = admin_begin(a);
+        if (txn) {
+            MDB_val k = {5, "ready"}, v = {8, &now};
+            writable = mdb_put(txn, a->rt->store->dbi[DB_META], &k, &v, 0) == 0;
+            if (!writable)
+                mdb_txn_abort(txn);
+            else
+                writable = admin_commit(a, txn) == 0;
+        }
+        a->ready_write_ms = now;
+        a->ready_writable = writable;
     }
     json_object_set_new(checks, "store", json_pack("{s:b}", "ok", writable));
     int key = s_key_loads(cfg);

@@ -422,6 +422,45 @@ static void test_ready_names_what_is_missing(void **state)
     json_decref(a);
 }
 
+/* s_ready_mark - the time the last /ready write put in meta, or 0 */
+static int64_t s_ready_mark(fx_t *fx)
+{
+    int64_t v = 0;
+    MDB_txn *txn = store_begin(fx->rt.store, 1);
+    assert_non_null(txn);
+    MDB_val k = {5, "ready"}, d;
+    if (mdb_get(txn, fx->rt.store->dbi[DB_META], &k, &d) == 0 && d.mv_size == sizeof v)
+        memcpy(&v, d.mv_data, sizeof v);
+    mdb_txn_abort(txn);
+    return v;
+}
+
+/* /ready needs no token: a hundred calls in a row make one write, the
+ * others answer from it; once ADMIN_READY_WRITE_MS has passed it writes
+ * again */
+static void test_ready_writes_at_most_once_a_second(void **state)
+{
+    fx_t *fx = *state;
+    json_t *a;
+    s_call(fx, "GET", "/ready", NULL, NULL, &a, NULL);
+    assert_true(json_is_true(s_check(a, "store", "ok")));
+    json_decref(a);
+    int64_t first = s_ready_mark(fx);
+    assert_true(first > 0);
+    for (int i = 0; i < 100; i++) {
+        s_call(fx, "GET", "/ready", NULL, NULL, &a, NULL);
+        assert_true(json_is_true(s_check(a, "store", "ok")));
+        json_decref(a);
+    }
+    assert_int_equal(s_ready_mark(fx), first);
+    fx->a.ready_write_ms -= ADMIN_READY_WRITE_MS; /* as if a second had passed */
+    int64_t shifted = fx->a.ready_write_ms;
+    s_call(fx, "GET", "/ready", NULL, NULL, &a, NULL);
+    json_decref(a);
+    assert_true(fx->a.ready_write_ms > shifted); /* it wrote again, now */
+    assert_int_equal(s_ready_mark(fx), fx->a.ready_write_ms);
+}
+
 static void test_metrics_has_the_store_and_this_process(void **state)
 {
     fx_t *fx = *state;
@@ -451,6 +490,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_order_desk_tells_the_callback_process, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_ready_names_what_is_missing, s_setup, s_teardown),
+
+        cmocka_unit_test_setup_teardown(test_ready_writes_at_most_once_a_second, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_metrics_has_the_store_and_this_process, s_setup,
                                         s_teardown),
     };
