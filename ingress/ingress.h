@@ -30,6 +30,7 @@ typedef struct req_s {
     char *body;
     size_t len, cap;
     int too_large;
+    int head_too_large; /* request line + headers past max_header_bytes: 431 */
     req_state_t state;
     int status;    /* HTTP status of the prepared answer */
     char *answer;  /* prepared body (owned) or NULL for the static ACK */

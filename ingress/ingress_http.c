@@ -109,6 +109,11 @@ static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, con
         err_set(&err, ERR_TYPE_CONTEXT, 405, ERR_INVALID_REQUEST, "", "use POST");
         return s_nack(in, conn, action, &err);
     }
+    if (r->head_too_large) {
+        err_set(&err, ERR_TYPE_JSON_SCHEMA, 431, ERR_INVALID_REQUEST, "",
+                "request line and headers larger than %d bytes", in->rt->cfg.max_header_bytes);
+        return s_nack(in, conn, action, &err);
+    }
     if (r->too_large) {
         err_set(&err, ERR_TYPE_JSON_SCHEMA, 413, ERR_INVALID_REQUEST, "",
                 "body larger than %d bytes", in->rt->cfg.max_body_bytes);
@@ -157,6 +162,24 @@ static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, con
     return MHD_YES;
 }
 
+/* s_count_field - add one header's (or query argument's) bytes to *ARG */
+static enum MHD_Result s_count_field(void *arg, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    size_t *n = arg;
+    *n += (key ? strlen(key) : 0) + (value ? strlen(value) : 0) + 4; /* ": ", CRLF */
+    return MHD_YES;
+}
+
+/* s_head_bytes - the request line and headers of CONN, as sent */
+static size_t s_head_bytes(struct MHD_Connection *conn, const char *method, const char *url)
+{
+    size_t n = strlen(method) + strlen(url) + 12; /* " HTTP/1.1" CRLF */
+    MHD_get_connection_values(conn, MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND, s_count_field, &n);
+    return n;
+}
+
 static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version, const char *upload,
                                  size_t *upload_size, void **con_cls)
@@ -172,11 +195,17 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoll(cl, NULL, 10) > in->rt->cfg.max_body_bytes)
             r->too_large = 1;
+        /* libmicrohttpd's pool bounds the head only loosely (it holds the
+         * body's first bytes too): the limit is checked here, exactly */
+        if (s_head_bytes(conn, method, url) > (size_t)in->rt->cfg.max_header_bytes)
+            r->head_too_large = 1;
         return MHD_YES;
     }
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
+        if (r->head_too_large)
+            return MHD_YES; /* read and let go; the answer is 431 */
         if (r->too_large || r->len + n > (size_t)in->rt->cfg.max_body_bytes) {
             r->too_large = 1;
             return MHD_YES;

@@ -52,6 +52,29 @@ def nack(status, ans, want_status, code="30000"):
     eq(ans["error"]["code"], code, "code")
 
 
+def test_headers_past_max_header_bytes_are_refused():
+    # max_header_bytes is 16384. 19 KB of headers (60 of 300 bytes): 431
+    # NACK, nothing journaled (libmicrohttpd's pool took them, the limit
+    # did not); 32 KB in one header: past the pool, 431 from
+    # libmicrohttpd itself; 12 KB: ACK
+    before = len(journal_rows())
+    req = F.make(load_fixture("seed-init-request.json"))
+    body = json.dumps(req).encode()
+    headers = dict(("X-Pad-%03d" % i, "y" * 300) for i in range(60))
+    s, a = raw_post(body, dict(headers, Authorization=F.sign(body)))
+    nack(s, a, 431)
+    check("headers larger than 16384" in a["error"]["message"], "says why: %r" % a)
+    req = F.make(load_fixture("seed-init-request.json"))
+    body = json.dumps(req).encode()
+    s, a = raw_post(body, {"X-Pad": "x" * 32000, "Authorization": F.sign(body)})
+    eq(s, 431, "32 KB of headers")
+    eq(len(journal_rows()), before, "nothing journaled")
+    req = F.make(load_fixture("seed-init-request.json"))
+    body = json.dumps(req).encode()
+    s, a = raw_post(body, {"X-Pad": "z" * 12000, "Authorization": F.sign(body)})
+    eq((s, a), (200, {"message": {"ack": {"status": "ACK"}}}), "12 KB of headers: ACK")
+
+
 def test_hostile_bodies_are_nacked_and_nothing_is_stored():
     before = len(journal_rows())
     good = json.dumps(F.make(load_fixture("seed-init-request.json")), separators=(",", ":"))
