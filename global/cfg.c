@@ -81,6 +81,13 @@ static const s_key_t s_keys[] = {
      "connections the network listener holds at once"},
     {"connection_timeout_s", T_INT, F(connection_timeout_s), "15", 1, 3600, 0, NULL,
      "idle/read timeout of one connection"},
+    {"request_header_timeout_ms", T_INT, F(request_header_timeout_ms), "10000", 100, 600000, 0,
+     NULL,
+     "a request's line and headers must be in within this of the connection's start (or of "
+     "the previous answer on a kept-alive connection), however steadily they trickle; past it "
+     "the connection is closed"},
+    {"request_body_timeout_ms", T_INT, F(request_body_timeout_ms), "30000", 100, 600000, 0, NULL,
+     "a request's body must be in within this of its headers; past it the connection is closed"},
     {"backlog_limit", T_INT, F(backlog_limit), "50000", 10, 100000000, 1, NULL,
      "journal rows not yet done (dead ones not counted) past which ingress answers 503 NACK"},
     {"data_dir", T_PATH, F(data_dir), "var/data", 0, 0, 0, NULL, "LMDB environment directory"},

@@ -53,6 +53,7 @@ typedef struct {
     int rate_limit_burst;
     int max_connections;
     int connection_timeout_s;
+    int request_header_timeout_ms, request_body_timeout_ms;
     int backlog_limit;
 
     /* storage */

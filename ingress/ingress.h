@@ -12,6 +12,7 @@
 #define ONDC_INGRESS_H
 
 #include "envelope.h"
+#include "ingress_conns.h"
 #include "err.h"
 #include "journal.h"
 #include "registry.h"
@@ -80,6 +81,7 @@ typedef struct {
     ingress_lookup_t *lookup;   /* registry lookups over HTTP (ingress_lookup.c) */
     ingress_onboard_t *onboard; /* /on_subscribe, site verification (ingress_onboard.c) */
     ingress_verify_t *verify;   /* the signature-verifying threads (ingress_verify.c) */
+    iconns_t *conns;            /* the connection table (ingress_conns.c) */
     /* counters */
     uint64_t n_ack, n_nack, n_dup, n_push_fail, n_commits;
     uint64_t n_lookups, n_lookup_fail;
@@ -217,6 +219,23 @@ void ingress_rate_fini(void);
 /* ingress_address_hash - 64-bit FNV-1a of CONN's client address (IPv4 or
  * IPv6 bytes) continued from SEED (0: FNV's offset basis); never 0. */
 uint64_t ingress_address_hash(struct MHD_Connection *conn, uint64_t seed);
+
+/* ingress_sockaddr_hash - the same hash of the address SA. */
+uint64_t ingress_sockaddr_hash(const struct sockaddr *sa, uint64_t seed);
+
+/* ingress_conns_init / _fini - the connection table and its deadline
+ * sweep; init also raises the open-file limit to the hard limit. */
+int ingress_conns_init(ingress_t *in);
+void ingress_conns_fini(ingress_t *in);
+
+/* ingress_conns_accept / _notify - libmicrohttpd's accept policy and
+ * connection notification callbacks (CLS is the ingress). */
+enum MHD_Result ingress_conns_accept(void *cls, const struct sockaddr *addr, socklen_t len);
+void ingress_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe);
+
+/* ingress_conns_phase - CONN's request enters PHASE (ICONN_*). */
+void ingress_conns_phase(ingress_t *in, struct MHD_Connection *conn, int phase);
 
 /* ingress_rate_take - take one token of SUBSCRIBER's bucket for the
  * client address of CONN; 0, or -1 when the bucket is empty (429). */

@@ -149,6 +149,7 @@ static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, con
     r->row.body = r->body;
     r->row.body_len = r->len;
     r->state = REQ_QUEUED;
+    ingress_conns_phase(in, conn, ICONN_WAIT);
     MHD_suspend_connection(conn);
     if (rc == 0 && r->need_verify) {
         /* a verify thread checks the signature and makes the digest */
@@ -192,6 +193,7 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
         if (!r)
             return MHD_NO;
         *con_cls = r;
+        ingress_conns_phase(in, conn, ICONN_BODY);
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoll(cl, NULL, 10) > in->rt->cfg.max_body_bytes)
             r->too_large = 1;
@@ -239,12 +241,12 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
 static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                         enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
-    (void)conn;
     (void)toe;
     req_t *r = *con_cls;
     if (!r)
         return;
+    /* a kept-alive connection waits for its next head from now */
+    ingress_conns_phase(cls, conn, ICONN_HEAD);
     free(r->body);
     free(r->answer);
     free(r);
@@ -306,13 +308,16 @@ static struct MHD_Daemon *s_start(ingress_t *in, const char *hostport, MHD_Acces
         {MHD_OPTION_END, 0, NULL},
     };
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, NULL, NULL, h, in,
+        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO, 0, ingress_conns_accept, in, h,
+        in,
         MHD_OPTION_ARRAY, reuse,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT, limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)in->rt->cfg.connection_timeout_s,
         MHD_OPTION_NOTIFY_COMPLETED, s_completed, in, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
-        /* one client address cannot take every slot (slow-loris) */
+        /* one client address cannot take every slot (slow-loris); the
+         * share that scales, shedding and the deadlines: ingress_conns.c */
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)in->rt->cfg.max_connections_per_ip,
+        MHD_OPTION_NOTIFY_CONNECTION, ingress_conns_notify, in,
         /* request line + headers live in this pool: a larger head is refused */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)(in->rt->cfg.max_header_bytes < 16384 ? 32768 : 2 * in->rt->cfg.max_header_bytes),

@@ -4,7 +4,8 @@
  * seller's API, /ready and /metrics are ondc-admin's (admin/).
  *
  * Config keys read: listen, max_body_bytes, max_connections,
- * connection_timeout_s, backlog_limit, endpoints.dispatcher, zmq_hwm,
+ * connection_timeout_s, request_header_timeout_ms, request_body_timeout_ms
+ * (ingress_conns.c), backlog_limit, endpoints.dispatcher, zmq_hwm,
  * verify_signatures, signature_skew_s, registry.*, signing_private_key_file,
  * encryption_private_key_file (onboarding, ingress_onboard.c).
  */
@@ -90,7 +91,7 @@ static int s_init(runtime_t *rt)
         return -1;
     if (ingress_batch_init(in) < 0 || ingress_verify_init(in) < 0)
         return -1;
-    if (ingress_http_start(in) < 0)
+    if (ingress_conns_init(in) < 0 || ingress_http_start(in) < 0)
         return -1;
     loop_before_sleep(rt->loop, s_before_sleep, in);
     return 0;
@@ -131,6 +132,7 @@ static void s_fini(runtime_t *rt)
     ingress_verify_fini(in); /* what is being verified joins the batch or is answered */
     ingress_batch_fini(in);  /* commits and answers what is in hand */
     ingress_http_stop(in);
+    ingress_conns_fini(in);
     ingress_onboard_fini(in);
     zsock_destroy(&in->push);
     registry_destroy(&in->registry);

@@ -113,19 +113,21 @@ static uint64_t s_fnv(uint64_t h, const unsigned char *p, size_t n)
     return h;
 }
 
-uint64_t ingress_address_hash(struct MHD_Connection *conn, uint64_t seed)
+uint64_t ingress_sockaddr_hash(const struct sockaddr *sa, uint64_t seed)
 {
     uint64_t h = seed ? seed : 1469598103934665603ULL;
+    if (sa && sa->sa_family == AF_INET)
+        h = s_fnv(h, (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+    else if (sa && sa->sa_family == AF_INET6)
+        h = s_fnv(h, (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+    return h ? h : 1;
+}
+
+uint64_t ingress_address_hash(struct MHD_Connection *conn, uint64_t seed)
+{
     const union MHD_ConnectionInfo *ci =
         conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
-    if (ci && ci->client_addr) {
-        const struct sockaddr *sa = ci->client_addr;
-        if (sa->sa_family == AF_INET)
-            h = s_fnv(h, (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-        else if (sa->sa_family == AF_INET6)
-            h = s_fnv(h, (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
-    }
-    return h ? h : 1;
+    return ingress_sockaddr_hash(ci ? ci->client_addr : NULL, seed);
 }
 
 /* s_key - 64-bit FNV-1a of the subscriber and the client address. */
