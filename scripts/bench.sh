@@ -18,6 +18,9 @@
 #   search     once, after the runs: a 10,000-item catalog, city-wide
 #              searches (about 12 on_search pages each) at 1/s: worker
 #              search time p50/p99 (ondc_search_seconds) and pages/s
+#   abuse      scripts/bench-abuse.py: a buyer app's ACK and callback
+#              latency alone and under slow-loris, dead buyer app hosts
+#              and a registry lookup flood (BENCH_ABUSE=0: not run)
 # and prints one table of medians, CPU seconds per 1,000 requests per stage,
 # peak RSS per process, then one summary line per figure.
 # BENCH_SECONDS (default 10) sets the length of each timed run;
@@ -354,3 +357,11 @@ print("latency_steal_pct %.1f" % colc("latency", "steal_pct"))
 print("search10k_worker_p50_ms %.0f" % q(0.5))
 print("search10k_worker_p99_ms %.0f" % q(0.99))
 PY
+
+# what a well-behaved buyer app sees under attack: slow-loris, buyer apps
+# whose hosts never answer, a registry lookup flood (scripts/bench-abuse.py;
+# BENCH_ABUSE=0 leaves it out)
+if [ "${BENCH_ABUSE:-1}" != 0 ]; then
+  echo
+  ONDC_BIN=$BIN python3 "$top/scripts/bench-abuse.py"
+fi
