@@ -23,7 +23,9 @@
  *    answer larger than ANSWER_MAX is refused;
  *  - a client address starts at most registry.lookup_rate_per_address
  *    lookups a second (token bucket, bursts of four times that) and has
- *    at most registry.lookups_per_address in flight (more: 429 at once):
+ *    at most registry.lookups_per_address in flight, fewer as the slots
+ *    fill, and the last eighth of the slots only for an address with none
+ *    in flight (more: 429 at once):
  *    requests with made-up subscriber ids from a few addresses cannot
  *    take the slots a buyer app whose key is not cached yet needs. A
  *    request that joins a lookup already in flight costs nothing;
@@ -122,7 +124,17 @@ static s_source_t *s_source_take(ingress_lookup_t *L, struct MHD_Connection *con
             s->tokens = burst;
         s->last_ms = now;
     }
-    if (s->inflight >= cfg->registry_lookups_per_address || s->tokens < 1.0) {
+    /* an address's share of the slots in flight shrinks as they fill (half
+     * the free ones at most), and the last eighth is kept for addresses
+     * with no lookup in flight: many addresses together cannot take the
+     * slot a buyer app whose key is not cached needs */
+    int share = (LOOKUPS_MAX - L->n) / 2;
+    if (share > cfg->registry_lookups_per_address)
+        share = cfg->registry_lookups_per_address;
+    if (share < 1)
+        share = 1;
+    if (s->inflight >= share || (s->inflight > 0 && L->n >= LOOKUPS_MAX - LOOKUPS_MAX / 8) ||
+        s->tokens < 1.0) {
         err_set(err, ERR_TYPE_POLICY, 429, ERR_INVALID_REQUEST, "",
                 "too many registry lookups from your address; retry shortly");
         return NULL;

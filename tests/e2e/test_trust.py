@@ -64,6 +64,7 @@ class FakeRegistry:
         self.mode = "ok"
         self.delay = 0.0
         self.hits = []
+        self.stalled = 0
         self.lock = threading.Lock()
         self.node_pub = node_pub
         self.tmp = None
@@ -78,6 +79,11 @@ class FakeRegistry:
             def do_POST(self):
                 n = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(n)
+                if b'"stall-' in raw:  # a lookup never answered in time
+                    with outer.lock:
+                        outer.stalled += 1
+                    time.sleep(3)
+                    return
                 verified = outer.verify(raw, self.headers.get("Authorization", ""))
                 try:
                     q = json.loads(raw)
@@ -107,7 +113,10 @@ class FakeRegistry:
                 self.wfile.write(body)
 
         class Server(http.server.ThreadingHTTPServer):
-            request_queue_size = 128  # many lookups connect at once
+            request_queue_size = 512  # many lookups connect at once
+
+            def handle_error(self, request, client_address):
+                pass  # a lookup the node gave up on: its connection is gone
 
         self.server = Server(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
@@ -487,6 +496,45 @@ def test_lookup_flood_from_one_address_leaves_room_for_a_cold_buyer():
     raw = raw_of(req)
     s, a = post_from("127.0.0.3", raw, F.sign(raw, subscriber=sub, key=key))
     eq((s, a), (200, {"message": {"ack": {"status": "ACK"}}}), "the cold buyer is served")
+
+
+def test_lookup_flood_from_many_addresses_leaves_a_slot_for_a_cold_buyer():
+    # 40 addresses (127.0.4.N) send 9 requests each at once, each naming a
+    # made-up subscriber whose lookup the registry never answers (each holds
+    # its slot for registry.timeout_ms): 320 lookups within the per-address
+    # limit of 8, more than the 256 slots. Each address's share shrinks as
+    # the slots fill and the last eighth is kept for addresses with none in
+    # flight, so no flood request finds every slot taken (503) and a buyer
+    # app whose key is not cached, from a 41st address, is served
+    fake = F.sign(b"{}")
+    out, lock = [], threading.Lock()
+
+    def flood(a, i):
+        sub = "stall-%s.test" % uuid.uuid4().hex[:10]
+        req = init_req(bap_id=sub)
+        r = post_from("127.0.4.%d" % a, raw_of(req), fake.replace(BUYER + "|", sub + "|"))
+        with lock:
+            out.append(r)
+
+    ts = [threading.Thread(target=flood, args=(a, i)) for a in range(1, 41) for i in range(9)]
+    for t in ts:
+        t.start()
+    time.sleep(0.3)
+    sub = remote_sub()
+    REG.add(sub, REMOTE_KEYS)
+    key = os.path.join(F.dir, "keys", "remote", "signing.key")
+    req = init_req(bap_id=sub)
+    raw = raw_of(req)
+    s, a = post_from("127.0.5.1", raw, F.sign(raw, subscriber=sub, key=key))
+    for t in ts:
+        t.join()
+    eq((s, a), (200, {"message": {"ack": {"status": "ACK"}}}), "the cold buyer is served")
+    codes = sorted(set(r[0] for r in out))
+    check(503 not in [r[0] for r in out] or all("in flight" not in json.dumps(r[1]) for r in out),
+          "no flood request found every slot taken: %r" % codes)
+    print("    flood: %d lookups reached the registry, answers %r" % (REG.stalled, [(c, [r[0] for r in out].count(c)) for c in codes]))
+    check(REG.stalled <= 256, "at most the slots reached the registry: %d" % REG.stalled)
+    check(sum(1 for r in out if r[0] == 429) >= 360 - 256, "the rest refused at once (429): %r" % codes)
 
 
 def test_registry_error_is_503():
