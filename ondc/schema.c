@@ -37,14 +37,6 @@ typedef struct {
 
 /* ---- formats ---- */
 
-static int s_digits(const char *s, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return 0;
-    return 1;
-}
-
 /* s_decimal - [sign] digits [. 1..2 digits], the whole of S */
 static int s_decimal(const char *s, int sign)
 {
@@ -73,11 +65,23 @@ static int s_percent(const char *s)
     return n == 3 && strncmp(s, "100", 3) == 0 && strspn(s + 3, ".0") == strlen(s + 3);
 }
 
-/* s_timestamp - YYYY-MM-DDTHH:MM:SS.sssZ exactly, a real date and time */
+/* s_timestamp - YYYY-MM-DDTHH:MM:SS.sssZ exactly, a real date and time
+ * (checked by hand: timegm would cost more than the rest of a check) */
 static int s_timestamp(const char *s)
 {
-    return strlen(s) == 24 && s[19] == '.' && s_digits(s + 20, 3) && s[23] == 'Z' &&
-           context_parse_time(s) >= 0;
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+    for (int i = 0; i < 24; i++)
+        if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
+            return 0;
+    if (s[24] != '\0')
+        return 0;
+#define S_N2(p) (((p)[0] - '0') * 10 + ((p)[1] - '0'))
+    int year = S_N2(s) * 100 + S_N2(s + 2), mon = S_N2(s + 5), day = S_N2(s + 8);
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return mon >= 1 && mon <= 12 && day >= 1 && day <= days[mon - 1] + (mon == 2 && leap) &&
+           S_N2(s + 11) <= 23 && S_N2(s + 14) <= 59 && S_N2(s + 17) <= 60;
+#undef S_N2
 }
 
 static int s_uuid(const char *s)
@@ -289,11 +293,31 @@ int schema_applies(const char *core_version)
 
 /* ---- checking ---- */
 
+/* the way down to the value being checked: a key, or an array index
+ * (key NULL); rendered as a path only when there is a fault */
 typedef struct {
     const s_tree_t *t;
+    const char *key[S_DEPTH_MAX + 2];
+    size_t idx[S_DEPTH_MAX + 2];
+    int depth;
     char path[S_PATH_MAX];
     ondc_err_t *err;
 } s_walk_t;
+
+/* s_render - W's way down as "message.order.items[1].id", cut to fit */
+static void s_render(s_walk_t *w)
+{
+    size_t n = 0;
+    w->path[0] = '\0';
+    for (int i = 0; i < w->depth && n + 1 < sizeof w->path; i++) {
+        int k = w->key[i] ? snprintf(w->path + n, sizeof w->path - n, "%s%s", n ? "." : "",
+                                     w->key[i])
+                          : snprintf(w->path + n, sizeof w->path - n, "[%zu]", w->idx[i]);
+        if (k < 0 || (size_t)k >= sizeof w->path - n)
+            break;
+        n += (size_t)k;
+    }
+}
 
 static const char *s_type_name(unsigned types)
 {
@@ -339,6 +363,7 @@ static int s_type_ok(unsigned types, const json_t *v)
 
 static int s_fail(s_walk_t *w, const char *fmt, const char *a, const char *b)
 {
+    s_render(w);
     return err_set(w->err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, w->path, fmt, w->path,
                    a ? a : "", b ? b : "");
 }
@@ -410,39 +435,32 @@ static int s_value(s_walk_t *w, const schema_rule_t *rule, const json_t *v)
     return 0;
 }
 
-static int s_walk(s_walk_t *w, int node, const json_t *v, size_t plen, int depth);
+static int s_walk(s_walk_t *w, int node, const json_t *v);
 
 /* s_step - the child C of an object PARENT (its value V, maybe NULL) */
-static int s_step(s_walk_t *w, int c, const json_t *parent, const json_t *v, size_t plen,
-                  int depth)
+static int s_step(s_walk_t *w, int c, const json_t *parent, const json_t *v)
 {
     const s_node_t *n = &w->t->nodes[c];
     const schema_rule_t *rule = n->rule;
     if (rule && !s_holds(rule, parent))
         return 0;
-    size_t len = plen + (plen ? 1 : 0) + strlen(n->key);
-    if (len < sizeof w->path)
-        snprintf(w->path + plen, sizeof w->path - plen, "%s%s", plen ? "." : "", n->key);
-    else
-        len = plen;
-    if (!v) {
-        if (rule && (rule->flags & SCH_REQ))
-            return s_fail(w, "%s is required%s%s", NULL, NULL);
+    if (!v && !(rule && (rule->flags & SCH_REQ)))
         return 0;
-    }
-    if (rule && s_value(w, rule, v) < 0)
-        return -1;
-    return s_walk(w, c, v, len, depth + 1);
+    w->key[w->depth++] = n->key;
+    int rc = !v                                 ? s_fail(w, "%s is required%s%s", NULL, NULL)
+             : rule && s_value(w, rule, v) < 0 ? -1
+                                               : s_walk(w, c, v);
+    w->depth--;
+    return rc;
 }
 
-/* s_walk - the children of NODE in V (at W->path, PLEN long) */
-static int s_walk(s_walk_t *w, int node, const json_t *v, size_t plen, int depth)
+/* s_walk - the children of NODE in V */
+static int s_walk(s_walk_t *w, int node, const json_t *v)
 {
     const s_node_t *nodes = w->t->nodes;
     int first = nodes[node].child;
-    if (first < 0 || depth > S_DEPTH_MAX)
+    if (first < 0 || w->depth > S_DEPTH_MAX)
         return 0;
-    w->path[plen] = '\0';
     if (!nodes[first].key) {
         /* the entries of an array: a step without a rule only needs an array */
         if (!json_is_array(v))
@@ -450,25 +468,24 @@ static int s_walk(s_walk_t *w, int node, const json_t *v, size_t plen, int depth
         const schema_rule_t *rule = nodes[first].rule;
         size_t i;
         const json_t *e;
+        int rc = 0;
+        w->key[w->depth++] = NULL;
         json_array_foreach(v, i, e)
         {
-            int k = snprintf(w->path + plen, sizeof w->path - plen, "[%zu]", i);
-            size_t len = k > 0 && (size_t)k < sizeof w->path - plen ? plen + (size_t)k : plen;
-            if (rule && s_value(w, rule, e) < 0)
-                return -1;
-            if (s_walk(w, first, e, len, depth + 1) < 0)
-                return -1;
-            w->path[plen] = '\0';
+            w->idx[w->depth - 1] = i;
+            if ((rule && s_value(w, rule, e) < 0) || s_walk(w, first, e) < 0) {
+                rc = -1;
+                break;
+            }
         }
-        return 0;
+        w->depth--;
+        return rc;
     }
     if (!json_is_object(v))
         return nodes[node].rule || node == 0 ? 0 : s_fail(w, "%s must be an object%s%s", NULL, NULL);
-    for (int c = first; c >= 0; c = nodes[c].next) {
-        if (s_step(w, c, v, json_object_get(v, nodes[c].key), plen, depth) < 0)
+    for (int c = first; c >= 0; c = nodes[c].next)
+        if (s_step(w, c, v, json_object_get(v, nodes[c].key)) < 0)
             return -1;
-        w->path[plen] = '\0';
-    }
     if (nodes[node].rule && (nodes[node].rule->flags & SCH_CLOSED)) {
         const char *key;
         const json_t *x;
@@ -478,8 +495,10 @@ static int s_walk(s_walk_t *w, int node, const json_t *v, size_t plen, int depth
             for (int c = first; !known && c >= 0; c = nodes[c].next)
                 known = strcmp(nodes[c].key, key) == 0;
             if (!known) {
-                snprintf(w->path + plen, sizeof w->path - plen, "%s%s", plen ? "." : "", key);
-                return s_fail(w, "%s is not allowed here%s%s", NULL, NULL);
+                w->key[w->depth++] = key;
+                int rc = s_fail(w, "%s is not allowed here%s%s", NULL, NULL);
+                w->depth--;
+                return rc;
             }
         }
     }
@@ -491,10 +510,10 @@ static int s_run(const s_tree_t *t, json_t *root, ondc_err_t *err)
     s_walk_t w;
     w.t = t;
     w.err = err;
-    w.path[0] = '\0';
+    w.depth = 0;
     if (t->nodes[0].rule && s_value(&w, t->nodes[0].rule, root) < 0)
         return -1;
-    return s_walk(&w, 0, root, 0, 0);
+    return s_walk(&w, 0, root);
 }
 
 int schema_check_set(const schema_set_t *set, int v125, int fnb, json_t *root, ondc_err_t *err)
