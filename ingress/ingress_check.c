@@ -1,6 +1,6 @@
 /*
  * ingress_check.c - the checks a request passes before it is journaled:
- * JSON, context, signature. Cheap checks first: no signature is verified
+ * JSON, context, schema, signature. Cheap checks first: no signature is verified
  * before the size (checked while reading), JSON and context pass.
  *
  * Two steps, because a key may have to come from the ONDC registry over
@@ -14,6 +14,11 @@
  * the time the request arrived (its row's received_ms) with
  * signature_skew_s either side, so a slow registry cannot make a good
  * signature expire.
+ *
+ * After the context, a request in a retail version (1.2.0, 1.2.5) is held
+ * to ONDC's retail schema for its action (schema.h): a fault is a 400
+ * JSON-SCHEMA-ERROR NACK, 30000, with the JSON path, before any signature
+ * is verified.
  *
  * The X-Gateway-Authorization header (a gateway forwarding a search) is
  * verified when present, against its own keyId's registry record, which
@@ -32,6 +37,7 @@
 
 #include "context.h"
 #include "log.h"
+#include "schema.h"
 
 #include <string.h>
 
@@ -121,6 +127,11 @@ int ingress_check_request(ingress_t *in, req_t *r, const char *auth, const char 
     if (s_arrays_ok(root, cfg->max_array_items, err) < 0)
         goto out;
     json_t *ctx = json_object_get(root, "context");
+    /* ONDC's retail schema for the action and version (schema_retail.c):
+     * a request that misses it is NACKed here, never journaled */
+    if (schema_check(context_action_name((action_t)r->action), context_str(ctx, "domain"),
+                     context_str(ctx, "core_version"), root, err) < 0)
+        goto out;
     const char *bap_id = context_str(ctx, "bap_id");
     /* before any signature is verified: the claimed sender from this
      * address has its own bucket, so forgeries in a buyer app's name from

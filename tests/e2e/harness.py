@@ -56,6 +56,22 @@ def load_fixture(name):
         return json.load(f)
 
 
+RETAIL_ACTIONS = ("search", "select", "init", "confirm", "status", "track", "cancel", "update",
+                  "rating", "support")
+
+
+def retail_request(action, version="1.2.0", domain="ONDC:RET10"):
+    """A request for ACTION that meets ONDC's retail schema at VERSION (1.2.0
+    or 1.2.5; the ingress NACKs one that does not): the demo catalog's
+    provider, store and item, as ONDC's examples send them
+    (tests/fixtures/retail/ACTION.json). Change what a test needs, then
+    Fleet.make it for fresh ids; Fleet.retail does both."""
+    req = load_fixture(os.path.join("retail", action + ".json"))
+    req["context"]["core_version"] = version
+    req["context"]["domain"] = domain
+    return req
+
+
 class FakeBuyerApp:
     """Records callbacks; MODE decides the answer: ack, nack, 500, hang."""
 
@@ -262,6 +278,10 @@ class Fleet:
             ctx["bap_id"] = BUYER
             ctx["bap_uri"] = self.bap.uri
         return b
+
+    def retail(self, action, version="1.2.0", domain="ONDC:RET10", fresh=True):
+        """retail_request(ACTION, VERSION, DOMAIN) made for this fleet."""
+        return self.make(retail_request(action, version, domain), fresh=fresh)
 
     def sign(self, raw, subscriber=BUYER, key=None, created=None, expires=None):
         p = os.path.join(self.dir, "sign-%s.body" % uuid.uuid4().hex)

@@ -8,7 +8,9 @@
  * (depth, syntax, duplicated keys, not an object), the Beckn context (a
  * missing field, an action not the endpoint's, a domain, city or core
  * version not served, another seller's bpp_id, message_id equal to
- * transaction_id, a stale request), message missing, arrays over
+ * transaction_id, a stale request), message missing, ONDC's retail schema
+ * (a required field missing, a wrong type, both before the signature is
+ * looked at; tests/unit/test_schema.c holds the rules), arrays over
  * max_array_items, the rate limit per sender, and the signature headers
  * (none, malformed, keyId not the sender, unknown key, another key's
  * signature, a body changed after signing, expired, created in the future;
@@ -122,14 +124,17 @@ static int s_teardown(void **state)
     return rc;
 }
 
-/* s_request - a good ACTION request (compact JSON text; caller frees) */
+/* s_request - a good ACTION request (compact JSON text; caller frees): the
+ * message of tests/fixtures/retail/ACTION.json, which meets ONDC's retail
+ * schema, in the fixture's context */
 static char *s_request(const fx_t *fx, const char *action)
 {
-    json_t *msg =
-        strcmp(action, "search") == 0
-            ? json_pack("{s:{s:{s:{s:s}}}}", "intent", "item", "descriptor", "name", "milk")
-            : json_pack("{s:{s:{s:s},s:[{s:s,s:{s:i}}]}}", "order", "provider", "id", "111863",
-                        "items", "id", "42602097", "quantity", "count", 1);
+    char path[96];
+    snprintf(path, sizeof path, "tests/fixtures/retail/%s.json", action);
+    json_t *file = fixture_worker_load(path);
+    assert_non_null(file);
+    json_t *msg = json_incref(json_object_get(file, "message"));
+    json_decref(file);
     json_t *req = fixture_worker_request(fx->st, action, "txn-1", "msg-1", TS, msg);
     char *text = json_dumps(req, JSON_COMPACT);
     json_decref(req);
@@ -297,6 +302,20 @@ static void test_check_table(void **state)
          "JSON-SCHEMA-ERROR", "message", "message is required"},
         {"257 items", "init", "message.order.items", items, NULL, AUTH_GOOD, 400, "30000",
          "JSON-SCHEMA-ERROR", "message.order.items", "more than 256 entries"},
+        /* ONDC's retail schema (schema_retail.c), after the context and
+         * before any signature */
+        {"a search without the buyer app's finder fee", "search", "message.intent.payment", NULL,
+         NULL, AUTH_GOOD, 400, "30000", "JSON-SCHEMA-ERROR", "message.intent.payment",
+         "message.intent.payment is required"},
+        {"an init whose count is a string", "init", "message.order.items",
+         "[{\"id\":\"42602097\",\"fulfillment_id\":\"1\",\"quantity\":{\"count\":\"1\"}}]",
+         NULL, AUTH_GOOD, 400, "30000", "JSON-SCHEMA-ERROR", "message.order.items[0].quantity.count",
+         "must be an integer"},
+        {"a retail request without ttl", "status", "context.ttl", NULL, NULL, AUTH_GOOD, 400,
+         "30000", "JSON-SCHEMA-ERROR", "context.ttl", "context.ttl is required"},
+        {"a schema fault is refused before a bad signature is seen", "cancel",
+         "message.cancellation_reason_id", "\"3\"", NULL, AUTH_OTHER_SUB, 400, "30000",
+         "JSON-SCHEMA-ERROR", "message.cancellation_reason_id", "at least 3 characters"},
         {"no Authorization", "search", NULL, NULL, NULL, AUTH_NONE, 401, "30016", "POLICY-ERROR",
          NULL, "Authorization header is required"},
         {"an Authorization that does not parse", "search", NULL, NULL, NULL, AUTH_GARBLED, 401,
@@ -341,7 +360,8 @@ static void test_check_table(void **state)
             break;
         case AUTH_AFTER_SIGNING:
             auth = s_auth(&fx->buyer, BAP, "k1", body, -1, 60);
-            body = s_edit(body, "message.intent.item.descriptor.name", "\"butter\"");
+            body = s_edit(body, "message.intent.payment.@ondc/org/buyer_app_finder_fee_amount",
+                          "\"4\"");
             break;
         case AUTH_EXPIRED:
             auth = s_auth(&fx->buyer, BAP, "k1", body, -skew - 100, 60);
