@@ -12,6 +12,7 @@
 #include "ingress.h"
 
 #include "log.h"
+#include "schema.h"
 #include "zendpoint.h"
 
 #include <stdio.h>
@@ -84,6 +85,7 @@ static int s_init(runtime_t *rt)
         return -1;
     }
     in->have_key = 1;
+    schema_init(); /* the request schemas, compiled before the first request */
     if (ingress_rate_init(in) < 0 || ingress_lookup_init(in) < 0 || ingress_onboard_init(in) < 0)
         return -1;
     in->push = s_push(&rt->cfg, rt->cfg.ep_dispatcher);
