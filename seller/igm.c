@@ -7,6 +7,7 @@
 #include "catalog.h"
 #include "context.h"
 #include "igm_check.h"
+#include "jarena.h"
 #include "jparse.h"
 #include "money.h"
 #include "order.h"
@@ -79,15 +80,13 @@ json_t *igm_get(store_t *s, MDB_txn *txn, const char *issue_id, const char *bap_
 int igm_put(store_t *s, MDB_txn *txn, json_t *rec)
 {
     const char *key = json_string_value(json_object_get(rec, "key"));
-    char *v = json_dumps(rec, JSON_COMPACT);
-    if (!key || !v) {
-        free(v);
+    size_t n = 0;
+    /* the text lives in the message's arena (or this thread's buffer) */
+    const char *text = key ? jarena_dumpb(rec, &n) : NULL;
+    if (!text)
         return -1;
-    }
-    MDB_val k = {strlen(key), (void *)key}, d = {strlen(v), v};
-    int rc = mdb_put(txn, s->dbi[DB_ORDERS], &k, &d, 0);
-    free(v);
-    return rc ? -1 : 0;
+    MDB_val k = {strlen(key), (void *)key}, d = {n, (void *)text};
+    return mdb_put(txn, s->dbi[DB_ORDERS], &k, &d, 0) ? -1 : 0;
 }
 
 int igm_each(store_t *s, MDB_txn *txn, igm_fn *fn, void *arg)
