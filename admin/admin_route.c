@@ -38,6 +38,8 @@ static const struct {
     {"PATCH", "/seller/v1/items/", "items", admin_patch_item},
     {"GET", "/seller/v1/orders", "orders", admin_get_orders},
     {"POST", "/seller/v1/orders/", "order_desk", admin_post_order},
+    {"GET", "/seller/v1/issues", "issues", admin_get_issues},
+    {"POST", "/seller/v1/issues/", "issue_desk", admin_post_issue},
 };
 
 const char *admin_arg(const admin_req_t *q, const char *name)

@@ -16,6 +16,7 @@
 #include "admin.h"
 
 #include "clock.h"
+#include "igm.h"
 
 #include "journal.h"
 #include "metrics.h"
@@ -48,14 +49,17 @@ int admin_metrics(admin_t *a, admin_req_t *q)
 {
     store_t *st = a->rt->store;
     uint64_t backlog = 0, dead = 0, pending = 0, used = store_used_bytes(st);
+    igm_stats_t is;
+    memset(&is, 0, sizeof is);
     MDB_txn *txn = store_begin(st, 1);
     if (txn) {
         backlog = journal_backlog(st, txn);
         dead = journal_dead_count(st, txn);
         outbox_state_each(st, txn, OUTBOX_PENDING, s_count_pending, &pending);
+        igm_stats(st, txn, clock_wall_ms(), &is);
         mdb_txn_abort(txn);
     }
-    char extra[1024];
+    char extra[2048];
     snprintf(extra, sizeof extra,
              "# HELP ondc_journal_backlog journal rows not done yet (dead ones not counted)\n"
              "# TYPE ondc_journal_backlog gauge\nondc_journal_backlog %llu\n"
@@ -70,6 +74,23 @@ int admin_metrics(admin_t *a, admin_req_t *q)
              (unsigned long long)backlog, (unsigned long long)dead, (unsigned long long)pending,
              (unsigned long long)used,
              (unsigned long long)a->rt->cfg.lmdb_map_size_mb * 1024 * 1024);
+    /* complaints (IGM) by state, and those past their expected response or
+     * resolution time: the ones the seller must look at now */
+    size_t n = strlen(extra);
+    n += (size_t)snprintf(extra + n, sizeof extra - n,
+                          "# HELP ondc_issues complaints (IGM issues) by state\n"
+                          "# TYPE ondc_issues gauge\n");
+    for (int i = 0; igm_states()[i] && n < sizeof extra; i++)
+        n += (size_t)snprintf(extra + n, sizeof extra - n, "ondc_issues{state=\"%s\"} %llu\n",
+                              igm_states()[i], (unsigned long long)is.by_state[i]);
+    if (n < sizeof extra)
+        snprintf(extra + n, sizeof extra - n,
+                 "# HELP ondc_issues_overdue open complaints past their expected response "
+                 "(no action of the seller's yet) or resolution time\n"
+                 "# TYPE ondc_issues_overdue gauge\n"
+                 "ondc_issues_overdue{kind=\"response\"} %llu\n"
+                 "ondc_issues_overdue{kind=\"resolution\"} %llu\n",
+                 (unsigned long long)is.overdue_response, (unsigned long long)is.overdue_resolution);
     char *text = metrics_render(a->rt->cfg.run_dir, extra);
     if (!text)
         return -1;

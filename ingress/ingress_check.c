@@ -1,6 +1,7 @@
 /*
  * ingress_check.c - the checks a request passes before it is journaled:
- * JSON, context, schema, signature. Cheap checks first: no signature is verified
+ * JSON, context (and the shape of an IGM complaint, ondc/igm_check.c),
+ * schema, signature. Cheap checks first: no signature is verified
  * before the size (checked while reading), JSON and context pass.
  *
  * Two steps, because a key may have to come from the ONDC registry over
@@ -36,6 +37,7 @@
 #include "url.h"
 
 #include "context.h"
+#include "igm_check.h"
 #include "log.h"
 #include "schema.h"
 
@@ -125,6 +127,10 @@ int ingress_check_request(ingress_t *in, req_t *r, const char *auth, const char 
     if (context_check(cfg, root, (action_t)r->action, now_ms, err) < 0)
         goto out;
     if (s_arrays_ok(root, cfg->max_array_items, err) < 0)
+        goto out;
+    /* a complaint is checked whole here: a malformed one is NACKed with its path */
+    if ((r->action == ACT_ISSUE || r->action == ACT_ISSUE_STATUS) &&
+        igm_check_request(root, r->action == ACT_ISSUE_STATUS, cfg->max_array_items, err) < 0)
         goto out;
     json_t *ctx = json_object_get(root, "context");
     /* ONDC's retail schema for the action and version (schema_retail.c):

@@ -18,6 +18,10 @@ static const struct {
     [ACT_STATUS] = {"status", FAMILY_FULFILLMENT}, [ACT_TRACK] = {"track", FAMILY_FULFILLMENT},
     [ACT_CANCEL] = {"cancel", FAMILY_FULFILLMENT}, [ACT_UPDATE] = {"update", FAMILY_FULFILLMENT},
     [ACT_RATING] = {"rating", FAMILY_POST},        [ACT_SUPPORT] = {"support", FAMILY_POST},
+    /* IGM: complaints are about a past order, few, and change the order's
+     * record (a refund) as rating and support read it: the post-fulfillment
+     * family (docs/protocol.md, "Issues and grievances") */
+    [ACT_ISSUE] = {"issue", FAMILY_POST},          [ACT_ISSUE_STATUS] = {"issue_status", FAMILY_POST},
 };
 
 int context_action_parse(const char *name)
@@ -233,8 +237,11 @@ int context_check(const cfg_t *cfg, json_t *root, action_t action, int64_t now_m
         return s_ctx_err(err, "city", "context.%s \"%s\" is not served here", city);
     const char *ver = context_str(ctx, "core_version");
     int retail = strncmp(domain, "ONDC:RET", 8) == 0;
-    if (retail ? (strcmp(ver, "1.2.0") != 0 && strcmp(ver, "1.2.5") != 0)
-               : (strcmp(ver, "1.0.0") != 0 && strcmp(ver, "1.2.0") != 0))
+    /* IGM requests name the IGM version (1.0.0, 2.0.0) or the retail one */
+    int igm_ver = (action == ACT_ISSUE || action == ACT_ISSUE_STATUS) &&
+                  (strcmp(ver, "1.0.0") == 0 || strcmp(ver, "2.0.0") == 0);
+    if (!igm_ver && (retail ? (strcmp(ver, "1.2.0") != 0 && strcmp(ver, "1.2.5") != 0)
+                            : (strcmp(ver, "1.0.0") != 0 && strcmp(ver, "1.2.0") != 0)))
         return s_ctx_err(err, "core_version", "context.%s \"%s\" is not supported for this domain",
                          ver);
     const char *bap_uri = context_str(ctx, "bap_uri");

@@ -2,8 +2,8 @@
  * context.h - Beckn/ONDC actions and the context rules (ONDC.md, "Context
  * rules").
  *
- * The action table maps each of the ten buyer actions to its worker family
- * and its callback name. context_check validates a parsed request against
+ * The action table maps each of the buyer actions (the ten of retail, and
+ * IGM's issue and issue_status) to its worker family and its callback name. context_check validates a parsed request against
  * the rules and this node's config, and reports the first fault with its
  * JSON path. context_reply builds the context of an on_* from a request's.
  */
@@ -30,6 +30,8 @@ typedef enum {
     ACT_UPDATE,
     ACT_RATING,
     ACT_SUPPORT,
+    ACT_ISSUE,        /* IGM 1.0.0 and 2.0.0 (issue and grievance management) */
+    ACT_ISSUE_STATUS,
     ACT_COUNT
 } action_t;
 

@@ -1,5 +1,6 @@
 /*
- * family_post.c - the post-fulfillment family: rating and support.
+ * family_post.c - the post-fulfillment family: rating and support, and
+ * IGM's issue and issue_status (workers/family_igm.c).
  *
  * rating: {rating_category, id, value} (retail 1.2.0 sends one object;
  * a "ratings" array is taken too), value 1-5 (30015 otherwise), category
@@ -14,6 +15,7 @@
 
 #include "catalog.h"
 #include "context.h"
+#include "family_igm.h"
 #include "order.h"
 
 #include <stdio.h>
@@ -134,5 +136,8 @@ static int s_support(worker_msg_t *m)
 
 const worker_family_t family_post = {
     .family = FAMILY_POST,
-    .handlers = {[ACT_RATING] = s_rating, [ACT_SUPPORT] = s_support},
+    .handlers = {[ACT_RATING] = s_rating,
+                 [ACT_SUPPORT] = s_support,
+                 [ACT_ISSUE] = family_igm_issue,
+                 [ACT_ISSUE_STATUS] = family_igm_issue_status},
 };

@@ -303,6 +303,16 @@ static const check_case_t s_check_cases[] = {
     {"RET19 1.1.0", {{"domain", "ONDC:RET19"}, {"core_version", "1.1.0"}}, ACT_INIT, CFG_DEFAULT,
      "context.core_version"},
     {"nic2004 2.0.0", {{"core_version", "2.0.0"}}, ACT_INIT, CFG_DEFAULT, "context.core_version"},
+    /* IGM names its own version, or the retail one */
+    {"issue RET10 IGM 1.0.0", {{"domain", "ONDC:RET10"}, {"action", "issue"}}, ACT_ISSUE,
+     CFG_DEFAULT, NULL},
+    {"issue RET10 IGM 2.0.0", {{"domain", "ONDC:RET10"}, {"core_version", "2.0.0"}, {"action", "issue"}},
+     ACT_ISSUE, CFG_DEFAULT, NULL},
+    {"issue_status RET10 1.2.0",
+     {{"domain", "ONDC:RET10"}, {"core_version", "1.2.0"}, {"action", "issue_status"}},
+     ACT_ISSUE_STATUS, CFG_DEFAULT, NULL},
+    {"issue RET10 IGM 3.0.0", {{"domain", "ONDC:RET10"}, {"core_version", "3.0.0"}, {"action", "issue"}},
+     ACT_ISSUE, CFG_DEFAULT, "context.core_version"},
 };
 
 static json_t *s_mutate(const mod_t *mods)
@@ -561,6 +571,7 @@ static void test_actions(void **state)
         {"status", ACT_STATUS, FAMILY_FULFILLMENT},  {"track", ACT_TRACK, FAMILY_FULFILLMENT},
         {"cancel", ACT_CANCEL, FAMILY_FULFILLMENT},  {"update", ACT_UPDATE, FAMILY_FULFILLMENT},
         {"rating", ACT_RATING, FAMILY_POST},         {"support", ACT_SUPPORT, FAMILY_POST},
+        {"issue", ACT_ISSUE, FAMILY_POST},           {"issue_status", ACT_ISSUE_STATUS, FAMILY_POST},
     };
     assert_int_equal(N(cases), ACT_COUNT);
     for (size_t i = 0; i < N(cases); i++) {
@@ -568,7 +579,7 @@ static void test_actions(void **state)
         assert_string_equal(context_action_name(cases[i].act), cases[i].name);
         assert_int_equal(context_action_family(cases[i].act), cases[i].fam);
     }
-    static const char *unknown[] = {"on_init", "INIT", "", "init ", "issue"};
+    static const char *unknown[] = {"on_init", "INIT", "", "init ", "on_issue", "issue_close"};
     for (size_t i = 0; i < N(unknown); i++)
         assert_int_equal(context_action_parse(unknown[i]), -1);
     assert_int_equal(context_action_parse(NULL), -1);
