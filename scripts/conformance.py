@@ -7,18 +7,18 @@ flow's log judged by ONDC's log validation utility (LVU).
 
 LVU_DIR is a built copy of ONDC-Official/log-validation-utility (see
 docs/conformance.md). The script starts it on loopback from a temporary
-folder (scripts/lvu-serve.js, a throwaway signing key), sends it one
-throwaway validation (its first report after a start leaves out the schema
-errors), then starts the fleet (tests/e2e/harness.py) on the demo catalog
+folder (scripts/lvu-serve.js, a throwaway signing key), then starts the fleet (tests/e2e/harness.py) on the demo catalog
 and plays each flow as a buyer app would: the buyer's requests signed and
 posted to the node, the seller's side (accept, packed, picked up, out for
 delivery, delivered, RTO, part cancel, return approvals) driven through
 the admin order desk. Every request and every on_* the fake buyer app
 received is kept; bap_uri (the loopback sink) becomes the https .test host
 of the buyer app's subscriber id, and each flow's log is posted to the
-LVU. Every finding is printed, with "findings N" per flow, each marked
-seller (an on_* of the order flow), catalog (on_search) or buyer (a request
-this script made). Exit status: 0 when no flow has a seller finding.
+LVU (the first flow twice: the validator's first report after a start
+leaves out the schema errors). Every finding is printed, with "findings N" per flow, each marked
+seller (an on_* of the order flow), catalog (on_search), buyer (a request
+this script made) or validator (a known fault of the validator's own,
+VALIDATOR_FAULTS). Exit status: 0 when no flow has a seller finding.
 Python standard library only.
 """
 import argparse
@@ -74,6 +74,7 @@ class LVU:
 
     def __init__(self, lvu_dir, port):
         self.port = port
+        self.warm = False
         self.dir = tempfile.mkdtemp(prefix="ondc-lvu-")
         env = dict(os.environ, LVU_DIR=lvu_dir, PORT=str(port))
         env.pop("SIGN_PRIVATE_KEY", None)
@@ -136,7 +137,20 @@ def findings(report):
     return rows
 
 
-def side(key):
+# findings that are the validator's own fault, whatever a seller sends:
+# (version, text pattern, why) - listed in docs/conformance.md
+VALIDATOR_FAULTS = [
+    ("1.2.5", "Domain should be same in each action",
+     "validateLogsRetailV2 stores the domain, then drops its own store before the checks read it"),
+    ("1.2.5", "Self-Pickup object is mandatory for on_status_picked",
+     "onStatusPicked tests an array (always true) instead of its length: every delivery is flagged"),
+]
+
+
+def side(key, text="", version=""):
+    for v, pat, _ in VALIDATOR_FAULTS:
+        if v == version and pat in text:
+            return "validator"
     if key.startswith("on_search"):
         return "catalog"
     if key.startswith("on_"):
@@ -228,12 +242,15 @@ class Play:
         return self.send("search", msg, "search_full_catalog_refresh", "on_search_full_catalog_refresh")
 
     def search_inc(self):
+        """search with catalog_inc (city "*", as incremental pulls are sent)"""
         now = time.time()
         iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(t))  # noqa: E731
         msg = {"intent": {"payment": dict(FINDER_FEE), "tags": [
             BAP_TERMS, {"code": "catalog_inc", "list": [{"code": "start_time", "value": iso(now - 3600)},
                                                         {"code": "end_time", "value": iso(now)}]}]}}
-        return self.send("search", msg, "search_inc_refresh", "on_search_inc_refresh")
+        def anywhere(body):
+            body["context"]["city"] = "*"
+        return self.send("search", msg, "search_inc_refresh", "on_search_inc_refresh", prep=anywhere)
 
     def items(self, cart, with_fid=True):
         out = []
@@ -293,9 +310,10 @@ class Play:
             o["created_at"] = o["updated_at"] = body["context"]["timestamp"]
         return self.send("confirm", {"order": o}, "confirm", "on_confirm", prep=stamp)
 
-    def to_confirm(self, cart):
-        """search -> select -> init -> confirm; the seller accepts."""
-        self.search()
+    def to_confirm(self, cart, search=True):
+        """(search ->) select -> init -> confirm."""
+        if search:
+            self.search()
         sel = self.select(cart)
         self.sel_ful = (sel or {}).get("message", {}).get("order", {}).get("fulfillments", [{}])[0]
         ini = self.init(cart)
@@ -376,8 +394,8 @@ def flow1(p):
     return None
 
 
-def flow2(p, cart=(("42602097", 1), ("42602101", 2))):
-    p.to_confirm(cart)
+def flow2(p, cart=(("42602097", 1), ("42602101", 2)), search=True):
+    p.to_confirm(cart, search)
     p.accept()
     p.status_step("packed", "on_status_packed")
     if p.version == "1.2.5":
@@ -393,7 +411,7 @@ def flow3(p):
         raise RuntimeError("stock: %s %r" % (s, a))
     p.search()
     p.select([("42602105", 4), ("42602097", 1)], "select_out_of_stock", "on_select_out_of_stock")
-    flow2(p, (("42602105", 2), ("42602097", 1)))
+    flow2(p, (("42602105", 2), ("42602097", 1)), search=False)
 
 
 def flow4(p):
@@ -470,7 +488,6 @@ def main():
     summary = []
     fleet = None
     try:
-        lvu.validate("1.2.0", "2", {})  # the throwaway: see the docstring
         fleet = harness.Fleet(catalog=os.path.join(TOP, "etc", "demo-catalog.json"),
                               extra={"subscriber_id": SELLER_ID, "bpp_uri": SELLER_URI})
         fleet.subscriber = SELLER_ID
@@ -493,6 +510,11 @@ def main():
                     summary.append((flow, version, name, None, why))
                     continue
                 res = lvu.validate(version, flow, payload)
+                if not lvu.warm:
+                    # its first report with a real log still leaves out the
+                    # schema errors: the second is the one that counts
+                    res = lvu.validate(version, flow, payload)
+                    lvu.warm = True
                 report = (res.get("response") or {}).get("report", res.get("response"))
                 rows = findings(report) if not res.get("success") else []
                 if args.save:
@@ -505,7 +527,7 @@ def main():
                 print("%s%s" % (title, ": " + why if why else ""), flush=True)
                 by = {}
                 for key, path, text in rows:
-                    s = side(key)
+                    s = side(key, text, version)
                     by[s] = by.get(s, 0) + 1
                     if not args.quiet:
                         print("  [%s] %s%s: %s" % (s, key, "/" + path if path else "", text))
@@ -523,8 +545,9 @@ def main():
             print("  %s flow %s %-48s %s" % (version, flow, name, why))
             continue
         bad += by.get("seller", 0)
-        print("  %s flow %s %-48s seller %d, catalog %d, buyer %d%s" % (
+        print("  %s flow %s %-48s seller %d, catalog %d, buyer %d, validator %d%s" % (
             version, flow, name, by.get("seller", 0), by.get("catalog", 0), by.get("buyer", 0),
+            by.get("validator", 0),
             " (" + why + ")" if why else ""))
     return 1 if bad else 0
 
