@@ -5,6 +5,8 @@
 #   make test       install what is missing, build, run every test (SAN=1: ASan+UBSan build)
 #   make bench      the benchmark (BENCH_SECONDS sets the length of each run)
 #   make chaos      kill -9 chaos under load (CHAOS_SECONDS, default 120)
+#   make conformance LVU_DIR=...  the retail flows judged by ONDC's log validation
+#                   utility (a built copy; docs/conformance.md); not part of make test
 #   make clean
 
 CC      ?= cc
@@ -63,6 +65,7 @@ INGRESS_LIB_SRC := $(filter-out ingress/ingress_main.c,$(wildcard ingress/*.c))
 INGRESS_LIB_OBJ := $(INGRESS_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_INC := $(LAYER_INC) -Iworkers -Iingress -Icallback -Iadmin -Itests/unit
 
+.PHONY: conformance
 .PHONY: all layers deps test run bench chaos clean unit e2e docs install deb deb-test fuzz fuzz-regress lint
 all: $(BINS) $(BUILD)/layers.ok
 
@@ -262,3 +265,15 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
 	    --suppressions-list=.cppcheck-suppressions -D_GNU_SOURCE $(LAYER_INC) --std=c11 $(SRC_ALL)
 	clang-tidy --quiet $(SRC_ALL) -- -std=gnu11 -D_GNU_SOURCE $(LAYER_INC) -Iingress -Iadmin -Iworkers
+
+# ONDC's log validation utility judges the flows the fleet plays; it cannot
+# be fetched here, so LVU_DIR names a built copy (docs/conformance.md)
+LVU_PORT ?= 4101
+conformance: all
+	@if [ -z "$(LVU_DIR)" ] || [ ! -f "$(LVU_DIR)/ui/app.js" ]; then \
+	    echo "make conformance needs LVU_DIR, a built copy of ONDC's log-validation-utility:"; \
+	    echo "  git clone https://github.com/ONDC-Official/log-validation-utility lvu"; \
+	    echo "  cd lvu && npm install && npx tsc"; \
+	    echo "  make conformance LVU_DIR=\$$PWD/lvu   (docs/conformance.md)"; \
+	    exit 2; fi
+	ONDC_BIN=$(abspath $(BUILD))/bin python3 scripts/conformance.py --lvu-dir "$(LVU_DIR)" --port $(LVU_PORT)

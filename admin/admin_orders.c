@@ -25,6 +25,9 @@
 #include "jparse.h"
 #include "log.h"
 #include "order.h"
+#include "catalog.h"
+#include "fulfillment.h"
+#include "terms.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -108,7 +111,6 @@ static const struct {
     {"picked-up", "Order-picked-up"},
     {"out-for-delivery", "Out-for-delivery"},
     {"delivered", "Order-delivered"},
-    {"rto-initiated", "RTO-Initiated"},
     {"rto-delivered", "RTO-Delivered"},
     {"rto-disposed", "RTO-Disposed"},
 };
@@ -122,6 +124,21 @@ static int s_seller_reason(const char *r)
         if (strcmp(r, ok[i]) == 0)
             return 1;
     return 0;
+}
+
+/* s_documents - the order's invoice (seller/terms.h), once picked up */
+static void s_documents(store_t *st, MDB_txn *txn, const cfg_t *cfg, json_t *rec)
+{
+    json_t *order = json_object_get(rec, "order");
+    if (json_object_get(order, "documents"))
+        return;
+    const char *pid = json_string_value(json_object_get(json_object_get(order, "provider"), "id"));
+    json_t *prov = pid ? catalog_provider_ro(st, txn, pid) : NULL;
+    json_t *docs =
+        terms_documents(prov, cfg->bpp_uri, json_string_value(json_object_get(order, "id")));
+    json_decref(prov);
+    if (docs)
+        json_object_set_new(order, "documents", docs);
 }
 
 int admin_post_order(admin_t *a, admin_req_t *q, const char *rest)
@@ -167,10 +184,21 @@ int admin_post_order(admin_t *a, admin_req_t *q, const char *rest)
     const char *reason = json_string_value(json_object_get(body, "reason"));
     if (strcmp(verb, "accept") == 0) {
         rc = order_accept(st, txn, cfg, rec, now, &outbox, &err);
-    } else if (strcmp(verb, "reject") == 0 || strcmp(verb, "cancel") == 0) {
+    } else if (strcmp(verb, "reject") == 0 || strcmp(verb, "cancel") == 0 ||
+               strcmp(verb, "rto-initiated") == 0) {
+        /* after pick-up a cancel is a return to origin (order_cancel) */
         if (!reason)
-            reason = strcmp(verb, "reject") == 0 ? "005" : NULL;
-        if (!s_seller_reason(reason))
+            reason = strcmp(verb, "reject") == 0   ? "005"
+                     : strcmp(verb, "cancel") == 0 ? NULL
+                                                   : "013";
+        if (strcmp(verb, "rto-initiated") == 0 &&
+            strcmp(order_fstate(order_fulfillment(json_object_get(rec, "order"))),
+                   "Order-picked-up") != 0 &&
+            strcmp(order_fstate(order_fulfillment(json_object_get(rec, "order"))),
+                   "Out-for-delivery") != 0)
+            rc = err_set(&err, ERR_TYPE_POLICY, 409, ERR_CANCEL_NOT_POSSIBLE, "",
+                         "a return to origin starts only after pick-up");
+        else if (!s_seller_reason(reason))
             rc = err_set(
                 &err, ERR_TYPE_POLICY, 400, ERR_INVALID_CANCEL_REASON, "reason",
                 "reason must be a seller cancellation code (002, 005, 011-015, 018-020, 022)");
@@ -227,7 +255,7 @@ int admin_post_order(admin_t *a, admin_req_t *q, const char *rest)
         else if (!f)
             rc = err_set(&err, ERR_TYPE_POLICY, 409, "50007", "", "the order has no fulfillment");
         else {
-            json_object_set_new(f, "tracking", json_true());
+            /* the fulfillment's tracking flag stays what on_select said */
             json_object_set_new(rec, "tracking",
                                 json_pack("{s:s,s:O?,s:s}", "url", url, "gps",
                                           json_object_get(body, "gps"), "updated_at", ts));
@@ -258,18 +286,14 @@ int admin_post_order(admin_t *a, admin_req_t *q, const char *rest)
             }
             rc = order_advance(rec, to, ts, &err);
             if (rc == 0 && f) {
-                /* pick-up and delivery times, as on_status shows them */
-                if (strcmp(to, "Order-picked-up") == 0 &&
-                    json_is_object(json_object_get(f, "start")))
-                    json_object_set_new(json_object_get(f, "start"), "time",
-                                        json_pack("{s:s}", "timestamp", ts));
+                /* pick-up and delivery times beside their windows, as
+                 * on_status shows them; the invoice from pick-up on */
+                if (strcmp(to, "Order-picked-up") == 0) {
+                    fulfillment_stamp(f, "start", ts);
+                    s_documents(st, txn, cfg, rec);
+                }
                 if (strcmp(to, "Order-delivered") == 0) {
-                    json_t *end = json_object_get(f, "end");
-                    if (!json_is_object(end)) {
-                        end = json_object();
-                        json_object_set_new(f, "end", end);
-                    }
-                    json_object_set_new(end, "time", json_pack("{s:s}", "timestamp", ts));
+                    fulfillment_stamp(f, "end", ts);
                     json_t *pay = json_object_get(json_object_get(rec, "order"), "payment");
                     if (json_is_object(pay))
                         json_object_set_new(pay, "status", json_string("PAID"));

@@ -5,6 +5,7 @@
 
 #include "catalog.h"
 #include "context.h"
+#include "fulfillment.h"
 #include "jarena.h"
 #include "jparse.h"
 #include "money.h"
@@ -340,10 +341,27 @@ int order_set_fstate(json_t *f, order_kind_t kind, const char *to, const char *t
     return 0;
 }
 
+/* s_rto_ful - the order's RTO fulfillment, borrowed; NULL if none */
+static json_t *s_rto_ful(json_t *order)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(order, "fulfillments"), i, f)
+    {
+        const char *t = json_string_value(json_object_get(f, "type"));
+        if (t && strcmp(t, "RTO") == 0)
+            return f;
+    }
+    return NULL;
+}
+
 int order_advance(json_t *rec, const char *to, const char *ts, ondc_err_t *err)
 {
     json_t *order = json_object_get(rec, "order");
     json_t *f = order_fulfillment(order);
+    /* the return to origin moves on its own fulfillment (order_cancel) */
+    if (strncmp(to, "RTO-", 4) == 0 && s_rto_ful(order))
+        f = s_rto_ful(order);
     if (!f)
         return err_set(err, ERR_TYPE_POLICY, 409, "50007", "", "the order has no fulfillment");
     const char *ostate = json_string_value(json_object_get(order, "state"));
@@ -358,6 +376,8 @@ int order_advance(json_t *rec, const char *to, const char *ts, ondc_err_t *err)
     snprintf(from_f, sizeof from_f, "%s", order_fstate(f));
     if (order_set_fstate(f, ORDER_KIND_FULFILLMENT, to, ts, err) < 0)
         return -1;
+    if (strcmp(to, "RTO-Delivered") == 0 || strcmp(to, "RTO-Disposed") == 0)
+        fulfillment_stamp(f, "end", ts); /* back at the store, or disposed of */
     if (ostate && strcmp(ostate, want) != 0) {
         if (!order_transition_ok(ORDER_KIND_ORDER, ostate, want)) {
             /* undo: the table refuses the order's move */
@@ -391,32 +411,46 @@ int order_cancel(store_t *s, MDB_txn *txn, json_t *rec, const char *by, const ch
                        "order %s is %s and cannot be cancelled",
                        json_string_value(json_object_get(order, "id")), ostate ? ostate : "?");
     json_t *f = order_fulfillment(order);
-    char pre[64] = "Pending";
+    char pre[64] = "Pending", pre_at[40];
+    snprintf(pre_at, sizeof pre_at, "%s", ts);
+    json_t *rto = NULL;
     if (f) {
         snprintf(pre, sizeof pre, "%s", order_fstate(f));
-        const char *to = order_transition_ok(ORDER_KIND_FULFILLMENT, pre, "Cancelled")
-                             ? "Cancelled"
-                             : "RTO-Initiated";
-        if (order_set_fstate(f, ORDER_KIND_FULFILLMENT, to, ts, err) < 0) {
-            err_set(err, ERR_TYPE_POLICY, 409, ERR_CANCEL_NOT_POSSIBLE, "",
-                    "fulfillment is %s: the order cannot be cancelled", pre);
-            return -1;
-        }
+        const char *was =
+            json_string_value(json_object_get(json_object_get(f, "state"), "updated_at"));
+        if (was)
+            snprintf(pre_at, sizeof pre_at, "%s", was);
+        int picked = !order_transition_ok(ORDER_KIND_FULFILLMENT, pre, "Cancelled");
+        if (picked && !order_transition_ok(ORDER_KIND_FULFILLMENT, pre, "RTO-Initiated"))
+            return err_set(err, ERR_TYPE_POLICY, 409, ERR_CANCEL_NOT_POSSIBLE, "",
+                           "fulfillment is %s: the order cannot be cancelled", pre);
+        /* the delivery is Cancelled; once picked up, the goods come back
+         * on an RTO fulfillment of their own (retail 1.2.0) */
+        json_object_set_new(
+            f, "state",
+            json_pack("{s:{s:s},s:s}", "descriptor", "code", "Cancelled", "updated_at", ts));
+        if (picked)
+            rto = fulfillment_rto(f, ts);
         json_t *tags = json_object_get(f, "tags");
         if (!json_is_array(tags)) {
             tags = json_array();
             json_object_set_new(f, "tags", tags);
         }
-        json_array_append_new(tags, s_tag("cancel_request",
-                                          json_pack("[o,o]", s_kv("reason_id", reason),
-                                                    s_kv("initiated_by", by))));
-        json_array_append_new(tags, s_tag("precancel_state",
-                                          json_pack("[o,o]", s_kv("fulfillment_state", pre),
-                                                    s_kv("updated_at", ts))));
+        json_t *req = json_pack("[o,o]", s_kv("reason_id", reason), s_kv("initiated_by", by));
+        if (rto)
+            json_array_append_new(req,
+                                  s_kv("rto_id", json_string_value(json_object_get(rto, "id"))));
+        json_array_append_new(tags, s_tag("cancel_request", req));
+        json_array_append_new(
+            tags, s_tag("precancel_state", json_pack("[o,o]", s_kv("fulfillment_state", pre),
+                                                     s_kv("updated_at", pre_at))));
     }
     const char *fid = f ? json_string_value(json_object_get(f, "id")) : NULL;
     char cid[96];
-    snprintf(cid, sizeof cid, "C-%s", fid ? fid : "1");
+    if (rto)
+        snprintf(cid, sizeof cid, "%s", json_string_value(json_object_get(rto, "id")));
+    else
+        snprintf(cid, sizeof cid, "C-%s", fid ? fid : "1");
     /* the quote trail: every row refunded; the quote drops to zero */
     json_t *trail = json_array();
     json_t *quote = json_object_get(order, "quote");
@@ -438,13 +472,18 @@ int order_cancel(store_t *s, MDB_txn *txn, json_t *rec, const char *by, const ch
                                                      s_kv("currency", "INR"), s_kv("value", val))));
         json_object_set_new(row, "price", money_json(0));
         if (json_object_get(row, "@ondc/org/item_quantity"))
-            json_object_set_new(row, "@ondc/org/item_quantity", json_pack("{s:s}", "count", "0"));
+            json_object_set_new(row, "@ondc/org/item_quantity", json_pack("{s:i}", "count", 0));
     }
     json_object_set_new(quote, "price", money_json(0));
-    json_array_append_new(json_object_get(order, "fulfillments"),
-                          json_pack("{s:s,s:s,s:{s:{s:s}},s:o}", "id", cid, "type", "Cancel",
-                                    "state", "descriptor", "code", "Cancelled", "tags", trail));
-    /* the items move to the cancel fulfillment */
+    if (rto) {
+        json_object_set_new(rto, "tags", trail);
+        json_array_append_new(json_object_get(order, "fulfillments"), rto);
+    } else {
+        json_array_append_new(json_object_get(order, "fulfillments"),
+                              json_pack("{s:s,s:s,s:{s:{s:s}},s:o}", "id", cid, "type", "Cancel",
+                                        "state", "descriptor", "code", "Cancelled", "tags", trail));
+    }
+    /* the items move to the cancel (or RTO) fulfillment */
     json_t *items = json_object_get(order, "items");
     json_t *nitems = json_array();
     json_array_foreach(items, i, row)
@@ -453,9 +492,12 @@ int order_cancel(store_t *s, MDB_txn *txn, json_t *rec, const char *by, const ch
         json_t *count = json_object_get(json_object_get(row, "quantity"), "count");
         json_object_set_new(kept, "quantity", json_pack("{s:i}", "count", 0));
         json_array_append_new(nitems, kept);
+        int64_t n = catalog_count(count);
+        if (n <= 0)
+            continue; /* nothing of it was left to cancel */
         json_t *moved = json_copy(row);
         json_object_set_new(moved, "fulfillment_id", json_string(cid));
-        json_object_set_new(moved, "quantity", json_pack("{s:o}", "count", count ? json_incref(count) : json_integer(0)));
+        json_object_set_new(moved, "quantity", json_pack("{s:I}", "count", (json_int_t)n));
         json_array_append_new(nitems, moved);
     }
     json_object_set_new(order, "items", nitems);
@@ -466,13 +508,44 @@ int order_cancel(store_t *s, MDB_txn *txn, json_t *rec, const char *by, const ch
     return order_stock_release(s, txn, rec);
 }
 
+json_t *order_wire(json_t *order, const char *action)
+{
+    json_t *o = json_copy(order);
+    const char *st = json_string_value(json_object_get(o, "state"));
+    if (strcmp(action, "on_cancel") == 0 || (st && strcmp(st, "Cancelled") == 0)) {
+        json_object_del(o, "tags");
+        json_object_del(o, "documents");
+        if (!s_rto_ful(o)) {
+            /* a cancel before pick-up: the delivery keeps only the
+             * cancellation's tag groups */
+            json_t *fuls = json_deep_copy(json_object_get(o, "fulfillments"));
+            size_t i, j;
+            json_t *f, *t;
+            json_array_foreach(fuls, i, f)
+            {
+                json_t *tags = json_object_get(f, "tags");
+                json_array_foreach(tags, j, t)
+                {
+                    const char *c = json_string_value(json_object_get(t, "code"));
+                    if (c && (strcmp(c, "routing") == 0 || strcmp(c, "tracking") == 0)) {
+                        json_array_remove(tags, j);
+                        j--;
+                    }
+                }
+            }
+            json_object_set_new(o, "fulfillments", fuls);
+        }
+    }
+    return o;
+}
+
 int order_send(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, const char *action,
                int64_t now_ms, uint64_t *outbox_id)
 {
     json_t *ctx = reply_unsolicited_context(cfg, json_object_get(rec, "context"), action, now_ms);
     if (!ctx)
         return -1;
-    json_t *msg = json_pack("{s:O}", "order", json_object_get(rec, "order"));
+    json_t *msg = json_pack("{s:o}", "order", order_wire(json_object_get(rec, "order"), action));
     int rc = reply_put(s, txn, cfg, 0, 0, ctx, msg, NULL, now_ms, outbox_id);
     json_decref(msg);
     json_decref(ctx);
@@ -545,8 +618,8 @@ static int s_take(json_t *rec, const char *iid, int64_t n, json_t *trail)
     int64_t total = 0;
     money_parse_json(json_object_get(json_object_get(quote, "price"), "value"), &total);
     char buf[32];
-    snprintf(buf, sizeof buf, "%lld", (long long)(had - n));
-    json_object_set_new(row, "@ondc/org/item_quantity", json_pack("{s:s}", "count", buf));
+    json_object_set_new(row, "@ondc/org/item_quantity",
+                        json_pack("{s:I}", "count", (json_int_t)(had - n)));
     json_object_set_new(row, "price", money_json(line - cut));
     money_format(-cut, buf, sizeof buf);
     json_array_append_new(trail, s_tag("quote_trail", json_pack("[o,o,o,o]", s_kv("type", "item"),
@@ -657,13 +730,26 @@ int order_return_advance(store_t *s, MDB_txn *txn, json_t *rec, const char *rid,
     int64_t n = qty ? strtoll(qty, NULL, 10) : 0;
     json_t *f = order_fulfillment(order);
     if (strcmp(to, "Return_Approved") == 0 && f) {
-        /* picked up from the buyer, back to the store */
+        /* picked up from the buyer within a day of the approval, back to
+         * the store */
         json_t *end = json_object_get(json_object_get(f, "end"), "location");
         json_t *start = json_object_get(json_object_get(f, "start"), "location");
+        json_t *rs = json_object();
         if (end)
-            json_object_set_new(rf, "start", json_pack("{s:O}", "location", end));
+            json_object_set(rs, "location", end);
+        if (json_object_get(json_object_get(f, "end"), "contact"))
+            json_object_set(rs, "contact", json_object_get(json_object_get(f, "end"), "contact"));
+        char until[40];
+        context_format_time(context_parse_time(ts) + 86400000LL, until, sizeof until);
+        json_object_set_new(rs, "time",
+                            json_pack("{s:{s:s,s:s}}", "range", "start", ts, "end", until));
+        json_object_set_new(rf, "start", rs);
+        json_t *re = json_object();
         if (start)
-            json_object_set_new(rf, "end", json_pack("{s:O}", "location", start));
+            json_object_set(re, "location", start);
+        if (json_object_get(json_object_get(f, "start"), "contact"))
+            json_object_set(re, "contact", json_object_get(json_object_get(f, "start"), "contact"));
+        json_object_set_new(rf, "end", re);
     }
     if (strcmp(to, "Return_Rejected") == 0 && reason)
         json_object_set_new(json_object_get(json_object_get(rf, "state"), "descriptor"), "short_desc",
@@ -681,17 +767,13 @@ int order_return_advance(store_t *s, MDB_txn *txn, json_t *rec, const char *rid,
         json_decref(trail);
         s_split(order, iid, f ? json_string_value(json_object_get(f, "id")) : NULL, rid, n);
         if (strcmp(to, "Return_Picked") == 0)
-            json_object_set_new(rf, "start", json_pack("{s:O?,s:{s:s}}", "location",
-                                                      json_object_get(json_object_get(rf, "start"), "location"),
-                                                      "time", "timestamp", ts));
+            fulfillment_stamp(rf, "start", ts);
     }
     if (strcmp(to, "Return_Delivered") == 0 && iid && n > 0) {
         const char *pid = json_string_value(json_object_get(json_object_get(order, "provider"), "id"));
         if (pid && catalog_stock_add(s, txn, pid, iid, n) < 0)
             return err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not restock");
-        json_t *end = json_object_get(rf, "end");
-        if (json_is_object(end))
-            json_object_set_new(end, "time", json_pack("{s:s}", "timestamp", ts));
+        fulfillment_stamp(rf, "end", ts);
     }
     json_object_set_new(order, "updated_at", json_string(ts));
     return 0;

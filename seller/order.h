@@ -97,6 +97,13 @@ int order_advance(json_t *rec, const char *to, const char *ts, ondc_err_t *err);
 int order_cancel(store_t *s, MDB_txn *txn, json_t *rec, const char *by, const char *reason,
                  const char *ts, ondc_err_t *err);
 
+/* order_wire - ORDER as ACTION ("on_status", "on_cancel") carries it:
+ * on_cancel, and every message about a cancelled order, without order
+ * tags and documents (the retail schema has none there), and a cancel
+ * before pick-up without the delivery's routing and tracking tags. Caller
+ * owns. */
+json_t *order_wire(json_t *order, const char *action);
+
 /* order_send - write an unsolicited ACTION ("on_status") with REC's order
  * into the outbox on REC's transaction (fresh message_id, NOW_MS);
  * *OUTBOX_ID gets the row. 0 or -1. */

@@ -60,6 +60,19 @@ static json_t *s_count_json(int64_t n)
     return s_obj(1, keys, vals);
 }
 
+int quote_retail12(const char *core_version)
+{
+    return core_version && strncmp(core_version, "1.2.", 4) == 0;
+}
+
+void quote_strip_item_quantity(json_t *quote)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(quote, "breakup"), i, row)
+        json_object_del(json_object_get(row, "item"), "quantity");
+}
+
 void quote_release(quote_t *q)
 {
     json_decref(q->quote);
@@ -88,6 +101,7 @@ int quote_build(store_t *s, MDB_txn *txn, json_t *order, const char *core_versio
         return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, "message.order.items",
                        "at least one item is required");
     }
+    int retail12 = quote_retail12(core_version);
     json_t *charges = json_object_get(json_object_get(q->provider, "seller"), "charges");
     int64_t delivery = 0, packing = 0, tax_bp = 0, discount = 0;
     money_parse_json(json_object_get(charges, "delivery"), &delivery);
@@ -159,13 +173,22 @@ int quote_build(store_t *s, MDB_txn *txn, json_t *order, const char *core_versio
         const char *name = json_string_value(json_object_get(json_object_get(item, "descriptor"), "name"));
         int64_t line = unit * n;
         json_t *row = s_row(iid, name ? name : iid, "item", line);
-        json_object_set_new(row, "@ondc/org/item_quantity", s_count_json(n));
         json_t *qty = json_object();
-        json_object_set_new(qty, "available", s_count_json(stock > 0 ? stock : 0));
-        if (stock <= 0)
-            json_object_set_new(qty, "maximum", s_count_json(0)); /* out of stock: 0 and 0 */
-        else if (max >= 0)
-            json_object_set_new(qty, "maximum", s_count_json(max));
+        if (retail12) {
+            /* retail 1.2.x: the count an integer; the stock not disclosed,
+             * "99" in stock, "0" out */
+            json_object_set_new(row, "@ondc/org/item_quantity",
+                                json_pack("{s:I}", "count", (json_int_t)n));
+            json_object_set_new(qty, "available", s_count_json(stock > 0 ? 99 : 0));
+            json_object_set_new(qty, "maximum", s_count_json(stock > 0 ? 99 : 0));
+        } else {
+            json_object_set_new(row, "@ondc/org/item_quantity", s_count_json(n));
+            json_object_set_new(qty, "available", s_count_json(stock > 0 ? stock : 0));
+            if (stock <= 0)
+                json_object_set_new(qty, "maximum", s_count_json(0)); /* out of stock: 0 and 0 */
+            else if (max >= 0)
+                json_object_set_new(qty, "maximum", s_count_json(max));
+        }
         json_object_set_new(row, "item",
                             json_pack("{s:o,s:o}", "price", money_json(unit), "quantity", qty));
         json_array_append_new(breakup, row);

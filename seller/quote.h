@@ -3,7 +3,9 @@
  *
  * The buyer's prices are never trusted: every amount is recomputed from the
  * catalog in paise. Rows: one "item" row per item (unit price x quantity,
- * with the item's price and available/maximum quantity), then "delivery"
+ * with the item's price and available/maximum quantity; in retail 1.2.x
+ * @ondc/org/item_quantity.count is an integer and available/maximum are
+ * "99" in stock, "0" out, shown on on_select only), then "delivery"
  * and "packing" once per order (the provider's seller.charges), a "tax" row
  * per item when seller.charges.tax_percent is set, and a "discount" row
  * (negative) when seller.charges.discount is set. The rows sum exactly to
@@ -36,6 +38,14 @@ typedef struct {
  * (30001 provider, 30004 item, 30000 malformed) and nothing to release. */
 int quote_build(store_t *s, MDB_txn *txn, json_t *order, const char *core_version, quote_t *q,
                 ondc_err_t *err);
+
+/* quote_retail12 - whether CORE_VERSION is retail 1.2.x, whose rules
+ * (quote shapes, payment terms) this node follows; 1.0.0 keeps the seed's. */
+int quote_retail12(const char *core_version);
+
+/* quote_strip_item_quantity - drop item.quantity from QUOTE's rows: it
+ * belongs to on_select only, never to on_init, on_confirm or later. */
+void quote_strip_item_quantity(json_t *quote);
 
 /* quote_release - free what Q holds. */
 void quote_release(quote_t *q);

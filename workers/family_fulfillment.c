@@ -53,7 +53,8 @@ static int s_status(worker_msg_t *m)
     json_t *rec = s_order(m);
     if (!rec)
         return 0;
-    m->message = json_pack("{s:O}", "order", json_object_get(rec, "order"));
+    m->message =
+        json_pack("{s:o}", "order", order_wire(json_object_get(rec, "order"), "on_status"));
     json_decref(rec);
     return 0;
 }
@@ -150,7 +151,8 @@ static int s_cancel(worker_msg_t *m)
         return 0;
     }
     int rc = order_put(m->store, m->txn, rec);
-    m->message = json_pack("{s:O}", "order", json_object_get(rec, "order"));
+    m->message =
+        json_pack("{s:o}", "order", order_wire(json_object_get(rec, "order"), "on_cancel"));
     json_decref(rec);
     return rc;
 }
@@ -262,7 +264,23 @@ static int s_update(worker_msg_t *m)
         json_t *pay = json_object_get(json_object_get(rec, "order"), "payment");
         json_t *details = json_object_get(json_object_get(uorder, "payment"), "@ondc/org/settlement_details");
         if (json_is_object(pay) && json_is_array(details)) {
-            json_object_set(pay, "@ondc/org/settlement_details", details);
+            /* the refund's entries join the seller's, never replace them */
+            json_t *have = json_object_get(pay, "@ondc/org/settlement_details");
+            if (!json_is_array(have)) {
+                have = json_array();
+                json_object_set_new(pay, "@ondc/org/settlement_details", have);
+            }
+            size_t k;
+            json_t *d;
+            json_array_foreach(details, k, d)
+            {
+                size_t j;
+                json_t *e;
+                int dup = 0;
+                json_array_foreach(have, j, e) dup |= json_equal(e, d);
+                if (!dup)
+                    json_array_append(have, d);
+            }
             json_object_set_new(json_object_get(rec, "order"), "updated_at", json_string(ts));
             done++;
         }

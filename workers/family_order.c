@@ -24,6 +24,8 @@
 #include "quote.h"
 #include "reply.h"
 #include "search.h"
+#include "terms.h"
+#include "fulfillment.h"
 
 #include <stdlib.h>
 
@@ -107,17 +109,27 @@ static json_t *s_payment(worker_msg_t *m, const quote_t *q)
     json_object_set_new(pay, "type", json_string(type));
     if (!json_object_get(pay, "collected_by"))
         json_object_set_new(pay, "collected_by", json_string(cod ? "BPP" : "BAP"));
-    static const struct {
-        const char *key, *term, *def;
-    } fee[] = {
-        {"@ondc/org/buyer_app_finder_fee_type", "buyer_app_finder_fee_type", "percent"},
-        {"@ondc/org/buyer_app_finder_fee_amount", "buyer_app_finder_fee_amount", "0"},
-    };
-    for (size_t i = 0; i < sizeof fee / sizeof fee[0]; i++)
-        if (!json_object_get(pay, fee[i].key)) {
-            json_t *v = json_object_get(terms, fee[i].term);
-            json_object_set_new(pay, fee[i].key, v ? json_copy(v) : json_string(fee[i].def));
-        }
+    /* the finder fee the buyer app declared (this request's payment, else
+     * its select's), else the seller's default */
+    int retail12 = quote_retail12(context_str(m->ctx, "core_version"));
+    if (retail12) {
+        json_t *t = s_txn_get(m);
+        json_t *declared[] = {req, json_object_get(json_object_get(t, "select"), "payment")};
+        terms_finder_fee(pay, declared, 2, terms);
+        json_decref(t);
+    } else {
+        static const struct {
+            const char *key, *term, *def;
+        } fee[] = {
+            {"@ondc/org/buyer_app_finder_fee_type", "buyer_app_finder_fee_type", "percent"},
+            {"@ondc/org/buyer_app_finder_fee_amount", "buyer_app_finder_fee_amount", "0"},
+        };
+        for (size_t i = 0; i < sizeof fee / sizeof fee[0]; i++)
+            if (!json_object_get(pay, fee[i].key)) {
+                json_t *v = json_object_get(terms, fee[i].term);
+                json_object_set_new(pay, fee[i].key, v ? json_copy(v) : json_string(fee[i].def));
+            }
+    }
     static const struct {
         const char *key, *term, *def;
     } st[] = {
@@ -129,6 +141,19 @@ static json_t *s_payment(worker_msg_t *m, const quote_t *q)
     for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
         json_t *v = json_object_get(settle, st[i].term);
         json_object_set_new(pay, st[i].key, v ? json_copy(v) : json_string(st[i].def));
+    }
+    /* retail 1.2.x: the basis as the spec spells it; windows as ISO 8601
+     * durations */
+    if (retail12) {
+        json_object_set_new(pay, "@ondc/org/settlement_basis",
+                            json_string(terms_settlement_basis(
+                                json_string_value(json_object_get(settle, "basis")))));
+        static const char *durations[] = {"@ondc/org/settlement_window", "@ondc/org/return_window"};
+        for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
+            const char *v = json_string_value(json_object_get(pay, durations[i]));
+            if (!v || v[0] != 'P' || context_parse_duration(v) < 0)
+                json_object_set_new(pay, durations[i], json_string(i ? "P0D" : "P1D"));
+        }
     }
     json_t *details = json_object_get(settle, "details");
     if (json_is_array(details))
@@ -160,25 +185,38 @@ static int s_init(worker_msg_t *m)
     json_t *locs = json_object_get(json_object_get(m->order, "provider"), "locations");
     if (json_is_array(locs)) {
         json_object_set(prov, "locations", locs);
+        /* 1.0.0 as the seed has it; retail 1.2.x has no provider_location */
         json_t *loc_id = json_object_get(json_array_get(locs, 0), "id");
-        if (loc_id)
+        if (loc_id && !quote_retail12(context_str(m->ctx, "core_version")))
             json_object_set_new(order, "provider_location", json_pack("{s:O}", "id", loc_id));
     }
     json_object_set_new(order, "provider", prov);
-    static const char *echo[] = {"items", "billing", "fulfillments", "tags"};
+    static const char *echo[] = {"items", "billing", "fulfillments"};
     for (size_t i = 0; i < sizeof echo / sizeof echo[0]; i++) {
         json_t *v = json_object_get(m->order, echo[i]);
         if (v)
             json_object_set(order, echo[i], v);
     }
+    int retail12 = quote_retail12(context_str(m->ctx, "core_version"));
+    if (retail12)
+        quote_strip_item_quantity(q.quote);
     json_object_set(order, "quote", q.quote);
     json_object_set_new(order, "payment", pay);
-    json_t *tax_number = json_object_get(json_object_get(q.provider, "seller"), "tax_number");
-    if (json_is_string(tax_number) && !json_object_get(order, "tags"))
-        json_object_set_new(
-            order, "tags",
-            json_pack("[{s:s,s:[{s:s,s:O}]}]", "code", "bpp_terms", "list", "code", "tax_number",
-                      "value", tax_number));
+    /* the seller's terms: bpp_terms only (the buyer's bap_terms are not
+     * echoed: on_init's tags are the seller's); 1.0.0 as the seed has them */
+    json_t *terms = NULL;
+    if (retail12) {
+        json_t *bpp = catalog_bpp(m->store, m->txn);
+        terms = terms_bpp_tag(bpp, q.provider);
+        json_decref(bpp);
+    } else {
+        json_t *tax_number = json_object_get(json_object_get(q.provider, "seller"), "tax_number");
+        if (json_is_string(tax_number))
+            terms = json_pack("{s:s,s:[{s:s,s:O}]}", "code", "bpp_terms", "list", "code",
+                              "tax_number", "value", tax_number);
+    }
+    if (terms)
+        json_object_set_new(order, "tags", json_pack("[o]", terms));
     m->message = json_pack("{s:o}", "order", order);
     json_t *t = s_txn_get(m);
     json_object_set_new(t, "init", json_pack("{s:I}", "total", (json_int_t)q.total));
@@ -192,7 +230,8 @@ static int s_init(worker_msg_t *m)
  * ordered items plus the provider's delivery time (seller.delivery_time,
  * default PT30M), as an ISO 8601 duration into OUT; the category that
  * matches it. */
-static const char *s_tat(worker_msg_t *m, const quote_t *q, char *out, size_t cap)
+static const char *s_tat(worker_msg_t *m, const quote_t *q, char *out, size_t cap, long *ship_s,
+                         long *deliver_s)
 {
     long ship = 0;
     size_t i;
@@ -215,8 +254,20 @@ static const char *s_tat(worker_msg_t *m, const quote_t *q, char *out, size_t ca
         deliver = 30L * 60;
     long total = ship + deliver;
     snprintf(out, cap, "PT%ldM", (total + 59) / 60);
+    if (ship_s)
+        *ship_s = ship;
+    if (deliver_s)
+        *deliver_s = deliver;
     return total <= 2L * 3600 ? "Immediate Delivery" : total <= 24L * 3600 ? "Same Day Delivery"
                                                                           : "Standard Delivery";
+}
+
+/* s_tracked - whether the provider's deliveries are tracked
+ * (seller.tracking): the fulfillment's tracking flag from on_select on,
+ * never changed afterwards */
+static int s_tracked(const quote_t *q)
+{
+    return json_is_true(json_object_get(json_object_get(q->provider, "seller"), "tracking"));
 }
 
 /* s_drop_rows - remove the TYPE rows of Q's quote (a drop-off that cannot
@@ -256,7 +307,7 @@ static int s_select(worker_msg_t *m)
     int pickup = type && strcmp(type, "Self-Pickup") == 0;
     int serviceable = pickup || search_provider_serves(q.provider, gps, area, NULL);
     char tat[32] = "";
-    const char *category = s_tat(m, &q, tat, sizeof tat);
+    const char *category = s_tat(m, &q, tat, sizeof tat, NULL, NULL);
     if (!serviceable)
         s_drop_rows(&q, "delivery");
     json_t *ful = json_object();
@@ -265,7 +316,7 @@ static int s_select(worker_msg_t *m)
     const char *pname =
         json_string_value(json_object_get(json_object_get(q.provider, "descriptor"), "name"));
     json_object_set_new(ful, "@ondc/org/provider_name", json_string(pname ? pname : q.provider_id));
-    json_object_set_new(ful, "tracking", json_false());
+    json_object_set_new(ful, "tracking", json_boolean(s_tracked(&q)));
     json_object_set_new(ful, "@ondc/org/category", json_string(serviceable ? category : ""));
     json_object_set_new(ful, "@ondc/org/TAT", json_string(serviceable ? tat : ""));
     json_object_set_new(ful, "state", json_pack("{s:{s:s}}", "descriptor", "code",
@@ -297,12 +348,14 @@ static int s_select(worker_msg_t *m)
             char iid[160];
             const char *id = quote_id_str(json_object_get(it, "id"), iid, sizeof iid);
             int64_t want = catalog_count(json_object_get(json_object_get(it, "quantity"), "count"));
-            json_t *row = json_array_get(json_object_get(q.quote, "breakup"), i);
-            json_t *rq = json_object_get(json_object_get(row, "item"), "quantity");
-            int64_t avail = catalog_count(json_object_get(json_object_get(rq, "available"), "count"));
-            int64_t max = json_object_get(rq, "maximum")
-                              ? catalog_count(json_object_get(json_object_get(rq, "maximum"), "count"))
-                              : -1;
+            /* the quote shows "99" or "0": the real figures from the catalog */
+            int64_t avail = 0, max = -1;
+            json_t *item = id ? catalog_item_ro(m->store, m->txn, q.provider_id, id) : NULL;
+            if (item) {
+                catalog_stock(m->store, m->txn, q.provider_id, id, &avail);
+                max = catalog_item_max(item);
+                json_decref(item);
+            }
             const char *code = want > avail             ? ERR_QTY_UNAVAILABLE
                                : max >= 0 && want > max ? ERR_MAX_QTY_EXCEEDED
                                                         : NULL;
@@ -324,6 +377,9 @@ static int s_select(worker_msg_t *m)
         json_object_set_new(t, "select", json_pack("{s:O,s:I}", "items",
                                                    json_object_get(m->order, "items"), "total",
                                                    (json_int_t)q.total));
+        json_t *sp = json_object_get(m->order, "payment");
+        if (json_is_object(sp))
+            json_object_set(json_object_get(t, "select"), "payment", sp);
         int rc = s_txn_put(m, t);
         json_decref(t);
         if (rc < 0) {
@@ -354,6 +410,29 @@ static json_t *s_start(const quote_t *q, json_t *pful)
     if (contact)
         json_object_set(start, "contact", contact);
     return start;
+}
+
+/* s_location - the provider location ORDER ships from (its
+ * provider.locations[0].id), else the provider's first; borrowed */
+static json_t *s_location(const quote_t *q, json_t *order)
+{
+    char want[160];
+    json_t *locs = json_object_get(q->provider, "locations");
+    if (quote_id_str(
+            json_object_get(
+                json_array_get(json_object_get(json_object_get(order, "provider"), "locations"), 0),
+                "id"),
+            want, sizeof want)) {
+        size_t i;
+        json_t *l;
+        json_array_foreach(locs, i, l)
+        {
+            const char *id = json_string_value(json_object_get(l, "id"));
+            if (id && strcmp(id, want) == 0)
+                return l;
+        }
+    }
+    return json_array_get(locs, 0);
 }
 
 static json_t *s_provider_fulfillment(const quote_t *q)
@@ -417,7 +496,6 @@ static int s_confirm(worker_msg_t *m)
         quote_release(&q);
         return 0;
     }
-    json_decref(pay);
     /* the order id: the buyer app's, else ours */
     char oid[160];
     if (!quote_id_str(json_object_get(m->order, "id"), oid, sizeof oid)) {
@@ -431,6 +509,7 @@ static int s_confirm(worker_msg_t *m)
     }
     char key[400];
     if (order_key(oid, bap, key, sizeof key) < 0) {
+        json_decref(pay);
         quote_release(&q);
         return worker_fail(m, ERR_TYPE_JSON_SCHEMA, ERR_INVALID_REQUEST, "message.order.id",
                            "order id must be 1 to 128 printable characters");
@@ -438,6 +517,7 @@ static int s_confirm(worker_msg_t *m)
     json_t *dup = order_get(m->store, m->txn, key);
     if (dup) {
         json_decref(dup);
+        json_decref(pay);
         quote_release(&q);
         return worker_fail(m, ERR_TYPE_DOMAIN, ERR_INVALID_REQUEST, "message.order.id",
                            "order id %s is already used by another transaction", oid);
@@ -460,11 +540,13 @@ static int s_confirm(worker_msg_t *m)
             worker_fail(m, ERR_TYPE_DOMAIN, ERR_QTY_UNAVAILABLE, "message.order.items",
                         "item %s: not enough stock", iid ? iid : "?");
             json_decref(reserved);
+            json_decref(pay);
             quote_release(&q);
             return 0;
         }
         if (catalog_stock_set(m->store, m->txn, q.provider_id, iid, stock - n) < 0) {
             json_decref(reserved);
+            json_decref(pay);
             quote_release(&q);
             return -1;
         }
@@ -476,7 +558,10 @@ static int s_confirm(worker_msg_t *m)
     json_object_set_new(order, "id", json_string(oid));
     int accepted = m->cfg->auto_accept;
     json_object_set_new(order, "state", json_string(accepted ? "Accepted" : "Created"));
+    if (quote_retail12(context_str(m->ctx, "core_version")))
+        quote_strip_item_quantity(q.quote);
     json_object_set(order, "quote", q.quote);
+    json_object_set_new(order, "payment", pay);
     json_t *pful = s_provider_fulfillment(&q);
     const char *pname =
         json_string_value(json_object_get(json_object_get(q.provider, "descriptor"), "name"));
@@ -485,19 +570,52 @@ static int s_confirm(worker_msg_t *m)
         fuls = json_pack("[{s:s,s:s}]", "id", q.fulfillment_id, "type", "Delivery");
         json_object_set_new(order, "fulfillments", fuls);
     }
+    /* the delivery as on_select quoted it: TAT, tracking flag, windows
+     * from now (or the store's opening) and the routing and tracking tags */
+    char tat[32] = "";
+    long ship_s = 0, deliver_s = 0;
+    const char *category = s_tat(m, &q, tat, sizeof tat, &ship_s, &deliver_s);
+    json_t *seller = json_object_get(q.provider, "seller");
     json_t *f;
     json_array_foreach(fuls, i, f)
     {
-        json_object_set_new(f, "state", json_pack("{s:{s:s}}", "descriptor", "code", "Pending"));
+        json_object_set_new(
+            f, "state",
+            json_pack("{s:{s:s},s:s}", "descriptor", "code", "Pending", "updated_at", ts));
         json_object_set_new(f, "@ondc/org/provider_name", json_string(pname ? pname : q.provider_id));
-        if (!json_object_get(f, "tracking"))
-            json_object_set_new(f, "tracking", json_false());
+        json_object_set_new(f, "tracking", json_boolean(s_tracked(&q)));
+        json_object_set_new(f, "@ondc/org/TAT", json_string(tat));
+        json_object_set_new(f, "@ondc/org/category", json_string(category));
         json_object_set_new(f, "start", s_start(&q, pful));
+        json_t *end = json_object_get(f, "end");
+        if (json_is_object(end))
+            json_object_del(end, "time");
+        fulfillment_windows(f, s_location(&q, m->order), m->now_ms, ship_s, deliver_s);
+        json_object_del(f, "tags");
+        fulfillment_tags(f, json_string_value(json_object_get(seller, "routing")));
     }
-    const char *created = json_string_value(json_object_get(m->order, "created_at"));
-    json_object_set_new(order, "created_at",
-                        json_string(created ? created : context_str(m->ctx, "timestamp")));
+    /* created_at is the confirm's time, as the buyer app stamped it */
+    json_object_set_new(order, "created_at", json_string(context_str(m->ctx, "timestamp")));
     json_object_set_new(order, "updated_at", json_string(ts));
+    /* the terms: the seller's bpp_terms, the buyer's bap_terms as sent */
+    json_t *tags = json_array();
+    json_t *bpp = catalog_bpp(m->store, m->txn);
+    json_t *terms = terms_bpp_tag(bpp, q.provider);
+    json_decref(bpp);
+    if (terms)
+        json_array_append_new(tags, terms);
+    json_array_foreach(json_object_get(m->order, "tags"), i, f)
+    {
+        const char *code = json_string_value(json_object_get(f, "code"));
+        if (code && strcmp(code, "bap_terms") == 0)
+            json_array_append(tags, f);
+    }
+    if (json_array_size(tags))
+        json_object_set_new(order, "tags", tags);
+    else {
+        json_decref(tags);
+        json_object_del(order, "tags");
+    }
     json_t *rec = json_object();
     json_object_set_new(rec, "key", json_string(key));
     json_object_set_new(rec, "bap_id", json_string(bap ? bap : ""));

@@ -61,7 +61,26 @@ static int s_teardown(void **state)
     return rc;
 }
 
+static json_t *s_at(json_t *root, const char *path);
+
 static const char *s_str(json_t *root, const char *path)
+{
+    return json_string_value(s_at(root, path));
+}
+
+/* s_count - an integer at PATH as text ("" if not an integer): the
+ * quote's @ondc/org/item_quantity.count is an integer */
+static const char *s_count(json_t *root, const char *path)
+{
+    static char buf[32];
+    json_t *v = s_at(root, path);
+    if (!json_is_integer(v))
+        return "";
+    snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+    return buf;
+}
+
+static json_t *s_at(json_t *root, const char *path)
 {
     /* dotted path; "[n]" selects an array element: "price.value", "breakup[2].price.value" */
     char buf[256];
@@ -77,7 +96,7 @@ static const char *s_str(json_t *root, const char *path)
             cur = json_object_get(cur, tok);
         }
     }
-    return json_string_value(cur);
+    return cur;
 }
 
 static int s_count_cb(const char *pid, json_t *item, void *arg)
@@ -590,6 +609,18 @@ static void test_quote_seed(void **state)
         {"item", "42602097", "99.00"}, {"delivery", "1", "23.00"}, {"packing", "1", "25.00"}};
     s_check_rows(&q, rows12, N(rows12));
     s_check_sum(&q);
+    /* 1.2.x: the count an integer, the stock not disclosed ("99" while
+     * there is some), and item.quantity gone once stripped for on_init */
+    item = json_array_get(json_object_get(q.quote, "breakup"), 0);
+    assert_string_equal(s_count(item, "@ondc/org/item_quantity.count"), "1");
+    assert_string_equal(s_str(item, "item.quantity.available.count"), "99");
+    assert_string_equal(s_str(item, "item.quantity.maximum.count"), "99");
+    quote_strip_item_quantity(q.quote);
+    assert_null(s_at(item, "item.quantity"));
+    assert_string_equal(s_str(item, "item.price.value"), "99.00");
+    assert_true(quote_retail12("1.2.5"));
+    assert_false(quote_retail12("1.0.0"));
+    assert_false(quote_retail12(NULL));
     quote_release(&q);
     mdb_txn_abort(txn);
 }
@@ -620,7 +651,7 @@ static void test_quote_tax(void **state)
     };
     s_check_rows(&q, rows, N(rows));
     json_t *rice = json_array_get(json_object_get(q.quote, "breakup"), 0);
-    assert_string_equal(s_str(rice, "@ondc/org/item_quantity.count"), "2");
+    assert_string_equal(s_count(rice, "@ondc/org/item_quantity.count"), "2");
     assert_string_equal(s_str(rice, "item.price.value"), "349.00");
     s_check_sum(&q);
     quote_release(&q);
@@ -732,7 +763,7 @@ static void test_quote_errors(void **state)
         assert_int_equal(q.soft, c->soft);
         json_t *row = json_array_get(json_object_get(q.quote, "breakup"), 0);
         assert_string_equal(s_str(row, "@ondc/org/title_type"), "item");
-        assert_string_equal(s_str(row, "@ondc/org/item_quantity.count"), c->qty);
+        assert_string_equal(s_count(row, "@ondc/org/item_quantity.count"), c->qty);
         assert_string_equal(s_str(row, "price.value"), c->value);
         assert_int_equal(q.total, c->total);
         s_check_sum(&q);

@@ -373,8 +373,8 @@ static void test_init(void **state)
     } cases[] = {
         {"cash on delivery where every item may be paid so", AMUL,
          "[{\"id\":\"42602097\",\"quantity\":{\"count\":2}}]", "ON-FULFILLMENT", NULL, NULL, NULL,
-         "item:42602097:19800 delivery:1:2300 packing:1:2500", "BPP", "Collection", "fixed",
-         "0.00"},
+         /* the store's "Collection" and "fixed" as retail 1.2.0 spells them */
+         "item:42602097:19800 delivery:1:2300 packing:1:2500", "BPP", "delivery", "amount", "0.00"},
         {"the other store's terms, taxes and its own settlement", KORA,
          "[{\"id\":\"FM-TOOR-1KG\",\"quantity\":{\"count\":2}},{\"id\":\"FM-RICE-5KG\","
          "\"quantity\":{\"count\":1}}]",
