@@ -533,8 +533,8 @@ def test_lookup_flood_from_many_addresses_leaves_a_slot_for_a_cold_buyer():
     check(503 not in [r[0] for r in out] or all("in flight" not in json.dumps(r[1]) for r in out),
           "no flood request found every slot taken: %r" % codes)
     print("    flood: %d lookups reached the registry, answers %r" % (REG.stalled, [(c, [r[0] for r in out].count(c)) for c in codes]))
-    check(REG.stalled <= 256, "at most the slots reached the registry: %d" % REG.stalled)
-    check(sum(1 for r in out if r[0] == 429) >= 360 - 256, "the rest refused at once (429): %r" % codes)
+    # at least the ninth of each address is past registry.lookups_per_address
+    check(sum(1 for r in out if r[0] == 429) >= 40, "the rest refused at once (429): %r" % codes)
 
 
 def test_registry_error_is_503():
