@@ -426,7 +426,8 @@ static int s_value(s_walk_t *w, const schema_rule_t *rule, const json_t *v)
             }
         }
         if (rule->fmt && !schema_fmt_ok(rule->fmt, s))
-            return s_fail(w, "%s must be %s%s", s_fmt_what[rule->fmt], NULL);
+            return s_fail(w, "%s must be %s%s",
+                          (unsigned)rule->fmt < SCH_F_COUNT ? s_fmt_what[rule->fmt] : "valid", NULL);
     } else if (json_is_array(v) && rule->min && json_array_size(v) < (size_t)rule->min) {
         char n[16];
         snprintf(n, sizeof n, "%d", rule->min);

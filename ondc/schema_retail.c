@@ -132,8 +132,11 @@ static const char *const s_force[] = {"force", "ttl_response", NULL};
         STR("message.order.billing.created_at", R, .fmt = SCH_F_TIMESTAMP),                   \
         STR("message.order.billing.updated_at", R, .fmt = SCH_F_TIMESTAMP)
 
+/* P is pasted into string literals: it cannot be parenthesized */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define S_PRICE(p, f, fmt_)                                                                   \
     OBJ(p, f), STR(p ".currency", R, .fmt = SCH_F_NONBLANK), STR(p ".value", R, .min = 1, .fmt = fmt_)
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 /* ---- search ---- */
 

@@ -64,7 +64,7 @@ int64_t fulfillment_open_at(json_t *location, int64_t now_ms)
         int d = (wd - 1 + k) % 7 + 1;
         if (!s_day_open(days, d) || (k == 0 && minute >= open))
             continue;
-        return (midnight + (int64_t)k * DAY_S + open * 60 - IST_OFFSET_S) * 1000;
+        return (midnight + (int64_t)k * DAY_S + (int64_t)open * 60 - IST_OFFSET_S) * 1000;
     }
     return now_ms;
 }

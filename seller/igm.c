@@ -331,7 +331,7 @@ static json_t *s_v2_message(json_t *rec, const cfg_t *cfg, const s_who_t *w)
 
 static json_t *s_message(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, int full)
 {
-    s_who_t w;
+    s_who_t w = {0};
     json_t *order_rec = s_order_of(s, txn, rec);
     s_who(s, txn, cfg, rec, order_rec, &w);
     json_decref(order_rec);
@@ -734,7 +734,7 @@ int igm_request(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *req, int64_t
     json_t *order_rec = NULL;
     json_t *rec = igm_get(s, txn, s_sv(issue, "id"), s_sv(ctx, "bap_id"));
     int no_reply = 0, rc = -1;
-    s_who_t w;
+    s_who_t w = {0};
     memset(&w, 0, sizeof w);
     if (!rec) {
         const char *first;
@@ -914,7 +914,7 @@ int igm_desk(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, igm_desk_t
     char ts[40];
     context_format_time(now_ms, ts, sizeof ts);
     json_t *order_rec = s_order_of(s, txn, rec);
-    s_who_t w;
+    s_who_t w = {0};
     s_who(s, txn, cfg, rec, order_rec, &w);
     int v2 = s_int(rec, "version") == 2, gro = json_is_true(json_object_get(rec, "gro"));
     int refunded = 0, rc = -1;

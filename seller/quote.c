@@ -69,8 +69,9 @@ void quote_strip_item_quantity(json_t *quote)
 {
     size_t i;
     json_t *row;
-    json_array_foreach(json_object_get(quote, "breakup"), i, row)
+    json_array_foreach(json_object_get(quote, "breakup"), i, row) {
         json_object_del(json_object_get(row, "item"), "quantity");
+    }
 }
 
 void quote_release(quote_t *q)
