@@ -33,7 +33,8 @@ PAN = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
 class Txn:
     """One RET10 1.2.0 transaction of the fake buyer app."""
 
-    def __init__(self, fee=None):
+    def __init__(self, fee=None, version="1.2.0"):
+        self.version = version
         self.tid = str(uuid.uuid4())
         self.sent = set()
         self.fee = dict(FEE if fee is None else fee)
@@ -41,11 +42,13 @@ class Txn:
 
     def ctx(self, action):
         return {"domain": "ONDC:RET10", "action": action, "country": "IND", "city": "std:080",
-                "core_version": "1.2.0", "transaction_id": self.tid,
+                "core_version": self.version, "transaction_id": self.tid,
                 "message_id": str(uuid.uuid4()), "timestamp": now_ts(), "ttl": "PT30S"}
 
-    def call(self, action, message):
+    def call(self, action, message, prep=None):
         body = F.make({"context": self.ctx(action), "message": message}, fresh=False)
+        if prep:  # PREP(body) stamps what needs the context's own time
+            prep(body)
         self.sent.add(body["context"]["message_id"])
         s, a, _ = F.post("/protocol/v1/" + action, body)
         eq(s, 200, "%s ACKed: %r" % (action, a))
@@ -67,10 +70,14 @@ class Txn:
         return b
 
     def order(self, cart):
+        """The order as init sends it (ONDC's retail schema: billing with its
+        times, the drop-off's full address and contact)."""
+        t0 = getattr(self, "t0", None) or now_ts()
+        self.t0 = t0
         return {"provider": {"id": "111863", "locations": [{"id": "148273"}]},
                 "items": [{"id": i, "fulfillment_id": "1", "quantity": {"count": n}} for i, n in cart],
                 "billing": {"name": "Asha Rao", "phone": "9886012345", "email": "asha@example.com",
-                            "address": dict(DROP["address"])},
+                            "address": dict(DROP["address"]), "created_at": t0, "updated_at": t0},
                 "fulfillments": [{"id": "1", "type": "Delivery", "end": {
                     "location": json.loads(json.dumps(DROP)),
                     "contact": {"phone": "9886012345", "email": "asha@example.com"}}}],
@@ -79,17 +86,30 @@ class Txn:
     def to_confirm(self, cart=CART):
         o = self.order(cart)
         _, self.on_select = self.call("select", {"order": {
-            "provider": o["provider"], "items": [{"id": i, "quantity": {"count": n}} for i, n in cart],
+            "provider": o["provider"],
+            "items": [{"id": i, "location_id": "148273", "quantity": {"count": n}} for i, n in cart],
             "fulfillments": [{"end": {"location": {"gps": DROP["gps"], "address": {"area_code": "560001"}}}}],
             "payment": dict(self.fee, type="ON-ORDER")}})
         _, self.on_init = self.call("init", {"order": o})
         oi = self.on_init["message"]["order"]
         o = self.order(cart)
         self.oid = "C-" + self.tid.replace("-", "")[:16]
+        # confirm as ONDC's schema has it: the on_init's quote, payment paid
+        # (with its params), the person to deliver to, the tracking flag,
+        # the seller's terms, the order's times
         o.update({"id": self.oid, "state": "Created", "quote": oi["quote"],
-                  "payment": dict(oi["payment"], status="PAID"),
+                  "payment": dict(oi["payment"], status="PAID", params={
+                      "currency": "INR", "amount": oi["quote"]["price"]["value"],
+                      "transaction_id": "PAY-" + self.tid[:8]}),
                   "tags": [t for t in oi["tags"] if t["code"] == "bpp_terms"]})
-        self.confirm, self.on_confirm = self.call("confirm", {"order": o})
+        f = o["fulfillments"][0]
+        f["end"]["person"] = {"name": "Asha Rao"}
+        f["tracking"] = False
+
+        def stamp(body):  # the order is created at the confirm's time
+            bo = body["message"]["order"]
+            bo["created_at"] = bo["updated_at"] = body["context"]["timestamp"]
+        self.confirm, self.on_confirm = self.call("confirm", {"order": o}, stamp)
         return self.on_confirm
 
     def desk(self, verb, body=None, want=200):
@@ -265,10 +285,15 @@ def test_refund_settlement_joins_the_sellers():
     t.to_confirm([("42602101", 3)])
     seller = t.on_confirm["message"]["order"]["payment"]["@ondc/org/settlement_details"]
     t.desk("part-cancel", {"item_id": "42602101", "count": 1, "reason": "002"})
+    pc = t.pushed(1, "on_update")
+    cancel = [f for f in pc["message"]["order"]["fulfillments"] if f.get("type") == "Cancel"]
+    eq(len(cancel), 1, "the part cancel's Cancel fulfillment")
     refund = {"settlement_counterparty": "buyer", "settlement_phase": "refund", "settlement_type": "upi",
               "settlement_amount": "27.00", "settlement_timestamp": now_ts()}
+    # as ONDC's examples send it: the fulfillment the refund is for
     _, u = t.call("update", {"update_target": "payment", "order": {
-        "id": t.oid, "payment": {"@ondc/org/settlement_details": [refund]}}})
+        "id": t.oid, "fulfillments": [{"id": cancel[0]["id"], "type": "Cancel"}],
+        "payment": {"@ondc/org/settlement_details": [refund]}}})
     eq(u["message"]["order"]["payment"]["@ondc/org/settlement_details"], seller + [refund],
        "the seller's entries stay, the refund's is added")
     q = u["message"]["order"]["quote"]
