@@ -98,7 +98,7 @@ class Txn:
         # (with its params), the person to deliver to, the tracking flag,
         # the seller's terms, the order's times
         o.update({"id": self.oid, "state": "Created", "quote": oi["quote"],
-                  "payment": dict(oi["payment"], status="PAID", params={
+                  "payment": dict(dict(collected_by="BAP"), **oi["payment"], status="PAID", params={
                       "currency": "INR", "amount": oi["quote"]["price"]["value"],
                       "transaction_id": "PAY-" + self.tid[:8]}),
                   "tags": [t for t in oi["tags"] if t["code"] == "bpp_terms"]})
@@ -299,6 +299,59 @@ def test_refund_settlement_joins_the_sellers():
     q = u["message"]["order"]["quote"]
     check(all(isinstance(r.get("@ondc/org/item_quantity", {}).get("count", 0), int) for r in q["breakup"]),
           "integer counts after a part cancel")
+
+
+def test_retail_125_collector_state_times_and_tracking():
+    """RET10 1.2.5: on_init names no collector when the buyer app collects
+    (it says so on confirm); every change of the delivery's state carries
+    @ondc/org/state_updated_at, from on_confirm's Pending on; on_track
+    names the order and what is polled; a cancel names the fulfillment."""
+    t = Txn(version="1.2.5")
+    t.to_confirm()
+    check("collected_by" not in t.on_init["message"]["order"]["payment"],
+          "no collected_by on on_init when the buyer app collects: %r" % t.on_init["message"]["order"]["payment"])
+    eq(t.on_confirm["message"]["order"]["payment"]["collected_by"], "BAP", "the confirm's collector on on_confirm")
+    f0 = delivery(t.on_confirm)
+    eq(f0["@ondc/org/state_updated_at"], f0["state"]["updated_at"], "Pending stamped at confirm")
+    t.desk("accept")
+    t.desk("tracking", {"url": "https://track.example/o/7", "gps": "12.974002,77.613458"})
+    prev = f0["@ondc/org/state_updated_at"]
+    steps = [("packed", None), ("agent-assigned", {"name": "Ravi Kumar", "phone": "9886054321"}),
+             ("picked-up", None), ("out-for-delivery", None), ("delivered", None)]
+    for n, (verb, body) in enumerate(steps, start=2):
+        t.desk(verb, body)
+        f = delivery(t.pushed(n, "on_status"))
+        at = f.get("@ondc/org/state_updated_at")
+        check(at, "@ondc/org/state_updated_at on %s" % verb)
+        eq(at, f["state"]["updated_at"], "the state's own time (%s)" % verb)
+        check(at >= prev, "state times never go back (%s): %s < %s" % (verb, at, prev))
+        prev = at
+        if verb == "picked-up":
+            _, tr = t.call("track", {"order_id": t.oid})
+            tr = tr["message"]["tracking"]
+            eq(tr["status"], "active", "tracked while on its way")
+            eq(tags_of(tr), {"order": {"id": t.oid},
+                             "config": {"attr": "tracking.location.gps", "type": "live_poll"}},
+               "on_track's tags")
+            check(tr["location"]["gps"] and tr["location"]["time"]["timestamp"], "where the agent is")
+    # at 1.2.0 the collector stays on on_init, and no state time is added
+    u = Txn()
+    u.to_confirm()
+    eq(u.on_init["message"]["order"]["payment"]["collected_by"], "BAP", "1.2.0: collected_by echoed")
+    check("@ondc/org/state_updated_at" not in delivery(u.on_confirm), "1.2.0: no state_updated_at")
+    # a buyer's cancel at 1.2.5: the descriptor names the fulfillment;
+    # without it the request is NACKed with the path
+    c = Txn(version="1.2.5")
+    c.to_confirm()
+    body = F.make({"context": c.ctx("cancel"), "message": {"order_id": c.oid, "cancellation_reason_id": "010"}},
+                  fresh=False)
+    s, a, _ = F.post("/protocol/v1/cancel", body)
+    eq((s, a["error"]["path"]), (400, "message.descriptor"), "1.2.5 cancel without its descriptor")
+    _, oc = c.call("cancel", {"order_id": c.oid, "cancellation_reason_id": "010",
+                              "descriptor": {"name": "fulfillment", "short_desc": "1"}})
+    f = delivery(oc)
+    eq(f["state"]["descriptor"]["code"], "Cancelled", "Cancelled")
+    eq(f["@ondc/org/state_updated_at"], f["state"]["updated_at"], "the cancel's time on the delivery")
 
 
 if __name__ == "__main__":
