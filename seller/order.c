@@ -531,9 +531,10 @@ json_t *order_wire(json_t *order, const char *action)
     if (strcmp(action, "on_cancel") == 0 || (st && strcmp(st, "Cancelled") == 0)) {
         json_object_del(o, "tags");
         json_object_del(o, "documents");
-        if (!s_rto_ful(o)) {
-            /* a cancel before pick-up: the delivery keeps only the
-             * cancellation's tag groups */
+        {
+            /* the cancelled delivery keeps only the cancellation's tag
+             * groups, on on_cancel and every later message (ONDC's
+             * on_cancel examples, the return to origin's too) */
             json_t *fuls = json_deep_copy(json_object_get(o, "fulfillments"));
             size_t i, j;
             json_t *f, *t;

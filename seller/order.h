@@ -106,8 +106,8 @@ int order_cancel(store_t *s, MDB_txn *txn, json_t *rec, const char *by, const ch
 
 /* order_wire - ORDER as ACTION ("on_status", "on_cancel") carries it:
  * on_cancel, and every message about a cancelled order, without order
- * tags and documents (the retail schema has none there), and a cancel
- * before pick-up without the delivery's routing and tracking tags. Caller
+ * tags and documents (the retail schema has none there), and without the
+ * cancelled delivery's routing and tracking tags. Caller
  * owns. */
 json_t *order_wire(json_t *order, const char *action);
 

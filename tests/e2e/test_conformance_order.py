@@ -258,6 +258,8 @@ def test_rto_is_its_own_fulfillment():
     eq(len(rto), 1, "one RTO fulfillment")
     rto = rto[0]
     tags = tags_of(f)
+    eq(sorted(tags), ["cancel_request", "precancel_state"],
+       "the cancelled delivery keeps the cancellation's tag groups only (no routing, tracking)")
     eq(tags["cancel_request"]["rto_id"], rto["id"], "cancel_request names the RTO")
     eq(tags["precancel_state"]["fulfillment_state"], "Out-for-delivery", "precancel state")
     eq(rto["state"]["descriptor"]["code"], "RTO-Initiated", "RTO-Initiated")
@@ -276,6 +278,7 @@ def test_rto_is_its_own_fulfillment():
     o = d["message"]["order"]
     r = [x for x in o["fulfillments"] if x.get("type") == "RTO"][0]
     eq(r["state"]["descriptor"]["code"], "RTO-Delivered", "RTO-Delivered")
+    eq(tags_of(delivery(d)), tags, "the delivery's tags as on_cancel gave them")
     check(r["end"]["time"]["timestamp"], "back at the store at")
     check("tags" not in o and "documents" not in o, "a cancelled order carries no tags or documents")
 
