@@ -148,6 +148,10 @@ VALIDATOR_FAULTS = [
      "validateLogsRetailV2 stores the domain, then drops its own store before the checks read it"),
     ("1.2.5", "Self-Pickup object is mandatory for on_status_picked",
      "onStatusPicked tests an array (always true) instead of its length: every delivery is flagged"),
+    ("1.2.5", "Message Ids for /select_out_of_stock and /on_select_out_of_stock api should be same",
+     "checkSelect stores the id only when the stored flow is 3, and that store was dropped first"),
+    ("1.2.5", "Should be same as in quote of on_select",
+     "checkQuoteTrail wants a trail at the unit price, checkQuoteTrailSum one at the row's total"),
 ]
 
 
