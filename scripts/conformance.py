@@ -50,17 +50,21 @@ DROP = {"gps": "12.974002,77.613458",
 BUYER = {"name": "Asha Rao", "phone": "9886012345", "email": "asha@example.com"}
 FINDER_FEE = {"@ondc/org/buyer_app_finder_fee_type": "percent",
               "@ondc/org/buyer_app_finder_fee_amount": "3"}
+# the buyer app's static terms: the current ones, and the new ones with
+# the date they take effect (a date to come, as ONDC's examples give it)
 BAP_TERMS = {"code": "bap_terms", "list": [
-    {"code": "static_terms", "value": ""},
+    {"code": "static_terms", "value": "https://github.com/ONDC-Official/NP-Static-Terms/buyerNP_BNP/0.9/tc.pdf"},
     {"code": "static_terms_new", "value": "https://github.com/ONDC-Official/NP-Static-Terms/buyerNP_BNP/1.0/tc.pdf"},
-    {"code": "effective_date", "value": "2023-10-01T00:00:00.000Z"}]}
+    {"code": "effective_date", "value": time.strftime("%Y-%m-%dT00:00:00.000Z",
+                                                      time.gmtime(time.time() + 30 * 86400))}]}
 
 # the flows played, per version: (flow id, name)
 FLOWS = {
     "1.2.0": [("1", "search and incremental catalog"), ("2", "order to delivery"),
               ("3", "out of stock"), ("4", "buyer cancel"), ("5", "RTO"),
               ("6", "part cancel, returns (reverse QC, liquidation)")],
-    "1.2.5": [("2", "order to delivery"), ("3", "out of stock"), ("4", "buyer cancel")],
+    "1.2.5": [("2", "order to delivery"), ("3", "out of stock"), ("4", "buyer cancel"),
+              ("5", "part cancel, RTO"), ("6", "liquidated return")],
 }
 BUYER_KEYS = ("search", "select", "init", "confirm", "cancel", "update", "track", "status")
 
@@ -144,6 +148,10 @@ VALIDATOR_FAULTS = [
      "validateLogsRetailV2 stores the domain, then drops its own store before the checks read it"),
     ("1.2.5", "Self-Pickup object is mandatory for on_status_picked",
      "onStatusPicked tests an array (always true) instead of its length: every delivery is flagged"),
+    ("1.2.5", "Message Ids for /select_out_of_stock and /on_select_out_of_stock api should be same",
+     "checkSelect stores the id only when the stored flow is 3, and that store was dropped first"),
+    ("1.2.5", "Should be same as in quote of on_select",
+     "checkQuoteTrail wants a trail at the unit price, checkQuoteTrailSum one at the row's total"),
 ]
 
 
@@ -292,6 +300,7 @@ class Play:
         o["state"] = "Created"
         o["quote"] = oi["quote"]
         pay = dict(oi["payment"])
+        pay.setdefault("collected_by", "BAP")  # the buyer app collects (on_init at 1.2.5 names no one)
         pay.update({"status": "PAID", "params": {"currency": "INR", "amount": oi["quote"]["price"]["value"],
                                                  "transaction_id": "PAY-" + self.txn[:8]}})
         o["payment"] = pay
@@ -335,6 +344,13 @@ class Play:
     def status_step(self, verb, key, body=None, action="on_status"):
         self.desk(verb, body)
         return self.pushed(key, action)
+
+    def track(self):
+        """The delivery tracked (the desk's tracking URL), then the buyer
+        app's track and its on_track."""
+        self.desk("tracking", {"url": "https://seller-app.test/track/" + self.oid,
+                               "gps": "12.974002,77.613458"})
+        return self.send("track", {"order_id": self.oid}, "track", "on_track")
 
     def settlement(self, key, amount):
         """The buyer app's refund settlement (update_target payment)."""
@@ -401,6 +417,8 @@ def flow2(p, cart=(("42602097", 1), ("42602101", 2)), search=True):
     if p.version == "1.2.5":
         p.status_step("agent-assigned", "on_status_agent_assigned", {"name": "Ravi Kumar", "phone": "9886054321"})
     p.status_step("picked-up", "on_status_picked")
+    if p.version == "1.2.5":
+        p.track()
     p.status_step("out-for-delivery", "on_status_out_for_delivery")
     p.status_step("delivered", "on_status_delivered")
 
@@ -416,45 +434,73 @@ def flow3(p):
 
 def flow4(p):
     p.to_confirm((("42602097", 1), ("42602101", 2)))
-    p.send("cancel", {"order_id": p.oid, "cancellation_reason_id": "010"}, "cancel", "on_cancel")
+    # the descriptor names the fulfillment cancelled (required at 1.2.5)
+    p.send("cancel", {"order_id": p.oid, "cancellation_reason_id": "010",
+                      "descriptor": {"name": "fulfillment", "short_desc": "1"}}, "cancel", "on_cancel")
+
+
+def part_cancel(p):
+    """The seller cannot supply one item: cancelled before the order is
+    accepted (on_update), and the buyer app's refund settlement."""
+    c = p.status_step("part-cancel", "on_update_part_cancel",
+                      {"item_id": "42602097", "count": 1, "reason": "002"}, action="on_update")
+    p.last_cancel_or_return, p.last_kind = last_ful(c, "Cancel"), "Cancel"
+    p.settlement("update_settlement_part_cancel", refund(c, "Cancel"))
+
+
+def to_delivery(p, last="delivered"):
+    """Accepted, packed, (1.2.5: an agent assigned,) picked up, out for
+    delivery, and LAST ("delivered", or None to stop before it)."""
+    p.accept()
+    p.status_step("packed", "on_status_packed")
+    if p.version == "1.2.5":
+        p.status_step("agent-assigned", "on_status_agent_assigned", {"name": "Ravi Kumar", "phone": "9886054321"})
+    p.status_step("picked-up", "on_status_picked")
+    p.status_step("out-for-delivery", "on_status_out_for_delivery")
+    if last:
+        p.status_step(last, "on_status_delivered")
+
+
+def liquidation(p):
+    """A return the seller refunds without taking the item back."""
+    p.ret("update_liquidated", "on_update_interim_liquidated", "R2", "42602105", 1)
+    liq = p.status_step("return/R2/liquidated", "on_update_liquidated", action="on_update")
+    p.last_cancel_or_return, p.last_kind = "R2", "Return"
+    p.settlement("update_settlement_liquidated", refund(liq, "Return") if liq else "0.00")
 
 
 def flow5(p):
-    p.to_confirm((("42602097", 1), ("42602101", 2)))
-    p.accept()
-    p.status_step("packed", "on_status_packed")
-    p.status_step("picked-up", "on_status_picked")
-    p.status_step("out-for-delivery", "on_status_out_for_delivery")
+    """1.2.0: delivery cancelled after pick-up, back to the store (RTO).
+    1.2.5 plays a part cancel before acceptance first, as its flow 5 has."""
+    cart = (("42602097", 1), ("42602101", 2))
+    if p.version == "1.2.5":
+        cart = (("42602101", 2), ("42602097", 2))
+    p.to_confirm(cart)
+    if p.version == "1.2.5":
+        part_cancel(p)
+    to_delivery(p, last=None)
     p.status_step("rto-initiated", "on_cancel", action="on_cancel")
     p.status_step("rto-delivered", "on_status_rto_delivered/disposed")
 
 
 def flow6(p):
+    """1.2.0: part cancel, delivery, a return through reverse QC and a
+    liquidated one. 1.2.5's flow 6 is the liquidated return alone."""
     s, a = p.f.admin("PATCH", "/seller/v1/items/42602105", {"stock": 50})
     cart = (("42602105", 3), ("42602101", 2), ("42602097", 1))
     p.to_confirm(cart)
-    # the seller cannot supply one item: cancelled before the order is accepted
-    c = p.status_step("part-cancel", "on_update_part_cancel",
-                      {"item_id": "42602097", "count": 1, "reason": "002"}, action="on_update")
-    p.last_cancel_or_return, p.last_kind = last_ful(c, "Cancel"), "Cancel"
-    p.settlement("update_settlement_part_cancel", refund(c, "Cancel"))
-    p.accept()
-    p.status_step("packed", "on_status_packed")
-    p.status_step("picked-up", "on_status_picked")
-    p.status_step("out-for-delivery", "on_status_out_for_delivery")
-    p.status_step("delivered", "on_status_delivered")
-    # reverse QC: a return approved, picked up, delivered back
-    p.ret("update_reverse_qc", "on_update_interim_reverse_qc", "R1", "42602105", 1)
-    p.status_step("return/R1/approve", "on_update_approval", action="on_update")
-    picked = p.status_step("return/R1/picked", "on_update_picked", action="on_update")
-    p.last_cancel_or_return, p.last_kind = "R1", "Return"
-    p.settlement("update_settlement_reverse_qc", refund(picked, "Return"))
-    p.status_step("return/R1/delivered", "on_update_delivered", action="on_update")
-    # liquidation: the seller refunds without taking the item back
-    p.ret("update_liquidated", "on_update_interim_liquidated", "R2", "42602105", 1)
-    liq = p.status_step("return/R2/liquidated", "on_update_liquidated", action="on_update")
-    p.last_cancel_or_return, p.last_kind = "R2", "Return"
-    p.settlement("update_settlement_liquidated", refund(liq, "Return") if liq else "0.00")
+    if p.version != "1.2.5":
+        part_cancel(p)
+    to_delivery(p)
+    if p.version != "1.2.5":
+        # reverse QC: a return approved, picked up, delivered back
+        p.ret("update_reverse_qc", "on_update_interim_reverse_qc", "R1", "42602105", 1)
+        p.status_step("return/R1/approve", "on_update_approval", action="on_update")
+        picked = p.status_step("return/R1/picked", "on_update_picked", action="on_update")
+        p.last_cancel_or_return, p.last_kind = "R1", "Return"
+        p.settlement("update_settlement_reverse_qc", refund(picked, "Return"))
+        p.status_step("return/R1/delivered", "on_update_delivered", action="on_update")
+    liquidation(p)
 
 
 PLAYERS = {"1": flow1, "2": flow2, "3": flow3, "4": flow4, "5": flow5, "6": flow6}
@@ -466,6 +512,43 @@ def rewrite(msg, sink_uri):
     return json.loads(text)
 
 
+def igm_flows(lvu, quiet=False):
+    """The IGM flows (scripts/conformance_igm.py: 1.0.0, and 2.0.0 as the
+    validator's FLOW_1) on a fleet of their own, judged by the same
+    validator; every finding printed as the retail ones are. Returns the
+    summary rows."""
+    import conformance_igm  # noqa: E402 - beside this script
+    rows = []
+    try:
+        res = conformance_igm.run("http://127.0.0.1:%d" % lvu.port)
+    except Exception as e:  # noqa: BLE001 - reported like a flow that breaks
+        print("IGM flows: could not be played: %s\nfindings -\n" % e, flush=True)
+        return [("igm", "IGM", "issue flows", None, "could not be played: %s" % e)]
+    for version, name in (("1.0.0", "issue, issue_status"), ("2.0.0", "FLOW_1 issue to close")):
+        mine, faults = conformance_igm.seller_findings({"response": {"report": res.get(version)}}, version)
+        print("IGM %s (%s)" % (version, name), flush=True)
+        by = {}
+        for kind, found in (("seller", mine), ("validator", faults)):
+            for key, v in found.items():
+                for fk, text in (v.items() if isinstance(v, dict) else [("", v)]):
+                    by[kind] = by.get(kind, 0) + 1
+                    if not quiet:
+                        print("  [%s] %s%s: %s" % (kind, key, "/" + fk if fk else "", text))
+        rep = res.get(version) or {}
+        for key, v in (rep.items() if isinstance(rep, dict) else []):
+            if key in mine or key in faults:
+                continue
+            for fk, text in (v.items() if isinstance(v, dict) else [("", v)]):
+                kind = "validator" if fk in conformance_igm.VALIDATOR_FAULTS else "buyer"
+                by[kind] = by.get(kind, 0) + 1
+                if not quiet:
+                    print("  [%s] %s%s: %s" % (kind, key, "/" + fk if fk else "", text))
+        print("findings %d (%s)\n" % (sum(by.values()), ", ".join("%s %d" % kv for kv in sorted(by.items())) or "none"),
+              flush=True)
+        rows.append(("igm", "IGM " + version, name, by, None))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lvu-dir", default=os.environ.get("LVU_DIR"))
@@ -474,6 +557,8 @@ def main():
     ap.add_argument("--versions", default="1.2.0,1.2.5")
     ap.add_argument("--save", help="write each flow's log and report into this folder")
     ap.add_argument("--quiet", action="store_true", help="print the counts, not every finding")
+    ap.add_argument("--no-igm", dest="igm", action="store_false",
+                    help="leave out the IGM flows (scripts/conformance_igm.py)")
     args = ap.parse_args()
     if not args.lvu_dir or not os.path.exists(os.path.join(args.lvu_dir, "ui", "app.js")):
         print("conformance: LVU_DIR must name a built copy of ONDC's log-validation-utility\n"
@@ -534,6 +619,11 @@ def main():
                 print("findings %d (%s)\n" % (len(rows), ", ".join("%s %d" % kv for kv in sorted(by.items())) or "none"),
                       flush=True)
                 summary.append((flow, version, name, by, why))
+        if fleet:
+            fleet.close()
+            fleet = None
+        if args.igm:
+            summary += igm_flows(lvu, args.quiet)
     finally:
         if fleet:
             fleet.close()
@@ -542,11 +632,11 @@ def main():
     bad = 0
     for flow, version, name, by, why in summary:
         if by is None:
-            print("  %s flow %s %-48s %s" % (version, flow, name, why))
+            print("  %-9s %-55s %s" % (version, "flow %s %s" % (flow, name), why))
             continue
         bad += by.get("seller", 0)
-        print("  %s flow %s %-48s seller %d, catalog %d, buyer %d, validator %d%s" % (
-            version, flow, name, by.get("seller", 0), by.get("catalog", 0), by.get("buyer", 0),
+        print("  %-9s %-55s seller %d, catalog %d, buyer %d, validator %d%s" % (
+            version, ("" if flow == "igm" else "flow %s " % flow) + name, by.get("seller", 0), by.get("catalog", 0), by.get("buyer", 0),
             by.get("validator", 0),
             " (" + why + ")" if why else ""))
     return 1 if bad else 0

@@ -341,6 +341,18 @@ int order_set_fstate(json_t *f, order_kind_t kind, const char *to, const char *t
     return 0;
 }
 
+void order_state_stamp(json_t *f, const char *core_version, const char *ts)
+{
+    if (f && core_version && strcmp(core_version, "1.2.5") == 0)
+        json_object_set_new(f, "@ondc/org/state_updated_at", json_string(ts));
+}
+
+/* s_version - the core version REC's order was confirmed at; borrowed */
+static const char *s_version(json_t *rec)
+{
+    return json_string_value(json_object_get(json_object_get(rec, "context"), "core_version"));
+}
+
 /* s_rto_ful - the order's RTO fulfillment, borrowed; NULL if none */
 static json_t *s_rto_ful(json_t *order)
 {
@@ -387,6 +399,7 @@ int order_advance(json_t *rec, const char *to, const char *ts, ondc_err_t *err)
         }
         json_object_set_new(order, "state", json_string(want));
     }
+    order_state_stamp(f, s_version(rec), ts);
     json_object_set_new(order, "updated_at", json_string(ts));
     return 0;
 }
@@ -429,8 +442,11 @@ int order_cancel(store_t *s, MDB_txn *txn, json_t *rec, const char *by, const ch
         json_object_set_new(
             f, "state",
             json_pack("{s:{s:s},s:s}", "descriptor", "code", "Cancelled", "updated_at", ts));
-        if (picked)
+        order_state_stamp(f, s_version(rec), ts);
+        if (picked) {
             rto = fulfillment_rto(f, ts);
+            order_state_stamp(rto, s_version(rec), ts);
+        }
         json_t *tags = json_object_get(f, "tags");
         if (!json_is_array(tags)) {
             tags = json_array();
@@ -515,9 +531,10 @@ json_t *order_wire(json_t *order, const char *action)
     if (strcmp(action, "on_cancel") == 0 || (st && strcmp(st, "Cancelled") == 0)) {
         json_object_del(o, "tags");
         json_object_del(o, "documents");
-        if (!s_rto_ful(o)) {
-            /* a cancel before pick-up: the delivery keeps only the
-             * cancellation's tag groups */
+        {
+            /* the cancelled delivery keeps only the cancellation's tag
+             * groups, on on_cancel and every later message (ONDC's
+             * on_cancel examples, the return to origin's too) */
             json_t *fuls = json_deep_copy(json_object_get(o, "fulfillments"));
             size_t i, j;
             json_t *f, *t;

@@ -85,6 +85,13 @@ const char *order_fstate(json_t *f);
  * error naming both states) when illegal. */
 int order_set_fstate(json_t *f, order_kind_t kind, const char *to, const char *ts, ondc_err_t *err);
 
+/* order_state_stamp - at core version 1.2.5, F's
+ * "@ondc/org/state_updated_at" = TS, the time of its latest state change
+ * (set beside every change of a delivery or RTO fulfillment's state, from
+ * on_confirm's Pending on; ONDC's validator holds the states a logistics
+ * partner reports to it); nothing at other versions. */
+void order_state_stamp(json_t *f, const char *core_version, const char *ts);
+
 /* order_advance - move REC's delivery fulfillment to TO and the order to
  * the state it implies, updated_at = TS. 0 or -1 with ERR. */
 int order_advance(json_t *rec, const char *to, const char *ts, ondc_err_t *err);
@@ -99,8 +106,8 @@ int order_cancel(store_t *s, MDB_txn *txn, json_t *rec, const char *by, const ch
 
 /* order_wire - ORDER as ACTION ("on_status", "on_cancel") carries it:
  * on_cancel, and every message about a cancelled order, without order
- * tags and documents (the retail schema has none there), and a cancel
- * before pick-up without the delivery's routing and tracking tags. Caller
+ * tags and documents (the retail schema has none there), and without the
+ * cancelled delivery's routing and tracking tags. Caller
  * owns. */
 json_t *order_wire(json_t *order, const char *action);
 

@@ -77,11 +77,24 @@ static int s_track(worker_msg_t *m)
     json_t *t = json_pack("{s:O,s:O,s:s}", "id", json_object_get(f, "id"), "url",
                           json_object_get(tr, "url"), "status", active ? "active" : "inactive");
     json_t *gps = json_object_get(tr, "gps");
-    if (active && json_is_string(gps))
+    int located = active && json_is_string(gps);
+    if (located)
         json_object_set_new(t, "location",
                             json_pack("{s:O,s:{s:O},s:O}", "gps", gps, "time", "timestamp",
                                       json_object_get(tr, "updated_at"), "updated_at",
                                       json_object_get(tr, "updated_at")));
+    /* retail 1.2.x: which order, and what the buyer app polls (the
+     * agent's position, else the tracking page) */
+    const char *cv = context_str(m->ctx, "core_version");
+    if (cv && strncmp(cv, "1.2.", 4) == 0)
+        json_object_set_new(
+            t, "tags",
+            json_pack("[{s:s,s:[{s:s,s:O}]},{s:s,s:[{s:s,s:s},{s:s,s:s}]}]", "code", "order",
+                      "list", "code", "id", "value",
+                      json_object_get(json_object_get(rec, "order"), "id"), "code", "config",
+                      "list", "code", "attr", "value",
+                      located ? "tracking.location.gps" : "tracking.url", "code", "type", "value",
+                      "live_poll"));
     m->message = json_pack("{s:o}", "tracking", t);
     json_decref(rec);
     return 0;

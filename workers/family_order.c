@@ -180,6 +180,13 @@ static int s_init(worker_msg_t *m)
         quote_release(&q);
         return 0;
     }
+    /* retail 1.2.5: when the buyer app collects, it says so on confirm;
+     * on_init names no collector (ONDC's examples; its validator refuses
+     * collected_by "BAP" there). A seller that collects (BPP) says so. */
+    const char *cv = context_str(m->ctx, "core_version");
+    const char *by = json_string_value(json_object_get(pay, "collected_by"));
+    if (cv && strcmp(cv, "1.2.5") == 0 && by && strcmp(by, "BAP") == 0)
+        json_object_del(pay, "collected_by");
     json_t *order = json_object();
     json_t *prov = json_pack("{s:s}", "id", q.provider_id);
     json_t *locs = json_object_get(json_object_get(m->order, "provider"), "locations");
@@ -582,6 +589,7 @@ static int s_confirm(worker_msg_t *m)
         json_object_set_new(
             f, "state",
             json_pack("{s:{s:s},s:s}", "descriptor", "code", "Pending", "updated_at", ts));
+        order_state_stamp(f, context_str(m->ctx, "core_version"), ts);
         json_object_set_new(f, "@ondc/org/provider_name", json_string(pname ? pname : q.provider_id));
         json_object_set_new(f, "tracking", json_boolean(s_tracked(&q)));
         json_object_set_new(f, "@ondc/org/TAT", json_string(tat));

@@ -33,7 +33,8 @@ PAN = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
 class Txn:
     """One RET10 1.2.0 transaction of the fake buyer app."""
 
-    def __init__(self, fee=None):
+    def __init__(self, fee=None, version="1.2.0"):
+        self.version = version
         self.tid = str(uuid.uuid4())
         self.sent = set()
         self.fee = dict(FEE if fee is None else fee)
@@ -41,11 +42,13 @@ class Txn:
 
     def ctx(self, action):
         return {"domain": "ONDC:RET10", "action": action, "country": "IND", "city": "std:080",
-                "core_version": "1.2.0", "transaction_id": self.tid,
+                "core_version": self.version, "transaction_id": self.tid,
                 "message_id": str(uuid.uuid4()), "timestamp": now_ts(), "ttl": "PT30S"}
 
-    def call(self, action, message):
+    def call(self, action, message, prep=None):
         body = F.make({"context": self.ctx(action), "message": message}, fresh=False)
+        if prep:  # PREP(body) stamps what needs the context's own time
+            prep(body)
         self.sent.add(body["context"]["message_id"])
         s, a, _ = F.post("/protocol/v1/" + action, body)
         eq(s, 200, "%s ACKed: %r" % (action, a))
@@ -67,10 +70,14 @@ class Txn:
         return b
 
     def order(self, cart):
+        """The order as init sends it (ONDC's retail schema: billing with its
+        times, the drop-off's full address and contact)."""
+        t0 = getattr(self, "t0", None) or now_ts()
+        self.t0 = t0
         return {"provider": {"id": "111863", "locations": [{"id": "148273"}]},
                 "items": [{"id": i, "fulfillment_id": "1", "quantity": {"count": n}} for i, n in cart],
                 "billing": {"name": "Asha Rao", "phone": "9886012345", "email": "asha@example.com",
-                            "address": dict(DROP["address"])},
+                            "address": dict(DROP["address"]), "created_at": t0, "updated_at": t0},
                 "fulfillments": [{"id": "1", "type": "Delivery", "end": {
                     "location": json.loads(json.dumps(DROP)),
                     "contact": {"phone": "9886012345", "email": "asha@example.com"}}}],
@@ -79,17 +86,30 @@ class Txn:
     def to_confirm(self, cart=CART):
         o = self.order(cart)
         _, self.on_select = self.call("select", {"order": {
-            "provider": o["provider"], "items": [{"id": i, "quantity": {"count": n}} for i, n in cart],
+            "provider": o["provider"],
+            "items": [{"id": i, "location_id": "148273", "quantity": {"count": n}} for i, n in cart],
             "fulfillments": [{"end": {"location": {"gps": DROP["gps"], "address": {"area_code": "560001"}}}}],
             "payment": dict(self.fee, type="ON-ORDER")}})
         _, self.on_init = self.call("init", {"order": o})
         oi = self.on_init["message"]["order"]
         o = self.order(cart)
         self.oid = "C-" + self.tid.replace("-", "")[:16]
+        # confirm as ONDC's schema has it: the on_init's quote, payment paid
+        # (with its params), the person to deliver to, the tracking flag,
+        # the seller's terms, the order's times
         o.update({"id": self.oid, "state": "Created", "quote": oi["quote"],
-                  "payment": dict(oi["payment"], status="PAID"),
+                  "payment": dict(dict(collected_by="BAP"), **oi["payment"], status="PAID", params={
+                      "currency": "INR", "amount": oi["quote"]["price"]["value"],
+                      "transaction_id": "PAY-" + self.tid[:8]}),
                   "tags": [t for t in oi["tags"] if t["code"] == "bpp_terms"]})
-        self.confirm, self.on_confirm = self.call("confirm", {"order": o})
+        f = o["fulfillments"][0]
+        f["end"]["person"] = {"name": "Asha Rao"}
+        f["tracking"] = False
+
+        def stamp(body):  # the order is created at the confirm's time
+            bo = body["message"]["order"]
+            bo["created_at"] = bo["updated_at"] = body["context"]["timestamp"]
+        self.confirm, self.on_confirm = self.call("confirm", {"order": o}, stamp)
         return self.on_confirm
 
     def desk(self, verb, body=None, want=200):
@@ -238,6 +258,8 @@ def test_rto_is_its_own_fulfillment():
     eq(len(rto), 1, "one RTO fulfillment")
     rto = rto[0]
     tags = tags_of(f)
+    eq(sorted(tags), ["cancel_request", "precancel_state"],
+       "the cancelled delivery keeps the cancellation's tag groups only (no routing, tracking)")
     eq(tags["cancel_request"]["rto_id"], rto["id"], "cancel_request names the RTO")
     eq(tags["precancel_state"]["fulfillment_state"], "Out-for-delivery", "precancel state")
     eq(rto["state"]["descriptor"]["code"], "RTO-Initiated", "RTO-Initiated")
@@ -256,6 +278,7 @@ def test_rto_is_its_own_fulfillment():
     o = d["message"]["order"]
     r = [x for x in o["fulfillments"] if x.get("type") == "RTO"][0]
     eq(r["state"]["descriptor"]["code"], "RTO-Delivered", "RTO-Delivered")
+    eq(tags_of(delivery(d)), tags, "the delivery's tags as on_cancel gave them")
     check(r["end"]["time"]["timestamp"], "back at the store at")
     check("tags" not in o and "documents" not in o, "a cancelled order carries no tags or documents")
 
@@ -265,15 +288,73 @@ def test_refund_settlement_joins_the_sellers():
     t.to_confirm([("42602101", 3)])
     seller = t.on_confirm["message"]["order"]["payment"]["@ondc/org/settlement_details"]
     t.desk("part-cancel", {"item_id": "42602101", "count": 1, "reason": "002"})
+    pc = t.pushed(1, "on_update")
+    cancel = [f for f in pc["message"]["order"]["fulfillments"] if f.get("type") == "Cancel"]
+    eq(len(cancel), 1, "the part cancel's Cancel fulfillment")
     refund = {"settlement_counterparty": "buyer", "settlement_phase": "refund", "settlement_type": "upi",
               "settlement_amount": "27.00", "settlement_timestamp": now_ts()}
+    # as ONDC's examples send it: the fulfillment the refund is for
     _, u = t.call("update", {"update_target": "payment", "order": {
-        "id": t.oid, "payment": {"@ondc/org/settlement_details": [refund]}}})
+        "id": t.oid, "fulfillments": [{"id": cancel[0]["id"], "type": "Cancel"}],
+        "payment": {"@ondc/org/settlement_details": [refund]}}})
     eq(u["message"]["order"]["payment"]["@ondc/org/settlement_details"], seller + [refund],
        "the seller's entries stay, the refund's is added")
     q = u["message"]["order"]["quote"]
     check(all(isinstance(r.get("@ondc/org/item_quantity", {}).get("count", 0), int) for r in q["breakup"]),
           "integer counts after a part cancel")
+
+
+def test_retail_125_collector_state_times_and_tracking():
+    """RET10 1.2.5: on_init names no collector when the buyer app collects
+    (it says so on confirm); every change of the delivery's state carries
+    @ondc/org/state_updated_at, from on_confirm's Pending on; on_track
+    names the order and what is polled; a cancel names the fulfillment."""
+    t = Txn(version="1.2.5")
+    t.to_confirm()
+    check("collected_by" not in t.on_init["message"]["order"]["payment"],
+          "no collected_by on on_init when the buyer app collects: %r" % t.on_init["message"]["order"]["payment"])
+    eq(t.on_confirm["message"]["order"]["payment"]["collected_by"], "BAP", "the confirm's collector on on_confirm")
+    f0 = delivery(t.on_confirm)
+    eq(f0["@ondc/org/state_updated_at"], f0["state"]["updated_at"], "Pending stamped at confirm")
+    t.desk("accept")
+    t.desk("tracking", {"url": "https://track.example/o/7", "gps": "12.974002,77.613458"})
+    prev = f0["@ondc/org/state_updated_at"]
+    steps = [("packed", None), ("agent-assigned", {"name": "Ravi Kumar", "phone": "9886054321"}),
+             ("picked-up", None), ("out-for-delivery", None), ("delivered", None)]
+    for n, (verb, body) in enumerate(steps, start=2):
+        t.desk(verb, body)
+        f = delivery(t.pushed(n, "on_status"))
+        at = f.get("@ondc/org/state_updated_at")
+        check(at, "@ondc/org/state_updated_at on %s" % verb)
+        eq(at, f["state"]["updated_at"], "the state's own time (%s)" % verb)
+        check(at >= prev, "state times never go back (%s): %s < %s" % (verb, at, prev))
+        prev = at
+        if verb == "picked-up":
+            _, tr = t.call("track", {"order_id": t.oid})
+            tr = tr["message"]["tracking"]
+            eq(tr["status"], "active", "tracked while on its way")
+            eq(tags_of(tr), {"order": {"id": t.oid},
+                             "config": {"attr": "tracking.location.gps", "type": "live_poll"}},
+               "on_track's tags")
+            check(tr["location"]["gps"] and tr["location"]["time"]["timestamp"], "where the agent is")
+    # at 1.2.0 the collector stays on on_init, and no state time is added
+    u = Txn()
+    u.to_confirm()
+    eq(u.on_init["message"]["order"]["payment"]["collected_by"], "BAP", "1.2.0: collected_by echoed")
+    check("@ondc/org/state_updated_at" not in delivery(u.on_confirm), "1.2.0: no state_updated_at")
+    # a buyer's cancel at 1.2.5: the descriptor names the fulfillment;
+    # without it the request is NACKed with the path
+    c = Txn(version="1.2.5")
+    c.to_confirm()
+    body = F.make({"context": c.ctx("cancel"), "message": {"order_id": c.oid, "cancellation_reason_id": "010"}},
+                  fresh=False)
+    s, a, _ = F.post("/protocol/v1/cancel", body)
+    eq((s, a["error"]["path"]), (400, "message.descriptor"), "1.2.5 cancel without its descriptor")
+    _, oc = c.call("cancel", {"order_id": c.oid, "cancellation_reason_id": "010",
+                              "descriptor": {"name": "fulfillment", "short_desc": "1"}})
+    f = delivery(oc)
+    eq(f["state"]["descriptor"]["code"], "Cancelled", "Cancelled")
+    eq(f["@ondc/org/state_updated_at"], f["state"]["updated_at"], "the cancel's time on the delivery")
 
 
 if __name__ == "__main__":
