@@ -678,10 +678,15 @@ static int s_provider(json_t *p, json_t *root, int64_t now_ms, const char *base,
     json_t *dom = json_object_get(seller, "domain");
     if (!dom)
         dom = json_object_get(root, "domain");
-    const char *domain = dom ? json_string_value(dom) : CATALOG_DEFAULT_DOMAIN;
-    const catalog_domain_t *d = catalog_domain(domain);
+    /* a copy: setting seller.domain below frees the string it came from */
+    char domain[32];
+    const char *dv = dom ? json_string_value(dom) : CATALOG_DEFAULT_DOMAIN;
     s_path(path, sizeof path, "%s.seller.domain", base);
-    if (!domain || (!d && strcmp(domain, "nic2004:52110") != 0))
+    if (!dv || strlen(dv) >= sizeof domain)
+        return s_fail(err, path, "must be nic2004:52110 or a retail domain ONDC:RET10 .. ONDC:RET19");
+    snprintf(domain, sizeof domain, "%s", dv);
+    const catalog_domain_t *d = catalog_domain(domain);
+    if (!d && strcmp(domain, "nic2004:52110") != 0)
         return s_fail(err, path, "must be nic2004:52110 or a retail domain ONDC:RET10 .. ONDC:RET19");
     json_object_set_new(seller, "domain", json_string(domain));
     if (!d)
