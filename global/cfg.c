@@ -200,6 +200,12 @@ static const s_key_t s_keys[] = {
      "letters are written at once"},
     {"search.page_kb", T_INT, F(search_page_kb), "1024", 16, 65536, 1, NULL,
      "largest on_search callback; a bigger answer is split into several on_search (same message_id)"},
+    {"search.inc_interval_s", T_INT, F(search_inc_interval_s), "300", 1, 3600, 1, NULL,
+     "incremental catalog: changes are pushed to subscribed buyer apps (catalog_inc mode "
+     "start) together, at most once per this many seconds (ONDC asks for 1 to 30 minutes)"},
+    {"search.inc_retention_s", T_INT, F(search_inc_retention_s), "604800", 3600, 31536000, 1, NULL,
+     "incremental catalog: how long change notes are kept for catalog_inc pulls (a window "
+     "further back gets only what is left)"},
     {"seller.auto_accept", T_BOOL, F(auto_accept), "false", 0, 0, 1, NULL,
      "confirm makes orders Accepted at once instead of Created"},
     {"seller.accept_window_s", T_INT, F(accept_window_s), "900", 1, 604800, 1, NULL,

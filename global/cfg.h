@@ -103,6 +103,8 @@ typedef struct {
 
     /* seller behaviour */
     int search_page_kb;
+    int search_inc_interval_s;
+    int search_inc_retention_s;
     int auto_accept;
     int accept_window_s;
     char reject_reason[8];

@@ -3,6 +3,9 @@
  */
 #include "catalog.h"
 
+#include "catalog_inc.h"
+#include "catalog_rules.h"
+#include "clock.h"
 #include "context.h"
 #include "jarena.h"
 #include "jparse.h"
@@ -309,7 +312,7 @@ int catalog_validate(json_t *root, ondc_err_t *err)
         if (s_validate_seller(json_object_get(p, "seller"), sb, err) < 0)
             return -1;
     }
-    return 0;
+    return catalog_rules_apply(root, 0, clock_wall_ms(), err);
 }
 
 static int s_put_json(store_t *s, MDB_txn *txn, store_db_t db, const char *key, json_t *v)
@@ -397,11 +400,6 @@ static json_t *s_get_json_ro(store_t *s, MDB_txn *txn, const char *key)
     return v;
 }
 
-static int s_clear(store_t *s, MDB_txn *txn, store_db_t db)
-{
-    return mdb_drop(txn, s->dbi[db], 0) ? -1 : 0;
-}
-
 int catalog_tokens(const char *text, catalog_token_fn *fn, void *arg)
 {
     char tok[CATALOG_TOKEN_MAX];
@@ -474,17 +472,75 @@ static int s_index(store_t *s, MDB_txn *txn, const char *pid, json_t *item, int 
     return x.rc;
 }
 
+/* s_same_but_time - whether A and B differ in nothing but "time" */
+static int s_same_but_time(json_t *a, json_t *b)
+{
+    if (!a || !b)
+        return 0;
+    json_t *x = json_copy(a), *y = json_copy(b);
+    json_object_del(x, "time");
+    json_object_del(y, "time");
+    int same = json_equal(x, y);
+    json_decref(x);
+    json_decref(y);
+    return same;
+}
+
+/* s_stamp - OBJ.time: label from "enabled" (or kept), timestamp NOW_MS */
+static void s_stamp(json_t *obj, int64_t now_ms)
+{
+    char ts[40];
+    context_format_time(now_ms, ts, sizeof ts);
+    json_t *en = json_object_get(obj, "enabled");
+    const char *label = json_string_value(json_object_get(json_object_get(obj, "time"), "label"));
+    if (json_is_boolean(en) || !label)
+        label = json_is_false(en) ? "disable" : "enable";
+    json_object_set_new(obj, "time", json_pack("{s:s,s:s}", "label", label, "timestamp", ts));
+}
+
 int catalog_put_item(store_t *s, MDB_txn *txn, const char *pid, json_t *item)
 {
     const char *iid = json_string_value(json_object_get(item, "id"));
     json_t *old = iid ? catalog_item(s, txn, pid, iid) : NULL;
+    if (old && s_same_but_time(old, item)) {
+        /* nothing a buyer app sees changed: the stored copy stays, with
+         * the time of its last change */
+        json_t *t = json_object_get(old, "time");
+        if (t)
+            json_object_set(item, "time", t);
+        json_decref(old);
+        return 0;
+    }
+    int64_t now = clock_wall_ms();
+    /* a changed item's time is the change's; a new one keeps a time the
+     * catalog gives it */
+    if (old || !json_object_get(json_object_get(item, "time"), "timestamp"))
+        s_stamp(item, now);
     int rc = old ? s_index(s, txn, pid, old, 0) : 0;
     json_decref(old);
     char key[300];
     snprintf(key, sizeof key, "i/%s/%s", pid, iid ? iid : "");
     rc |= s_put_json(s, txn, DB_CATALOG, key, item);
     rc |= s_index(s, txn, pid, item, 1);
+    if (iid)
+        rc |= catalog_inc_note(s, txn, pid, iid, now);
     return rc ? -1 : 0;
+}
+
+/* s_touch - the stock of PID/IID reached 0 or came back: the item's time
+ * moves and the change is noted (the item is not otherwise changed) */
+static int s_touch(store_t *s, MDB_txn *txn, const char *pid, const char *iid)
+{
+    json_t *item = catalog_item(s, txn, pid, iid);
+    if (!item)
+        return 0;
+    int64_t now = clock_wall_ms();
+    s_stamp(item, now);
+    char key[300];
+    snprintf(key, sizeof key, "i/%s/%s", pid, iid);
+    int rc = s_put_json(s, txn, DB_CATALOG, key, item);
+    json_decref(item);
+    return rc < 0 ? -1 : catalog_inc_note(s, txn, pid, iid, now);
 }
 
 int catalog_item_providers(store_t *s, MDB_txn *txn, const char *iid, char pids[][160], int cap)
@@ -654,33 +710,139 @@ int catalog_patch_item(store_t *s, MDB_txn *txn, const char *pid, const char *ii
     return 0;
 }
 
-int catalog_import(store_t *s, MDB_txn *txn, json_t *root, catalog_mode_t mode, ondc_err_t *err)
+/* s_keys_with - the keys of "catalog" starting with PREFIX, as a new
+ * array of strings (read first, deleted after: no cursor walks keys being
+ * deleted) */
+static json_t *s_keys_with(store_t *s, MDB_txn *txn, const char *prefix)
 {
-    if (catalog_validate(root, err) < 0)
-        return -1;
-    if (mode == CATALOG_REPLACE &&
-        (s_clear(s, txn, DB_CATALOG) < 0 || s_clear(s, txn, DB_INVENTORY) < 0))
-        return err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not clear the catalog");
-    json_t *bpp = json_object();
-    json_t *d = json_object_get(root, "bpp/descriptor");
-    json_t *f = json_object_get(root, "bpp/fulfillments");
-    if (d)
-        json_object_set(bpp, "descriptor", d);
-    if (f)
-        json_object_set(bpp, "fulfillments", f);
-    int rc = s_put_json(s, txn, DB_CATALOG, "bpp", bpp);
-    json_decref(bpp);
+    json_t *keys = json_array();
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, s->dbi[DB_CATALOG], &cur))
+        return keys;
+    size_t pl = strlen(prefix);
+    MDB_val k = {pl, (void *)prefix}, d;
+    for (int rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+        if (k.mv_size < pl || memcmp(k.mv_data, prefix, pl) != 0)
+            break;
+        json_array_append_new(keys, json_stringn(k.mv_data, k.mv_size));
+    }
+    mdb_cursor_close(cur);
+    return keys;
+}
+
+/* s_remove_missing - a replace: every provider and item of the store that
+ * ROOT does not list goes (an item leaves a tombstone for the incremental
+ * catalog, its index entries and its stock go with it) */
+static int s_remove_missing(store_t *s, MDB_txn *txn, json_t *root, int64_t now_ms)
+{
+    json_t *want = json_object(); /* "p/{pid}" and "i/{pid}/{iid}" of ROOT */
     size_t i, j;
     json_t *p, *it;
     json_array_foreach(json_object_get(root, "bpp/providers"), i, p)
     {
         const char *pid = json_string_value(json_object_get(p, "id"));
-        json_t *copy = json_copy(p);
-        json_object_del(copy, "items");
         char key[300];
         snprintf(key, sizeof key, "p/%s", pid);
-        rc |= s_put_json(s, txn, DB_CATALOG, key, copy);
-        json_decref(copy);
+        json_object_set_new(want, key, json_true());
+        json_array_foreach(json_object_get(p, "items"), j, it)
+        {
+            snprintf(key, sizeof key, "i/%s/%s", pid, json_string_value(json_object_get(it, "id")));
+            json_object_set_new(want, key, json_true());
+        }
+    }
+    int rc = 0;
+    json_t *keys = s_keys_with(s, txn, "i/");
+    json_t *k;
+    json_array_foreach(keys, i, k)
+    {
+        const char *key = json_string_value(k);
+        if (json_object_get(want, key))
+            continue;
+        const char *slash = strchr(key + 2, '/');
+        if (!slash)
+            continue;
+        char pid[160];
+        snprintf(pid, sizeof pid, "%.*s", (int)(slash - key - 2), key + 2);
+        json_t *old = s_get_json(s, txn, DB_CATALOG, key);
+        if (old) {
+            rc |= s_index(s, txn, pid, old, 0);
+            rc |= catalog_inc_tombstone(s, txn, pid, old, now_ms);
+            json_decref(old);
+        }
+        MDB_val mk = {strlen(key), (void *)key}, ik = {strlen(key) - 2, (void *)(key + 2)};
+        rc |= mdb_del(txn, s->dbi[DB_CATALOG], &mk, NULL) ? -1 : 0;
+        int irc = mdb_del(txn, s->dbi[DB_INVENTORY], &ik, NULL);
+        rc |= irc && irc != MDB_NOTFOUND ? -1 : 0;
+    }
+    json_decref(keys);
+    keys = s_keys_with(s, txn, "p/");
+    json_array_foreach(keys, i, k)
+    {
+        const char *key = json_string_value(k);
+        if (json_object_get(want, key))
+            continue;
+        MDB_val mk = {strlen(key), (void *)key};
+        rc |= mdb_del(txn, s->dbi[DB_CATALOG], &mk, NULL) ? -1 : 0;
+    }
+    json_decref(keys);
+    json_decref(want);
+    return rc ? -1 : 0;
+}
+
+/* s_put_provider - provider P without items; its time moves (and the
+ * change is noted) only when something else of it changed */
+static int s_put_provider(store_t *s, MDB_txn *txn, json_t *p, int64_t now_ms)
+{
+    const char *pid = json_string_value(json_object_get(p, "id"));
+    json_t *copy = json_copy(p);
+    json_object_del(copy, "items");
+    char key[300];
+    snprintf(key, sizeof key, "p/%s", pid);
+    json_t *old = s_get_json(s, txn, DB_CATALOG, key);
+    int rc = 0;
+    if (old && s_same_but_time(old, copy)) {
+        json_t *t = json_object_get(old, "time");
+        if (t)
+            json_object_set(copy, "time", t);
+    } else if (old) {
+        s_stamp(copy, now_ms);
+        rc |= catalog_inc_note(s, txn, pid, NULL, now_ms);
+    }
+    rc |= s_put_json(s, txn, DB_CATALOG, key, copy);
+    json_decref(old);
+    json_decref(copy);
+    return rc ? -1 : 0;
+}
+
+int catalog_import(store_t *s, MDB_txn *txn, json_t *root, catalog_mode_t mode, ondc_err_t *err)
+{
+    if (catalog_validate(root, err) < 0)
+        return -1;
+    int64_t now = clock_wall_ms();
+    if (mode == CATALOG_REPLACE && catalog_rules_apply(root, 1, now, err) < 0)
+        return -1;
+    int rc = 0;
+    if (mode == CATALOG_REPLACE && s_remove_missing(s, txn, root, now) < 0)
+        return err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not clear the catalog");
+    json_t *d = json_object_get(root, "bpp/descriptor");
+    json_t *f = json_object_get(root, "bpp/fulfillments");
+    if (mode == CATALOG_REPLACE || d || f) {
+        /* an upsert keeps what it does not name */
+        json_t *bpp = mode == CATALOG_REPLACE ? json_object() : catalog_bpp(s, txn);
+        if (d)
+            json_object_set(bpp, "descriptor", d);
+        if (f)
+            json_object_set(bpp, "fulfillments", f);
+        rc |= s_put_json(s, txn, DB_CATALOG, "bpp", bpp);
+        json_decref(bpp);
+    }
+    size_t i, j;
+    json_t *p, *it;
+    json_array_foreach(json_object_get(root, "bpp/providers"), i, p)
+    {
+        const char *pid = json_string_value(json_object_get(p, "id"));
+        rc |= s_put_provider(s, txn, p, now);
         json_array_foreach(json_object_get(p, "items"), j, it)
         {
             rc |= catalog_put_item(s, txn, pid, it);
@@ -751,9 +913,14 @@ int catalog_stock_set(store_t *s, MDB_txn *txn, const char *pid, const char *iid
     int kl = snprintf(key, sizeof key, "%s/%s", pid, iid);
     if (kl < 0 || (size_t)kl >= sizeof key)
         return -1;
+    int64_t before = 0;
+    int had = catalog_stock(s, txn, pid, iid, &before) == 0;
     int vl = snprintf(buf, sizeof buf, "%lld", (long long)stock);
     MDB_val k = {(size_t)kl, key}, d = {(size_t)vl, buf};
-    return mdb_put(txn, s->dbi[DB_INVENTORY], &k, &d, 0) ? -1 : 0;
+    if (mdb_put(txn, s->dbi[DB_INVENTORY], &k, &d, 0))
+        return -1;
+    /* in stock <-> out of stock is a change buyer apps are told of */
+    return had && (before > 0) != (stock > 0) ? s_touch(s, txn, pid, iid) : 0;
 }
 
 int catalog_stock_add(store_t *s, MDB_txn *txn, const char *pid, const char *iid, int64_t n)

@@ -6,6 +6,7 @@
 #include "hash.h"
 
 #include "catalog.h"
+#include "catalog_rules.h"
 #include "money.h"
 #include "tags.h"
 
@@ -58,6 +59,8 @@ int search_parse(json_t *ctx, json_t *message, search_intent_t *q, ondc_err_t *e
     memset(q, 0, sizeof *q);
     const char *city = json_string_value(json_object_get(ctx, "city"));
     snprintf(q->city, sizeof q->city, "%s", city ? city : "*");
+    const char *domain = json_string_value(json_object_get(ctx, "domain"));
+    snprintf(q->domain, sizeof q->domain, "%s", domain ? domain : "");
     json_t *intent = json_object_get(message, "intent");
     if (!intent)
         return 0;
@@ -334,6 +337,9 @@ static int s_provider_cb(json_t *prov, void *arg)
         return 0;
     if (q->provider_id[0] && strcmp(q->provider_id, pid) != 0)
         return 0;
+    if (q->domain[0] && strcmp(q->domain, "nic2004:52110") != 0 &&
+        strcmp(catalog_provider_domain(prov), q->domain) != 0)
+        return 0; /* a retail search sees the providers of its domain */
     if (!s_name_match(json_string_value(json_object_get(json_object_get(prov, "descriptor"), "name")),
                       (const char(*)[64])q->ptokens, q->nptokens))
         return 0;
@@ -404,6 +410,26 @@ static s_prov_t *s_find_prov(s_run_t *r, const char *pid)
     return NULL;
 }
 
+json_t *search_item_out(store_t *s, MDB_txn *txn, const char *pid, json_t *item)
+{
+    const char *iid = json_string_value(json_object_get(item, "id"));
+    int64_t stock = 0;
+    if (iid)
+        catalog_stock(s, txn, pid, iid, &stock);
+    json_t *out = json_copy(item);
+    json_object_del(out, "enabled");
+    json_t *qty = json_object_get(out, "quantity");
+    qty = json_is_object(qty) ? json_copy(qty) : json_object();
+    json_object_set_new(out, "quantity", qty);
+    /* retail 1.2.0: available is "99" in stock, "0" out of stock */
+    json_object_set_new(qty, "available", json_pack("{s:s}", "count", stock > 0 ? "99" : "0"));
+    int64_t max = catalog_item_max(item);
+    char mbuf[24];
+    snprintf(mbuf, sizeof mbuf, "%lld", (long long)(max < 0 || max > 99 ? 99 : max));
+    json_object_set_new(qty, "maximum", json_pack("{s:s}", "count", mbuf));
+    return out;
+}
+
 /* s_consider - the item ITEM of provider P: keep it (a catalog copy) when
  * it matches every part of the intent. */
 static void s_consider(s_run_t *r, s_prov_t *p, json_t *item)
@@ -436,20 +462,7 @@ static void s_consider(s_run_t *r, s_prov_t *p, json_t *item)
         !json_is_true(json_object_get(item, "@ondc/org/available_on_cod")))
         return;
     const char *pid = json_string_value(json_object_get(p->prov, "id"));
-    const char *iid = json_string_value(json_object_get(item, "id"));
-    int64_t stock = 0;
-    catalog_stock(r->s, r->txn, pid, iid, &stock);
-    json_t *out = json_copy(item);
-    json_object_del(out, "enabled");
-    json_t *qty = json_object_get(out, "quantity");
-    qty = json_is_object(qty) ? json_copy(qty) : json_object();
-    json_object_set_new(out, "quantity", qty);
-    /* retail 1.2.0: available is "99" in stock, "0" out of stock */
-    json_object_set_new(qty, "available", json_pack("{s:s}", "count", stock > 0 ? "99" : "0"));
-    int64_t max = catalog_item_max(item);
-    char mbuf[24];
-    snprintf(mbuf, sizeof mbuf, "%lld", (long long)(max < 0 || max > 99 ? 99 : max));
-    json_object_set_new(qty, "maximum", json_pack("{s:s}", "count", mbuf));
+    json_t *out = search_item_out(r->s, r->txn, pid, item);
     json_array_append_new(p->items, out);
     r->st->items_matched++;
 }
@@ -496,6 +509,33 @@ static json_t *s_provider_out(json_t *prov)
         json_object_set_new(out, "locations", nl);
     }
     return out;
+}
+
+/* s_fit_tags - PROV (a page's copy, with its items) keeps the
+ * serviceability tags of the categories its items name: ONDC counts one
+ * per category shown */
+static void s_fit_tags(json_t *prov)
+{
+    json_t *tags = json_object_get(prov, "tags");
+    if (!json_is_array(tags))
+        return;
+    for (size_t i = json_array_size(tags); i-- > 0;) {
+        json_t *tg = json_array_get(tags, i);
+        const char *code = tags_code(tg);
+        if (!code || strcmp(code, "serviceability") != 0)
+            continue;
+        const char *cat = tags_value(tags_list(tg), "category");
+        int used = 0;
+        size_t j;
+        json_t *it;
+        json_array_foreach(json_object_get(prov, "items"), j, it)
+        {
+            const char *c = json_string_value(json_object_get(it, "category_id"));
+            used |= c && cat && strcmp(c, cat) == 0;
+        }
+        if (!used)
+            json_array_remove(tags, i);
+    }
 }
 
 static size_t s_json_len(json_t *v)
@@ -583,6 +623,7 @@ int search_run(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t max_by
             }
             if (json_array_size(items) > 0) {
                 json_object_set_new(copy, "items", items);
+                s_fit_tags(copy);
                 json_array_append_new(
                     json_object_get(json_object_get(page, "catalog"), "bpp/providers"), copy);
                 page_bytes += used;

@@ -38,6 +38,7 @@
 
 typedef struct {
     char city[64];
+    char domain[32]; /* context.domain: a retail domain sees its own providers */
     char tokens[SEARCH_TOKENS_MAX][64]; /* item name tokens */
     int ntokens;
     char category[160];
@@ -65,6 +66,11 @@ int search_parse(json_t *ctx, json_t *message, search_intent_t *q, ondc_err_t *e
  * bounds each page's JSON. 0, or -1 on a store failure. */
 int search_run(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t max_bytes,
                json_t **pages, search_stats_t *st);
+
+/* search_item_out - stored ITEM of PID as on_search shows it: without the
+ * seller's own fields, quantity.available "99" in stock or "0", maximum
+ * at most 99. Caller owns. */
+json_t *search_item_out(store_t *s, MDB_txn *txn, const char *pid, json_t *item);
 
 /* search_provider_serves - whether a location of PROV (LOC_ID's, when it
  * is non-empty) delivers to GPS ("lat,lng") / AREA_CODE; 1 when neither

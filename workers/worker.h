@@ -22,7 +22,7 @@
 
 #define WORKER_EXTRA_MAX 4
 
-typedef struct {
+typedef struct worker_msg {
     store_t *store;
     MDB_txn *txn; /* the handler's (nested) write transaction */
     const cfg_t *cfg;
@@ -37,6 +37,11 @@ typedef struct {
                       * more pages of a solicited on_*, or unsolicited on_*
                       * with their own context (written after the reply) */
     int no_reply;    /* 1: the request is answered by no on_* (a search with no match) */
+    /* a write the handler asks for, made in the transaction that writes
+     * the reply (a read-only family's handler cannot write); FINISH_ARG is
+     * owned and freed with the message */
+    int (*finish)(struct worker_msg *m, MDB_txn *txn);
+    json_t *finish_arg;
     ondc_err_t err;
     int has_err;
 } worker_msg_t;

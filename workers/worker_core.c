@@ -155,7 +155,8 @@ void worker_msg_free(worker_msg_t *m)
     json_decref(m->message);
     json_decref(m->more);
     json_decref(m->req);
-    m->message = m->more = m->req = NULL;
+    json_decref(m->finish_arg);
+    m->message = m->more = m->req = m->finish_arg = NULL;
 }
 
 /* s_reply - the on_* of handled M into the outbox in TXN; frees M. */
@@ -172,7 +173,9 @@ static int s_reply(worker_msg_t *m, store_t *s, MDB_txn *txn, const cfg_t *cfg,
     json_t *ctx = context_reply(cfg, m->ctx, now_ms);
     uint64_t oid = 0;
     int rc = 0;
-    if (!m->no_reply || m->has_err) {
+    if (m->finish && !m->has_err)
+        rc = m->finish(m, txn);
+    if (rc == 0 && (!m->no_reply || m->has_err)) {
         rc = reply_put(s, txn, cfg, e->id, (int64_t)e->received_ms, ctx, m->message,
                        m->has_err ? &m->err : NULL, now_ms, &oid);
         if (rc == 0 && worker_out_add_row(out, s, txn, oid) < 0)

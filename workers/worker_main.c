@@ -10,6 +10,7 @@
 #include "worker.h"
 
 #include "catalog.h"
+#include "catalog_inc.h"
 #include "clock.h"
 #include "order.h"
 
@@ -39,6 +40,7 @@ typedef struct {
     worker_out_t held; /* the rows of a batch committed, its meta page not
                         * yet on disk (see s_on_pull) */
     int has_held;
+    MDB_txn *txn_cron; /* the incremental catalog round's, while it runs */
     uint64_t n_handled, n_skipped;
     uint64_t *inflight; /* gauge: messages in the batch being handled */
 } worker_t;
@@ -314,6 +316,52 @@ static void s_expire(loop_t *loop, void *arg)
     s_notify(w);
 }
 
+static int s_inc_sent(uint64_t oid, void *arg)
+{
+    worker_t *w = arg;
+    return worker_out_add_row(&w->out, w->rt->store, w->txn_cron, oid);
+}
+
+/* s_inc_push - the discovery family's incremental catalog round
+ * (seller/catalog_inc.h): due once per search.inc_interval_s for every
+ * discovery worker together (the clock is in LMDB; a worker that comes
+ * second finds the round done). Checked in a read transaction first, so
+ * the write lock is taken only when a round is due. */
+static void s_inc_push(loop_t *loop, void *arg)
+{
+    (void)loop;
+    worker_t *w = arg;
+    runtime_t *rt = w->rt;
+    int64_t now = clock_wall_ms();
+    MDB_txn *txn = store_begin(rt->store, 1);
+    if (!txn)
+        return;
+    int due = catalog_inc_due(rt->store, txn, &rt->cfg, now);
+    mdb_txn_abort(txn);
+    if (!due)
+        return;
+    txn = store_begin(rt->store, 0);
+    if (!txn)
+        return;
+    worker_out_reset(&w->out);
+    w->txn_cron = txn;
+    int n = catalog_inc_push(rt->store, txn, &rt->cfg, now, s_inc_sent, w);
+    w->txn_cron = NULL;
+    if (n < 0) {
+        mdb_txn_abort(txn);
+        worker_out_reset(&w->out);
+        log_warn("catalog.inc_push_failed", NULL);
+        return;
+    }
+    if (store_commit(txn) != 0) {
+        worker_out_reset(&w->out);
+        return;
+    }
+    if (n > 0)
+        *metrics_counter("ondc_catalog_inc_pushed_total", "") += (uint64_t)n;
+    s_notify(w);
+}
+
 static int s_option(runtime_t *rt, int argc, char **argv, int *i)
 {
     (void)rt;
@@ -352,6 +400,8 @@ static int s_init(runtime_t *rt)
     log_info("worker.family", "family", cfg_family_name((family_t)w->family), NULL);
     if (w->family == FAMILY_ORDER)
         loop_timer(rt->loop, 1000, 1, s_expire, w);
+    if (w->family == FAMILY_DISCOVERY)
+        loop_timer(rt->loop, 1000, 1, s_inc_push, w);
     w->watch = zwatch_new(rt->loop, w->pull, s_on_pull, w);
     return w->watch ? 0 : -1;
 }

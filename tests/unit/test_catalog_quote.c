@@ -239,7 +239,7 @@ static void test_count_helper(void **state)
 /* ---- upsert vs replace ---- */
 
 static const char *s_small =
-    "{\"bpp/providers\":[{\"id\":\"111863\",\"descriptor\":{\"name\":\"Renamed\"},"
+    "{\"domain\":\"nic2004:52110\",\"bpp/providers\":[{\"id\":\"111863\",\"descriptor\":{\"name\":\"Renamed\"},"
     "\"items\":[{\"id\":\"NEW-1\",\"descriptor\":{\"name\":\"New\"},"
     "\"price\":{\"currency\":\"INR\",\"value\":\"10.00\"},"
     "\"quantity\":{\"available\":{\"count\":\"5\"}}}]}]}";
@@ -500,9 +500,11 @@ static void test_import_map_full(void **state)
     for (int i = 0; i < 300; i++) {
         char id[32];
         snprintf(id, sizeof id, "BIG-%d", i);
-        json_array_append_new(items, json_pack("{s:s,s:{s:s,s:s},s:{s:s}}", "id", id,
-                                               "descriptor", "name", id, "long_desc", blob,
-                                               "price", "value", "1.00"));
+        json_t *it = json_deep_copy(json_array_get(items, 0));
+        json_object_set_new(it, "id", json_string(id));
+        json_object_set_new(json_object_get(it, "descriptor"), "name", json_string(id));
+        json_object_set_new(json_object_get(it, "descriptor"), "long_desc", json_string(blob));
+        json_array_append_new(items, it);
     }
     free(blob);
     assert_int_equal(catalog_validate(big, NULL), 0);

@@ -159,8 +159,8 @@ static void test_intents(void **state)
          "111863/42602097 111863/42602105"},
         {"item name prefix", "std:080",
          "{\"intent\":{\"item\":{\"descriptor\":{\"name\":\"ric\"}}}}", "P2-KORA/FM-RICE-5KG"},
-        {"category", "std:080", "{\"intent\":{\"category\":{\"id\":\"Foodgrains\"}}}",
-         "P2-KORA/FM-RICE-5KG P2-KORA/FM-TOOR-1KG"},
+        {"category", "std:080", "{\"intent\":{\"category\":{\"id\":\"Dals and Pulses\"}}}",
+         "P2-KORA/FM-TOOR-1KG"},
         {"provider id", "std:080", "{\"intent\":{\"provider\":{\"id\":\"P2-KORA\"}}}",
          "P2-KORA/FM-BANANA-1DZ P2-KORA/FM-RICE-5KG P2-KORA/FM-TOOR-1KG"},
         {"provider id as a number", "std:080", "{\"intent\":{\"provider\":{\"id\":111863}}}",
@@ -277,11 +277,16 @@ static void test_pages(void **state)
         char id[32], name[64];
         snprintf(id, sizeof id, "BULK-%02d", i);
         snprintf(name, sizeof name, "Bulk item %02d", i);
-        json_array_append_new(items, json_pack("{s:s,s:{s:s,s:s},s:{s:s,s:s},s:{s:{s:s}},s:s,s:s}",
-                                               "id", id, "descriptor", "name", name, "long_desc",
-                                               desc, "price", "currency", "INR", "value", "10.00",
-                                               "quantity", "available", "count", "5", "category_id",
-                                               "Foodgrains", "fulfillment_id", "1"));
+        /* a complete item (catalog_rules.h) with a long description */
+        json_t *it = json_deep_copy(json_array_get(items, 1));
+        json_object_set_new(it, "id", json_string(id));
+        json_t *d = json_object_get(it, "descriptor");
+        json_object_set_new(d, "name", json_string(name));
+        json_object_set_new(d, "long_desc", json_string(desc));
+        json_object_set_new(it, "price", json_pack("{s:s,s:s}", "currency", "INR", "value", "10.00"));
+        json_object_set_new(json_object_get(it, "quantity"), "available",
+                            json_pack("{s:s}", "count", "5"));
+        json_array_append_new(items, it);
     }
     MDB_txn *txn = store_begin(fx->s, 0);
     ondc_err_t err;
