@@ -9,8 +9,9 @@
 
 CC      ?= cc
 SAN     ?= 0
+VERSION ?= 0.1.0
 BUILD   := build$(if $(filter 1,$(SAN)),-san,)
-CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE
+CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -DONDC_VERSION='"$(VERSION)"'
 LDLIBS  := -lmicrohttpd -lczmq -lzmq -ljansson -lsodium -llmdb -llz4 -lcurl -lcrypto -lm
 ifeq ($(SAN),1)
 CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -175,7 +176,6 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
-VERSION ?= 0.1.0
 SHARE   := $(PREFIX)/share/ondc-gateway
 
 install: all
