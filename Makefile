@@ -176,24 +176,34 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+GENDIR  ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system-generators,$(PREFIX)/lib/systemd/system-generators)
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 SHARE   := $(PREFIX)/share/ondc-gateway
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SHARE)/etc $(DESTDIR)$(SHARE)/scripts \
 	    $(DESTDIR)$(SYSCONFDIR)/ondc-gateway $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/doc/ondc-gateway/docs \
-	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(GENDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 0755 $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-admin $(BUILD)/bin/ondc-dispatcher \
 	    $(BUILD)/bin/ondc-worker $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 etc/supervisord.conf.in etc/demo-catalog.json etc/ondc.json etc/ondc-production.json \
 	    etc/registry-empty.json $(DESTDIR)$(SHARE)/etc/
 	install -m 0755 scripts/fleet scripts/dev-setup $(DESTDIR)$(SHARE)/scripts/
 	install -m 0644 etc/systemd/*.service etc/systemd/*.target $(DESTDIR)$(UNITDIR)/
+	install -m 0755 etc/systemd/ondc-gateway-generator $(DESTDIR)$(GENDIR)/
+	install -m 0644 etc/tmpfiles-ondc-gateway.conf $(DESTDIR)$(TMPFILESDIR)/ondc-gateway.conf
+	install -m 0644 etc/nginx-ondc-gateway.conf $(DESTDIR)$(SHARE)/etc/
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/ondc-gateway/
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/ondc-gateway/docs/
 	install -m 0644 docs/man/ondc-gateway.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 docs/man/ondcctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	[ -f $(DESTDIR)$(SYSCONFDIR)/ondc-gateway/ondc.json ] || \
 	    install -m 0640 etc/ondc-production.json $(DESTDIR)$(SYSCONFDIR)/ondc-gateway/ondc.json
+	# the processes run as "ondc": the config is root:ondc 0640 (the package
+	# sets it with dpkg-statoverride; here, when that group exists)
+	-[ -n "$(DESTDIR)" ] || ! getent group ondc >/dev/null || \
+	    chgrp ondc $(SYSCONFDIR)/ondc-gateway/ondc.json
 
 DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB      := build/ondc-gateway_$(VERSION)_$(DEB_ARCH).deb
