@@ -51,6 +51,7 @@ grep -q "Edit $cfg: subscriber_id" "$out" || fail "postinst did not say what to 
 set +e
 why=$(runuser -u ondc -- /usr/bin/ondc-ingress --config $cfg --check-config 2>&1 >/dev/null); rc=$?
 set -e
+why=$(echo "$why" | head -n 1)
 [ $rc = 78 ] || fail "placeholder config: --check-config exit $rc"
 echo "$why" | grep -q 'subscriber_id: "seller.example.com" is a placeholder' || fail "refusal: $why"
 pgrep -u ondc -f /usr/bin/ondc- >/dev/null && fail "a process runs with the placeholder identity"
