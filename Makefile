@@ -219,9 +219,14 @@ deb: all
 	dpkg-deb --root-owner-group --build build/deb $(DEB)
 	@echo "built $(DEB)"
 
-# install the package on this machine, run it, remove it (changes the system)
+# install the package on this machine, run it, remove it (changes the system);
+# then, where systemd is not PID 1 but systemd-nspawn is there, the same
+# under systemd in a container over this machine's root
 deb-test: deb
 	bash scripts/deb-test.sh $(DEB)
+	@if [ ! -d /run/systemd/system ] && command -v systemd-nspawn >/dev/null; then \
+	  bash scripts/deb-test-systemd.sh $(DEB); \
+	else echo "deb-test: systemd-nspawn absent: not run under systemd (apt-get install systemd-container)"; fi
 
 # ---- fuzzing (libFuzzer) and static analysis ----
 FUZZ_SECONDS ?= 60

@@ -97,14 +97,20 @@ ok "fleet up under $how: $(echo "$pids" | wc -w) processes, each as ondc; /healt
 sed -i -e 's/"log_level": "info"/"log_level": "warn"/' $cfg
 if [ -d /run/systemd/system ]; then systemctl reload ondc-gateway.target; else bash $fleet reload $cfg >/dev/null; fi
 sleep 1
-n=$(grep -l '"event":"config.reloaded","key":"log_level"' /run/ondc-gateway/logs/*.log 2>/dev/null | wc -l || true)
-if [ ! -d /run/systemd/system ]; then
+if [ -d /run/systemd/system ]; then
+  n=$(journalctl --no-pager -o cat -u 'ondc-*' | grep -c '"event":"config.reloaded","key":"log_level"' || true)
+  [ "$n" -ge 10 ] || fail "systemctl reload ondc-gateway.target reached $n of 10 processes"
+  ok "systemctl reload ondc-gateway.target: every process reloaded log_level"
+else
+  n=$(grep -l '"event":"config.reloaded","key":"log_level"' /run/ondc-gateway/logs/*.log 2>/dev/null | wc -l || true)
   [ "$n" -ge 10 ] || fail "SIGHUP reached $n of 10 processes"
   ok "fleet reload: every process reloaded log_level"
 fi
 
 if [ -d /run/systemd/system ]; then systemctl stop ondc-gateway.target; else bash $fleet stop $cfg >/dev/null || fail "fleet stop"; fi
-pgrep -f "/usr/bin/ondc-.* --config $cfg" >/dev/null && fail "processes left after stop"
+for _ in $(seq 1 100); do pgrep -f "^/usr/bin/ondc-.* --config $cfg" >/dev/null || break; sleep 0.2; done
+left=$(pgrep -a -f "^/usr/bin/ondc-.* --config $cfg" || true)
+[ -z "$left" ] || fail "processes left after stop: $left"
 dpkg -r ondc-gateway >/dev/null || fail "remove"
 dpkg -P ondc-gateway >/dev/null || fail "purge"
 getent passwd ondc >/dev/null && fail "user left after purge"
