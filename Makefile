@@ -11,8 +11,9 @@
 
 CC      ?= cc
 SAN     ?= 0
+VERSION ?= 0.1.0
 BUILD   := build$(if $(filter 1,$(SAN)),-san,)
-CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE
+CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -DONDC_VERSION='"$(VERSION)"'
 LDLIBS  := -lmicrohttpd -lczmq -lzmq -ljansson -lsodium -llmdb -llz4 -lcurl -lcrypto -lm
 ifeq ($(SAN),1)
 CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -178,25 +179,34 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
-VERSION ?= 0.1.0
+GENDIR  ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system-generators,$(PREFIX)/lib/systemd/system-generators)
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 SHARE   := $(PREFIX)/share/ondc-gateway
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SHARE)/etc $(DESTDIR)$(SHARE)/scripts \
 	    $(DESTDIR)$(SYSCONFDIR)/ondc-gateway $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/doc/ondc-gateway/docs \
-	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(GENDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 0755 $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-admin $(BUILD)/bin/ondc-dispatcher \
 	    $(BUILD)/bin/ondc-worker $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 etc/supervisord.conf.in etc/demo-catalog.json etc/ondc.json etc/ondc-production.json \
 	    etc/registry-empty.json $(DESTDIR)$(SHARE)/etc/
 	install -m 0755 scripts/fleet scripts/dev-setup $(DESTDIR)$(SHARE)/scripts/
 	install -m 0644 etc/systemd/*.service etc/systemd/*.target $(DESTDIR)$(UNITDIR)/
+	install -m 0755 etc/systemd/ondc-gateway-generator $(DESTDIR)$(GENDIR)/
+	install -m 0644 etc/tmpfiles-ondc-gateway.conf $(DESTDIR)$(TMPFILESDIR)/ondc-gateway.conf
+	install -m 0644 etc/nginx-ondc-gateway.conf $(DESTDIR)$(SHARE)/etc/
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/ondc-gateway/
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/ondc-gateway/docs/
 	install -m 0644 docs/man/ondc-gateway.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 docs/man/ondcctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	[ -f $(DESTDIR)$(SYSCONFDIR)/ondc-gateway/ondc.json ] || \
 	    install -m 0640 etc/ondc-production.json $(DESTDIR)$(SYSCONFDIR)/ondc-gateway/ondc.json
+	# the processes run as "ondc": the config is root:ondc 0640 (the package
+	# sets it with dpkg-statoverride; here, when that group exists)
+	-[ -n "$(DESTDIR)" ] || ! getent group ondc >/dev/null || \
+	    chgrp ondc $(SYSCONFDIR)/ondc-gateway/ondc.json
 
 DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB      := build/ondc-gateway_$(VERSION)_$(DEB_ARCH).deb
@@ -212,9 +222,14 @@ deb: all
 	dpkg-deb --root-owner-group --build build/deb $(DEB)
 	@echo "built $(DEB)"
 
-# install the package on this machine, run it, remove it (changes the system)
+# install the package on this machine, run it, remove it (changes the system);
+# then, where systemd is not PID 1 but systemd-nspawn is there, the same
+# under systemd in a container over this machine's root
 deb-test: deb
 	bash scripts/deb-test.sh $(DEB)
+	@if [ ! -d /run/systemd/system ] && command -v systemd-nspawn >/dev/null; then \
+	  bash scripts/deb-test-systemd.sh $(DEB); \
+	else echo "deb-test: systemd-nspawn absent: not run under systemd (apt-get install systemd-container)"; fi
 
 # ---- fuzzing (libFuzzer) and static analysis ----
 FUZZ_SECONDS ?= 60

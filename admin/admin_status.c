@@ -7,10 +7,12 @@
  *   GET /ready    200 when every stage has a live process (ingress copies,
  *                 dispatcher, callback, each worker family), the store takes
  *                 a write, the signing key loads and the registry is usable;
- *                 503 otherwise, with every check named
+ *                 503 otherwise, with every check named; either way it
+ *                 says whose it is (subscriber_id, this process's pid), so
+ *                 scripts/fleet knows the answer came from its own fleet
  * None of them needs the bearer token.
  *
- * Config keys read: run_dir, lmdb_map_size_mb, ingress_copies, workers.*,
+ * Config keys read: subscriber_id, run_dir, lmdb_map_size_mb, ingress_copies, workers.*,
  * signing_private_key_file, registry.url.
  */
 #include "admin.h"
@@ -28,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* a stage is alive while its heartbeat (every second) is this recent */
 #define HEARTBEAT_MAX_AGE_MS 4000
@@ -181,5 +184,7 @@ int admin_ready(admin_t *a, admin_req_t *q)
     int reg = records > 0 || cfg->registry_url[0];
     json_object_set_new(checks, "registry", json_pack("{s:b,s:i}", "ok", reg, "records", records));
     ok &= writable && key && reg;
-    return admin_reply(q, ok ? 200 : 503, json_pack("{s:b,s:o}", "ready", ok, "checks", checks));
+    return admin_reply(q, ok ? 200 : 503,
+                       json_pack("{s:b,s:s,s:i,s:o}", "ready", ok, "subscriber_id",
+                                 cfg->subscriber_id, "pid", (int)getpid(), "checks", checks));
 }

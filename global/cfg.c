@@ -10,9 +10,11 @@
 
 #include "jarena.h"
 #include "log.h"
+#include "url.h"
 
 #include <jansson.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,6 +328,47 @@ static json_t *s_lookup(json_t *root, const char *name)
     return cur;
 }
 
+/* s_expected - what a key of type T must be, for a message. */
+static const char *s_expected(s_type_t t)
+{
+    switch (t) {
+    case T_INT:
+        return "an integer";
+    case T_BOOL:
+        return "a boolean (true or false)";
+    case T_LIST:
+        return "a list of strings";
+    case T_STR:
+    case T_PATH:
+    case T_ENUM:
+        break;
+    }
+    return "a string";
+}
+
+/* s_json_type_name - what V is, for a message: "string", "integer"... */
+static const char *s_json_type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "a list";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a number with a fraction";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
+    }
+    return "?";
+}
+
 static int s_apply_json(cfg_t *cfg, const s_key_t *k, json_t *v, char *why, size_t whylen)
 {
     char *dst = (char *)cfg + k->off;
@@ -384,7 +427,8 @@ static int s_apply_json(cfg_t *cfg, const s_key_t *k, json_t *v, char *why, size
     }
     }
 type:
-    snprintf(why, whylen, "%s: wrong type", k->name);
+    snprintf(why, whylen, "%s: wrong type: expected %s, got %s", k->name, s_expected(k->type),
+             s_json_type_name(v));
     return -1;
 }
 
@@ -425,9 +469,16 @@ static int s_check(cfg_t *cfg, char *why, size_t whylen)
             return -1;
         }
     }
-    if (!strchr(cfg->listen, ':') || !strchr(cfg->admin_listen, ':')) {
-        snprintf(why, whylen, "listen/admin_listen: must be host:port");
-        return -1;
+    const char *listens[2][2] = {{"listen", cfg->listen}, {"admin_listen", cfg->admin_listen}};
+    for (int i = 0; i < 2; i++) {
+        struct sockaddr_in sa;
+        if (url_listen_addr(listens[i][1], &sa) < 0 || sa.sin_port == 0) {
+            snprintf(why, whylen,
+                     "%s: \"%s\" is not host:port (host: an IPv4 address, localhost or *; "
+                     "port: 1..65535)",
+                     listens[i][0], listens[i][1]);
+            return -1;
+        }
     }
     if (strcmp(cfg->listen, cfg->admin_listen) == 0) {
         snprintf(why, whylen, "admin_listen: must differ from listen");
@@ -460,7 +511,61 @@ static int s_known(const char *name)
     return 0;
 }
 
-static void s_warn_unknown(json_t *obj, const char *prefix)
+/* s_distance - edit distance of A and B (at most 63 characters each). */
+static size_t s_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), row[64];
+    if (la > 63 || lb > 63)
+        return 64;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* s_closest - the known key (or object of keys) nearest to NAME, or NULL
+ * when none is near enough to be a likely typo. */
+static const char *s_closest(const char *name)
+{
+    static char best[128];
+    size_t best_d = (size_t)-1;
+    for (size_t i = 0; i < NKEYS; i++) {
+        /* the key, and each object that holds it ("registry" of "registry.file") */
+        char cand[128];
+        snprintf(cand, sizeof cand, "%s", s_keys[i].name);
+        for (;;) {
+            size_t d = s_distance(name, cand);
+            if (d < best_d) {
+                best_d = d;
+                snprintf(best, sizeof best, "%s", cand);
+            }
+            char *dot = strrchr(cand, '.');
+            if (!dot)
+                break;
+            *dot = '\0';
+        }
+    }
+    size_t n = strlen(name);
+    return best_d <= (n < 6 ? 2 : n / 3) ? best : NULL;
+}
+
+/* s_unknown - refuse a key that is not in the table (a typo would
+ * otherwise leave its default in force without a word), naming the
+ * nearest known key. */
+static int s_unknown(json_t *obj, const char *prefix, char *why, size_t whylen)
 {
     const char *key;
     json_t *v;
@@ -468,11 +573,16 @@ static void s_warn_unknown(json_t *obj, const char *prefix)
     {
         char full[128];
         snprintf(full, sizeof full, "%s%s%s", prefix, prefix[0] ? "." : "", key);
-        if (!s_known(full))
-            log_warn("config.unknown_key", "key", full, NULL);
-        else if (json_is_object(v))
-            s_warn_unknown(v, full);
+        if (!s_known(full)) {
+            const char *near = s_closest(full);
+            snprintf(why, whylen, "%s: unknown key%s%s%s", full, near ? " (did you mean \"" : "",
+                     near ? near : "", near ? "\"?)" : "");
+            return -1;
+        }
+        if (json_is_object(v) && s_unknown(v, full, why, whylen) < 0)
+            return -1;
     }
+    return 0;
 }
 
 int cfg_load(cfg_t *cfg, const char *path, char *why, size_t whylen)
@@ -508,7 +618,8 @@ int cfg_load(cfg_t *cfg, const char *path, char *why, size_t whylen)
         if (v && !json_is_null(v) && s_apply_json(cfg, &s_keys[i], v, why, whylen) < 0)
             goto out;
     }
-    s_warn_unknown(root, "");
+    if (s_unknown(root, "", why, whylen) < 0)
+        goto out;
     rc = s_check(cfg, why, whylen);
 out:
     json_decref(root);

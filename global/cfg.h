@@ -117,6 +117,14 @@ typedef struct {
  * returns -1 and writes a one-line reason (naming the key) into WHY. */
 int cfg_load(cfg_t *cfg, const char *path, char *why, size_t whylen);
 
+/* cfg_check_start - what the keys name, checked before a process starts
+ * and by --check-config: the identity is not a placeholder (example.com and
+ * other reserved names), each key file reads (a secret only by its
+ * owner), data_dir and run_dir are usable, each listen host is an
+ * address of this machine and its port one this user may bind. 0, or -1
+ * with a one-line reason (the key, the path, the errno name) in WHY. */
+int cfg_check_start(const cfg_t *cfg, char *why, size_t whylen);
+
 /* cfg_defaults - fill CFG with every default (no file). */
 void cfg_defaults(cfg_t *cfg);
 

@@ -4,6 +4,7 @@
 #include "runtime.h"
 #include "clock.h"
 #include "migrate.h"
+#include "sign.h"
 
 #include "jarena.h"
 #include "log.h"
@@ -18,6 +19,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include <czmq.h>
+#include <sodium.h>
 
 /* how long a drain may take before the process leaves anyway */
 #define DRAIN_LIMIT_MS 10000
@@ -42,10 +44,31 @@ static void s_zsys_init(void)
     zsys_set_logstream(stderr);
 }
 
+#ifndef ONDC_VERSION
+#define ONDC_VERSION "unknown"
+#endif
+
 static void s_usage(const runtime_role_t *role)
 {
-    fprintf(stderr, "usage: ondc-%s --config FILE [--check-config] %s\n", role->name,
-            role->usage ? role->usage : "");
+    fprintf(stderr, "usage: ondc-%s --config FILE [--check-config] %s\n       ondc-%s --version\n",
+            role->name, role->usage ? role->usage : "", role->name);
+}
+
+/* s_check_start - what a start needs beyond the file: cfg_check_start,
+ * then the signing key parses. 0, or -1 with the reason in WHY. */
+static int s_check_start(const cfg_t *cfg, char *why, size_t whylen)
+{
+    if (cfg_check_start(cfg, why, whylen) < 0)
+        return -1;
+    sign_key_t key;
+    ondc_err_t err = {0};
+    int rc = sign_key_load_file(&key, cfg->signing_private_key_file, &err);
+    sodium_memzero(&key, sizeof key);
+    if (rc < 0) {
+        snprintf(why, whylen, "signing_private_key_file: %s", err.message);
+        return -1;
+    }
+    return 0;
 }
 
 static void s_drain_deadline(loop_t *loop, void *arg)
@@ -175,6 +198,9 @@ int runtime_main(const runtime_role_t *role, int argc, char **argv)
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             s_usage(role);
             return 0;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("ondc-%s %s\n", role->name, ONDC_VERSION);
+            return 0;
         } else if (!role->option || role->option(rt, argc, argv, &i) < 0) {
             s_usage(role);
             return 64;
@@ -185,7 +211,8 @@ int runtime_main(const runtime_role_t *role, int argc, char **argv)
         return 64;
     }
     char why[512];
-    if (cfg_load(&rt->cfg, config, why, sizeof why) < 0) {
+    if (cfg_load(&rt->cfg, config, why, sizeof why) < 0 ||
+        s_check_start(&rt->cfg, why, sizeof why) < 0) {
         fprintf(stderr, "ondc-%s: config: %s\n", role->name, why);
         log_error("config.invalid", "why", why, NULL);
         return 78;

@@ -12,12 +12,18 @@
 #include "log.h"
 #include "order.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef ONDC_VERSION
+#define ONDC_VERSION "unknown"
+#endif
+
 static const char *s_usage =
     "usage: ondcctl [--config FILE] COMMAND ...\n"
+    "       ondcctl --version | help\n"
     "  keygen [--dir DIR]                      make signing + encryption key pairs\n"
     "  sign --key FILE --subscriber S --ukid K [--created T] [--expires T] BODYFILE\n"
     "  sign --key FILE --message TEXT          detached Ed25519 signature of TEXT\n"
@@ -25,7 +31,8 @@ static const char *s_usage =
     "  verify --public-key B64 --signature B64 (--message TEXT | FILE)\n"
     "  send FILE URL [--key F --subscriber S --ukid K] [--bap-id ID] [--bap-uri URI]\n"
     "       [--keep-ids] [--keep-txn]        post a payload (fresh ids and timestamp)\n"
-    "  listen PORT [--out FILE] [--registry FILE]  a buyer-app callback endpoint\n"
+    "  listen PORT [--host ADDR] [--out FILE] [--registry FILE]\n"
+    "                                          a buyer-app callback endpoint (127.0.0.1 unless --host)\n"
     "  catalog import FILE [--upsert]          load the seller's catalog\n"
     "  journal list [--transaction T] [--message M] [--action A] [--since T] [--until T] [--state S]\n"
     "  journal show ID\n"
@@ -36,7 +43,8 @@ static const char *s_usage =
     "  load --url URL TEMPLATE [--rate R] [--seconds S] [--key F ...] [--out FILE]  signed load\n"
     "  config-dump                             the effective config (every key) as JSON\n"
     "  config-doc                              print the configuration reference\n"
-    "  state-doc                               print the order state table\n";
+    "  state-doc                               print the order state table\n"
+    "  help                                    this text\n";
 
 cfg_t *ctl_need_config(ctl_t *ctl)
 {
@@ -103,7 +111,7 @@ int ctl_flag(int argc, char **argv, const char *name)
 /* options that take no value */
 static int s_is_flag(const char *a)
 {
-    static const char *flags[] = {"--upsert", "--keep-ids", "--keep-txn", "--json", NULL};
+    static const char *flags[] = {"--upsert", "--keep-ids", "--keep-txn", NULL};
     for (int i = 0; flags[i]; i++)
         if (strcmp(a, flags[i]) == 0)
             return 1;
@@ -122,6 +130,70 @@ const char *ctl_positional(int argc, char **argv, int n)
             return argv[i];
     }
     return NULL;
+}
+
+int ctl_args(const char *cmd, int argc, char **argv, const char *const *opts, int min_pos,
+             int max_pos)
+{
+    int npos = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0) {
+            npos++;
+            continue;
+        }
+        const char *name = a + 2;
+        int known = 0, valued = 0;
+        for (int j = 0; opts && opts[j]; j++) {
+            size_t n = strcspn(opts[j], "=");
+            if (strlen(name) == n && strncmp(opts[j], name, n) == 0) {
+                known = 1;
+                valued = opts[j][n] == '=';
+                break;
+            }
+        }
+        if (!known || valued != !s_is_flag(a)) {
+            fprintf(stderr, "ondcctl %s: unknown option %s", cmd, a);
+            for (int j = 0; opts && opts[j]; j++)
+                fprintf(stderr, "%s--%.*s", j ? ", " : " (known: ", (int)strcspn(opts[j], "="),
+                        opts[j]);
+            fprintf(stderr, "%s\n", opts && opts[0] ? ")" : " (it takes none)");
+            return 64;
+        }
+        if (valued && (i + 1 >= argc)) {
+            fprintf(stderr, "ondcctl %s: %s needs a value\n", cmd, a);
+            return 64;
+        }
+        for (int k = 0; k < i; k++)
+            if (strcmp(argv[k], a) == 0) {
+                fprintf(stderr, "ondcctl %s: %s given twice\n", cmd, a);
+                return 64;
+            }
+        i += valued;
+    }
+    if (npos < min_pos || npos > max_pos) {
+        fprintf(stderr, "ondcctl %s: %s argument%s (see ondcctl help)\n", cmd,
+                npos < min_pos ? "missing" : "too many", npos < min_pos ? "" : "s");
+        return 64;
+    }
+    return 0;
+}
+
+int ctl_id(const char *what, const char *text, uint64_t *id)
+{
+    char *end = NULL;
+    unsigned long long v = 0;
+    if (text && *text >= '0' && *text <= '9') {
+        errno = 0;
+        v = strtoull(text, &end, 10);
+    }
+    if (!text || !end || *end || v == 0 || errno) {
+        fprintf(stderr, "ondcctl: %s: \"%s\" is not a row id (a number from 1)\n", what,
+                text ? text : "");
+        return -1;
+    }
+    *id = v;
+    return 0;
 }
 
 /* s_state_doc - the order state table (order_states, order_transition_ok,
@@ -175,6 +247,9 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--help") == 0) {
             fputs(s_usage, stdout);
             return 0;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("ondcctl %s\n", ONDC_VERSION);
+            return 0;
         } else {
             break;
         }
@@ -206,6 +281,21 @@ int main(int argc, char **argv)
         return ctl_replay(&ctl, sub_argc, sub_argv);
     if (strcmp(cmd, "load") == 0)
         return ctl_load(&ctl, sub_argc, sub_argv);
+    static const char *const none[] = {NULL};
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "version") == 0 || strcmp(cmd, "config-dump") == 0 ||
+        strcmp(cmd, "config-doc") == 0 || strcmp(cmd, "state-doc") == 0) {
+        int rc = ctl_args(cmd, sub_argc, sub_argv, none, 0, 0);
+        if (rc)
+            return rc;
+    }
+    if (strcmp(cmd, "help") == 0) {
+        fputs(s_usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "version") == 0) {
+        printf("ondcctl %s\n", ONDC_VERSION);
+        return 0;
+    }
     if (strcmp(cmd, "config-dump") == 0) {
         char *text = cfg_dump_json(ctl_need_config(&ctl));
         printf("%s\n", text);
@@ -220,6 +310,7 @@ int main(int argc, char **argv)
         s_state_doc(stdout);
         return 0;
     }
-    fprintf(stderr, "ondcctl: unknown command %s\n%s", cmd, s_usage);
+    fprintf(stderr, "ondcctl: unknown %s %s\n%s", strncmp(cmd, "--", 2) == 0 ? "option" : "command",
+            cmd, s_usage);
     return 64;
 }

@@ -7,6 +7,7 @@
 #include "cfg.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
     const char *config_path;
@@ -28,6 +29,19 @@ int ctl_flag(int argc, char **argv, const char *name);
 
 /* ctl_positional - the N-th argument that is not an option (or an option's value). */
 const char *ctl_positional(int argc, char **argv, int n);
+
+/* ctl_args - check a command's arguments (ARGV, after the command's name)
+ * before it acts: OPTS lists "name=" for an option that takes a value and
+ * "name" for a flag (NULL-terminated); between MIN_POS and MAX_POS
+ * arguments that are not options. 0, or 64 after a message on stderr
+ * naming the unknown option (and the known ones), the missing value or
+ * the wrong count. */
+int ctl_args(const char *cmd, int argc, char **argv, const char *const *opts, int min_pos,
+             int max_pos);
+
+/* ctl_id - TEXT as a row id (digits, from 1) into ID; -1 after a message
+ * naming WHAT when it is not one. */
+int ctl_id(const char *what, const char *text, uint64_t *id);
 
 int ctl_keygen(ctl_t *ctl, int argc, char **argv);
 int ctl_sign(ctl_t *ctl, int argc, char **argv);

@@ -49,6 +49,10 @@ static int s_write_secret(const char *path, const char *text)
 int ctl_keygen(ctl_t *ctl, int argc, char **argv)
 {
     (void)ctl;
+    static const char *const opts[] = {"dir=", NULL};
+    int arc = ctl_args("keygen", argc, argv, opts, 0, 0);
+    if (arc)
+        return arc;
     const char *dir = ctl_opt(argc, argv, "dir");
     if (!dir)
         dir = ".";
@@ -81,6 +85,11 @@ int ctl_keygen(ctl_t *ctl, int argc, char **argv)
 int ctl_sign(ctl_t *ctl, int argc, char **argv)
 {
     (void)ctl;
+    static const char *const opts[] = {"key=",     "subscriber=", "ukid=", "created=",
+                                       "expires=", "message=",    NULL};
+    int arc = ctl_args("sign", argc, argv, opts, 0, 1);
+    if (arc)
+        return arc;
     const char *keyf = ctl_opt(argc, argv, "key"), *sub = ctl_opt(argc, argv, "subscriber"),
                *ukid = ctl_opt(argc, argv, "ukid"), *file = ctl_positional(argc, argv, 0),
                *msg = ctl_opt(argc, argv, "message");
@@ -157,6 +166,11 @@ static int s_verify_detached(const char *pkb, const char *sigb, const char *msg,
 int ctl_verify(ctl_t *ctl, int argc, char **argv)
 {
     (void)ctl;
+    static const char *const opts[] = {"public-key=", "registry=", "header=", "now=",
+                                       "signature=",  "message=",  NULL};
+    int arc = ctl_args("verify", argc, argv, opts, 0, 1);
+    if (arc)
+        return arc;
     if (ctl_opt(argc, argv, "signature"))
         return s_verify_detached(ctl_opt(argc, argv, "public-key"),
                                  ctl_opt(argc, argv, "signature"), ctl_opt(argc, argv, "message"),

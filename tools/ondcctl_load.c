@@ -196,6 +196,13 @@ static void s_done(s_load_t *l, s_req_t *r, CURLcode res)
 
 int ctl_load(ctl_t *ctl, int argc, char **argv)
 {
+    static const char *const opts[] = {"url=",        "rate=",       "seconds=", "count=",
+                                       "concurrency=", "timeout-ms=", "key=",     "subscriber=",
+                                       "ukid=",        "bap-id=",     "bap-uri=", "keep-txn",
+                                       "out=",         NULL};
+    int arc = ctl_args("load", argc, argv, opts, 1, 1);
+    if (arc)
+        return arc;
     const char *tfile = ctl_positional(argc, argv, 0), *url = ctl_opt(argc, argv, "url");
     if (!tfile || !url) {
         fprintf(stderr, "usage: ondcctl [--config C] load --url URL TEMPLATE.json [--rate R] "

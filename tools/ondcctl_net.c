@@ -9,8 +9,11 @@
 #include "registry.h"
 #include "reply.h"
 #include "sign.h"
+#include "url.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <signal.h>
@@ -30,6 +33,11 @@ static size_t s_collect(char *ptr, size_t size, size_t n, void *arg)
 
 int ctl_send(ctl_t *ctl, int argc, char **argv)
 {
+    static const char *const opts[] = {"key=",    "subscriber=", "ukid=",     "bap-id=",
+                                       "bap-uri=", "keep-ids",    "keep-txn", NULL};
+    int arc = ctl_args("send", argc, argv, opts, 2, 2);
+    if (arc)
+        return arc;
     const char *file = ctl_positional(argc, argv, 0), *url = ctl_positional(argc, argv, 1);
     if (!file || !url) {
         fprintf(stderr, "usage: ondcctl send FILE URL [--key F --subscriber S --ukid K] ...\n");
@@ -223,9 +231,20 @@ static void s_on_signal(int sig)
 int ctl_listen(ctl_t *ctl, int argc, char **argv)
 {
     (void)ctl;
+    static const char *const opts[] = {"host=", "out=", "registry=", NULL};
+    int arc = ctl_args("listen", argc, argv, opts, 1, 1);
+    if (arc)
+        return arc;
     const char *port = ctl_positional(argc, argv, 0);
-    if (!port) {
-        fprintf(stderr, "usage: ondcctl listen PORT [--out FILE] [--registry FILE]\n");
+    const char *host = ctl_opt(argc, argv, "host");
+    char hostport[160];
+    struct sockaddr_in sa;
+    snprintf(hostport, sizeof hostport, "%s:%s", host ? host : "127.0.0.1", port);
+    if (url_listen_addr(hostport, &sa) < 0 || sa.sin_port == 0 || strchr(host ? host : "", ':')) {
+        fprintf(stderr,
+                "ondcctl listen: \"%s\" is not HOST:PORT (PORT: 1..65535; --host: an IPv4 "
+                "address of this machine, 127.0.0.1 unless given)\n",
+                hostport);
         return 64;
     }
     s_listen_t l = {.out = stdout};
@@ -243,13 +262,17 @@ int ctl_listen(ctl_t *ctl, int argc, char **argv)
             return 1;
     }
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_AUTO_INTERNAL_THREAD, (uint16_t)atoi(port), NULL, NULL, s_on_request, &l,
+        MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, s_on_request, &l,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_NOTIFY_COMPLETED, s_completed, NULL, MHD_OPTION_END);
     if (!d) {
-        fprintf(stderr, "ondcctl: cannot listen on port %s\n", port);
+        fprintf(stderr, "ondcctl: cannot listen on %s: %s\n", hostport, strerror(errno));
+        registry_destroy(&l.registry);
+        if (l.out != stdout)
+            fclose(l.out);
         return 1;
     }
-    fprintf(stderr, "ondcctl: listening on port %s\n", port);
+    fprintf(stderr, "ondcctl: listening on http://%s/\n", hostport);
     signal(SIGTERM, s_on_signal);
     signal(SIGINT, s_on_signal);
     while (!s_stop)

@@ -78,12 +78,22 @@ static int64_t s_time(const char *v)
 
 int ctl_replay(ctl_t *ctl, int argc, char **argv)
 {
+    static const char *const opts[] = {"from=", "transaction=", "since=", "until=", "bap-uri=",
+                                       NULL};
+    int arc = ctl_args("replay", argc, argv, opts, 0, 1);
+    if (arc)
+        return arc;
     cfg_t *cfg = ctl_need_config(ctl);
     const char *from = ctl_opt(argc, argv, "from"), *tid = ctl_opt(argc, argv, "transaction"),
                *one = ctl_positional(argc, argv, 0), *bap_uri = ctl_opt(argc, argv, "bap-uri");
     s_sel_t sel = {.ids = calloc(REPLAY_MAX, sizeof(uint64_t))};
     sel.since = s_time(ctl_opt(argc, argv, "since"));
     sel.until = s_time(ctl_opt(argc, argv, "until"));
+    uint64_t one_id = 0;
+    if (one && ctl_id("replay", one, &one_id) < 0) {
+        free(sel.ids);
+        return 64;
+    }
     if (!sel.ids || (!one && !tid && !sel.since && !sel.until) || (bap_uri && !from)) {
         fprintf(stderr, "usage: ondcctl --config C replay (ID | --transaction T | --since MS --until MS)"
                         " [--from CONFIG [--bap-uri URI]]\n");
@@ -115,7 +125,7 @@ int ctl_replay(ctl_t *ctl, int argc, char **argv)
     }
     MDB_txn *rtxn = store_begin(src, 1);
     if (one)
-        sel.ids[sel.n++] = strtoull(one, NULL, 10);
+        sel.ids[sel.n++] = one_id;
     else if (tid && rtxn)
         journal_each_txn(src, rtxn, tid, s_pick, &sel);
     else if (rtxn)

@@ -35,6 +35,10 @@ static store_t *s_open(ctl_t *ctl)
 
 int ctl_catalog(ctl_t *ctl, int argc, char **argv)
 {
+    static const char *const opts[] = {"upsert", NULL};
+    int arc = ctl_args("catalog", argc, argv, opts, 2, 2);
+    if (arc)
+        return arc;
     const char *sub = ctl_positional(argc, argv, 0), *file = ctl_positional(argc, argv, 1);
     if (!sub || strcmp(sub, "import") != 0 || !file) {
         fprintf(stderr, "usage: ondcctl --config C catalog import FILE [--upsert]\n");
@@ -128,9 +132,21 @@ int ctl_journal(ctl_t *ctl, int argc, char **argv)
 {
     const char *sub = ctl_positional(argc, argv, 0);
     if (!sub || (strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0)) {
-        fprintf(stderr, "usage: ondcctl --config C journal list|show ...\n");
+        fprintf(stderr, "usage: ondcctl --config C journal list [--transaction T] [--message M] "
+                        "[--action A] [--since T] [--until T] [--state S] | journal show ID\n");
         return 64;
     }
+    static const char *const list_opts[] = {"transaction=", "message=", "action=", "since=",
+                                            "until=",       "state=",   NULL};
+    static const char *const none[] = {NULL};
+    int show = strcmp(sub, "show") == 0;
+    int arc = show ? ctl_args("journal show", argc, argv, none, 2, 2)
+                   : ctl_args("journal list", argc, argv, list_opts, 1, 1);
+    if (arc)
+        return arc;
+    uint64_t show_id = 0;
+    if (show && ctl_id("journal show", ctl_positional(argc, argv, 1), &show_id) < 0)
+        return 64;
     int64_t since = s_time_opt(argc, argv, "since"), until = s_time_opt(argc, argv, "until");
     const char *want = ctl_opt(argc, argv, "state");
     int state = -1;
@@ -160,10 +176,9 @@ int ctl_journal(ctl_t *ctl, int argc, char **argv)
         else
             journal_each(s, txn, 0, 0, s_print_row, &f);
     } else {
-        const char *id = ctl_positional(argc, argv, 1);
         journal_row_t row;
-        if (!id || journal_get(s, txn, strtoull(id, NULL, 10), &row) != 0) {
-            fprintf(stderr, "ondcctl: no journal row %s\n", id ? id : "");
+        if (journal_get(s, txn, show_id, &row) != 0) {
+            fprintf(stderr, "ondcctl: no journal row %llu\n", (unsigned long long)show_id);
             rc = 1;
         } else {
             journal_pending_t p = {0};
@@ -231,32 +246,50 @@ int ctl_outbox(ctl_t *ctl, int argc, char **argv)
 {
     int dead = strcmp(argv[0], "dead") == 0;
     const char *sub = ctl_positional(argc - 1, argv + 1, 0);
-    if (!sub) {
-        fprintf(stderr, "usage: ondcctl --config C %s list|show|retry ...\n", argv[0]);
+    int list = sub && strcmp(sub, "list") == 0;
+    if (!sub || (!list && strcmp(sub, "show") != 0 && strcmp(sub, "retry") != 0)) {
+        fprintf(stderr, "usage: ondcctl --config C %s\n",
+                dead ? "dead list | dead retry ID"
+                     : "outbox list [--status pending|delivered|nacked|dead] | outbox show ID | "
+                       "outbox retry ID");
+        return 64;
+    }
+    static const char *const list_opts[] = {"status=", NULL};
+    static const char *const none[] = {NULL};
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "%s %s", argv[0], sub);
+    int arc = ctl_args(cmd, argc - 1, argv + 1, list && !dead ? list_opts : none, list ? 1 : 2,
+                       list ? 1 : 2);
+    if (arc)
+        return arc;
+    uint64_t id = 0;
+    if (!list && ctl_id(cmd, ctl_positional(argc - 1, argv + 1, 1), &id) < 0)
+        return 64;
+    int status = dead ? OUTBOX_DEAD : -1;
+    const char *want = list ? ctl_opt(argc, argv, "status") : NULL;
+    for (int i = 0; want && i <= OUTBOX_DEAD; i++)
+        if (strcmp(want, outbox_status_name(i)) == 0)
+            status = i;
+    if (want && status < 0) {
+        fprintf(stderr, "ondcctl %s: --status %s: give pending, delivered, nacked or dead\n", cmd,
+                want);
         return 64;
     }
     store_t *s = s_open(ctl);
     int rc = 0;
-    if (strcmp(sub, "list") == 0) {
-        int status = dead ? OUTBOX_DEAD : -1;
-        const char *want = ctl_opt(argc, argv, "status");
-        for (int i = 0; want && i <= OUTBOX_DEAD; i++)
-            if (strcmp(want, outbox_status_name(i)) == 0)
-                status = i;
+    if (list) {
         MDB_txn *txn = store_begin(s, 1);
         s_ob_t o = {s, txn};
         printf("id\tcreated\taction\tstatus\tattempts\thttp\ttransaction_id\tmessage_id\turl\n");
         outbox_state_each(s, txn, status, s_print_state, &o);
         mdb_txn_abort(txn);
     } else if (strcmp(sub, "show") == 0 || strcmp(sub, "retry") == 0) {
-        const char *ids = ctl_positional(argc - 1, argv + 1, 1);
-        uint64_t id = ids ? strtoull(ids, NULL, 10) : 0;
         int retry = strcmp(sub, "retry") == 0;
         MDB_txn *txn = store_begin(s, retry ? 0 : 1);
         outbox_row_t row = {0};
         outbox_state_t st;
         if (!txn || outbox_get(s, txn, id, &row) != 0 || outbox_state_get(s, txn, id, &st) != 0) {
-            fprintf(stderr, "ondcctl: no outbox row %s\n", ids ? ids : "");
+            fprintf(stderr, "ondcctl: no outbox row %llu\n", (unsigned long long)id);
             rc = 1;
             if (txn)
                 mdb_txn_abort(txn);

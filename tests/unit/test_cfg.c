@@ -1,8 +1,11 @@
 /*
  * test_cfg.c - cfg.{c,h}: the config table loaded from temporary files:
  * defaults, paths relative to the config file, every kind of refusal naming
- * its key, nested keys, cross-field checks, derived endpoints, reload of
- * reloadable keys only, family names, lists, dump and reference.
+ * its key (unknown keys with the nearest known one, wrong types with the
+ * expected one), nested keys, cross-field checks, what cfg_check_start
+ * looks at (placeholder identity, key files, folders, listen addresses),
+ * derived endpoints, reload of reloadable keys only, family names, lists,
+ * dump and reference.
  *
  * Every file lives in a fresh mkdtemp directory removed at the end.
  */
@@ -12,7 +15,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <ftw.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +175,21 @@ static const err_case_t s_err_cases[] = {
     {"{\"max_body_bytes\":10}", {"max_body_bytes", "out of bounds"}},
     {"{\"max_body_bytes\":67108865}", {"max_body_bytes", "out of bounds"}},
     {"{\"max_body_bytes\":\"1024\"}", {"max_body_bytes", "wrong type"}},
+    {"{\"max_body_bytes\":\"1024\"}", {"expected an integer", "got a string"}},
+    {"{\"verify_signatures\":1}", {"verify_signatures", "expected a boolean"}},
+    {"{\"domains\":{}}", {"expected a list of strings", "got an object"}},
+    {"{\"listen\":true}", {"listen: wrong type", "expected a string, got a boolean"}},
+    /* a key not in the table is refused, with the nearest known key */
+    {"{\"lisen\":\"127.0.0.1:9000\"}", {"lisen: unknown key", "did you mean \"listen\"?"}},
+    {"{\"workers\":{\"ordr\":2}}", {"workers.ordr: unknown key", "\"workers.order\""}},
+    {"{\"worker\":{\"order\":2}}", {"worker: unknown key", "\"workers\""}},
+    {"{\"registry\":{\"url\":\"x\",\"timeout\":5}}", {"registry.timeout: unknown", "registry.timeout_ms"}},
+    {"{\"zzzz_nothing_like_it\":1}", {"zzzz_nothing_like_it: unknown key", NULL}},
+    /* listen: a host:port this machine can take */
+    {"{\"listen\":\"127.0.0.1:99999\"}", {"listen: \"127.0.0.1:99999\" is not host:port", "1..65535"}},
+    {"{\"listen\":\"127.0.0.1:0\"}", {"listen", "1..65535"}},
+    {"{\"admin_listen\":\"127.0.0.1:80a\"}", {"admin_listen", "host:port"}},
+    {"{\"listen\":\"no-such-host:8080\"}", {"listen", "IPv4 address"}},
     {"{\"max_body_bytes\":1024.5}", {"max_body_bytes", "wrong type"}},
     {"{\"listen\":5}", {"listen", "wrong type"}},
     {"{\"verify_signatures\":\"yes\"}", {"verify_signatures", "wrong type"}},
@@ -237,6 +257,72 @@ static void test_missing_file(void **state)
     free(cfg);
 }
 
+/* s_start_check - write TEXT as ondc.json, load it (must load) and run
+ * cfg_check_start; returns its result, the reason in WHY. */
+static int s_start_check(const char *text, char *why, size_t whylen)
+{
+    cfg_t *cfg = s_load_text(text, 0, why, whylen);
+    why[0] = '\0';
+    int rc = cfg_check_start(cfg, why, whylen);
+    free(cfg);
+    return rc;
+}
+
+/* test_check_start - what the keys name: each refusal names the key, the
+ * path and the errno; a config whose files are all in place passes.
+ * Tried: the shipped placeholder identity (subscriber_id, bpp_uri), a
+ * missing signing key, a key file that is a folder, a secret readable by
+ * others, a data_dir that is a file, a data_dir under a file, a listen host
+ * that is not an address of this machine. */
+static void test_check_start(void **state)
+{
+    (void)state;
+    char why[512], path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/keys", s_dir);
+    assert_int_equal(mkdir(path, 0700) == 0 || errno == EEXIST, 1);
+    s_write("keys/signing.key", "x\n", path, sizeof path);
+    chmod(path, 0600);
+    s_write("keys/encryption.key", "x\n", path, sizeof path);
+    chmod(path, 0600);
+    s_write("not-a-dir", "x", path, sizeof path);
+    const char *good = "{\"subscriber_id\":\"seller.shop.test\",\"bpp_uri\":\"https://seller.shop.test/ondc\","
+                       "\"data_dir\":\"data\",\"run_dir\":\"run\"}";
+    if (s_start_check(good, why, sizeof why) != 0)
+        fail_msg("a good config is refused: %s", why);
+    const struct {
+        const char *text;
+        const char *why_has[3];
+    } cases[] = {
+        {"{\"subscriber_id\":\"seller.example.com\"}", {"subscriber_id", "placeholder", "ondc.json"}},
+        {"{\"subscriber_id\":\"shop.example\"}", {"subscriber_id", "placeholder", NULL}},
+        {"{\"subscriber_id\":\"shop.test\",\"bpp_uri\":\"https://seller.example.org/x\"}",
+         {"bpp_uri", "placeholder", NULL}},
+        {"{\"subscriber_id\":\"shop.test\",\"bpp_uri\":\"ftp://x\"}", {"bpp_uri", "URL", NULL}},
+        {"{\"subscriber_id\":\"shop.test\",\"signing_private_key_file\":\"keys/none.key\"}",
+         {"signing_private_key_file", "none.key", "(ENOENT)"}},
+        {"{\"subscriber_id\":\"shop.test\",\"signing_private_key_file\":\"keys\"}",
+         {"signing_private_key_file", "not a regular file", NULL}},
+        {"{\"subscriber_id\":\"shop.test\",\"admin_token_file\":\"not-a-dir\"}",
+         {"admin_token_file", "mode 0644", "chmod 600"}},
+        {"{\"subscriber_id\":\"shop.test\",\"registry\":{\"file\":\"not-a-dir/reg.json\"}}",
+         {"registry.file", "(ENOTDIR)", NULL}},
+        {"{\"subscriber_id\":\"shop.test\",\"data_dir\":\"not-a-dir\"}", {"data_dir", "not a directory", NULL}},
+        {"{\"subscriber_id\":\"shop.test\",\"data_dir\":\"not-a-dir/data\"}", {"data_dir", "(ENOTDIR)", NULL}},
+        {"{\"subscriber_id\":\"shop.test\",\"run_dir\":\"not-a-dir/run\"}", {"run_dir", "(ENOTDIR)", NULL}},
+        {"{\"subscriber_id\":\"shop.test\",\"listen\":\"192.0.2.1:8080\"}",
+         {"listen", "not an address of this machine", "(EADDRNOTAVAIL)"}},
+    };
+    chmod(path, 0644); /* not-a-dir, as a secret: readable by others */
+    for (size_t i = 0; i < N(cases); i++) {
+        if (s_start_check(cases[i].text, why, sizeof why) != -1)
+            fail_msg("cfg_check_start(%s) passed", cases[i].text);
+        for (int j = 0; j < 3 && cases[i].why_has[j]; j++)
+            if (!strstr(why, cases[i].why_has[j]))
+                fail_msg("cfg_check_start(%s): reason \"%s\" does not name \"%s\"", cases[i].text,
+                         why, cases[i].why_has[j]);
+    }
+}
+
 static void test_nested_keys(void **state)
 {
     (void)state;
@@ -247,7 +333,7 @@ static void test_nested_keys(void **state)
                              "\"seller\":{\"auto_accept\":true},"
                              "\"endpoints\":{\"order\":\"tcp://127.0.0.1:7001\"},"
                              "\"domains\":[\"ONDC:RET10\"],\"cities\":[\"std:080\",\"std:011\"],"
-                             "\"unknown_key\":1,\"journal_sync\":\"nosync\"}",
+                             "\"journal_sync\":\"nosync\"}",
                              0, why, sizeof why);
     snprintf(want, sizeof want, "%s/reg.json", s_dir);
     assert_string_equal(cfg->registry_file, want);
@@ -411,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_too_long_values),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_nested_keys),
+        cmocka_unit_test(test_check_start),
         cmocka_unit_test(test_derived_endpoints),
         cmocka_unit_test(test_reload),
         cmocka_unit_test(test_family),

@@ -504,7 +504,7 @@ static void test_reply(void **state)
         assert_string_equal(context_str(ctx, "transaction_id"), SEED_TXN);
         assert_string_equal(context_str(ctx, "message_id"), SEED_MSG);
         assert_string_equal(context_str(ctx, "bap_id"), "carecommerce.in");
-        assert_string_equal(context_str(ctx, "bap_uri"), "https://carecommerce.in/ondc/1.0/");
+        assert_string_equal(context_str(ctx, "bap_uri"), "http://127.0.0.1:9000/ondc/1.0/");
         assert_string_equal(context_str(ctx, "domain"), "nic2004:52110");
         assert_string_equal(context_str(ctx, "city"), "std:080");
         assert_string_equal(context_str(ctx, "core_version"), "1.0.0");
