@@ -13,6 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* s_jfree - free a text json_dumps made: it may come from a worker's
+ * arena (jarena.h), so it goes back through jansson's free */
+static void s_jfree(void *p)
+{
+    json_free_t f = NULL;
+    json_get_alloc_funcs(NULL, &f);
+    if (p)
+        (f ? f : free)(p);
+}
+
 #define US '\x1f'
 
 /* s_key - "{kind}{bap}US{id}" into BUF; its length, or 0 when too long. */
@@ -43,7 +53,7 @@ int buyer_put(store_t *s, MDB_txn *txn, char kind, const char *bap, const char *
         return ENOMEM;
     MDB_val k = {kl, kb}, v = {strlen(text), text};
     int rc = mdb_put(txn, s->dbi[DB_BUYER], &k, &v, 0);
-    free(text);
+    s_jfree(text);
     return rc;
 }
 
@@ -210,7 +220,7 @@ int buyer_take_answer(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *root,
         return ENOMEM;
     MDB_val k = {pl + 8, kb}, v = {strlen(text), text};
     int rc = mdb_put(txn, s->dbi[DB_BUYER], &k, &v, 0);
-    free(text);
+    s_jfree(text);
     if (rc)
         return rc;
     /* the transaction: who answered, and the order as last described */
@@ -274,6 +284,6 @@ int buyer_webhook_put(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *root,
     row.body = body;
     row.body_len = strlen(body);
     int rc = outbox_put(s, txn, &row, id) == 0 ? 0 : -1;
-    free(body);
+    s_jfree(body);
     return rc;
 }

@@ -25,6 +25,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* s_jfree - free a text json_dumps made: it may come from a worker's
+ * arena (jarena.h), so it goes back through jansson's free */
+static void s_jfree(void *p)
+{
+    json_free_t f = NULL;
+    json_get_alloc_funcs(NULL, &f);
+    if (p)
+        (f ? f : free)(p);
+}
+
 json_t *buyer_sellers(const cfg_t *cfg, const char *domain, const char *city)
 {
     json_t *out = json_array();
@@ -102,7 +112,7 @@ static int s_str(json_t *obj, const char *key, size_t max, const char **out, ond
 static int s_row(store_t *s, MDB_txn *txn, const cfg_t *cfg, const char *base, const char *action,
                  const char *tid, const char *mid, const char *body, int64_t now_ms, uint64_t *id)
 {
-    char *url = context_callback_url(base, action);
+    char *url = context_request_url(base, action);
     if (!url)
         return -1;
     outbox_row_t row;
@@ -249,7 +259,7 @@ json_t *buyer_send(store_t *s, MDB_txn *txn, const cfg_t *cfg, int action, json_
         ids[(*n)++] = id;
         json_array_append_new(oids, json_integer((json_int_t)id));
     }
-    free(body);
+    s_jfree(body);
     json_t *m = json_pack("{s:s,s:s,s:s?,s:I,s:o,s:o,s:O}", "action", aname, "transaction_id", tid,
                           "bpp_id", bpp, "created_ms", (json_int_t)now_ms, "outbox", oids,
                           "targets", targets, "context", ctx);

@@ -335,3 +335,15 @@ char *context_callback_url(const char *bap_uri, const char *action)
         snprintf(url, cap, "%.*s/on_%s", (int)n, bap_uri, action);
     return url;
 }
+
+char *context_request_url(const char *uri, const char *action)
+{
+    size_t n = strlen(uri);
+    while (n > 0 && uri[n - 1] == '/')
+        n--;
+    size_t cap = n + strlen(action) + 4;
+    char *url = malloc(cap);
+    if (url)
+        snprintf(url, cap, "%.*s/%s", (int)n, uri, action);
+    return url;
+}

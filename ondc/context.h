@@ -86,6 +86,11 @@ json_t *context_reply(const cfg_t *cfg, json_t *req, int64_t now_ms);
  * between them. Caller owns the result (free()). */
 char *context_callback_url(const char *bap_uri, const char *action);
 
+/* context_request_url - "{uri}/{action}" with exactly one slash between
+ * them: where a request goes (a seller's bpp_uri, a gateway). Caller owns
+ * the result (free()). */
+char *context_request_url(const char *uri, const char *action);
+
 /* context_str - borrowed string at CTX.key, or NULL. */
 const char *context_str(json_t *ctx, const char *key);
 

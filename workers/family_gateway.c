@@ -53,7 +53,7 @@ static int s_multicast(worker_msg_t *m)
     int n = 0, rc = 0;
     json_array_foreach(sellers, i, r)
     {
-        char *url = context_callback_url(json_string_value(json_object_get(r, "subscriber_url")),
+        char *url = context_request_url(json_string_value(json_object_get(r, "subscriber_url")),
                                          "search");
         if (!url)
             continue;

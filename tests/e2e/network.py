@@ -170,7 +170,10 @@ class Node:
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:
                 out = r.read()
-                return r.status, json.loads(out) if out else None
+                try:
+                    return r.status, json.loads(out) if out else None
+                except ValueError:
+                    return r.status, out.decode(errors="replace")
         except urllib.error.HTTPError as e:
             out = e.read()
             try:
