@@ -86,8 +86,7 @@ static int s_multicast(worker_msg_t *m)
     char nb[16];
     snprintf(nb, sizeof nb, "%d", n);
     metrics_inc("ondc_gateway_searches_total", "");
-    for (int k = 0; k < n; k++)
-        metrics_inc("ondc_gateway_copies_total", "");
+    *metrics_counter("ondc_gateway_copies_total", "") += (uint64_t)n;
     log_info("gateway.multicast", "transaction_id", tid, "message_id", mid, "domain", domain,
              "city", city, "sellers", nb, NULL);
     return 0;
