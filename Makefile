@@ -24,7 +24,7 @@ endif
 # layer may use only the layers before it in LAYERS: it is compiled with
 # only those include paths, and `make layers` links each library against
 # the ones below it alone, so a call upward fails to build.
-LAYERS     := util global store ondc seller runtime
+LAYERS     := util global store ondc seller buyer runtime
 $(foreach l,$(LAYERS),$(eval LOWER_$(l) := $(LAYERS_SEEN))$(eval LAYERS_SEEN += $(l)))
 LAYER_INC  := $(addprefix -I,$(LAYERS))
 reverse     = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
@@ -47,7 +47,8 @@ ADMIN_LIB_SRC := $(filter-out admin/admin_main.c,$(wildcard admin/*.c))
 ADMIN_LIB_OBJ := $(ADMIN_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 
 BINS := $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-admin $(BUILD)/bin/ondc-dispatcher \
-        $(BUILD)/bin/ondc-worker $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl
+        $(BUILD)/bin/ondc-worker $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl \
+        $(BUILD)/bin/ondc-client
 # the benchmark's load generator and callback sink (tools/bench_*.c), built when present
 BENCH_SRC := $(wildcard tools/bench_*.c)
 ifneq ($(BENCH_SRC),)
@@ -130,6 +131,7 @@ layers: $(BUILD)/layers.ok
 
 $(BUILD)/bin/ondc-ingress: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard ingress/*.c)) $(LIBS)
 $(BUILD)/bin/ondc-admin: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard admin/*.c)) $(LIBS)
+$(BUILD)/bin/ondc-client: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard client/*.c)) $(LIBS)
 $(BUILD)/bin/ondc-dispatcher: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard dispatcher/*.c)) $(LIBS)
 $(BUILD)/bin/ondc-worker: $(BUILD)/obj/workers/worker_main.o $(BUILD)/libworkers.a $(LIBS)
 $(BUILD)/bin/ondc-callback: $(BUILD)/obj/callback/callback_main.o $(BUILD)/libcallback.a $(LIBS)
@@ -189,7 +191,8 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 \
 	    $(DESTDIR)$(GENDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 0755 $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-admin $(BUILD)/bin/ondc-dispatcher \
-	    $(BUILD)/bin/ondc-worker $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl $(DESTDIR)$(PREFIX)/bin/
+	    $(BUILD)/bin/ondc-worker $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl \
+	    $(BUILD)/bin/ondc-client $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 etc/supervisord.conf.in etc/demo-catalog.json etc/ondc.json etc/ondc-production.json \
 	    etc/registry-empty.json $(DESTDIR)$(SHARE)/etc/
 	install -m 0755 scripts/fleet scripts/dev-setup $(DESTDIR)$(SHARE)/scripts/
@@ -275,7 +278,7 @@ fuzz-regress: $(FUZZ_BIN)
 	  [ -z "$$files" ] || $$f -runs=0 $$files >/dev/null 2>build-fuzz/$$n.regress.log || { cat build-fuzz/$$n.regress.log; exit 1; }; \
 	  echo "  $$n: $$(echo $$files | wc -w) inputs ok"; done
 
-SRC_ALL := $(LAYER_SRC) $(wildcard ingress/*.c admin/*.c dispatcher/*.c workers/*.c callback/*.c tools/*.c)
+SRC_ALL := $(LAYER_SRC) $(wildcard ingress/*.c admin/*.c client/*.c dispatcher/*.c workers/*.c callback/*.c tools/*.c)
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
 	    --suppressions-list=.cppcheck-suppressions -D_GNU_SOURCE $(LAYER_INC) --std=c11 $(SRC_ALL)

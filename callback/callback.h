@@ -97,6 +97,11 @@ typedef struct {
     CURLM *multi; /* borrowed from curl */
     sign_key_t key;
     int have_key;
+    /* the other roles' keys (callback_roles.c) */
+    sign_key_t buyer_key, gateway_key;
+    int have_buyer_key, have_gateway_key;
+    unsigned char webhook_secret[64];
+    size_t webhook_secret_len;
     idmap_t *hosts; /* host name's hash -> callback_host_t (owned) */
     idmap_t *known; /* every row in memory, by id (owns them) */
     heap_t *retry;  /* rows waiting for their time, by when they are due */
@@ -232,6 +237,22 @@ void callback_cancel(callback_t *cb, callback_dl_t *d);
 
 /* callback_easy_free - free the curl handles kept between transfers. */
 void callback_easy_free(callback_t *cb);
+
+/* ---- callback_roles.c ---- */
+
+/* callback_roles_init - load the buyer and gateway roles' keys and the
+ * webhook's secret, where those roles are on. 0, or -1 (logged) when a
+ * role that is on has no key. */
+int callback_roles_init(callback_t *cb);
+
+/* callback_sign_row - add to *HEADERS what ROW is sent with, by what it
+ * is: an on_* signed as the seller; a request of the buyer role signed as
+ * the buyer; a gateway's copy of a search with the buyer app's own
+ * Authorization (the row's headers) and the gateway's
+ * X-Gateway-Authorization; a webhook with X-ONDC-Webhook-Signature
+ * (sha256=hex HMAC of the body). CREATED is now in seconds. */
+void callback_sign_row(callback_t *cb, const outbox_row_t *row, struct curl_slist **headers,
+                       long created);
 
 /* ---- callback_state.c ---- */
 

@@ -163,14 +163,10 @@ void callback_start(callback_t *cb, callback_dl_t *d)
     d->resp[0] = '\0';
     d->headers = curl_slist_append(NULL, "Content-Type: application/json");
     d->headers = curl_slist_append(d->headers, "Expect:");
-    if (cb->have_key) {
-        long created = (long)(now / 1000);
-        /* a body that cannot be signed goes unsigned: the buyer app's
-         * answer to it is recorded like any other */
-        (void)sign_auth_append(&d->headers, &cb->key, rt->cfg.subscriber_id,
-                               rt->cfg.unique_key_id, row->body, row->body_len, created,
-                               created + rt->cfg.signature_validity_s);
-    }
+    /* signed as the role that sends it (callback_roles.c); a body that
+     * cannot be signed goes unsigned: the answer to it is recorded like
+     * any other */
+    callback_sign_row(cb, row, &d->headers, (long)(now / 1000));
     curl_easy_setopt(d->easy, CURLOPT_URL, row->url);
     curl_easy_setopt(d->easy, CURLOPT_POSTFIELDSIZE, (long)row->body_len);
     /* the body lives in D->raw until the transfer ends: no copy */

@@ -128,6 +128,8 @@ static int s_init(runtime_t *rt)
     else
         log_warn("callback.unsigned", "path", rt->cfg.signing_private_key_file, "why",
                  err.message, NULL);
+    if (callback_roles_init(cb) < 0)
+        return -1;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
         return -1;
     cb->curl = curlloop_new(rt->loop, callback_done, cb);

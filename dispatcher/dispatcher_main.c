@@ -50,7 +50,8 @@ static dispatcher_t s_d;
  * way). 0 or -1 (dropped). */
 static int s_route(dispatcher_t *d, const envelope_t *e, zframe_t **body_p)
 {
-    int a = context_action_parse(e->action);
+    /* a buyer action, an on_* (buyer role) or gw_search (gateway role) */
+    int a = context_any_action_parse(e->action);
     if (a < 0) {
         d->n_bad++;
         log_warn("dispatch.unknown_action", "action", e->action, NULL);

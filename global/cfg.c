@@ -176,6 +176,10 @@ static const s_key_t s_keys[] = {
      "dispatcher -> fulfillment workers (default ipc://{run_dir}/fulfillment.sock)"},
     {"endpoints.post-fulfillment", T_STR, F(ep_family[FAMILY_POST]), "", 0, 0, 0, NULL,
      "dispatcher -> post-fulfillment workers (default ipc://{run_dir}/post-fulfillment.sock)"},
+    {"endpoints.buyer", T_STR, F(ep_family[FAMILY_BUYER]), "", 0, 0, 0, NULL,
+     "dispatcher -> buyer workers (default ipc://{run_dir}/buyer.sock)"},
+    {"endpoints.gateway", T_STR, F(ep_family[FAMILY_GATEWAY]), "", 0, 0, 0, NULL,
+     "dispatcher -> gateway workers (default ipc://{run_dir}/gateway.sock)"},
     {"endpoints.callback", T_STR, F(ep_callback), "", 0, 0, 0, NULL,
      "workers -> callback socket (default ipc://{run_dir}/callback.sock)"},
     {"batch_max", T_INT, F(batch_max), "256", 1, 65536, 1, NULL,
@@ -214,6 +218,44 @@ static const s_key_t s_keys[] = {
      "a Created order the seller does not act on in this time is rejected"},
     {"seller.reject_reason", T_STR, F(reject_reason), "005", 0, 0, 1, NULL,
      "cancellation reason of an order rejected for want of acceptance (005: merchant rejected)"},
+    {"roles", T_LIST, F(roles), "seller", 0, 0, 0, NULL,
+     "what this fleet is on the network: \"seller\" (a seller app, BPP), \"buyer\" (a buyer "
+     "app's node, BAP: the client API on client_listen, on_* received on listen), "
+     "\"gateway\" (multicasts buyer apps' searches to the sellers); any combination"},
+    {"bap_uri", T_STR, F(bap_uri), "", 0, 0, 0, NULL,
+     "the buyer role's public base URL, where sellers send the on_* (the bap_uri of every "
+     "request it sends); default: bpp_uri"},
+    {"client_listen", T_STR, F(client_listen), "127.0.0.1:8082", 0, 0, 0, NULL,
+     "host:port of the buyer client API (ondc-client; buyer role only); loopback by default"},
+    {"client_token_file", T_PATH, F(client_token_file), "", 0, 0, 0, NULL,
+     "file with the buyer client API's bearer token; mode 0600 (empty: admin_token_file's)"},
+    {"buyer.subscriber_id", T_STR, F(buyer_subscriber_id), "", 0, 0, 0, NULL,
+     "the buyer role's subscriber id (its bap_id; default: subscriber_id)"},
+    {"buyer.unique_key_id", T_STR, F(buyer_unique_key_id), "", 0, 0, 0, NULL,
+     "ukId of the buyer role's signing key (default: unique_key_id)"},
+    {"buyer.signing_private_key_file", T_PATH, F(buyer_signing_key_file), "", 0, 0, 0, NULL,
+     "the buyer role's private key file (default: signing_private_key_file)"},
+    {"buyer.gateway_uri", T_STR, F(buyer_gateway_uri), "", 0, 0, 1, NULL,
+     "gateway a search goes to ({gateway_uri}/search); empty: straight to every seller the "
+     "registry file lists for the domain and city"},
+    {"buyer.webhook_url", T_STR, F(buyer_webhook_url), "", 0, 0, 1, NULL,
+     "the buyer app's backend: every on_* received is POSTed here too (HMAC-SHA256 body "
+     "signature in X-ONDC-Webhook-Signature), retried like every callback; empty: none"},
+    {"buyer.webhook_secret_file", T_PATH, F(buyer_webhook_secret_file), "", 0, 0, 0, NULL,
+     "file with the webhook's HMAC key; mode 0600"},
+    {"buyer.ttl_s", T_INT, F(buyer_ttl_s), "30", 1, 86400, 1, NULL,
+     "context.ttl of the requests the buyer role sends (PT{n}S): how long a seller has to "
+     "answer, and how long a request to a seller that is down is retried"},
+    {"gateway.subscriber_id", T_STR, F(gateway_subscriber_id), "", 0, 0, 0, NULL,
+     "the gateway role's subscriber id (signs X-Gateway-Authorization; default: subscriber_id)"},
+    {"gateway.unique_key_id", T_STR, F(gateway_unique_key_id), "", 0, 0, 0, NULL,
+     "ukId of the gateway role's signing key (default: unique_key_id)"},
+    {"gateway.signing_private_key_file", T_PATH, F(gateway_signing_key_file), "", 0, 0, 0, NULL,
+     "the gateway role's private key file (default: signing_private_key_file)"},
+    {"workers.buyer", T_INT, F(workers[FAMILY_BUYER]), "1", 1, 64, 0, NULL,
+     "copies of the buyer worker (the on_* received; buyer role only)"},
+    {"workers.gateway", T_INT, F(workers[FAMILY_GATEWAY]), "1", 1, 64, 0, NULL,
+     "copies of the gateway worker (searches to multicast; gateway role only)"},
     {"log_level", T_ENUM, F(log_level), "info", 0, 0, 1, "debug|info|warn|error|fatal",
      "lowest level logged"},
 };
@@ -221,7 +263,14 @@ static const s_key_t s_keys[] = {
 #define NKEYS (sizeof s_keys / sizeof s_keys[0])
 
 static const char *s_family_names[FAMILY_COUNT] = {"discovery", "order", "fulfillment",
-                                                   "post-fulfillment"};
+                                                   "post-fulfillment", "buyer", "gateway"};
+
+int cfg_has_role(const cfg_t *cfg, const char *role)
+{
+    return cfg_list_has(&cfg->roles, role, 0);
+}
+
+static const char *const s_roles = "seller|buyer|gateway";
 
 const char *cfg_family_name(family_t f)
 {
@@ -497,6 +546,44 @@ static int s_check(cfg_t *cfg, char *why, size_t whylen)
         snprintf(why, whylen, "subscriber_id/bpp_uri: must not be empty");
         return -1;
     }
+    if (cfg->roles.n == 0) {
+        snprintf(why, whylen, "roles: must name at least one of seller, buyer, gateway");
+        return -1;
+    }
+    for (int i = 0; i < cfg->roles.n; i++)
+        if (!s_enum_ok(s_roles, cfg->roles.v[i])) {
+            snprintf(why, whylen, "roles[%d]: \"%s\" is not one of seller, buyer, gateway", i,
+                     cfg->roles.v[i]);
+            return -1;
+        }
+    if (cfg_has_role(cfg, "buyer") &&
+        (!strchr(cfg->client_listen, ':') || strcmp(cfg->client_listen, cfg->listen) == 0 ||
+         strcmp(cfg->client_listen, cfg->admin_listen) == 0)) {
+        snprintf(why, whylen, "client_listen: must be host:port, apart from listen and admin_listen");
+        return -1;
+    }
+    /* each role's identity: its own when configured, else the node's */
+    if (!cfg->bap_uri[0])
+        snprintf(cfg->bap_uri, sizeof cfg->bap_uri, "%s", cfg->bpp_uri);
+    if (!cfg->client_token_file[0])
+        snprintf(cfg->client_token_file, sizeof cfg->client_token_file, "%s",
+                 cfg->admin_token_file);
+    if (!cfg->buyer_subscriber_id[0])
+        snprintf(cfg->buyer_subscriber_id, sizeof cfg->buyer_subscriber_id, "%s", cfg->subscriber_id);
+    if (!cfg->buyer_unique_key_id[0])
+        snprintf(cfg->buyer_unique_key_id, sizeof cfg->buyer_unique_key_id, "%s", cfg->unique_key_id);
+    if (!cfg->buyer_signing_key_file[0])
+        snprintf(cfg->buyer_signing_key_file, sizeof cfg->buyer_signing_key_file, "%s",
+                 cfg->signing_private_key_file);
+    if (!cfg->gateway_subscriber_id[0])
+        snprintf(cfg->gateway_subscriber_id, sizeof cfg->gateway_subscriber_id, "%s",
+                 cfg->subscriber_id);
+    if (!cfg->gateway_unique_key_id[0])
+        snprintf(cfg->gateway_unique_key_id, sizeof cfg->gateway_unique_key_id, "%s",
+                 cfg->unique_key_id);
+    if (!cfg->gateway_signing_key_file[0])
+        snprintf(cfg->gateway_signing_key_file, sizeof cfg->gateway_signing_key_file, "%s",
+                 cfg->signing_private_key_file);
     return 0;
 }
 

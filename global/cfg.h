@@ -23,7 +23,17 @@ typedef struct {
     char v[CFG_LIST_MAX][64];
 } cfg_list_t;
 
-typedef enum { FAMILY_DISCOVERY = 0, FAMILY_ORDER, FAMILY_FULFILLMENT, FAMILY_POST, FAMILY_COUNT } family_t;
+/* the seller's four families, then the buyer role's (the on_* it
+ * receives) and the gateway role's (searches to multicast) */
+typedef enum {
+    FAMILY_DISCOVERY = 0,
+    FAMILY_ORDER,
+    FAMILY_FULFILLMENT,
+    FAMILY_POST,
+    FAMILY_BUYER,
+    FAMILY_GATEWAY,
+    FAMILY_COUNT
+} family_t;
 
 typedef struct {
     char config_path[CFG_PATH_MAX];
@@ -111,7 +121,28 @@ typedef struct {
 
     /* operations */
     char log_level[16];
+
+    /* roles (docs/buyer.md): "seller" (the default), "buyer", "gateway";
+     * each role's identity falls back on subscriber_id, unique_key_id and
+     * signing_private_key_file when not set (filled in at load) */
+    cfg_list_t roles;
+    char bap_uri[CFG_STR_MAX];
+    char client_listen[128];
+    char client_token_file[CFG_PATH_MAX];
+    char buyer_subscriber_id[CFG_STR_MAX];
+    char buyer_unique_key_id[128];
+    char buyer_signing_key_file[CFG_PATH_MAX];
+    char buyer_gateway_uri[CFG_STR_MAX];
+    char buyer_webhook_url[CFG_STR_MAX];
+    char buyer_webhook_secret_file[CFG_PATH_MAX];
+    int buyer_ttl_s;
+    char gateway_subscriber_id[CFG_STR_MAX];
+    char gateway_unique_key_id[128];
+    char gateway_signing_key_file[CFG_PATH_MAX];
 } cfg_t;
+
+/* cfg_has_role - whether ROLE ("seller", "buyer", "gateway") is on. */
+int cfg_has_role(const cfg_t *cfg, const char *role);
 
 /* cfg_load - read PATH into CFG (defaults first, then the file). On failure
  * returns -1 and writes a one-line reason (naming the key) into WHY. */

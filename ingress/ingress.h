@@ -62,6 +62,13 @@ typedef struct req_s {
     int verify_failed; /* set by a verify thread, with verr */
     ondc_err_t verr;
     struct req_s *vnext;
+    /* the other roles (ingress_buyer.c) */
+    int signer_role;  /* who signs Authorization: 0 a buyer app (BAP), 1 a
+                       * seller app (BPP: an on_* to the buyer role) */
+    int dedupe_by_body; /* the dedupe key is message_id and the body's digest:
+                         * an on_search's pages share a message_id */
+    char *fwd_auth;   /* a gateway's search: the buyer app's Authorization,
+                       * journaled before the body (owned) */
 } req_t;
 
 typedef struct ingress_lookup_s ingress_lookup_t;
@@ -119,6 +126,26 @@ int ingress_check_keys_deferred(ingress_t *in, req_t *r, ondc_err_t *err);
 /* ingress_verify_finish - check the headers marked in R->need_verify (any
  * thread: reads only R and the config); 0, or -1 with ERR. */
 int ingress_verify_finish(const ingress_t *in, req_t *r, ondc_err_t *err);
+
+/* ingress_json_depth_ok - whether the JSON text P (LEN bytes) nests at
+ * most MAX deep (checked before it is parsed). */
+int ingress_json_depth_ok(const char *p, size_t len, int max);
+
+/* ingress_route - which role takes a POST to URL: 0 a seller's request
+ * (*ACTION a buyer action), 1 an on_* for the buyer role (*ACTION is
+ * ACT_ON_BASE + action), 2 a search for the gateway role to multicast
+ * (GW_AUTH: a search already forwarded by a gateway goes to the seller
+ * role); -1 with ERR (404: no such endpoint, or not one of this node's
+ * roles). */
+int ingress_route(ingress_t *in, const char *url, const char *gw_auth, int *action,
+                  ondc_err_t *err);
+
+/* ingress_buyer_check_request - step one for an on_* (R->action): JSON,
+ * its context, that it answers a request of ours (buyer.h), the signature
+ * header parsed and its keyId subscriber the seller (context.bpp_id). Fills
+ * R as ingress_check_request does; 0, or -1 with ERR. */
+int ingress_buyer_check_request(ingress_t *in, req_t *r, const char *auth, int64_t now_ms,
+                                ondc_err_t *err);
 
 /* ingress_refuse - answer the suspended request R with ERR (a NACK,
  * counted and logged) and resume it. */

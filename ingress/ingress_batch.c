@@ -47,9 +47,35 @@ struct ingress_commit_s {
     int efd; /* the thread -> the loop: DONE has a batch */
 };
 
+/* s_forwarded - a gateway's search is journaled as the buyer app's
+ * Authorization, a newline, then the search as received (verified and
+ * hashed already): the gateway worker forwards both (family_gateway.c).
+ * Out of memory: left as it is, and the worker finds no header to forward. */
+static void s_forwarded(req_t *r)
+{
+    size_t al = strlen(r->fwd_auth);
+    char *b = malloc(al + 1 + r->len + 1);
+    if (!b)
+        return;
+    memcpy(b, r->fwd_auth, al);
+    b[al] = '\n';
+    memcpy(b + al + 1, r->body, r->len);
+    b[al + 1 + r->len] = '\0';
+    free(r->body);
+    r->body = b;
+    r->len += al + 1;
+    r->cap = r->len + 1;
+    r->row.body = r->body;
+    r->row.body_len = r->len;
+    free(r->fwd_auth);
+    r->fwd_auth = NULL;
+}
+
 void ingress_batch_add(ingress_t *in, req_t *r)
 {
     ingress_commit_t *c = in->commit;
+    if (r->fwd_auth)
+        s_forwarded(r);
     r->next = NULL;
     pthread_mutex_lock(&c->mu);
     *c->todo_tail = r;
@@ -88,8 +114,18 @@ static int s_write(ingress_t *in, req_t *batch, int flushed, int *wrote, double 
     for (req_t *r = batch; r && ok; r = r->next) {
         r->row.id = 0;
         uint64_t prior = 0;
-        int seen = journal_seen_lookup(st, txn, r->row.transaction_id, r->row.sender,
-                                       r->row.message_id, r->digest, &prior);
+        /* an on_* (buyer role): its pages share a message_id, so the body
+         * counts too - an identical repeat is still a duplicate */
+        char dmid[300];
+        const char *mid = r->row.message_id;
+        if (r->dedupe_by_body) {
+            int k = snprintf(dmid, sizeof dmid, "%.255s#", r->row.message_id);
+            for (int j = 0; j < 8 && k > 0 && (size_t)k + 2 < sizeof dmid; j++, k += 2)
+                snprintf(dmid + k, sizeof dmid - (size_t)k, "%02x", r->digest[j]);
+            mid = dmid;
+        }
+        int seen = journal_seen_lookup(st, txn, r->row.transaction_id, r->row.sender, mid,
+                                       r->digest, &prior);
         if (seen == SEEN_DUPLICATE) {
             /* the same message again: ACK, do not process it twice */
             s_answer(r, 200, NULL);
@@ -114,8 +150,8 @@ static int s_write(ingress_t *in, req_t *batch, int flushed, int *wrote, double 
             continue;
         }
         rc = journal_append(st, txn, &r->row, &r->row.id);
-        if (rc == 0 && journal_seen(st, txn, r->row.transaction_id, r->row.sender,
-                                    r->row.message_id, r->digest, r->row.id, NULL) != SEEN_NEW)
+        if (rc == 0 && journal_seen(st, txn, r->row.transaction_id, r->row.sender, mid,
+                                    r->digest, r->row.id, NULL) != SEEN_NEW)
             rc = MDB_BAD_TXN; /* the dedupe put failed (map full, most likely) */
         if (rc != 0) {
             log_error("journal.append_failed", "error", mdb_strerror(rc), NULL);

@@ -58,7 +58,7 @@ static void s_prefix(ondc_err_t *err, const char *what)
 
 /* s_depth_ok - whether the JSON text nests at most MAX deep: a cheap scan
  * before the parser sees it (jansson would recurse up to 2048 levels). */
-static int s_depth_ok(const char *p, size_t len, int max)
+int ingress_json_depth_ok(const char *p, size_t len, int max)
 {
     int depth = 0, in_str = 0;
     for (size_t i = 0; i < len; i++) {
@@ -108,7 +108,7 @@ int ingress_check_request(ingress_t *in, req_t *r, const char *auth, const char 
                           int64_t now_ms, ondc_err_t *err)
 {
     const cfg_t *cfg = &in->rt->cfg;
-    if (!s_depth_ok(r->body ? r->body : "", r->len, cfg->max_json_depth))
+    if (!ingress_json_depth_ok(r->body ? r->body : "", r->len, cfg->max_json_depth))
         return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, "",
                        "JSON nested deeper than %d levels", cfg->max_json_depth);
     json_error_t jerr;
@@ -209,12 +209,13 @@ static int s_verify_one(const ingress_t *in, req_t *r, int i, const unsigned cha
 }
 
 /* s_type_ok - whether a registry record of TYPE may sign header I (0:
- * Authorization, the buyer app; 1: X-Gateway-Authorization, a gateway) */
-static int s_type_ok(int i, const char *type)
+ * Authorization, the buyer app's - or with SELLER, the seller app's on an
+ * on_* to the buyer role; 1: X-Gateway-Authorization, a gateway) */
+static int s_type_ok(int i, const char *type, int seller)
 {
     if (i == 1)
         return strcmp(type, "BG") == 0;
-    return !type[0] || strcmp(type, "BAP") == 0;
+    return !type[0] || strcmp(type, seller ? "BPP" : "BAP") == 0;
 }
 
 /* s_keys - ingress_check_keys; without MAY_WAIT a key only the remote
@@ -248,18 +249,22 @@ static int s_keys(ingress_t *in, req_t *r, const registry_record_t *got, int may
          * the buyer app's (BAP), X-Gateway-Authorization a gateway's (BG).
          * A record without a type (a local file's) is taken as the buyer
          * app's, never as a gateway's */
-        if (rc == 0 && !s_type_ok(i, rec.type)) {
+        if (rc == 0 && !s_type_ok(i, rec.type, r->signer_role)) {
             rc = err_set(err, ERR_TYPE_POLICY, 401, ERR_INVALID_SIGNATURE, "",
                          "key %.100s|%.60s is registered as %s, not as a %s", h->subscriber_id,
-                         h->ukid, rec.type[0] ? rec.type : "(no type)", i == 0 ? "BAP" : "BG");
+                         h->ukid, rec.type[0] ? rec.type : "(no type)",
+                         i == 1 ? "BG" : r->signer_role ? "BPP" : "BAP");
         }
         /* the on_* go to bap_uri: only to a place the buyer app registered
          * (its subscriber_url, or under it), never one a request names,
          * such as this node's own admin listener or another host */
         if (rc == 0 && i == 0 && !url_under(r->bap_uri, rec.subscriber_url)) {
-            return err_set(err, ERR_TYPE_CONTEXT, 400, ERR_INVALID_REQUEST, "context.bap_uri",
-                           "context.bap_uri is not under the buyer app's registered "
-                           "subscriber_url (%.200s)",
+            /* (an on_*: bap_uri holds context.bpp_uri, under the seller's) */
+            return err_set(err, ERR_TYPE_CONTEXT, 400, ERR_INVALID_REQUEST,
+                           r->signer_role ? "context.bpp_uri" : "context.bap_uri",
+                           "%s is not under the %s app's registered subscriber_url (%.200s)",
+                           r->signer_role ? "context.bpp_uri" : "context.bap_uri",
+                           r->signer_role ? "seller" : "buyer",
                            rec.subscriber_url[0] ? rec.subscriber_url : "none registered");
         }
         if (rc == 0 && defer) {

@@ -66,20 +66,6 @@ static enum MHD_Result s_nack(ingress_t *in, struct MHD_Connection *conn, int ac
                   err->http_status == 401);
 }
 
-/* s_action_of - the buyer action named by URL ("/protocol/v1/init" or
- * "/init"); -1 if none. *KNOWN_PATH tells whether the URL has a protocol shape. */
-static int s_action_of(const char *url)
-{
-    const char *p = url;
-    if (strncmp(p, "/protocol/v1/", 13) == 0)
-        p += 13;
-    else if (*p == '/')
-        p++;
-    else
-        return -1;
-    return context_action_parse(p);
-}
-
 /* s_ends_with - whether S ends with SUFFIX. */
 static int s_ends_with(const char *s, const char *suffix)
 {
@@ -99,12 +85,13 @@ static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, con
         return ingress_onboard_subscribe(in, conn, method, r);
     if (strcmp(url, "/ondc-site-verification.html") == 0)
         return ingress_onboard_site(in, conn, method);
-    int action = s_action_of(url);
-    if (action < 0) {
-        err_set(&err, ERR_TYPE_CONTEXT, 404, ERR_INVALID_REQUEST, "context.action",
-                "unknown endpoint %.64s", url);
-        return s_nack(in, conn, -1, &err);
-    }
+    const char *gw = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Gateway-Authorization");
+    /* the seller's requests, and when those roles are on the buyer role's
+     * on_* and the gateway role's searches (ingress_buyer.c) */
+    int action = -1;
+    int role = ingress_route(in, url, gw, &action, &err);
+    if (role < 0)
+        return s_nack(in, conn, action, &err);
     if (strcmp(method, "POST") != 0) {
         err_set(&err, ERR_TYPE_CONTEXT, 405, ERR_INVALID_REQUEST, "", "use POST");
         return s_nack(in, conn, action, &err);
@@ -130,14 +117,26 @@ static enum MHD_Result s_network(ingress_t *in, struct MHD_Connection *conn, con
         return s_nack(in, conn, action, &err);
     }
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    const char *gw = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Gateway-Authorization");
     int64_t now = clock_wall_ms();
     r->action = action;
     r->started_ms = now;
     r->conn = conn;
     /* step one needs no key; step two may wait for a registry lookup, which
      * then finishes the request (ingress_lookup.c) */
-    int rc = ingress_check_request(in, r, auth, gw, now, &err);
+    int rc = role == 1 ? ingress_buyer_check_request(in, r, auth, now, &err)
+                       : ingress_check_request(in, r, auth, gw, now, &err);
+    if (rc == 0 && role == 2) {
+        /* checked as the search it is; journaled as one to multicast, with
+         * the buyer app's signature to forward */
+        r->fwd_auth = auth ? strdup(auth) : NULL;
+        if (!r->fwd_auth) {
+            rc = err_set(&err, ERR_TYPE_POLICY, 401, ERR_INVALID_SIGNATURE, "",
+                         "Authorization header is required");
+        } else {
+            r->action = ACT_GW_SEARCH;
+            r->row.action = ACT_GW_SEARCH;
+        }
+    }
     if (rc == 0)
         rc = in->verify ? ingress_check_keys_deferred(in, r, &err)
                         : ingress_check_keys(in, r, NULL, &err);
@@ -249,6 +248,7 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     ingress_conns_phase(cls, conn, ICONN_HEAD);
     free(r->body);
     free(r->answer);
+    free(r->fwd_auth);
     free(r);
     *con_cls = NULL;
 }

@@ -16,8 +16,9 @@ void ingress_count(ingress_t *in, int action, const char *outcome, const char *c
                    int64_t started_ms)
 {
     (void)in;
-    const char *a = action >= 0 && action < ACT_COUNT ? context_action_name((action_t)action)
-                                                      : "unknown";
+    const char *a = action >= 0 && strcmp(context_action_name((action_t)action), "?") != 0
+                        ? context_action_name((action_t)action)
+                        : "unknown";
     char labels[128];
     snprintf(labels, sizeof labels, "action=\"%s\",outcome=\"%s\",code=\"%s\"", a, outcome,
              code ? code : "");

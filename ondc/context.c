@@ -32,13 +32,37 @@ int context_action_parse(const char *name)
     return -1;
 }
 
+int context_any_action_parse(const char *name)
+{
+    if (!name)
+        return -1;
+    if (strcmp(name, "gw_search") == 0)
+        return ACT_GW_SEARCH;
+    if (strncmp(name, "on_", 3) == 0) {
+        int a = context_action_parse(name + 3);
+        return a < 0 ? -1 : ACT_ON_BASE + a;
+    }
+    return context_action_parse(name);
+}
+
 const char *context_action_name(action_t a)
 {
+    static const char *s_on[ACT_COUNT] = {
+        "on_search", "on_select", "on_init",   "on_confirm", "on_status",       "on_track",
+        "on_cancel", "on_update", "on_rating", "on_support", "on_issue",        "on_issue_status"};
+    if ((unsigned)a >= ACT_ON_BASE && (unsigned)a < ACT_ON_BASE + ACT_COUNT)
+        return s_on[a - ACT_ON_BASE];
+    if (a == ACT_GW_SEARCH)
+        return "gw_search";
     return (unsigned)a < ACT_COUNT ? s_actions[a].name : "?";
 }
 
 family_t context_action_family(action_t a)
 {
+    if ((unsigned)a >= ACT_ON_BASE && (unsigned)a < ACT_ON_BASE + ACT_COUNT)
+        return FAMILY_BUYER;
+    if (a == ACT_GW_SEARCH)
+        return FAMILY_GATEWAY;
     return s_actions[a].family;
 }
 
@@ -309,5 +333,17 @@ char *context_callback_url(const char *bap_uri, const char *action)
     char *url = malloc(cap);
     if (url)
         snprintf(url, cap, "%.*s/on_%s", (int)n, bap_uri, action);
+    return url;
+}
+
+char *context_request_url(const char *uri, const char *action)
+{
+    size_t n = strlen(uri);
+    while (n > 0 && uri[n - 1] == '/')
+        n--;
+    size_t cap = n + strlen(action) + 4;
+    char *url = malloc(cap);
+    if (url)
+        snprintf(url, cap, "%.*s/%s", (int)n, uri, action);
     return url;
 }

@@ -35,10 +35,22 @@ typedef enum {
     ACT_COUNT
 } action_t;
 
+/* Actions of the other roles, in journal rows and envelopes beside the
+ * buyer actions (ACT_COUNT is still the count of those): an on_{action}
+ * received by the buyer role is ACT_ON_BASE + action ("on_init"), a search
+ * received by the gateway role to multicast is ACT_GW_SEARCH ("gw_search").
+ * A journal row's action is one byte: both stay below 256. */
+#define ACT_ON_BASE 64
+#define ACT_GW_SEARCH 128
+
+/* context_any_action_parse - context_action_parse, and "on_{action}" to
+ * ACT_ON_BASE + action, "gw_search" to ACT_GW_SEARCH; -1 if none. */
+int context_any_action_parse(const char *name);
+
 /* context_action_parse - "init" to ACT_INIT; -1 if not a buyer action. */
 int context_action_parse(const char *name);
 
-/* context_action_name - "init"; static. */
+/* context_action_name - "init" (and "on_init", "gw_search"); static. */
 const char *context_action_name(action_t a);
 
 /* context_action_family - the worker family that handles A. */
@@ -73,6 +85,11 @@ json_t *context_reply(const cfg_t *cfg, json_t *req, int64_t now_ms);
 /* context_callback_url - "{bap_uri}/on_{action}" with exactly one slash
  * between them. Caller owns the result (free()). */
 char *context_callback_url(const char *bap_uri, const char *action);
+
+/* context_request_url - "{uri}/{action}" with exactly one slash between
+ * them: where a request goes (a seller's bpp_uri, a gateway). Caller owns
+ * the result (free()). */
+char *context_request_url(const char *uri, const char *action);
 
 /* context_str - borrowed string at CTX.key, or NULL. */
 const char *context_str(json_t *ctx, const char *key);

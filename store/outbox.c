@@ -2,6 +2,9 @@
  * outbox.c - outbox rows and delivery state. See outbox.h.
  *
  * Row layout (host byte order): hdr_t | action | txn id | msg id | url \0 | body
+ * where the url field may hold further header lines after the url's NUL
+ * (url \0 headers \0; url_len counts both), read back as row->headers: a
+ * row without them is as it always was.
  *
  * Version 1 stores the body as it is; version 2 stores it LZ4-compressed
  * (stored_len bytes that expand to body_len). A body of OUTBOX_PACK_MIN
@@ -59,6 +62,8 @@ int outbox_put(store_t *s, MDB_txn *txn, const outbox_row_t *row, uint64_t *id)
 {
     size_t al = strlen(row->action), tl = strlen(row->transaction_id),
            ml = strlen(row->message_id), ul = strlen(row->url) + 1;
+    size_t hl = row->headers && row->headers[0] ? strlen(row->headers) + 1 : 0;
+    ul += hl;
     if (al > 255 || tl > 255 || ml > 255 || ul > 65535)
         return MDB_BAD_VALSIZE;
     if (row->body_len > (size_t)LZ4_MAX_INPUT_SIZE)
@@ -112,7 +117,9 @@ int outbox_put(store_t *s, MDB_txn *txn, const outbox_row_t *row, uint64_t *id)
     p += tl;
     memcpy(p, row->message_id, ml);
     p += ml;
-    memcpy(p, row->url, ul);
+    memcpy(p, row->url, ul - hl);
+    if (hl)
+        memcpy(p + ul - hl, row->headers, hl);
     p += ul;
     memcpy(p, packed ? packed : row->body, stored);
     free(packed);
@@ -176,6 +183,9 @@ int outbox_decode(uint64_t id, const void *data, size_t size, outbox_row_t *out)
     out->url = p;
     if (p[h.url_len - 1] != '\0')
         return MDB_CORRUPTED;
+    size_t ulen = strlen(p);
+    if (ulen + 1 < h.url_len)
+        out->headers = p + ulen + 1;
     p += h.url_len;
     out->body = p;
     out->body_len = h.body_len;

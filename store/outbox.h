@@ -34,6 +34,10 @@ typedef struct {
     char transaction_id[256];
     char message_id[256];
     const char *url; /* borrowed; NUL-terminated */
+    const char *headers; /* further request headers, "Name: value" lines each
+                          * ending in '\n' (a gateway's copy of a search
+                          * carries the buyer app's Authorization), or NULL;
+                          * borrowed, stored after the url's NUL */
     const char *body; /* borrowed (or in owned); body_len bytes */
     size_t body_len;
     char *owned; /* a read row's body expanded from its compressed form, or NULL */

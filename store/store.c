@@ -19,7 +19,7 @@
 
 static const char *s_names[DB_COUNT] = {
     "meta", "journal", "jpending", "jtxn",     "seen",     "txn",
-    "orders", "catalog", "inventory", "outbox", "ostate", "keys", "opending",
+    "orders", "catalog", "inventory", "outbox", "ostate", "keys", "opending", "buyer",
 };
 
 const char *store_db_name(store_db_t db)

@@ -41,6 +41,8 @@ typedef enum {
     DB_OSTATE,    /* u64 id -> outbox row state (attempts, next try, answer) */
     DB_KEYS,      /* subscriber|ukid -> registry record cache */
     DB_OPENDING,  /* u64 id -> "" for each PENDING outbox row (the scans' index) */
+    DB_BUYER,     /* the buyer role's requests, answers and orders, every key
+                   * under its bap_id (buyer/buyer.h) */
     DB_COUNT
 } store_db_t;
 

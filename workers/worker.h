@@ -32,6 +32,12 @@ typedef struct worker_msg {
     json_t *ctx;   /* req.context (borrowed) */
     json_t *order; /* req.message.order, if any (borrowed) */
     int64_t now_ms;
+    const char *body; /* the request's bytes as received (borrowed) */
+    size_t body_len;
+    const char *fwd_auth; /* gw_search: the buyer app's Authorization (borrowed) */
+    size_t fwd_auth_len;
+    struct worker_out_s *out; /* rows the handler writes itself to tell the
+                               * callback of (worker_out_add_row), or NULL */
     json_t *message; /* the reply's message (the handler sets it; owned) */
     json_t *more;    /* further replies, owned array of {"message", "context"?}:
                       * more pages of a solicited on_*, or unsolicited on_*
@@ -47,7 +53,7 @@ typedef struct worker_msg {
 } worker_msg_t;
 
 /* the outbox rows a batch wrote: the callback process is told of each */
-typedef struct {
+typedef struct worker_out_s {
     uint64_t *ids;
     char **rows;      /* a copy of each row's stored bytes (or NULL): sent
                        * with the notice, so the callback process need not
@@ -76,12 +82,17 @@ typedef struct {
     int read_only; /* handlers only read the store: they run in a read
                     * transaction, outside the write lock (worker_prepare) */
     worker_handler_fn handlers[ACT_COUNT];
+    /* the buyer and gateway families: one handler for every action they
+     * get (on_*, gw_search); NULL: HANDLERS by action */
+    worker_handler_fn any;
 } worker_family_t;
 
 extern const worker_family_t family_discovery;
 extern const worker_family_t family_order;
 extern const worker_family_t family_fulfillment;
 extern const worker_family_t family_post;
+extern const worker_family_t family_buyer;
+extern const worker_family_t family_gateway;
 
 /* worker_family - the handler table of family F. */
 const worker_family_t *worker_family(family_t f);

@@ -29,6 +29,10 @@ const worker_family_t *worker_family(family_t f)
         return &family_fulfillment;
     case FAMILY_POST:
         return &family_post;
+    case FAMILY_BUYER:
+        return &family_buyer;
+    case FAMILY_GATEWAY:
+        return &family_gateway;
     default:
         return NULL;
     }
@@ -54,6 +58,17 @@ static int s_unsupported(worker_msg_t *m)
     return worker_fail(m, ERR_TYPE_CORE, ERR_INTERNAL, "context.action",
                        "%s is not supported by this seller app yet",
                        context_action_name((action_t)m->action));
+}
+
+/* s_handler_of - FAM's handler of ACTION (one of another family's
+ * actions, sent here by mistake: unsupported) */
+static worker_handler_fn s_handler_of(const worker_family_t *fam, int action)
+{
+    if (fam->any)
+        return fam->any;
+    if (action >= 0 && action < ACT_COUNT && fam->handlers[action])
+        return fam->handlers[action];
+    return s_unsupported;
 }
 
 int worker_out_add(worker_out_t *o, uint64_t id)
@@ -134,7 +149,20 @@ static int s_parse(worker_msg_t *m, store_t *s, const cfg_t *cfg, const envelope
     m->cfg = cfg;
     m->journal_id = e->id;
     m->now_ms = now_ms;
-    m->action = context_action_parse(e->action);
+    m->action = context_any_action_parse(e->action);
+    if (m->action == ACT_GW_SEARCH) {
+        /* the ingress journaled the buyer app's Authorization, a newline,
+         * then the search as received (ingress_buyer.c) */
+        const char *nl = memchr(body, '\n', len);
+        if (nl) {
+            m->fwd_auth = body;
+            m->fwd_auth_len = (size_t)(nl - body);
+            len -= (size_t)(nl + 1 - body);
+            body = nl + 1;
+        }
+    }
+    m->body = body;
+    m->body_len = len;
     m->req = jparse(body, len, 0, NULL);
     m->ctx = json_object_get(m->req, "context");
     if (m->action < 0 || !json_is_object(m->ctx)) {
@@ -216,7 +244,8 @@ int worker_process(const worker_family_t *fam, store_t *s, MDB_txn *txn, const c
     worker_msg_t m;
     if (s_parse(&m, s, cfg, e, body, len, now_ms) < 0)
         return 0;
-    worker_handler_fn fn = fam->handlers[m.action] ? fam->handlers[m.action] : s_unsupported;
+    worker_handler_fn fn = s_handler_of(fam, m.action);
+    m.out = out;
     if (mdb_txn_begin(s->env, txn, 0, &m.txn) != 0) {
         worker_msg_free(&m);
         return -1;
@@ -241,7 +270,7 @@ int worker_prepare(const worker_family_t *fam, store_t *s, MDB_txn *rtxn, const 
 {
     if (s_parse(m, s, cfg, e, body, len, now_ms) < 0)
         return 1;
-    worker_handler_fn fn = fam->handlers[m->action] ? fam->handlers[m->action] : s_unsupported;
+    worker_handler_fn fn = s_handler_of(fam, m->action);
     m->txn = rtxn;
     int rc = fn(m);
     m->txn = NULL;

@@ -368,7 +368,7 @@ static void test_derived_endpoints(void **state)
     snprintf(want, sizeof want, "ipc://%s/run/dispatcher.sock", s_dir);
     assert_string_equal(cfg->ep_dispatcher, want);
     static const char *fam[FAMILY_COUNT] = {"discovery", "order", "fulfillment",
-                                            "post-fulfillment"};
+                                            "post-fulfillment", "buyer", "gateway"};
     for (int f = 0; f < FAMILY_COUNT; f++) {
         snprintf(want, sizeof want, "ipc://%s/run/%s.sock", s_dir, fam[f]);
         assert_string_equal(cfg->ep_family[f], want);
@@ -436,6 +436,39 @@ static void test_family(void **state)
     assert_int_equal(cfg_family_parse(NULL), -1);
 }
 
+/* roles: seller by default; a buyer role's identity falls back on the
+ * node's, its own when set; an unknown role or a client_listen on the
+ * network listener is refused, naming the key */
+static void test_roles(void **state)
+{
+    (void)state;
+    char why[256];
+    cfg_t *cfg = s_load_text("{}", 0, why, sizeof why);
+    assert_true(cfg_has_role(cfg, "seller"));
+    assert_false(cfg_has_role(cfg, "buyer"));
+    assert_string_equal(cfg->buyer_subscriber_id, cfg->subscriber_id);
+    assert_string_equal(cfg->bap_uri, cfg->bpp_uri);
+    free(cfg);
+    cfg = s_load_text("{\"roles\":[\"buyer\",\"gateway\"],\"buyer\":{\"subscriber_id\":\"b.x\"},"
+                      "\"bap_uri\":\"http://b.x\"}", 0, why, sizeof why);
+    assert_true(cfg_has_role(cfg, "buyer") && cfg_has_role(cfg, "gateway"));
+    assert_false(cfg_has_role(cfg, "seller"));
+    assert_string_equal(cfg->buyer_subscriber_id, "b.x");
+    assert_string_equal(cfg->gateway_subscriber_id, cfg->subscriber_id);
+    assert_string_equal(cfg->bap_uri, "http://b.x");
+    free(cfg);
+    cfg = s_load_text("{\"roles\":[\"shopper\"]}", -1, why, sizeof why);
+    assert_non_null(strstr(why, "roles[0]"));
+    free(cfg);
+    cfg = s_load_text("{\"roles\":[]}", -1, why, sizeof why);
+    assert_non_null(strstr(why, "roles"));
+    free(cfg);
+    cfg = s_load_text("{\"roles\":[\"buyer\"],\"listen\":\"127.0.0.1:9\",\"client_listen\":\"127.0.0.1:9\"}",
+                      -1, why, sizeof why);
+    assert_non_null(strstr(why, "client_listen"));
+    free(cfg);
+}
+
 static void test_list_has(void **state)
 {
     (void)state;
@@ -501,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_derived_endpoints),
         cmocka_unit_test(test_reload),
         cmocka_unit_test(test_family),
+        cmocka_unit_test(test_roles),
         cmocka_unit_test(test_list_has),
         cmocka_unit_test(test_dump_and_reference),
     };

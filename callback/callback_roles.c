@@ -1,0 +1,143 @@
+/*
+ * callback_roles.c - ondc-callback: how each row is signed, by the role
+ * that sends it (roles: docs/buyer.md).
+ *
+ * The callback process delivers every message the node sends: the seller
+ * role's on_*, the buyer role's requests to sellers (and to a gateway),
+ * the gateway role's copies of a search, and the buyer role's webhook
+ * calls to the buyer app's backend. What a row is follows from the row:
+ * its action "on_*" (seller), "webhook", or a buyer action, with the
+ * buyer app's Authorization among its headers for a gateway's copy. The
+ * delivery itself (retries, backoff, TTL, per-host lines, dead letters) is
+ * the same for all.
+ *
+ * Config keys read: subscriber_id, unique_key_id, signature_validity_s,
+ * roles, buyer.subscriber_id, buyer.unique_key_id,
+ * buyer.signing_private_key_file, buyer.webhook_url,
+ * buyer.webhook_secret_file, gateway.subscriber_id,
+ * gateway.unique_key_id, gateway.signing_private_key_file.
+ */
+#include "callback.h"
+
+#include "log.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int callback_roles_init(callback_t *cb)
+{
+    const cfg_t *cfg = &cb->rt->cfg;
+    ondc_err_t err;
+    if (cfg_has_role(cfg, "buyer")) {
+        if (sign_key_load_file(&cb->buyer_key, cfg->buyer_signing_key_file, &err) < 0) {
+            log_error("callback.no_buyer_key", "path", cfg->buyer_signing_key_file, "why",
+                      err.message, NULL);
+            return -1;
+        }
+        cb->have_buyer_key = 1;
+        if (cfg->buyer_webhook_url[0] && cfg->buyer_webhook_secret_file[0]) {
+            FILE *f = fopen(cfg->buyer_webhook_secret_file, "r");
+            size_t n = f ? fread(cb->webhook_secret, 1, sizeof cb->webhook_secret, f) : 0;
+            if (f)
+                fclose(f);
+            while (n > 0 && (cb->webhook_secret[n - 1] == '\n' || cb->webhook_secret[n - 1] == '\r'))
+                n--;
+            if (n == 0) {
+                log_error("callback.no_webhook_secret", "path", cfg->buyer_webhook_secret_file,
+                          NULL);
+                return -1;
+            }
+            cb->webhook_secret_len = n;
+        }
+    }
+    if (cfg_has_role(cfg, "gateway")) {
+        if (sign_key_load_file(&cb->gateway_key, cfg->gateway_signing_key_file, &err) < 0) {
+            log_error("callback.no_gateway_key", "path", cfg->gateway_signing_key_file, "why",
+                      err.message, NULL);
+            return -1;
+        }
+        cb->have_gateway_key = 1;
+    }
+    return 0;
+}
+
+/* s_webhook - X-ONDC-Webhook-Signature: sha256={hex HMAC-SHA256 of BODY} */
+static void s_webhook(callback_t *cb, const outbox_row_t *row, struct curl_slist **headers)
+{
+    if (!cb->webhook_secret_len)
+        return;
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, cb->webhook_secret, cb->webhook_secret_len);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)row->body, row->body_len);
+    crypto_auth_hmacsha256_final(&st, mac);
+    char line[128] = "X-ONDC-Webhook-Signature: sha256=";
+    size_t n = strlen(line);
+    sodium_bin2hex(line + n, sizeof line - n, mac, sizeof mac);
+    struct curl_slist *l = curl_slist_append(*headers, line);
+    if (l)
+        *headers = l;
+}
+
+/* s_forward - the row's own header lines (a gateway's copy: the buyer
+ * app's Authorization), each "Name: value\n" */
+static void s_forward(const outbox_row_t *row, struct curl_slist **headers)
+{
+    const char *p = row->headers;
+    while (p && *p) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char *line = strndup(p, n);
+        if (line) {
+            struct curl_slist *l = curl_slist_append(*headers, line);
+            if (l)
+                *headers = l;
+            free(line);
+        }
+        p += n + (e ? 1 : 0);
+    }
+}
+
+void callback_sign_row(callback_t *cb, const outbox_row_t *row, struct curl_slist **headers,
+                       long created)
+{
+    const cfg_t *cfg = &cb->rt->cfg;
+    long expires = created + cfg->signature_validity_s;
+    if (strcmp(row->action, "webhook") == 0) {
+        s_webhook(cb, row, headers);
+        return;
+    }
+    if (strncmp(row->action, "on_", 3) == 0) {
+        if (cb->have_key)
+            (void)sign_auth_append(headers, &cb->key, cfg->subscriber_id, cfg->unique_key_id,
+                                   row->body, row->body_len, created, expires);
+        return;
+    }
+    if (row->headers) {
+        s_forward(row, headers);
+        if (!cb->have_gateway_key)
+            return;
+        char *v = sign_auth_header(&cb->gateway_key, cfg->gateway_subscriber_id,
+                                   cfg->gateway_unique_key_id, row->body, row->body_len, created,
+                                   expires);
+        if (!v)
+            return;
+        size_t n = strlen(v) + 40;
+        char *line = malloc(n);
+        if (line) {
+            snprintf(line, n, "X-Gateway-Authorization: %s", v);
+            struct curl_slist *l = curl_slist_append(*headers, line);
+            if (l)
+                *headers = l;
+            free(line);
+        }
+        free(v);
+        return;
+    }
+    if (cb->have_buyer_key)
+        (void)sign_auth_append(headers, &cb->buyer_key, cfg->buyer_subscriber_id,
+                               cfg->buyer_unique_key_id, row->body, row->body_len, created,
+                               expires);
+}
