@@ -104,7 +104,7 @@ static int s_check_file(const char *key, const char *path, int secret, int empty
         return -1;
     }
     if (secret && (st.st_mode & 077)) {
-        snprintf(why, whylen, "%s: %s: mode %04o lets others than its owner in: chmod 600 %s",
+        snprintf(why, whylen, "%s: %s: mode %04o: readable by group or others: chmod 600 %s",
                  key, path,
                  (unsigned)(st.st_mode & 07777), path);
         return -1;
