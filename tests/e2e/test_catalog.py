@@ -46,7 +46,8 @@ def search(intent=None, buyer=None, **ctx):
     who = buyer or F
     req = who.make(load_fixture("search-request.json"))
     if intent is not None:
-        req["message"]["intent"] = intent
+        # the buyer app's finder fee is part of every retail search
+        req["message"]["intent"] = dict(intent, payment=req["message"]["intent"]["payment"])
     req["context"].update(ctx)
     status, ans, _ = who.post("/protocol/v1/search", req)
     eq(status, 200, "search ACKed: %r" % (ans,))

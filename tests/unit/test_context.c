@@ -545,8 +545,8 @@ static void test_callback_url(void **state)
         {"https://x/ondc/1.0///", "init", "https://x/ondc/1.0/on_init"},
         {"https://x", "search", "https://x/on_search"},
         {"https://x/", "support", "https://x/on_support"},
-        {"https://carecommerce.in/ondc/1.0/", "confirm",
-         "https://carecommerce.in/ondc/1.0/on_confirm"},
+        {"https://buyer-app.example/ondc/1.0/", "confirm",
+         "https://buyer-app.example/ondc/1.0/on_confirm"},
     };
     for (size_t i = 0; i < N(cases); i++) {
         char *url = context_callback_url(cases[i].bap_uri, cases[i].action);
