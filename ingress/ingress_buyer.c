@@ -71,7 +71,7 @@ static int s_need(json_t *ctx, const char *key, const char **out, ondc_err_t *er
     if (*out && **out && strlen(*out) < 256)
         return 0;
     return err_set(err, ERR_TYPE_CONTEXT, 400, BUYER_ERR_INVALID_RESPONSE, "", "context.%s is "
-                   "required (a string of 1 to 255 characters)", key) < 0 ? -1 : -1;
+                   "required (a string of 1 to 255 characters)", key);
 }
 
 int ingress_buyer_check_request(ingress_t *in, req_t *r, const char *auth, int64_t now_ms,
