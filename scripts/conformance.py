@@ -229,6 +229,18 @@ def _in_select(log, key, path, text):
     return bool(m) and m.group(1) in [i.get("id") for i in sel]
 
 
+def _tax_row_of_item(log, key, path, text):
+    """the row is the tax of an item of the order"""
+    import re
+    m = re.search(r"brkupitemstitles(\d+)", path or key)
+    o = log.get(key, {}).get("message", {}).get("order", {})
+    rows = o.get("quote", {}).get("breakup") or []
+    if not m or int(m.group(1)) >= len(rows):
+        return False
+    r = rows[int(m.group(1))]
+    return r.get("@ondc/org/title_type") == "tax" and r.get("@ondc/org/item_id") in [i["id"] for i in o.get("items", [])]
+
+
 def _no_part_cancel(log, key, path, text):
     return "on_update_part_cancel" not in log
 
@@ -281,6 +293,9 @@ VALIDATOR_FAULTS = [
              "time precancel_state is compared with only for 'on_status_out_for_delivery': never, so on_cancel is "
              "compared with an older message",
          official="Merchant_Side_RTO_and_Part_Order_Cancellation_Flow (updated_at)", holds=_precancel_ofd),
+    dict(version="1.2.5", key="on_select", text="does not exist in any fulfillment mapping",
+         why="wants a tax row's @ondc/org/item_id to be a fulfillment id; ONDC's examples key an item's tax by the item",
+         official="RET11 ORDER_FLOW (its on_select's tax rows)", holds=_tax_row_of_item),
     dict(version="1.2.5", key="on_update", text="Item ID should be present in /select",
          why="compares the order's items with the items of the /update (the return's), not the select's",
          official="Return_Flow", holds=_in_select),
@@ -773,7 +788,8 @@ def main():
         with open(os.path.join(tmp, "catalog.json"), "w") as fh:
             json.dump(catalog, fh)
         fleet = harness.Fleet(catalog=os.path.join(tmp, "catalog.json"),
-                              extra={"subscriber_id": SELLER_ID, "bpp_uri": SELLER_URI})
+                              extra={"subscriber_id": SELLER_ID, "bpp_uri": SELLER_URI,
+                                     "domains": ["nic2004:52110"] + list(DOMAINS)})
         fleet.subscriber = SELLER_ID
         buyer = fleet.add_buyer(BUYER_ID)
         fleet.start()

@@ -24,13 +24,16 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import conformance  # noqa: E402 - beside this script
 
-DISCOVERY = {"1.2.0": "Search_and_Custom_Menu__Full_Catalog_City_.yaml",
-             "1.2.5": "Discovery_Flow_full_catalog.yaml"}
+# ONDC's use case folder and full catalog flow, per domain and version
+DISCOVERY = {("RET10", "1.2.0"): ("GROCERY", "Search_and_Custom_Menu__Full_Catalog_City_.yaml"),
+             ("RET10", "1.2.5"): ("GROCERY", "Discovery_Flow_full_catalog.yaml"),
+             ("RET11", "1.2.0"): ("F&B", "Search_and_Custom_Menu__Full_Catalog_City_.yaml"),
+             ("RET11", "1.2.5"): ("F&B", "FULL_CATALOG.yaml")}
 # action_id of ONDC's examples -> the validator's payload key
 COMMON = {"search": "search_full_catalog_refresh", "search_1": "search_full_catalog_refresh",
           "on_search": "on_search_full_catalog_refresh", "on_search1": "on_search_full_catalog_refresh",
           "on_status_accepted": "on_status_pending", "on_status_order_delivered": "on_status_delivered",
-          "on_cancel_rto": "on_cancel", "on_status_rto_delivered": "on_status_rto_delivered/disposed"}
+          "on_cancel_rto": "on_cancel", "on_status_order_picked": "on_status_picked", "on_status_rto_delivered": "on_status_rto_delivered/disposed"}
 
 # name -> (domain, example branch version, flow file, validator version,
 #          validator flow, extra key map); an example of the other version
@@ -48,6 +51,7 @@ CASES = {
     # the validator's 1.2.5 flow 6 is a liquidated return; ONDC's 1.2.5
     # return example goes through reverse QC: its return request and the
     # seller's answers stand in the liquidation's places
+    "RET11-1.2.5-order": ("RET11", "1.2.5", "ORDER_FLOW.yaml", "1.2.5", "2", {}),
     "RET10-1.2.5-return": (
         "RET10", "1.2.5", "Return_Flow.yaml", "1.2.5", "6",
         {"update_return": "update_liquidated", "on_update_return_init": "on_update_interim_liquidated",
@@ -56,7 +60,7 @@ CASES = {
 }
 
 
-def flow_steps(git, branch, name):
+def flow_steps(git, branch, usecase, name):
     import yaml  # PyYAML: ONDC's flows are YAML
 
     class Loader(yaml.SafeLoader):
@@ -64,7 +68,7 @@ def flow_steps(git, branch, name):
     Loader.yaml_implicit_resolvers = {
         k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
         for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-    text = subprocess.run(["git", "--git-dir", git, "show", "%s:config/flows/GROCERY/%s" % (branch, name)],
+    text = subprocess.run(["git", "--git-dir", git, "show", "%s:config/flows/%s/%s" % (branch, usecase, name)],
                           check=True, capture_output=True, text=True).stdout
     for step in yaml.load(text, Loader=Loader)["steps"]:
         ex = step.get("examples") or []
@@ -75,8 +79,9 @@ def flow_steps(git, branch, name):
 def case_log(git, domain, ex_version, flow_file, version, keys):
     branch = "draft-%s-%s" % (domain, ex_version)
     payload = {}
-    for src in (DISCOVERY[ex_version], flow_file):
-        for aid, msg in flow_steps(git, branch, src):
+    usecase, discovery = DISCOVERY[(domain, ex_version)]
+    for src in (discovery, flow_file):
+        for aid, msg in flow_steps(git, branch, usecase, src):
             key = keys.get(aid) or COMMON.get(aid) or aid
             if key in payload:
                 continue  # the order flow's own select etc. beside the discovery's
