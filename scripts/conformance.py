@@ -42,7 +42,17 @@ BUYER_URI = "https://buyer-app.test/ondc/1.0/"
 SELLER_URI = "https://seller-app.test/ondc/1.0/"
 CITY = "std:080"
 DOMAIN = "ONDC:RET10"
-PROVIDER, LOCATION = "111863", "148273"
+# the domains played: the store (provider, location) and three of its items
+# (A, B, C: the flows' carts; C's stock is changed in flows 3 and 6), the
+# catalog it comes from (beside the demo catalog's grocers) and the versions
+DOMAINS = {
+    "ONDC:RET10": dict(provider="111863", location="148273", items=("42602097", "42602101", "42602105"),
+                       catalog=None, name="grocery"),
+    "ONDC:RET11": dict(provider="P-R11", location="L-R11-1", items=("R11-DOSA", "R11-BIRYANI", "R11-PAYASAM"),
+                       catalog="catalog-ret11.json", name="F&B"),
+    "ONDC:RET13": dict(provider="P-R13", location="L-R13-1", items=("R13-SOAP", "R13-SHAMPOO", "R13-CREAM"),
+                       catalog="catalog-ret13.json", name="beauty and personal care"),
+}
 DROP = {"gps": "12.974002,77.613458",
         "address": {"name": "Flat 12", "building": "Sunrise Apartments", "locality": "MG Road",
                     "city": "Bengaluru", "state": "Karnataka", "country": "IND",
@@ -97,8 +107,8 @@ class LVU:
             time.sleep(0.2)
         raise RuntimeError("the validator did not start in 60 s")
 
-    def validate(self, version, flow, payload):
-        body = {"domain": DOMAIN, "version": version, "bap_id": BUYER_ID, "bpp_id": SELLER_ID,
+    def validate(self, version, flow, payload, bap_id=BUYER_ID, bpp_id=SELLER_ID, domain=None):
+        body = {"domain": domain or DOMAIN, "version": version, "bap_id": bap_id, "bpp_id": bpp_id,
                 "flow": flow, "payload": payload}
         req = urllib.request.Request("http://127.0.0.1:%d/api/validate" % self.port,
                                      data=json.dumps(body).encode(),
@@ -141,24 +151,180 @@ def findings(report):
     return rows
 
 
-# findings that are the validator's own fault, whatever a seller sends:
-# (version, text pattern, why) - listed in docs/conformance.md
+# findings that are the validator's own fault, whatever a seller sends.
+# Each: the version, a pattern of the log key and of the finding's text,
+# why it is the validator's, where ONDC's own example log gets it too
+# (scripts/conformance_official.py), and optionally a check of the node's
+# message that must hold for the finding to be set apart (the finding is
+# the seller's when it does not). Listed in docs/conformance.md.
+def _ful(msg, i=None, kind=None):
+    fs = (msg or {}).get("message", {}).get("order", {}).get("fulfillments") or []
+    if i is not None:
+        return fs[i] if i < len(fs) else {}
+    return [f for f in fs if kind is None or f.get("type") == kind]
+
+
+def _tag(f, code):
+    for t in f.get("tags") or []:
+        if t.get("code") == code:
+            return {e.get("code"): e.get("value") for e in t.get("list") or []}
+    return None
+
+
+def _rto_at(log, key, path, text):
+    """the fulfillment the schema error names is the return to origin"""
+    import re
+    m = re.search(r"/fulfillments/(\d+)/", text)
+    return bool(m) and _ful(log.get(key), int(m.group(1))).get("type") == "RTO"
+
+
+def _delivery_routed(log, key, path, text):
+    """the delivery has its routing tag; another fulfillment is the one without"""
+    d = _ful(log.get(key), kind="Delivery")
+    return bool(d) and (_tag(d[0], "routing") or {}).get("type") in ("P2P", "P2H2P") and len(_ful(log.get(key))) > 1
+
+
+def _cancel_ful_state(log, key, path, text):
+    """the fulfillment flagged is the part cancel's (Cancel, Cancelled), the delivery is Agent-assigned"""
+    import re
+    m = re.search(r"fulfillmentState\[(.+)\]", path or key)
+    fs = {f.get("id"): f for f in _ful(log.get(key))}
+    d = _ful(log.get(key), kind="Delivery")
+    return (bool(m) and fs.get(m.group(1), {}).get("type") == "Cancel" and bool(d) and
+            d[0].get("state", {}).get("descriptor", {}).get("code") == "Agent-assigned")
+
+
+def _after_part_cancel(log, key, path, text):
+    """a part cancel came first: the trail adds up once its refund is counted"""
+    msg = log.get(key)
+    o = (msg or {}).get("message", {}).get("order", {})
+    conf = log.get("on_confirm", {}).get("message", {}).get("order", {}).get("quote", {}).get("price", {})
+    if not _ful(msg, kind="Cancel") or not conf:
+        return False
+    total = float(o.get("quote", {}).get("price", {}).get("value", "0"))
+    for f in _ful(msg, kind="Cancel") + _ful(msg, kind="RTO"):
+        for t in f.get("tags") or []:
+            if t.get("code") == "quote_trail":
+                total -= float({e["code"]: e.get("value") for e in t["list"]}.get("value", "0"))
+    return round(total, 2) == round(float(conf.get("value", "0")), 2)
+
+
+def _precancel_ofd(log, key, path, text):
+    """precancel_state is the state and time on_status_out_for_delivery gave"""
+    ofd = log.get("on_status_out_for_delivery")
+    d = _ful(log.get(key), kind="Delivery")
+    if not ofd or not d:
+        return False
+    pre = _tag(d[0], "precancel_state") or {}
+    od = _ful(ofd, kind="Delivery")[0]
+    return (pre.get("fulfillment_state") == od["state"]["descriptor"]["code"] and
+            pre.get("updated_at") == ofd["message"]["order"]["updated_at"])
+
+
+def _in_select(log, key, path, text):
+    """the item was selected"""
+    import re
+    m = re.search(r"\[(.+)\]", path or key)
+    sel = log.get("select", {}).get("message", {}).get("order", {}).get("items") or []
+    return bool(m) and m.group(1) in [i.get("id") for i in sel]
+
+
+def _tax_row_of_item(log, key, path, text):
+    """the row is the tax of an item of the order"""
+    import re
+    m = re.search(r"brkupitemstitles(\d+)", path or key)
+    o = log.get(key, {}).get("message", {}).get("order", {})
+    rows = o.get("quote", {}).get("breakup") or []
+    if not m or int(m.group(1)) >= len(rows):
+        return False
+    r = rows[int(m.group(1))]
+    return r.get("@ondc/org/title_type") == "tax" and r.get("@ondc/org/item_id") in [i["id"] for i in o.get("items", [])]
+
+
+def _no_part_cancel(log, key, path, text):
+    return "on_update_part_cancel" not in log
+
+
 VALIDATOR_FAULTS = [
-    ("1.2.5", "Domain should be same in each action",
-     "validateLogsRetailV2 stores the domain, then drops its own store before the checks read it"),
-    ("1.2.5", "Self-Pickup object is mandatory for on_status_picked",
-     "onStatusPicked tests an array (always true) instead of its length: every delivery is flagged"),
-    ("1.2.5", "Message Ids for /select_out_of_stock and /on_select_out_of_stock api should be same",
-     "checkSelect stores the id only when the stored flow is 3, and that store was dropped first"),
-    ("1.2.5", "Should be same as in quote of on_select",
-     "checkQuoteTrail wants a trail at the unit price, checkQuoteTrailSum one at the row's total"),
+    dict(version="1.2.5", text="Domain should be same in each action",
+         why="validateLogsRetailV2 stores the domain, then drops its own store before the checks read it",
+         official="every example log"),
+    dict(version="1.2.5", text="Self-Pickup object is mandatory for on_status_picked",
+         why="onStatusPicked tests an array (always true) instead of its length: every delivery is flagged",
+         official="Delivery_Flow, Return_Flow"),
+    dict(version="1.2.5", text="Message Ids for /select_out_of_stock and /on_select_out_of_stock api should be same",
+         why="checkSelect stores the id only when the stored flow is 3, and that store was dropped first",
+         official="Out_Of_Stock_Flow"),
+    dict(version="1.2.5", key="on_cancel", text="Should be same as in quote of on_select",
+         why="checkQuoteTrail wants a trail at the unit price, checkQuoteTrailSum one at the row's total",
+         official="(its Cancellation example orders one unit of each item)"),
+    dict(version="1.2.5", key="on_search", text="code should have a valid value in",
+         why="the domain the item code rules are chosen by is lost with the dropped store: every code fails, 1:<EAN> too",
+         official="Discovery_Flow_full_catalog"),
+    dict(version="1.2.5", key="on_search", text="with flow≠002 must have a 'timing' tag with list.type='Self-Pickup'",
+         why="a Self-Pickup timing asked of every provider, a delivery-only one too",
+         official="Discovery_Flow_full_catalog"),
+    dict(version="1.2.5", key="on_update", text="not present in items array",
+         why="onUpdate hands checkQuoteTrail an item set that is never filled (the one filled is a block's own of "
+             "the same name): every item of an on_update quote_trail is flagged",
+         official="Merchant_Side_RTO_and_Part_Order_Cancellation_Flow (on_update_part_cancel)"),
+    dict(version="1.2.5", key="on_update", text="Address must be updated which is given in /update",
+         why="compares the on_update's delivery with the delivery of the last /update; a part cancel has no "
+             "/update before it and a return's names no delivery, so it compares with nothing",
+         official="Merchant_Side_RTO_and_Part_Order_Cancellation_Flow, Return_Flow"),
+    dict(version="1.2.5", key="on_status_agent_assigned", text="Fulfillment state should be 'Agent-assigned'",
+         why="the state is asked of every fulfillment, the part cancel's Cancel fulfillment too",
+         official="Merchant_Side_RTO_and_Part_Order_Cancellation_Flow", holds=_cancel_ful_state),
+    dict(version="1.2.5", key="on_status_agent_assigned", text="Routing tag with code 'routing' not found",
+         why="the routing tag is asked of every fulfillment, the part cancel's Cancel fulfillment too",
+         official="Merchant_Side_RTO_and_Part_Order_Cancellation_Flow", holds=_delivery_routed),
+    dict(version="1.2.5", key="on_cancel|on_status_rto", text=r"/fulfillments/\d+/(start/location must have required "
+         r"property '(id|descriptor)'|start/time must have required property 'range'|end must have required property "
+         r"'person'|end/location/address must have required property '(name|building|country)')",
+         why="the schema holds every fulfillment to the delivery's shape (from the store, its id and name, to a person "
+             "at a full address); a return to origin runs the other way",
+         official="Merchant_Side_RTO_and_Part_Order_Cancellation_Flow (on_cancel)", holds=_rto_at),
+    dict(version="1.2.5", key="on_cancel|on_status_rto", text="quote_trail price and item quote price sum for on_cancel",
+         why="adds the RTO's trail to the price and compares with on_confirm's, leaving out the refund of the part "
+             "cancel before it",
+         official="Merchant_Side_RTO_and_Part_Order_Cancellation_Flow (on_cancel)", holds=_after_part_cancel),
+    dict(version="1.2.5", key="on_cancel|on_status_rto", text="precancel_state.(updated_at|fulfillment_state) of on_cancel",
+         why="checkOnStatusOutForDelivery is called with the state 'out-for-delivery' and records the state and "
+             "time precancel_state is compared with only for 'on_status_out_for_delivery': never, so on_cancel is "
+             "compared with an older message",
+         official="Merchant_Side_RTO_and_Part_Order_Cancellation_Flow (updated_at)", holds=_precancel_ofd),
+    dict(version="1.2.5", key="on_select", text="does not exist in any fulfillment mapping",
+         why="wants a tax row's @ondc/org/item_id to be a fulfillment id; ONDC's examples key an item's tax by the item",
+         official="RET11 ORDER_FLOW (its on_select's tax rows)", holds=_tax_row_of_item),
+    dict(version="1.2.5", key="on_update", text="Item ID should be present in /select",
+         why="compares the order's items with the items of the /update (the return's), not the select's",
+         official="Return_Flow", holds=_in_select),
+    dict(version="1.2.5", text="should be greater than /on_update_part_cancel context/timestamp",
+         why="its liquidation checks compare with a part cancel's time that flow 6 has not got",
+         official="Return_Flow", holds=_no_part_cancel),
+    dict(version="1.2.5", key="on_update", text="Fulfillments/Cancel is missing in",
+         why="its liquidation checks want a part cancel's fulfillment that flow 6 has not got",
+         official="Return_Flow", holds=_no_part_cancel),
 ]
 
 
-def side(key, text="", version=""):
-    for v, pat, _ in VALIDATOR_FAULTS:
-        if v == version and pat in text:
-            return "validator"
+def fault_of(key, path, text, version, log=None):
+    """The VALIDATOR_FAULTS entry a finding is, or None."""
+    import re
+    for f in VALIDATOR_FAULTS:
+        if f["version"] != version or not re.search(f["text"], text):
+            continue
+        if f.get("key") and not re.match(f["key"], key):
+            continue
+        if f.get("holds") and not (log is not None and f["holds"](log, key, path, text)):
+            continue
+        return f
+    return None
+
+
+def side(key, text="", version="", path="", log=None):
+    if fault_of(key, path, text, version, log):
+        return "validator"
     if key.startswith("on_search"):
         return "catalog"
     if key.startswith("on_"):
@@ -171,8 +337,11 @@ def side(key, text="", version=""):
 class Play:
     """One transaction played by the buyer app, the seller at the order desk."""
 
-    def __init__(self, fleet, buyer, version):
-        self.f, self.b, self.version = fleet, buyer, version
+    def __init__(self, fleet, buyer, version, domain=DOMAIN):
+        self.f, self.b, self.version, self.domain = fleet, buyer, version, domain
+        d = DOMAINS[domain]
+        self.provider, self.location = d["provider"], d["location"]
+        self.A, self.B, self.C = d["items"]
         self.txn = str(uuid.uuid4())
         self.log = {}
         self.sent = set()
@@ -180,7 +349,7 @@ class Play:
         self.oid = None
 
     def ctx(self, action):
-        c = {"domain": DOMAIN, "action": action, "country": "IND", "city": CITY,
+        c = {"domain": self.domain, "action": action, "country": "IND", "city": CITY,
              "core_version": self.version, "bap_id": BUYER_ID, "bap_uri": self.b.bap.uri,
              "transaction_id": self.txn, "message_id": str(uuid.uuid4()),
              "timestamp": now_ts(), "ttl": "PT30S"}
@@ -242,6 +411,15 @@ class Play:
         self.log[key] = ans
         return ans
 
+    def price(self, iid):
+        """ITEM's price as the last full on_search gave it"""
+        cat = self.log["on_search_full_catalog_refresh"]["message"]["catalog"]
+        for pr in cat["bpp/providers"]:
+            for it in pr.get("items", []):
+                if it["id"] == iid:
+                    return float(it["price"]["value"])
+        raise RuntimeError("%s is not in the catalog" % iid)
+
     # -- the buyer's side --
     def search(self):
         msg = {"intent": {"fulfillment": {"type": "Delivery", "end": {"location": {
@@ -249,13 +427,14 @@ class Play:
                           "payment": dict(FINDER_FEE), "tags": [BAP_TERMS]}}
         return self.send("search", msg, "search_full_catalog_refresh", "on_search_full_catalog_refresh")
 
-    def search_inc(self):
-        """search with catalog_inc (city "*", as incremental pulls are sent)"""
+    def search_inc(self, start=None, end=None):
+        """search with catalog_inc (city "*", as incremental pulls are sent)
+        for the changes from START to END (default: the last hour)"""
         now = time.time()
         iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(t))  # noqa: E731
         msg = {"intent": {"payment": dict(FINDER_FEE), "tags": [
-            BAP_TERMS, {"code": "catalog_inc", "list": [{"code": "start_time", "value": iso(now - 3600)},
-                                                        {"code": "end_time", "value": iso(now)}]}]}}
+            BAP_TERMS, {"code": "catalog_inc", "list": [{"code": "start_time", "value": start or iso(now - 3600)},
+                                                        {"code": "end_time", "value": end or iso(now)}]}]}}
         def anywhere(body):
             body["context"]["city"] = "*"
         return self.send("search", msg, "search_inc_refresh", "on_search_inc_refresh", prep=anywhere)
@@ -263,14 +442,14 @@ class Play:
     def items(self, cart, with_fid=True):
         out = []
         for iid, n in cart:
-            it = {"id": iid, "location_id": LOCATION, "quantity": {"count": n}}
+            it = {"id": iid, "location_id": self.location, "quantity": {"count": n}}
             if with_fid:
                 it["fulfillment_id"] = "1"
             out.append(it)
         return out
 
     def select(self, cart, key="select", on_key="on_select"):
-        msg = {"order": {"provider": {"id": PROVIDER, "locations": [{"id": LOCATION}]},
+        msg = {"order": {"provider": {"id": self.provider, "locations": [{"id": self.location}]},
                          "items": self.items(cart, with_fid=False),
                          "fulfillments": [{"end": {"location": {"gps": DROP["gps"], "address": {
                              "area_code": DROP["address"]["area_code"]}}}}],
@@ -278,7 +457,7 @@ class Play:
         return self.send("select", msg, key, on_key)
 
     def order_base(self, cart):
-        return {"provider": {"id": PROVIDER, "locations": [{"id": LOCATION}]},
+        return {"provider": {"id": self.provider, "locations": [{"id": self.location}]},
                 "items": self.items(cart),
                 "billing": dict(BUYER, address=dict(DROP["address"]), created_at=self.t0, updated_at=self.t0),
                 "fulfillments": [{"id": "1", "type": "Delivery", "end": {
@@ -374,6 +553,10 @@ class Play:
         return self.send("update", msg, key, on_key)
 
 
+def money(v):
+    return "%.2f" % v
+
+
 def now_ts():
     t = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % (int(t * 1000) % 1000)
@@ -403,14 +586,26 @@ def last_ful(msg, kind):
 # cannot be played --
 
 def flow1(p):
+    """The full catalog, then a price changed, then the incremental pull
+    of what changed since the full one (as a buyer app pulls)."""
     p.search()
-    ans = p.search_inc()
+    was = p.price(p.B)
+    time.sleep(0.01)
+    since = now_ts()
+    time.sleep(0.01)
+    s, a = p.f.admin("PATCH", "/seller/v1/items/" + p.B, {"price": money(p.price(p.B) + 1)})
+    if s != 200:
+        raise RuntimeError("price: %s %r" % (s, a))
+    time.sleep(0.01)
+    ans = p.search_inc(since, now_ts())
+    p.f.admin("PATCH", "/seller/v1/items/" + p.B, {"price": money(was)})
     if ans is None or "error" in ans:
         return "incremental catalog (search with catalog_inc) is not supported yet"
     return None
 
 
-def flow2(p, cart=(("42602097", 1), ("42602101", 2)), search=True):
+def flow2(p, cart=None, search=True):
+    cart = cart or ((p.A, 1), (p.B, 2))
     p.to_confirm(cart, search)
     p.accept()
     p.status_step("packed", "on_status_packed")
@@ -424,16 +619,16 @@ def flow2(p, cart=(("42602097", 1), ("42602101", 2)), search=True):
 
 
 def flow3(p):
-    s, a = p.f.admin("PATCH", "/seller/v1/items/42602105", {"stock": 2})
+    s, a = p.f.admin("PATCH", "/seller/v1/items/" + p.C, {"stock": 2})
     if s != 200:
         raise RuntimeError("stock: %s %r" % (s, a))
     p.search()
-    p.select([("42602105", 4), ("42602097", 1)], "select_out_of_stock", "on_select_out_of_stock")
-    flow2(p, (("42602105", 2), ("42602097", 1)), search=False)
+    p.select([(p.C, 4), (p.A, 1)], "select_out_of_stock", "on_select_out_of_stock")
+    flow2(p, ((p.C, 2), (p.A, 1)), search=False)
 
 
 def flow4(p):
-    p.to_confirm((("42602097", 1), ("42602101", 2)))
+    p.to_confirm(((p.A, 1), (p.B, 2)))
     # the descriptor names the fulfillment cancelled (required at 1.2.5)
     p.send("cancel", {"order_id": p.oid, "cancellation_reason_id": "010",
                       "descriptor": {"name": "fulfillment", "short_desc": "1"}}, "cancel", "on_cancel")
@@ -443,7 +638,7 @@ def part_cancel(p):
     """The seller cannot supply one item: cancelled before the order is
     accepted (on_update), and the buyer app's refund settlement."""
     c = p.status_step("part-cancel", "on_update_part_cancel",
-                      {"item_id": "42602097", "count": 1, "reason": "002"}, action="on_update")
+                      {"item_id": p.A, "count": 1, "reason": "002"}, action="on_update")
     p.last_cancel_or_return, p.last_kind = last_ful(c, "Cancel"), "Cancel"
     p.settlement("update_settlement_part_cancel", refund(c, "Cancel"))
 
@@ -463,7 +658,7 @@ def to_delivery(p, last="delivered"):
 
 def liquidation(p):
     """A return the seller refunds without taking the item back."""
-    p.ret("update_liquidated", "on_update_interim_liquidated", "R2", "42602105", 1)
+    p.ret("update_liquidated", "on_update_interim_liquidated", "R2", p.C, 1)
     liq = p.status_step("return/R2/liquidated", "on_update_liquidated", action="on_update")
     p.last_cancel_or_return, p.last_kind = "R2", "Return"
     p.settlement("update_settlement_liquidated", refund(liq, "Return") if liq else "0.00")
@@ -472,9 +667,11 @@ def liquidation(p):
 def flow5(p):
     """1.2.0: delivery cancelled after pick-up, back to the store (RTO).
     1.2.5 plays a part cancel before acceptance first, as its flow 5 has."""
-    cart = (("42602097", 1), ("42602101", 2))
+    cart = ((p.A, 1), (p.B, 2))
     if p.version == "1.2.5":
-        cart = (("42602101", 2), ("42602097", 2))
+        # as ONDC's example of the flow: one unit of two items, the part
+        # cancel takes one of them whole
+        cart = ((p.B, 1), (p.A, 1))
     p.to_confirm(cart)
     if p.version == "1.2.5":
         part_cancel(p)
@@ -486,15 +683,15 @@ def flow5(p):
 def flow6(p):
     """1.2.0: part cancel, delivery, a return through reverse QC and a
     liquidated one. 1.2.5's flow 6 is the liquidated return alone."""
-    s, a = p.f.admin("PATCH", "/seller/v1/items/42602105", {"stock": 50})
-    cart = (("42602105", 3), ("42602101", 2), ("42602097", 1))
+    s, a = p.f.admin("PATCH", "/seller/v1/items/" + p.C, {"stock": 50})
+    cart = ((p.C, 3), (p.B, 2), (p.A, 1))
     p.to_confirm(cart)
     if p.version != "1.2.5":
         part_cancel(p)
     to_delivery(p)
     if p.version != "1.2.5":
         # reverse QC: a return approved, picked up, delivered back
-        p.ret("update_reverse_qc", "on_update_interim_reverse_qc", "R1", "42602105", 1)
+        p.ret("update_reverse_qc", "on_update_interim_reverse_qc", "R1", p.C, 1)
         p.status_step("return/R1/approve", "on_update_approval", action="on_update")
         picked = p.status_step("return/R1/picked", "on_update_picked", action="on_update")
         p.last_cancel_or_return, p.last_kind = "R1", "Return"
@@ -523,7 +720,7 @@ def igm_flows(lvu, quiet=False):
         res = conformance_igm.run("http://127.0.0.1:%d" % lvu.port)
     except Exception as e:  # noqa: BLE001 - reported like a flow that breaks
         print("IGM flows: could not be played: %s\nfindings -\n" % e, flush=True)
-        return [("igm", "IGM", "issue flows", None, "could not be played: %s" % e)]
+        return [("igm", "IGM", "-", "issue flows", None, "could not be played: %s" % e)]
     for version, name in (("1.0.0", "issue, issue_status"), ("2.0.0", "FLOW_1 issue to close")):
         mine, faults = conformance_igm.seller_findings({"response": {"report": res.get(version)}}, version)
         print("IGM %s (%s)" % (version, name), flush=True)
@@ -545,7 +742,7 @@ def igm_flows(lvu, quiet=False):
                     print("  [%s] %s%s: %s" % (kind, key, "/" + fk if fk else "", text))
         print("findings %d (%s)\n" % (sum(by.values()), ", ".join("%s %d" % kv for kv in sorted(by.items())) or "none"),
               flush=True)
-        rows.append(("igm", "IGM " + version, name, by, None))
+        rows.append(("igm", "IGM", version, name, by, None))
     return rows
 
 
@@ -555,6 +752,8 @@ def main():
     ap.add_argument("--port", type=int, default=int(os.environ.get("LVU_PORT", "4101")))
     ap.add_argument("--flows", default="1,2,3,4,5,6")
     ap.add_argument("--versions", default="1.2.0,1.2.5")
+    ap.add_argument("--domains", default=",".join(DOMAINS),
+                    help="the retail domains played (%s)" % ", ".join(DOMAINS))
     ap.add_argument("--save", help="write each flow's log and report into this folder")
     ap.add_argument("--quiet", action="store_true", help="print the counts, not every finding")
     ap.add_argument("--no-igm", dest="igm", action="store_false",
@@ -569,56 +768,38 @@ def main():
         return 2
     import harness  # noqa: E402 - the e2e harness, found through sys.path
 
+    domains = [d if d.startswith("ONDC:") else "ONDC:" + d for d in args.domains.split(",")]
+    for d in domains:
+        if d not in DOMAINS:
+            print("conformance: --domains: %s is not one of %s" % (d, ", ".join(DOMAINS)), file=sys.stderr)
+            return 2
     lvu = LVU(args.lvu_dir, args.port)
     summary = []
     fleet = None
+    tmp = tempfile.mkdtemp(prefix="ondc-conformance-")
     try:
-        fleet = harness.Fleet(catalog=os.path.join(TOP, "etc", "demo-catalog.json"),
-                              extra={"subscriber_id": SELLER_ID, "bpp_uri": SELLER_URI})
+        # the demo catalog's grocers and a store of each other domain played
+        with open(os.path.join(TOP, "etc", "demo-catalog.json")) as fh:
+            catalog = json.load(fh)
+        for d in domains:
+            if DOMAINS[d]["catalog"]:
+                with open(os.path.join(TOP, "tests", "fixtures", DOMAINS[d]["catalog"])) as fh:
+                    catalog["bpp/providers"] += json.load(fh)["bpp/providers"]
+        with open(os.path.join(tmp, "catalog.json"), "w") as fh:
+            json.dump(catalog, fh)
+        fleet = harness.Fleet(catalog=os.path.join(tmp, "catalog.json"),
+                              extra={"subscriber_id": SELLER_ID, "bpp_uri": SELLER_URI,
+                                     "domains": ["nic2004:52110"] + list(DOMAINS)})
         fleet.subscriber = SELLER_ID
         buyer = fleet.add_buyer(BUYER_ID)
         fleet.start()
         wanted = set(args.flows.split(","))
-        for version in args.versions.split(","):
-            for flow, name in FLOWS.get(version, []):
-                if flow not in wanted:
-                    continue
-                p = Play(fleet, buyer, version)
-                title = "flow %s (%s) %s %s" % (flow, name, DOMAIN, version)
-                try:
-                    why = PLAYERS[flow](p)
-                except Exception as e:  # noqa: BLE001 - a flow that breaks is reported, the rest go on
-                    why = "could not be played: %s" % e
-                payload = {k: rewrite(v, buyer.bap.uri) for k, v in p.log.items()}
-                if why and not payload:
-                    print("%s: %s\nfindings -\n" % (title, why), flush=True)
-                    summary.append((flow, version, name, None, why))
-                    continue
-                res = lvu.validate(version, flow, payload)
-                if not lvu.warm:
-                    # its first report with a real log still leaves out the
-                    # schema errors: the second is the one that counts
-                    res = lvu.validate(version, flow, payload)
-                    lvu.warm = True
-                report = (res.get("response") or {}).get("report", res.get("response"))
-                rows = findings(report) if not res.get("success") else []
-                if args.save:
-                    os.makedirs(args.save, exist_ok=True)
-                    base = os.path.join(args.save, "%s-flow%s" % (version, flow))
-                    with open(base + "-log.json", "w") as fh:
-                        json.dump(payload, fh, indent=1)
-                    with open(base + "-report.json", "w") as fh:
-                        json.dump(res, fh, indent=1)
-                print("%s%s" % (title, ": " + why if why else ""), flush=True)
-                by = {}
-                for key, path, text in rows:
-                    s = side(key, text, version)
-                    by[s] = by.get(s, 0) + 1
-                    if not args.quiet:
-                        print("  [%s] %s%s: %s" % (s, key, "/" + path if path else "", text))
-                print("findings %d (%s)\n" % (len(rows), ", ".join("%s %d" % kv for kv in sorted(by.items())) or "none"),
-                      flush=True)
-                summary.append((flow, version, name, by, why))
+        for domain in domains:
+            for version in args.versions.split(","):
+                for flow, name in FLOWS.get(version, []):
+                    if flow not in wanted:
+                        continue
+                    summary.append(play_flow(args, lvu, fleet, buyer, domain, version, flow, name))
         if fleet:
             fleet.close()
             fleet = None
@@ -628,17 +809,73 @@ def main():
         if fleet:
             fleet.close()
         lvu.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return print_summary(summary)
+
+
+def play_flow(args, lvu, fleet, buyer, domain, version, flow, name):
+    """FLOW of DOMAIN at VERSION played, its log judged, every finding
+    printed; returns its summary row."""
+    p = Play(fleet, buyer, version, domain)
+    title = "flow %s (%s) %s %s" % (flow, name, domain, version)
+    try:
+        why = PLAYERS[flow](p)
+    except Exception as e:  # noqa: BLE001 - a flow that breaks is reported, the rest go on
+        why = "could not be played: %s" % e
+    payload = {k: rewrite(v, buyer.bap.uri) for k, v in p.log.items()}
+    if why and not payload:
+        print("%s: %s\nfindings -\n" % (title, why), flush=True)
+        return (flow, domain, version, name, None, why)
+    res = lvu.validate(version, flow, payload, domain=domain)
+    if not lvu.warm:
+        # its first report with a real log still leaves out the schema
+        # errors: the second is the one that counts
+        res = lvu.validate(version, flow, payload, domain=domain)
+        lvu.warm = True
+    report = (res.get("response") or {}).get("report", res.get("response"))
+    rows = findings(report) if not res.get("success") else []
+    if args.save:
+        os.makedirs(args.save, exist_ok=True)
+        base = os.path.join(args.save, "%s-%s-flow%s" % (domain.split(":")[1], version, flow))
+        with open(base + "-log.json", "w") as fh:
+            json.dump(payload, fh, indent=1)
+        with open(base + "-report.json", "w") as fh:
+            json.dump(res, fh, indent=1)
+    print("%s%s" % (title, ": " + why if why else ""), flush=True)
+    by = {}
+    for key, path, text in rows:
+        s = side(key, text, version, path, payload)
+        by[s] = by.get(s, 0) + 1
+        if not args.quiet:
+            print("  [%s] %s%s: %s" % (s, key, "/" + path if path else "", text))
+    print("findings %d (%s)\n" % (len(rows), ", ".join("%s %d" % kv for kv in sorted(by.items())) or "none"),
+          flush=True)
+    return (flow, domain, version, name, by, why)
+
+
+def print_summary(summary):
+    """The table of every flow: the seller's findings (its on_*, on_search
+    among them), the buyer requests' and the validator's own. Returns the
+    exit status: 0 when every flow was played and no seller finding is
+    left."""
     print("summary")
+    head = ("flow", "domain", "version", "seller", "on_search", "buyer", "validator", "")
+    fmt = "  %-52s %-6s %-7s %6s %9s %5s %9s  %s"
+    print(fmt % head)
     bad = 0
-    for flow, version, name, by, why in summary:
+    for flow, domain, version, name, by, why in summary:
+        label = ("" if flow == "igm" else "%s " % flow) + name
+        dom = domain.split(":")[-1]
         if by is None:
-            print("  %-9s %-55s %s" % (version, "flow %s %s" % (flow, name), why))
+            bad += 1
+            print(fmt % (label[:52], dom, version, "-", "-", "-", "-", why))
             continue
-        bad += by.get("seller", 0)
-        print("  %-9s %-55s seller %d, catalog %d, buyer %d, validator %d%s" % (
-            version, ("" if flow == "igm" else "flow %s " % flow) + name, by.get("seller", 0), by.get("catalog", 0), by.get("buyer", 0),
-            by.get("validator", 0),
-            " (" + why + ")" if why else ""))
+        seller = by.get("seller", 0) + by.get("catalog", 0)
+        bad += seller
+        print(fmt % (label[:52], dom, version, seller, by.get("catalog", 0), by.get("buyer", 0),
+                     by.get("validator", 0), why or ""))
+    print("  %s" % ("every seller finding is zero" if not bad else
+                    "%d seller finding(s) or flow(s) not played" % bad))
     return 1 if bad else 0
 
 

@@ -499,11 +499,17 @@ int order_cancel(store_t *s, MDB_txn *txn, json_t *rec, const char *by, const ch
                               json_pack("{s:s,s:s,s:{s:{s:s}},s:o}", "id", cid, "type", "Cancel",
                                         "state", "descriptor", "code", "Cancelled", "tags", trail));
     }
-    /* the items move to the cancel (or RTO) fulfillment */
+    /* the delivery's items move to the cancel (or RTO) fulfillment; rows
+     * of an earlier part cancel or return keep their fulfillment and count */
     json_t *items = json_object_get(order, "items");
     json_t *nitems = json_array();
     json_array_foreach(items, i, row)
     {
+        const char *rf = json_string_value(json_object_get(row, "fulfillment_id"));
+        if (fid && rf && strcmp(rf, fid) != 0) {
+            json_array_append(nitems, row);
+            continue;
+        }
         json_t *kept = json_copy(row);
         json_t *count = json_object_get(json_object_get(row, "quantity"), "count");
         json_object_set_new(kept, "quantity", json_pack("{s:i}", "count", 0));

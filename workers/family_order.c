@@ -148,12 +148,12 @@ static json_t *s_payment(worker_msg_t *m, const quote_t *q)
         json_object_set_new(pay, "@ondc/org/settlement_basis",
                             json_string(terms_settlement_basis(
                                 json_string_value(json_object_get(settle, "basis")))));
-        static const char *durations[] = {"@ondc/org/settlement_window", "@ondc/org/return_window"};
-        for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
-            const char *v = json_string_value(json_object_get(pay, durations[i]));
-            if (!v || v[0] != 'P' || context_parse_duration(v) < 0)
-                json_object_set_new(pay, durations[i], json_string(i ? "P0D" : "P1D"));
-        }
+        const char *v = json_string_value(json_object_get(pay, "@ondc/org/settlement_window"));
+        if (!v || v[0] != 'P' || context_parse_duration(v) < 0)
+            json_object_set_new(pay, "@ondc/org/settlement_window", json_string("P1D"));
+        /* the return window is each item's (the catalog's): ONDC's 1.2.x
+         * payment has none, and F&B's schema refuses one */
+        json_object_del(pay, "@ondc/org/return_window");
     }
     json_t *details = json_object_get(settle, "details");
     if (json_is_array(details))
@@ -236,7 +236,7 @@ static int s_init(worker_msg_t *m)
 /* s_tat - the fulfillment's turnaround: the longest time_to_ship of the
  * ordered items plus the provider's delivery time (seller.delivery_time,
  * default PT30M), as an ISO 8601 duration into OUT; the category that
- * matches it. */
+ * matches it (retail 1.2.x: Immediate up to two hours, else Standard). */
 static const char *s_tat(worker_msg_t *m, const quote_t *q, char *out, size_t cap, long *ship_s,
                          long *deliver_s)
 {
@@ -265,8 +265,13 @@ static const char *s_tat(worker_msg_t *m, const quote_t *q, char *out, size_t ca
         *ship_s = ship;
     if (deliver_s)
         *deliver_s = deliver;
-    return total <= 2L * 3600 ? "Immediate Delivery" : total <= 24L * 3600 ? "Same Day Delivery"
-                                                                          : "Standard Delivery";
+    if (total <= 2L * 3600)
+        return "Immediate Delivery";
+    /* retail 1.2.x knows Immediate, Standard and Express Delivery (ONDC's
+     * examples and validator); core 1.0.0 keeps Same Day */
+    if (quote_retail12(context_str(m->ctx, "core_version")))
+        return "Standard Delivery";
+    return total <= 24L * 3600 ? "Same Day Delivery" : "Standard Delivery";
 }
 
 /* s_tracked - whether the provider's deliveries are tracked

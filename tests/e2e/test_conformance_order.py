@@ -3,8 +3,9 @@ holds them without ONDC's log validation utility (make conformance runs
 that one): the quote's shapes, the payment and settlement terms, the
 bpp_terms, the delivery fulfillment's TAT, windows, timestamps and tags
 from on_confirm to delivery, the invoice from pick-up, the buyer's cancel
-(no order tags on on_cancel), the return to origin as an RTO fulfillment,
-and refund settlement entries added to the seller's.
+(no order tags on on_cancel), the return to origin as an RTO fulfillment
+(after part cancels too), and refund settlement entries added to the
+seller's.
 
 Each flow is played on RET10 1.2.0 as a buyer app would, the seller's side
 driven through the order desk. Bad inputs tried here: a finder fee type
@@ -355,6 +356,69 @@ def test_retail_125_collector_state_times_and_tracking():
     f = delivery(oc)
     eq(f["state"]["descriptor"]["code"], "Cancelled", "Cancelled")
     eq(f["@ondc/org/state_updated_at"], f["state"]["updated_at"], "the cancel's time on the delivery")
+
+
+def money(v):
+    r, _, c = v.lstrip("-").partition(".")
+    return (-1 if v.startswith("-") else 1) * (int(r) * 100 + int((c + "00")[:2]))
+
+
+def trail_sum(f):
+    return sum(money(l["value"]) for t in f.get("tags", []) if t["code"] == "quote_trail"
+               for l in t["list"] if l["code"] == "value")
+
+
+def test_part_cancel_then_rto():
+    """RET10 1.2.5, as ONDC's flow of a part cancel and then a return to
+    origin: a line cancelled whole and one in part before acceptance, then
+    the delivery cancelled after pick-up. The RTO takes what was left on
+    the delivery, once; the part cancels' rows keep their counts; the
+    trails add up to the order's price; precancel_state is the state and
+    time on_status gave for out for delivery."""
+    t = Txn(version="1.2.5")
+    t.to_confirm([("42602101", 2), ("42602097", 1), ("42602105", 2)])
+    paid = money(t.on_confirm["message"]["order"]["quote"]["price"]["value"])
+    t.desk("part-cancel", {"item_id": "42602097", "count": 1, "reason": "002"})  # the whole line
+    t.pushed(1, "on_update")
+    t.desk("part-cancel", {"item_id": "42602105", "count": 1, "reason": "002"})  # one of two
+    t.pushed(2, "on_update")
+    t.desk("accept")
+    t.desk("packed")
+    t.desk("agent-assigned", {"name": "Ravi Kumar", "phone": "9886054321"})
+    aa = t.pushed(5, "on_status")
+    fs = {f["type"]: f for f in aa["message"]["order"]["fulfillments"]}
+    eq(fs["Delivery"]["state"]["descriptor"]["code"], "Agent-assigned", "the delivery Agent-assigned")
+    eq(tags_of(fs["Delivery"])["routing"], {"type": "P2P"}, "the delivery's routing tag")
+    eq(fs["Cancel"]["state"]["descriptor"]["code"], "Cancelled", "a part cancel's fulfillment stays Cancelled")
+    t.desk("picked-up")
+    t.desk("out-for-delivery")
+    ofd = t.pushed(7, "on_status")
+    t.desk("rto-initiated", {"reason": "013"})
+    c = t.pushed(8, "on_cancel")
+    t.desk("rto-delivered")
+    d = t.pushed(9, "on_status")
+    for name, m in (("on_cancel", c), ("RTO-Delivered", d)):
+        o = m["message"]["order"]
+        f = delivery(m)
+        rto = [x for x in o["fulfillments"] if x["type"] == "RTO"]
+        cancels = [x for x in o["fulfillments"] if x["type"] == "Cancel"]
+        eq((len(rto), len(cancels)), (1, 2), "%s: one RTO, the two part cancels" % name)
+        rows_ = [(i["id"], i["fulfillment_id"], i["quantity"]["count"]) for i in o["items"]]
+        eq(len(rows_), len(set((i, fid) for i, fid, _ in rows_)), "%s: one row per item and fulfillment" % name)
+        by = {(i, fid): n for i, fid, n in rows_}
+        for iid in ("42602101", "42602097", "42602105"):
+            eq(by[(iid, f["id"])], 0, "%s: %s out of the delivery" % (name, iid))
+        eq({i: n for (i, fid), n in by.items() if fid == rto[0]["id"]}, {"42602101": 2, "42602105": 1},
+           "%s: the RTO carries what was left on the delivery" % name)
+        eq(sorted((i, n) for (i, fid), n in by.items() if fid in [x["id"] for x in cancels]),
+           [("42602097", 1), ("42602105", 1)], "%s: the part cancels keep their counts" % name)
+        eq(o["quote"]["price"]["value"], "0.00", "%s: nothing to pay" % name)
+        eq(-(trail_sum(rto[0]) + sum(trail_sum(x) for x in cancels)), paid,
+           "%s: the trails add up to the price at confirm" % name)
+        pre = tags_of(f)["precancel_state"]
+        eq((pre["fulfillment_state"], pre["updated_at"]),
+           (delivery(ofd)["state"]["descriptor"]["code"], ofd["message"]["order"]["updated_at"]),
+           "%s: precancel_state is out for delivery's state and time" % name)
 
 
 if __name__ == "__main__":

@@ -264,7 +264,7 @@ static void test_select(void **state)
         {"the same store, picked up at the counter", KORA,
          "[{\"id\":\"FM-RICE-5KG\",\"quantity\":{\"count\":2}}]", "Self-Pickup", NULL, NULL, NULL,
          "item:FM-RICE-5KG:69800 delivery:1:3000 packing:1:1000 tax:FM-RICE-5KG:3490", "772.90",
-         "Serviceable", "PT150M", "Same Day Delivery"},
+         "Serviceable", "PT150M", "Standard Delivery"},
         {"two paneer, one in stock: the quote for one", AMUL,
          "[{\"id\":\"42602097\",\"quantity\":{\"count\":1}},{\"id\":\"42602110\",\"quantity\":{"
          "\"count\":2}}]",
@@ -281,7 +281,7 @@ static void test_select(void **state)
          "Self-Pickup", "40002", "message.order.items[0].quantity.count",
          "[{\"item_id\":\"FM-BANANA-1DZ\",\"error\":\"40002\"}]",
          "item:FM-BANANA-1DZ:0 delivery:1:3000 packing:1:1000 tax:FM-BANANA-1DZ:0", "40.00",
-         "Serviceable", "PT150M", "Same Day Delivery"},
+         "Serviceable", "PT150M", "Standard Delivery"},
         {"an unknown item", AMUL, "[{\"id\":\"NOPE\",\"quantity\":{\"count\":1}}]", NULL, "30004",
          "message.order.items[0].id", NULL, NULL, NULL, NULL, NULL, NULL},
         {"another store's item", AMUL, "[{\"id\":\"FM-RICE-5KG\",\"quantity\":{\"count\":1}}]",
