@@ -167,7 +167,9 @@ json_t *buyer_sellers_cached(store_t *s, MDB_txn *txn, const cfg_t *cfg, const c
     size_t i;
     json_t *r;
     json_array_foreach(out, i, r)
+    {
         json_object_set_new(seen, json_string_value(json_object_get(r, "subscriber_id")), json_true());
+    }
     json_array_foreach(json_object_get(e, "sellers"), i, r)
     {
         const char *sub = json_string_value(json_object_get(r, "subscriber_id"));
@@ -300,7 +302,7 @@ int buyer_registry_cache_put(store_t *s, MDB_txn *txn, const cfg_t *cfg, const c
         return 0;
     int rc = 0;
     if (domain && city && !subscriber_id) {
-        json_t *e = json_pack("{s:I,s:O}", "until_ms", (json_int_t)(now_ms + keep), "sellers", sellers);
+        json_t *e = json_pack("{s:I,s:O}", "until_ms", (json_int_t)now_ms + keep, "sellers", sellers);
         rc = s_cput(s, txn, 'r', domain, city, e);
         json_decref(e);
     }
@@ -308,14 +310,14 @@ int buyer_registry_cache_put(store_t *s, MDB_txn *txn, const cfg_t *cfg, const c
     json_t *r;
     json_array_foreach(sellers, i, r)
     {
-        json_t *e = json_pack("{s:I,s:O}", "until_ms", (json_int_t)(now_ms + (int64_t)cfg->registry_cache_max_s * 1000),
+        json_t *e = json_pack("{s:I,s:O}", "until_ms", (json_int_t)now_ms + (json_int_t)cfg->registry_cache_max_s * 1000,
                               "subscriber_url", json_object_get(r, "subscriber_url"));
         if (rc == 0)
             rc = s_cput(s, txn, 'u', json_string_value(json_object_get(r, "subscriber_id")), NULL, e);
         json_decref(e);
     }
     if (rc == 0 && subscriber_id && json_array_size(sellers) == 0) {
-        json_t *e = json_pack("{s:I,s:s}", "until_ms", (json_int_t)(now_ms + keep), "subscriber_url", "");
+        json_t *e = json_pack("{s:I,s:s}", "until_ms", (json_int_t)now_ms + keep, "subscriber_url", "");
         rc = s_cput(s, txn, 'u', subscriber_id, NULL, e);
         json_decref(e);
     }

@@ -124,7 +124,9 @@ static int s_multicast(worker_msg_t *m)
         size_t i;
         json_t *r, *seen = json_object();
         json_array_foreach(sellers, i, r)
+        {
             json_object_set_new(seen, json_string_value(json_object_get(r, "subscriber_id")), json_true());
+        }
         json_array_foreach(fetched, i, r)
         {
             const char *sub = json_string_value(json_object_get(r, "subscriber_id"));
