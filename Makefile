@@ -5,6 +5,7 @@
 #   make test       install what is missing, build, run every test (SAN=1: ASan+UBSan build)
 #   make bench      the benchmark (BENCH_SECONDS sets the length of each run)
 #   make chaos      kill -9 chaos under load (CHAOS_SECONDS, default 120)
+#   make network    a buyer, a gateway and two seller fleets on this machine (scripts/network)
 #   make conformance LVU_DIR=...  the retail flows judged by ONDC's log validation
 #                   utility (a built copy; docs/conformance.md); not part of make test
 #   make clean
@@ -68,7 +69,7 @@ INGRESS_LIB_OBJ := $(INGRESS_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_INC := $(LAYER_INC) -Iworkers -Iingress -Icallback -Iadmin -Itests/unit
 
 .PHONY: conformance
-.PHONY: all layers deps test run bench chaos clean unit e2e docs install deb deb-test fuzz fuzz-regress lint
+.PHONY: all layers deps test run bench chaos network clean unit e2e docs install deb deb-test fuzz fuzz-regress lint
 all: $(BINS) $(BUILD)/layers.ok
 
 deps:
@@ -162,6 +163,10 @@ run: deps
 chaos: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) bash scripts/chaos.sh
+
+network: deps
+	@$(MAKE) --no-print-directory all
+	@ONDC_BIN=$(abspath $(BUILD))/bin python3 scripts/network start
 
 bench: deps
 	@$(MAKE) --no-print-directory all

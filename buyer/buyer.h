@@ -21,7 +21,7 @@
  * "last": journal id of the latest answer}.
  *
  * Pointers returned are the caller's (json_decref) unless said borrowed.
- * Config keys read: buyer.*, bap_uri, registry.file, country, domains.
+ * Config keys read: buyer.*, bap_uri, registry.*, country, domains.
  */
 #ifndef ONDC_BUYER_H
 #define ONDC_BUYER_H
@@ -82,13 +82,52 @@ int buyer_take_answer(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *root,
 int buyer_webhook_put(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *root,
                       uint64_t journal_id, int64_t now_ms, uint64_t *id);
 
-/* buyer_sellers - the sellers (type BPP) the registry file lists for
- * DOMAIN and CITY: [{"subscriber_id", "subscriber_url"}], each once. */
+/* ---- sellers from the registry (buyer_registry.c) ---- */
+
+/* buyer_sellers - the sellers (type BPP, SUBSCRIBED) the registry file
+ * lists for DOMAIN and CITY (NULL: any): [{"subscriber_id",
+ * "subscriber_url"}], each once. */
 json_t *buyer_sellers(const cfg_t *cfg, const char *domain, const char *city);
 
 /* buyer_seller_uri - the registered subscriber_url of seller BPP_ID (the
  * registry file) into OUT; 0 or -1. */
 int buyer_seller_uri(const cfg_t *cfg, const char *bpp_id, char *out, size_t outlen);
+
+/* buyer_sellers_cached - buyer_sellers, and the sellers the ONDC registry
+ * listed for DOMAIN and CITY as cached in TXN; *STALE (may be NULL) 1 when
+ * registry.url is set and that list is not cached or out of date (ask:
+ * buyer_registry_fetch, then buyer_registry_cache_put). */
+json_t *buyer_sellers_cached(store_t *s, MDB_txn *txn, const cfg_t *cfg, const char *domain,
+                             const char *city, int64_t now_ms, int *stale);
+
+/* buyer_seller_uri_cached - BPP_ID's subscriber_url from the registry
+ * file, else the cache of the ONDC registry's answers, into OUT: 0; 1 when
+ * only the registry (registry.url) can tell; -1 when unknown. */
+int buyer_seller_uri_cached(store_t *s, MDB_txn *txn, const cfg_t *cfg, const char *bpp_id,
+                            int64_t now_ms, char *out, size_t outlen);
+
+/* buyer_registry_fetch - POST {registry.url}/v2.0/lookup for type BPP
+ * and DOMAIN, CITY, SUBSCRIBER_ID (each left out when NULL), signed as
+ * ROLE ("buyer" or "gateway"); blocks up to registry.timeout_ms. The
+ * usable sellers of the answer as buyer_sellers gives them (caller owns),
+ * or NULL with ERR (503) when the registry gave no lookup answer. */
+json_t *buyer_registry_fetch(const cfg_t *cfg, const char *role, const char *domain,
+                             const char *city, const char *subscriber_id, ondc_err_t *err);
+
+/* buyer_registry_cache_put - remember in TXN what a lookup answered:
+ * SELLERS (borrowed) as the list of DOMAIN and CITY (when both given and
+ * SUBSCRIBER_ID is NULL) and each one's subscriber_url; an empty answer
+ * for SUBSCRIBER_ID as "unknown". 0 or -1. */
+int buyer_registry_cache_put(store_t *s, MDB_txn *txn, const cfg_t *cfg, const char *domain,
+                             const char *city, const char *subscriber_id, json_t *sellers,
+                             int64_t now_ms);
+
+/* buyer_registry_prepare - before buyer_send of ACTION's client body IN:
+ * when it will need a seller list or a bpp_uri that only the ONDC
+ * registry can give, ask it (blocking, outside any transaction) and cache
+ * the answer. 0 (nothing needed, or cached), or -1 with ERR (503). */
+int buyer_registry_prepare(store_t *s, const cfg_t *cfg, int action, json_t *in, int64_t now_ms,
+                           ondc_err_t *err);
 
 #define BUYER_SEND_MAX 256
 

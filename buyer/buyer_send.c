@@ -6,7 +6,7 @@
  * transaction_id, bpp_id, the message); the node fills the rest of the
  * context: action, country, core_version (1.2.0 unless given), bap_id and
  * bap_uri (the buyer role's), bpp_uri (the transaction's seller as its
- * on_search named it, else the registry file), a fresh message_id, the
+ * on_search named it, else the registry: buyer_registry.c), a fresh message_id, the
  * timestamp and ttl (buyer.ttl_s). Each copy is an outbox row addressed to
  * {uri}/{action}: the callback process signs it with the buyer role's key
  * and delivers it like an on_*, retrying until the TTL; the seller's
@@ -33,59 +33,6 @@ static void s_jfree(void *p)
     json_get_alloc_funcs(NULL, &f);
     if (p)
         (f ? f : free)(p);
-}
-
-json_t *buyer_sellers(const cfg_t *cfg, const char *domain, const char *city)
-{
-    json_t *out = json_array();
-    if (!cfg->registry_file[0])
-        return out;
-    json_t *recs = json_load_file(cfg->registry_file, 0, NULL);
-    json_t *seen = json_object();
-    size_t i;
-    json_t *r;
-    json_array_foreach(recs, i, r)
-    {
-        const char *type = json_string_value(json_object_get(r, "type"));
-        const char *sub = json_string_value(json_object_get(r, "subscriber_id"));
-        const char *url = json_string_value(json_object_get(r, "subscriber_url"));
-        const char *d = json_string_value(json_object_get(r, "domain"));
-        const char *c = json_string_value(json_object_get(r, "city"));
-        const char *st = json_string_value(json_object_get(r, "status"));
-        if (!type || strcmp(type, "BPP") != 0 || !sub || !url)
-            continue;
-        if (st && strcmp(st, "SUBSCRIBED") != 0)
-            continue;
-        if (d && domain && strcmp(d, domain) != 0)
-            continue;
-        if (c && city && strcmp(c, "*") != 0 && strcmp(city, "*") != 0 && strcmp(c, city) != 0)
-            continue;
-        if (json_object_get(seen, sub))
-            continue;
-        json_object_set_new(seen, sub, json_true());
-        json_array_append_new(out, json_pack("{s:s,s:s}", "subscriber_id", sub, "subscriber_url", url));
-    }
-    json_decref(seen);
-    json_decref(recs);
-    return out;
-}
-
-int buyer_seller_uri(const cfg_t *cfg, const char *bpp_id, char *out, size_t outlen)
-{
-    json_t *all = buyer_sellers(cfg, NULL, NULL);
-    size_t i;
-    json_t *r;
-    int rc = -1;
-    json_array_foreach(all, i, r)
-    {
-        if (strcmp(json_string_value(json_object_get(r, "subscriber_id")), bpp_id) == 0) {
-            snprintf(out, outlen, "%s", json_string_value(json_object_get(r, "subscriber_url")));
-            rc = 0;
-            break;
-        }
-    }
-    json_decref(all);
-    return rc;
 }
 
 /* s_str - string at OBJ.KEY of at most MAX chars, or NULL; a value there
@@ -202,7 +149,7 @@ json_t *buyer_send(store_t *s, MDB_txn *txn, const cfg_t *cfg, int action, json_
             snprintf(uri, sizeof uri, "%s", bpp_uri);
         else if (known)
             snprintf(uri, sizeof uri, "%s", known);
-        else if (buyer_seller_uri(cfg, bpp, uri, sizeof uri) < 0) {
+        else if (buyer_seller_uri_cached(s, txn, cfg, bpp, now_ms, uri, sizeof uri) != 0) {
             err_set(err, ERR_TYPE_CONTEXT, 400, ERR_INVALID_REQUEST, "context.bpp_id",
                     "seller %.100s: no bpp_uri (no on_search from it in this transaction, not "
                     "in the registry)", bpp);
@@ -235,7 +182,7 @@ json_t *buyer_send(store_t *s, MDB_txn *txn, const cfg_t *cfg, int action, json_
     else if (cfg->buyer_gateway_uri[0])
         json_array_append_new(targets, json_string(cfg->buyer_gateway_uri));
     else {
-        json_t *sellers = buyer_sellers(cfg, domain, city);
+        json_t *sellers = buyer_sellers_cached(s, txn, cfg, domain, city, now_ms, NULL);
         size_t i;
         json_t *r;
         json_array_foreach(sellers, i, r)

@@ -140,6 +140,14 @@ static enum MHD_Result s_post(client_t *c, struct MHD_Connection *conn, int acti
     int n = 0;
     ondc_err_t err;
     err_clear(&err);
+    /* a seller list or bpp_uri only the ONDC registry knows: asked now, in
+     * this connection's thread, before the write lock (cached after) */
+    if (buyer_registry_prepare(c->rt->store, &c->rt->cfg, action, in, clock_wall_ms(), &err) < 0) {
+        json_decref(in);
+        log_info("client.refused", "action", context_action_name((action_t)action), "why",
+                 err.message, NULL);
+        return s_error(conn, &err);
+    }
     /* one writer at a time in this process: IDS and the notice socket */
     pthread_mutex_lock(&c->mu);
     MDB_txn *txn = store_begin_write(c->rt->store, 0, NULL);

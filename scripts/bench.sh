@@ -21,6 +21,9 @@
 #   abuse      scripts/bench-abuse.py: a buyer app's ACK and callback
 #              latency alone and under slow-loris, dead buyer app hosts
 #              and a registry lookup flood (BENCH_ABUSE=0: not run)
+#   buyer      scripts/bench-buyer.py: client API search through a gateway
+#              to N sellers with every on_search collected, and init ->
+#              on_init, rates and latencies (BENCH_BUYER=0: not run)
 # and prints one table of medians, CPU seconds per 1,000 requests per stage,
 # peak RSS per process, then one summary line per figure.
 # BENCH_SECONDS (default 10) sets the length of each timed run;
@@ -364,4 +367,12 @@ PY
 if [ "${BENCH_ABUSE:-1}" != 0 ]; then
   echo
   ONDC_BIN=$BIN python3 "$top/scripts/bench-abuse.py"
+fi
+
+# the buyer side: client API search fanned out through a gateway to N
+# sellers, every on_search collected; client API init -> on_init
+# (scripts/bench-buyer.py; BENCH_BUYER=0 leaves it out)
+if [ "${BENCH_BUYER:-1}" != 0 ]; then
+  echo
+  ONDC_BIN=$BIN python3 "$top/scripts/bench-buyer.py"
 fi

@@ -4,7 +4,7 @@
  *   ondcctl [--config FILE] COMMAND ...
  *
  * Commands: keygen, sign, verify, send, listen, catalog import, journal
- * list|show, outbox list|show|retry, dead list|retry, replay, load,
+ * list|show, outbox list|show|retry, dead list|retry, replay, load, buy,
  * config-dump, config-doc, state-doc.
  */
 #include "ondcctl.h"
@@ -41,6 +41,8 @@ static const char *s_usage =
     "  dead list | dead retry ID               dead letters\n"
     "  replay (ID | --transaction T | --since T --until T) [--from CONFIG [--bap-uri URI]]\n"
     "  load --url URL TEMPLATE [--rate R] [--seconds S] [--key F ...] [--out FILE]  signed load\n"
+    "  buy search|select|init|confirm|status|cancel|show ...\n"
+    "                                          buy through a buyer fleet's client API (buy help)\n"
     "  config-dump                             the effective config (every key) as JSON\n"
     "  config-doc                              print the configuration reference\n"
     "  state-doc                               print the order state table\n"
@@ -111,7 +113,7 @@ int ctl_flag(int argc, char **argv, const char *name)
 /* options that take no value */
 static int s_is_flag(const char *a)
 {
-    static const char *flags[] = {"--upsert", "--keep-ids", "--keep-txn", NULL};
+    static const char *flags[] = {"--upsert", "--keep-ids", "--keep-txn", "--json", NULL};
     for (int i = 0; flags[i]; i++)
         if (strcmp(a, flags[i]) == 0)
             return 1;
@@ -281,6 +283,8 @@ int main(int argc, char **argv)
         return ctl_replay(&ctl, sub_argc, sub_argv);
     if (strcmp(cmd, "load") == 0)
         return ctl_load(&ctl, sub_argc, sub_argv);
+    if (strcmp(cmd, "buy") == 0)
+        return ctl_buy(&ctl, sub_argc, sub_argv);
     static const char *const none[] = {NULL};
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "version") == 0 || strcmp(cmd, "config-dump") == 0 ||
         strcmp(cmd, "config-doc") == 0 || strcmp(cmd, "state-doc") == 0) {

@@ -53,5 +53,6 @@ int ctl_journal(ctl_t *ctl, int argc, char **argv);
 int ctl_outbox(ctl_t *ctl, int argc, char **argv);
 int ctl_replay(ctl_t *ctl, int argc, char **argv);
 int ctl_load(ctl_t *ctl, int argc, char **argv);
+int ctl_buy(ctl_t *ctl, int argc, char **argv);
 
 #endif

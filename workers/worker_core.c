@@ -289,5 +289,6 @@ int worker_finish(store_t *s, MDB_txn *txn, const cfg_t *cfg, const envelope_t *
         worker_msg_free(m); /* already handled: a re-dispatch or a replayed copy */
         return done;
     }
+    m->out = out; /* the finish hook's own rows are told of too */
     return s_reply(m, s, txn, cfg, e, now_ms, out);
 }
