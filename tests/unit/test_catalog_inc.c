@@ -331,7 +331,7 @@ static void test_push_rounds(void **state)
     json_object_set_new(b, "transaction_id", json_string("T-B"));
     MDB_txn *txn = store_begin(fx->s, 0);
     assert_int_equal(catalog_inc_subscribe(fx->s, txn, a, now, 0), 0);
-    assert_int_equal(catalog_inc_subscribe(fx->s, txn, b, now, now + 1500), 0); /* ends */
+    assert_int_equal(catalog_inc_subscribe(fx->s, txn, b, now, now + 3000), 0); /* ends */
     assert_int_equal(store_commit(txn), 0);
     assert_int_equal(s_round(fx, clock_wall_ms()), 0); /* nothing changed */
     txn = store_begin(fx->s, 1);
@@ -341,7 +341,7 @@ static void test_push_rounds(void **state)
     assert_int_equal(s_round(fx, clock_wall_ms()), 0); /* not due yet */
     usleep(1100 * 1000);
     assert_int_equal(s_round(fx, clock_wall_ms()), 2); /* both subscribers, once */
-    usleep(1100 * 1000);
+    usleep(2100 * 1000); /* past b's end, however late the round above ran */
     assert_int_equal(s_round(fx, clock_wall_ms()), 0); /* nothing since; b has ended */
     txn = store_begin(fx->s, 0);
     assert_int_equal(catalog_inc_unsubscribe(fx->s, txn, b), 0);
