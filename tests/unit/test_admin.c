@@ -146,8 +146,13 @@ static int s_setup(void **state)
         return -1;
     /* ondc-callback's PULL, and the admin's PUSH to it */
     zsys_handler_set(NULL);
-    fx->pull = zsock_new_pull("@inproc://callback");
-    fx->a.notify = zsock_new_push(">inproc://callback");
+    /* an endpoint of its own per test: ZeroMQ closes the last test's
+     * sockets in its own thread, and may not have unbound its name yet */
+    static int n_ep;
+    char ep[64];
+    snprintf(ep, sizeof ep, "inproc://callback-%d", ++n_ep);
+    fx->pull = zsock_new_pull(ep);
+    fx->a.notify = zsock_new_push(ep);
     if (!fx->pull || !fx->a.notify)
         return -1;
     json_error_t je;
