@@ -285,7 +285,15 @@ json_t *igm_raise(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *body, cons
     json_t *actors = json_array();
     const char *source = me;
     if (cascade_of) {
-        json_object_set(issue, "refs", json_object_get(cissue, "refs"));
+        /* the buyer app's refs, and its complaint (ref type COMPLAINT) */
+        json_t *refs = json_deep_copy(json_object_get(cissue, "refs"));
+        if (!json_is_array(refs)) {
+            json_decref(refs);
+            refs = json_array();
+        }
+        json_array_append_new(refs, json_pack("{s:O,s:s}", "ref_id", json_object_get(cissue, "id"),
+                                              "ref_type", "COMPLAINT"));
+        json_object_set_new(issue, "refs", refs);
         json_object_set(issue, "descriptor", json_object_get(cissue, "descriptor"));
         /* the consumer, as the seller app speaks for it to the counterparty */
         size_t i;

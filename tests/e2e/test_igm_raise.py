@@ -77,27 +77,9 @@ def lsp_issue(n):
 
 
 def lsp_answer(issue_req, status, code, desc, resolution=None, mutate=None, signed=True):
-    """The LSP's on_issue to ISSUE_REQ (as the seller sent it): its actor
-    and action appended; (HTTP status, answer)."""
-    ctx = dict(issue_req["context"], action="on_issue", message_id=str(uuid.uuid4()),
-               timestamp=now_ts())
-    issue = json.loads(json.dumps(issue_req["message"]["issue"]))
-    issue["actors"].append({"id": "LSP1", "type": "COUNTERPARTY_NP",
-                            "info": {"org": {"name": "%s::%s" % (LSP.subscriber, ctx["domain"])},
-                                     "person": {"name": "Alice Jones"},
-                                     "contact": {"phone": "9450394140", "email": "care@lsp.example"}}})
-    issue["respondent_ids"] = ["LSP1"]
-    act = {"id": str(uuid.uuid4()), "descriptor": {"code": code, "short_desc": desc},
-           "updated_at": now_ts(), "action_by": "LSP1", "actor_details": {"name": "Alice Jones"}}
-    if resolution:
-        issue["resolutions"] = [resolution]
-        issue["resolver_ids"] = ["LSP1"]
-        act["ref_id"], act["ref_type"] = resolution["id"], "RESOLUTIONS"
-    issue["actions"].append(act)
-    issue.update(status=status, last_action_id=act["id"], updated_at=act["updated_at"])
-    body = {"context": ctx, "message": {"update_target": [{"path": "issue.actions",
-                                                           "action": "APPENDED"}],
-                                        "issue": issue}}
+    """The LSP's on_issue to ISSUE_REQ (as the seller sent it); (HTTP
+    status, answer)."""
+    body = G.lsp_on_issue(issue_req, LSP.subscriber, status, code, desc, resolution)
     if mutate:
         mutate(body)
     if not signed:
@@ -177,10 +159,7 @@ def test_seller_raises_an_issue_and_takes_the_on_issue():
     eq(nxt["actions"][-1]["ref_type"], "ACTION", "refers to the request")
     s, a = F.admin("POST", "/seller/v1/issues/%s/accept" % iid)
     eq(s, 409, "nothing on offer: %r" % (a,))
-    res = {"id": "LR1", "descriptor": {"code": "REFUND", "short_desc": "Refund for the damage"},
-           "updated_at": now_ts(), "proposed_by": "LSP1",
-           "tags": [{"descriptor": {"code": "RESOLUTION_DETAILS"},
-                     "list": [{"descriptor": {"code": "REFUND_AMOUNT"}, "value": "30.00"}]}]}
+    res = G.lsp_refund("LR1", "30.00", now_ts())
     eq(lsp_answer(sent, "PROCESSING", "RESOLUTION_PROPOSED", "Refund offered", res)[0], 200, "ACK")
     wait_proposed(iid, "LR1")
     s, a = F.admin("POST", "/seller/v1/issues/%s/accept" % iid)
@@ -261,10 +240,7 @@ def test_cascade_of_a_buyer_issue_to_the_logistics_provider():
     eq((fwd["descriptor"]["code"], fwd["descriptor"]["short_desc"]),
        ("INFO_PROVIDED", "Photo: https://buyer.example/p.png"), "passed on to the provider")
     # the provider offers a refund: offered to the buyer app, accepted, passed on
-    res = {"id": "LR9", "descriptor": {"code": "REFUND", "short_desc": "Refund for the spill"},
-           "updated_at": now_ts(), "proposed_by": "LSP1",
-           "tags": [{"descriptor": {"code": "RESOLUTION_DETAILS"},
-                     "list": [{"descriptor": {"code": "REFUND_AMOUNT"}, "value": "25.00"}]}]}
+    res = G.lsp_refund("LR9", "25.00", now_ts())
     eq(lsp_answer(sent, "PROCESSING", "RESOLUTION_PROPOSED", "Refund offered", res)[0], 200, "ACK")
     p = pushed(tid, "on_issue", after=1)
     pb = p["message"]["issue"]
