@@ -463,9 +463,10 @@ static void test_raised_life_cycle(void **state)
     char id[64];
     snprintf(id, sizeof id, "%s", json_string_value(json_object_get(rec, "id")));
     /* nothing asked, nothing on offer */
-    assert_int_equal(igm_raised_act(fx->s, txn, &fx->cfg, rec, "INFO_PROVIDED",
-                                    json_pack("{s:s}", "info", "x"), s_now(), &oid, &err),
-                     -1);
+    json_t *x = json_pack("{s:s}", "info", "x");
+    assert_int_equal(
+        igm_raised_act(fx->s, txn, &fx->cfg, rec, "INFO_PROVIDED", x, s_now(), &oid, &err), -1);
+    json_decref(x);
     assert_int_equal(err.http_status, 409);
     assert_int_equal(igm_raised_act(fx->s, txn, &fx->cfg, rec, "RESOLUTION_ACCEPTED", NULL,
                                     s_now(), &oid, &err),
