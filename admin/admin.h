@@ -123,6 +123,7 @@ int admin_get_orders(admin_t *a, admin_req_t *q, const char *rest);
 int admin_post_order(admin_t *a, admin_req_t *q, const char *rest);
 int admin_get_issues(admin_t *a, admin_req_t *q, const char *rest); /* admin_issue.c */
 int admin_post_issue(admin_t *a, admin_req_t *q, const char *rest);
+int admin_post_issues(admin_t *a, admin_req_t *q, const char *rest);
 
 /* admin_health - GET /health: this process answers. */
 int admin_health(admin_t *a, admin_req_t *q);

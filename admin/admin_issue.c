@@ -9,6 +9,20 @@
  *        "short_desc"?, "long_desc"?}: resolved (1.0.0) or offered (2.0.0)
  *   POST /seller/v1/issues/{id}/escalate          {"note"?}: to the grievance officer
  *   POST /seller/v1/issues/{id}/close             {"note"?}: a resolved issue closed
+ *   POST /seller/v1/issues/{id}/cascade           {"to", "to_uri"?, "domain"?,
+ *        "transaction_id"?}: a buyer app's IGM 2.0.0 issue cascaded to a
+ *        counterparty (a logistics provider) as an issue the seller raises
+ * Issues the seller raises (seller/igm_raise.c; ids are ours):
+ *   POST /seller/v1/issues                        {"order_id", "bap_id"?, "to",
+ *        "to_uri"?, "code", "short_desc", "long_desc"?, "domain"?,
+ *        "transaction_id"?, "expected_response_time"?,
+ *        "expected_resolution_time"?}: raise one (IGM 2.0.0 `issue`)
+ *   POST /seller/v1/issues/{id}/info              {"info"}: what the respondent asked for
+ *   POST /seller/v1/issues/{id}/accept|reject     {"note"?}: its resolution on offer
+ *   POST /seller/v1/issues/{id}/close             {"note"?}
+ * They are listed under "raised" in GET /seller/v1/issues, and GET
+ * /seller/v1/issues/{id} shows one with the answers received. The
+ * counterparty's uri is to_uri or its registry record (type BPP).
  * Issue ids are the buyer app's; ?bap_id= picks one when two buyer apps
  * used the same id. Each action is checked against the issue's state
  * table (seller/igm.c), stored, and the unsolicited on_issue_status
@@ -20,7 +34,9 @@
 
 #include "clock.h"
 #include "context.h"
+#include "buyer.h"
 #include "igm.h"
+#include "igm_raise.h"
 #include "jparse.h"
 #include "log.h"
 
@@ -63,6 +79,30 @@ static int s_list_cb(json_t *rec, void *arg)
                   "category", json_object_get(issue, "category"), "code", cat, "respond_by", by[0],
                   "resolve_by", by[1], "overdue_response", resp, "overdue_resolution", resol,
                   "updated_at", json_object_get(rec, "updated_at")));
+    json_t *casc = json_object_get(rec, "cascaded_to");
+    if (casc)
+        json_object_set(json_array_get(l->list, json_array_size(l->list) - 1), "cascaded_to",
+                        casc);
+    return json_array_size(l->list) >= 10000;
+}
+
+static int s_raised_cb(json_t *rec, void *arg)
+{
+    s_list_t *l = arg;
+    const char *st = json_string_value(json_object_get(rec, "state"));
+    if (l->state && (!st || strcmp(st, l->state) != 0))
+        return 0;
+    json_t *issue = json_object_get(rec, "issue");
+    json_array_append_new(
+        l->list,
+        json_pack("{s:O,s:O,s:O,s:O,s:O?,s:O?,s:O?,s:I,s:O}", "id", json_object_get(rec, "id"),
+                  "to", json_object_get(rec, "bpp_id"), "order_id",
+                  json_object_get(rec, "order_id"), "state", json_object_get(rec, "state"),
+                  "code", json_object_get(json_object_get(issue, "descriptor"), "code"),
+                  "cascade_of", json_object_get(rec, "cascade_of"), "proposed",
+                  json_object_get(rec, "proposed"), "answers",
+                  (json_int_t)json_array_size(json_object_get(rec, "answers")), "updated_at",
+                  json_object_get(rec, "updated_at")));
     return json_array_size(l->list) >= 10000;
 }
 
@@ -100,12 +140,21 @@ int admin_get_issues(admin_t *a, admin_req_t *q, const char *rest)
         s_list_t l = {json_array(), admin_arg(q, "state"), ov && strcmp(ov, "0") != 0,
                       clock_wall_ms()};
         igm_each(a->rt->store, txn, s_list_cb, &l);
+        s_list_t r = l;
+        r.list = json_array();
+        igm_raised_each(a->rt->store, txn, s_raised_cb, &r);
         mdb_txn_abort(txn);
-        return admin_reply(q, 200, json_pack("{s:o}", "issues", l.list));
+        return admin_reply(q, 200, json_pack("{s:o,s:o}", "issues", l.list, "raised", r.list));
     }
     if (*rest != '/' || strchr(rest + 1, '/')) {
         mdb_txn_abort(txn);
         return admin_error(q, 404, NULL, "no such resource");
+    }
+    json_t *raised = igm_raised_get(a->rt->store, txn, rest + 1);
+    if (raised) {
+        mdb_txn_abort(txn);
+        json_object_del(raised, "key");
+        return admin_reply(q, 200, raised);
     }
     json_t *rec = s_lookup(a, q, txn, rest + 1, &rc);
     mdb_txn_abort(txn);
@@ -119,6 +168,170 @@ int admin_get_issues(admin_t *a, admin_req_t *q, const char *rest)
     return admin_reply(q, 200, rec);
 }
 
+/* s_body - Q's body as a JSON object into *OUT (NULL when empty); answers
+ * the error itself and returns -1 */
+static int s_body(admin_req_t *q, json_t **out, int *rc)
+{
+    *out = NULL;
+    if (!q->len)
+        return 0;
+    json_error_t je;
+    json_t *b = jparse(q->body, q->len, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(b)) {
+        json_decref(b);
+        *rc = admin_error(q, 400, NULL, "the body must be a JSON object");
+        return -1;
+    }
+    *out = b;
+    return 0;
+}
+
+/* s_to_uri - the counterparty's uri: BODY.to_uri, or its registry record */
+static void s_to_uri(admin_t *a, json_t *body, char *out, size_t cap)
+{
+    const char *u = json_string_value(json_object_get(body, "to_uri"));
+    const char *to = json_string_value(json_object_get(body, "to"));
+    out[0] = '\0';
+    if (u)
+        snprintf(out, cap, "%s", u);
+    else if (to && buyer_seller_uri(&a->rt->cfg, to, out, cap) < 0)
+        out[0] = '\0';
+}
+
+/* s_done - commit TXN, tell ondc-callback of row ID, answer REC */
+static int s_done(admin_t *a, admin_req_t *q, MDB_txn *txn, json_t *rec, uint64_t id,
+                  const char *what)
+{
+    if (admin_commit(a, txn) != 0) {
+        json_decref(rec);
+        return admin_error(q, 500, NULL, "could not commit");
+    }
+    if (id)
+        admin_notify(a, id);
+    log_info("issue.raised_desk", "issue_id", json_string_value(json_object_get(rec, "id")),
+             "action", what, NULL);
+    json_object_del(rec, "key");
+    return admin_reply(q, 200, rec);
+}
+
+static int s_err(admin_req_t *q, const ondc_err_t *err)
+{
+    return admin_error(q, err->http_status ? err->http_status : 500,
+                       err->path[0] ? err->path : NULL, "%s%s%s", err->code[0] ? err->code : "",
+                       err->code[0] ? ": " : "", err->message);
+}
+
+/* s_raised_desk - VERB on issue ID when it is one the seller raised
+ * (info, accept, reject, close) or a cascade of a buyer app's issue; 1
+ * when it is neither (the buyer app's issue desk goes on) */
+static int s_raised_desk(admin_t *a, admin_req_t *q, const char *id, const char *verb)
+{
+    static const char *const verbs[][2] = {{"info", "INFO_PROVIDED"},
+                                           {"accept", "RESOLUTION_ACCEPTED"},
+                                           {"reject", "RESOLUTION_REJECTED"},
+                                           {"close", "CLOSED"}};
+    int rc = 0, cascade = strcmp(verb, "cascade") == 0;
+    const char *code = NULL;
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (strcmp(verb, verbs[i][0]) == 0)
+            code = verbs[i][1];
+    if (!cascade && !code)
+        return 1;
+    json_t *body = NULL;
+    MDB_txn *txn = admin_begin(a);
+    if (!txn)
+        return admin_error(q, 503, NULL, "the store is not available");
+    json_t *rec = cascade ? NULL : igm_raised_get(a->rt->store, txn, id);
+    if (!cascade && !rec) {
+        mdb_txn_abort(txn);
+        return strcmp(verb, "close") == 0 ? 1
+                                          : admin_error(q, 404, NULL, "issue %s not found", id);
+    }
+    if (s_body(q, &body, &rc) < 0) {
+        mdb_txn_abort(txn);
+        json_decref(rec);
+        return rc;
+    }
+    ondc_err_t err;
+    err_clear(&err);
+    uint64_t oid = 0;
+    int64_t now = clock_wall_ms();
+    if (!cascade) {
+        rc = igm_raised_act(a->rt->store, txn, &a->rt->cfg, rec, code, body, now, &oid, &err);
+        json_decref(body);
+        if (rc < 0) {
+            mdb_txn_abort(txn);
+            json_decref(rec);
+            return s_err(q, &err);
+        }
+        return s_done(a, q, txn, rec, oid, verb);
+    }
+    json_t *brec = s_lookup(a, q, txn, id, &rc);
+    if (!brec) {
+        mdb_txn_abort(txn);
+        json_decref(body);
+        return rc;
+    }
+    const char *st = json_string_value(json_object_get(brec, "state"));
+    if (json_integer_value(json_object_get(brec, "version")) != 2 ||
+        json_object_get(brec, "cascaded_to") || !st || strcmp(st, "CLOSED") == 0 ||
+        strcmp(st, "RESOLVED") == 0) {
+        rc = admin_error(q, 409, NULL,
+                         json_object_get(brec, "cascaded_to")
+                             ? "issue %s is already cascaded"
+                             : "issue %s cannot be cascaded: an open IGM 2.0.0 issue can",
+                         id);
+        mdb_txn_abort(txn);
+        json_decref(brec);
+        json_decref(body);
+        return rc;
+    }
+    char uri[CFG_STR_MAX];
+    s_to_uri(a, body, uri, sizeof uri);
+    json_t *raised = igm_raise(a->rt->store, txn, &a->rt->cfg, body, uri, brec, now, &oid, &err);
+    json_decref(body);
+    if (!raised || igm_put(a->rt->store, txn, brec) < 0) {
+        if (raised)
+            err_set(&err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not store the issue");
+        mdb_txn_abort(txn);
+        json_decref(raised);
+        json_decref(brec);
+        return s_err(q, &err);
+    }
+    json_decref(brec);
+    return s_done(a, q, txn, raised, oid, "cascade");
+}
+
+int admin_post_issues(admin_t *a, admin_req_t *q, const char *rest)
+{
+    if (*rest)
+        return admin_error(q, 404, NULL, "no such resource");
+    json_t *body = NULL;
+    int rc = 0;
+    if (s_body(q, &body, &rc) < 0)
+        return rc;
+    if (!body)
+        return admin_error(q, 400, NULL, "a JSON body is required");
+    MDB_txn *txn = admin_begin(a);
+    if (!txn) {
+        json_decref(body);
+        return admin_error(q, 503, NULL, "the store is not available");
+    }
+    char uri[CFG_STR_MAX];
+    s_to_uri(a, body, uri, sizeof uri);
+    ondc_err_t err;
+    err_clear(&err);
+    uint64_t oid = 0;
+    json_t *rec = igm_raise(a->rt->store, txn, &a->rt->cfg, body, uri, NULL, clock_wall_ms(), &oid,
+                            &err);
+    json_decref(body);
+    if (!rec) {
+        mdb_txn_abort(txn);
+        return s_err(q, &err);
+    }
+    return s_done(a, q, txn, rec, oid, "raise");
+}
+
 int admin_post_issue(admin_t *a, admin_req_t *q, const char *rest)
 {
     char id[160], verb[64];
@@ -130,9 +343,16 @@ int admin_post_issue(admin_t *a, admin_req_t *q, const char *rest)
     id[slash - rest] = '\0';
     snprintf(verb, sizeof verb, "%s", slash + 1);
     int what = igm_desk_parse(verb);
+    if (what < 0 || strcmp(verb, "close") == 0 || strcmp(verb, "cascade") == 0 ||
+        strcmp(verb, "info") == 0 || strcmp(verb, "accept") == 0 || strcmp(verb, "reject") == 0) {
+        int r = s_raised_desk(a, q, id, verb);
+        if (r != 1)
+            return r;
+    }
     if (what < 0)
         return admin_error(q, 404, NULL,
-                           "unknown action %s (processing, need-info, resolve, escalate, close)",
+                           "unknown action %s (processing, need-info, resolve, escalate, close, "
+                           "cascade; on a raised issue: info, accept, reject, close)",
                            verb);
     json_t *body = NULL;
     if (q->len) {

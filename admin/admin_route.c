@@ -40,6 +40,7 @@ static const struct {
     {"POST", "/seller/v1/orders/", "order_desk", admin_post_order},
     {"GET", "/seller/v1/issues", "issues", admin_get_issues},
     {"POST", "/seller/v1/issues/", "issue_desk", admin_post_issue},
+    {"POST", "/seller/v1/issues", "issue_raise", admin_post_issues},
 };
 
 const char *admin_arg(const admin_req_t *q, const char *name)

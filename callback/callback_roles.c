@@ -7,7 +7,9 @@
  * the gateway role's copies of a search, and the buyer role's webhook
  * calls to the buyer app's backend. What a row is follows from the row:
  * its action "on_*" (seller), "webhook", or a buyer action, with the
- * buyer app's Authorization among its headers for a gateway's copy. The
+ * buyer app's Authorization among its headers for a gateway's copy; an
+ * "issue" whose context.bap_id is the seller's subscriber_id is an issue
+ * the seller raised (seller/igm_raise.c), signed with the seller's key. The
  * delivery itself (retries, backoff, TTL, per-host lines, dead letters) is
  * the same for all.
  *
@@ -20,6 +22,8 @@
 #include "callback.h"
 
 #include "log.h"
+
+#include <jansson.h>
 
 #include <sodium.h>
 #include <stdio.h>
@@ -100,6 +104,20 @@ static void s_forward(const outbox_row_t *row, struct curl_slist **headers)
     }
 }
 
+/* s_seller_request - whether ROW is a request the seller role sends (an
+ * issue it raised: context.bap_id is the seller's subscriber_id) */
+static int s_seller_request(callback_t *cb, const outbox_row_t *row)
+{
+    if (!cb->have_key || strcmp(row->action, "issue") != 0)
+        return 0;
+    json_t *root = json_loadb(row->body, row->body_len, 0, NULL);
+    const char *bap =
+        json_string_value(json_object_get(json_object_get(root, "context"), "bap_id"));
+    int mine = bap && strcmp(bap, cb->rt->cfg.subscriber_id) == 0;
+    json_decref(root);
+    return mine;
+}
+
 void callback_sign_row(callback_t *cb, const outbox_row_t *row, struct curl_slist **headers,
                        long created)
 {
@@ -113,6 +131,11 @@ void callback_sign_row(callback_t *cb, const outbox_row_t *row, struct curl_slis
         if (cb->have_key)
             (void)sign_auth_append(headers, &cb->key, cfg->subscriber_id, cfg->unique_key_id,
                                    row->body, row->body_len, created, expires);
+        return;
+    }
+    if (s_seller_request(cb, row)) {
+        (void)sign_auth_append(headers, &cb->key, cfg->subscriber_id, cfg->unique_key_id,
+                               row->body, row->body_len, created, expires);
         return;
     }
     if (row->headers) {

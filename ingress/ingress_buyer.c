@@ -6,8 +6,10 @@
  * when the seller role is on; with the gateway role on, a search that
  * carries no X-Gateway-Authorization is one to multicast (a search a
  * gateway already forwarded goes to the seller role, if on); with the
- * buyer role on, /protocol/v1/on_{action} is a seller's answer. Anything
- * else is 404, as before.
+ * buyer role on, /protocol/v1/on_{action} is a seller's answer; with the
+ * seller role on, /protocol/v1/on_issue is a counterparty's answer to an
+ * issue the seller raised (igm_raised_check instead of
+ * buyer_check_answer). Anything else is 404, as before.
  *
  * An on_* passes, before it is journaled: JSON (depth, duplicates), its
  * context (action as the URL says, ids, bap_id ours, bpp_id, bpp_uri,
@@ -28,6 +30,7 @@
 
 #include "buyer.h"
 #include "context.h"
+#include "igm_raise.h"
 #include "jarena.h"
 #include "jparse.h"
 #include "log.h"
@@ -56,6 +59,11 @@ int ingress_route(ingress_t *in, const char *url, const char *gw_auth, int *acti
                        "this node is not a seller app: no %s here", p);
     }
     a = strncmp(p, "on_", 3) == 0 ? context_action_parse(p + 3) : -1;
+    if (a == ACT_ISSUE && cfg_has_role(cfg, "seller")) {
+        /* a counterparty's answer to an issue the seller raised */
+        *action = ACT_ON_BASE + a;
+        return 1;
+    }
     if (a >= 0 && a != ACT_ISSUE && a != ACT_ISSUE_STATUS && cfg_has_role(cfg, "buyer")) {
         *action = ACT_ON_BASE + a;
         return 1;
@@ -127,7 +135,9 @@ int ingress_buyer_check_request(ingress_t *in, req_t *r, const char *auth, int64
         err_set(err, ERR_TYPE_CORE, 503, ERR_INTERNAL, "", "store busy; retry shortly");
         goto out;
     }
-    int known = buyer_check_answer(in->rt->store, txn, cfg, root, r->action, err);
+    int known = r->action == ACT_ON_BASE + ACT_ISSUE
+                    ? igm_raised_check(in->rt->store, txn, cfg, root, err)
+                    : buyer_check_answer(in->rt->store, txn, cfg, root, r->action, err);
     mdb_txn_abort(txn);
     if (known < 0)
         goto out;

@@ -59,6 +59,9 @@ const char *context_action_name(action_t a)
 
 family_t context_action_family(action_t a)
 {
+    /* an on_issue answers an issue the seller raised (seller/igm_raise.c) */
+    if (a == ACT_ON_BASE + ACT_ISSUE)
+        return FAMILY_POST;
     if ((unsigned)a >= ACT_ON_BASE && (unsigned)a < ACT_ON_BASE + ACT_COUNT)
         return FAMILY_BUYER;
     if (a == ACT_GW_SEARCH)

@@ -721,7 +721,8 @@ def igm_flows(lvu, quiet=False):
     except Exception as e:  # noqa: BLE001 - reported like a flow that breaks
         print("IGM flows: could not be played: %s\nfindings -\n" % e, flush=True)
         return [("igm", "IGM", "-", "issue flows", None, "could not be played: %s" % e)]
-    for version, name in (("1.0.0", "issue, issue_status"), ("2.0.0", "FLOW_1 issue to close")):
+    for version, name in (("1.0.0", "issue, issue_status"), ("2.0.0", "FLOW_1 issue to close"),
+                          ("2.0.0-FLOW_3", "FLOW_3 cascade to a logistics provider")):
         mine, faults = conformance_igm.seller_findings({"response": {"report": res.get(version)}}, version)
         print("IGM %s (%s)" % (version, name), flush=True)
         by = {}

@@ -154,11 +154,7 @@ void igm_overdue(json_t *rec, int64_t now_ms, int *response, int *resolution)
 
 /* -- who answers: the seller's contacts from the catalog -- */
 
-typedef struct {
-    char org[400];                  /* "{bpp_id}::{domain}" */
-    char name[128], phone[32], email[128];
-    char gro_name[128], gro_phone[32], gro_email[128];
-} s_who_t;
+typedef igm_who_t s_who_t;
 
 static void s_copy(char *dst, size_t cap, const char *src, const char *dflt)
 {
@@ -185,6 +181,12 @@ static void s_who(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, json_
     s_copy(w->gro_phone, sizeof w->gro_phone, s_sv(gro, "phone"), w->phone);
     s_copy(w->gro_email, sizeof w->gro_email, s_sv(gro, "email"), w->email);
     json_decref(prov);
+}
+
+void igm_who(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, json_t *order_rec,
+             igm_who_t *w)
+{
+    s_who(s, txn, cfg, rec, order_rec, w);
 }
 
 static json_t *s_order_of(store_t *s, MDB_txn *txn, json_t *rec)

@@ -111,6 +111,19 @@ typedef struct {
     uint64_t overdue_response, overdue_resolution;
 } igm_stats_t;
 
+/* who answers for the seller: the order's provider's contacts */
+typedef struct {
+    char org[400]; /* "{bpp_id}::{domain}" */
+    char name[128], phone[32], email[128];
+    char gro_name[128], gro_phone[32], gro_email[128];
+} igm_who_t;
+
+/* igm_who - the seller's contacts for issue REC (its context.domain) on
+ * ORDER_REC (may be NULL): the provider's seller.support and
+ * seller.grievance, defaults where the catalog names none. */
+void igm_who(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, json_t *order_rec,
+             igm_who_t *w);
+
 /* igm_stats - how many issues are in each state and overdue at NOW_MS. */
 int igm_stats(store_t *s, MDB_txn *txn, int64_t now_ms, igm_stats_t *st);
 

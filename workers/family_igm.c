@@ -10,6 +10,8 @@
 
 #include "context.h"
 #include "igm.h"
+#include "igm_raise.h"
+#include "log.h"
 #include "reply.h"
 
 /* s_reply_ms - the on_*'s timestamp, as context_reply will make it */
@@ -34,6 +36,13 @@ int family_igm_issue(worker_msg_t *m)
     if (!msg)
         m->no_reply = 1; /* a closing is answered by none */
     m->message = msg;
+    /* a cascaded issue: the complainant's step goes on to the counterparty */
+    uint64_t fwd = 0;
+    if (igm_cascade_forward(m->store, m->txn, m->cfg, m->req, m->now_ms, &fwd) < 0 ||
+        (fwd && m->out && worker_out_add_row(m->out, m->store, m->txn, fwd) < 0)) {
+        json_decref(order_rec);
+        return -1;
+    }
     if (order_rec) {
         /* the refund changed the order: the buyer app hears it on the
          * order's transaction, as it hears any change of the order */
@@ -62,5 +71,24 @@ int family_igm_issue_status(worker_msg_t *m)
     if (!msg)
         return s_fail(m, &err);
     m->message = msg;
+    return 0;
+}
+
+int family_igm_on_issue(worker_msg_t *m)
+{
+    m->no_reply = 1;
+    uint64_t ids[4];
+    int n = 0;
+    int rc = igm_raised_answer(m->store, m->txn, m->cfg, m->req, m->now_ms, ids, &n);
+    if (rc < 0)
+        return -1;
+    json_t *issue = json_object_get(json_object_get(m->req, "message"), "issue");
+    log_info(rc ? "issue.answer_ignored" : "issue.answer", "issue_id",
+             json_string_value(json_object_get(issue, "id")), "status",
+             json_string_value(json_object_get(issue, "status")), "message_id",
+             context_str(m->ctx, "message_id"), NULL);
+    for (int i = 0; i < n; i++)
+        if (m->out && worker_out_add_row(m->out, m->store, m->txn, ids[i]) < 0)
+            return -1;
     return 0;
 }

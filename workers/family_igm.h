@@ -16,4 +16,9 @@ int family_igm_issue(worker_msg_t *m);
  * (IGM005 for an issue the buyer app does not have). */
 int family_igm_issue_status(worker_msg_t *m);
 
+/* family_igm_on_issue - a counterparty's on_issue to an issue the seller
+ * raised (seller/igm_raise.c): kept with it, and passed on to the buyer
+ * app's issue it cascades. Answered by nothing (the ingress ACKed it). */
+int family_igm_on_issue(worker_msg_t *m);
+
 #endif

@@ -140,4 +140,5 @@ const worker_family_t family_post = {
                  [ACT_SUPPORT] = s_support,
                  [ACT_ISSUE] = family_igm_issue,
                  [ACT_ISSUE_STATUS] = family_igm_issue_status},
+    .answers = {[ACT_ISSUE] = family_igm_on_issue},
 };

@@ -85,6 +85,9 @@ typedef struct {
     /* the buyer and gateway families: one handler for every action they
      * get (on_*, gw_search); NULL: HANDLERS by action */
     worker_handler_fn any;
+    /* the on_* a seller family takes, by action (an on_issue answering an
+     * issue the seller raised) */
+    worker_handler_fn answers[ACT_COUNT];
 } worker_family_t;
 
 extern const worker_family_t family_discovery;

@@ -68,6 +68,9 @@ static worker_handler_fn s_handler_of(const worker_family_t *fam, int action)
         return fam->any;
     if (action >= 0 && action < ACT_COUNT && fam->handlers[action])
         return fam->handlers[action];
+    if (action >= ACT_ON_BASE && action < ACT_ON_BASE + ACT_COUNT &&
+        fam->answers[action - ACT_ON_BASE])
+        return fam->answers[action - ACT_ON_BASE];
     return s_unsupported;
 }
 

@@ -211,7 +211,7 @@ class Fleet:
                     "valid_until": "2035-01-01T00:00:00.000Z", "status": "SUBSCRIBED"}
         recs = [rec(self.subscriber, self.node_pub, "http://127.0.0.1/", "BPP"),
                 rec(BUYER, self.buyer_pub, self.bap.uri, "BAP")] + list(extra)
-        recs += [rec(b.subscriber, b.pub, b.bap.uri, "BAP") for b in getattr(self, "others", [])]
+        recs += [rec(b.subscriber, b.pub, b.bap.uri, b.typ) for b in getattr(self, "others", [])]
         with open(self.registry, "w") as f:
             json.dump(recs, f, indent=2)
 
@@ -340,15 +340,17 @@ class Fleet:
             except Exception:
                 return e.code, raw.decode()
 
-    def add_buyer(self, subscriber, app=None):
+    def add_buyer(self, subscriber, app=None, typ="BAP"):
         """Another registered buyer app: its own key, registry record (type
-        BAP) and callback sink (APP, any object with .uri, or a new
+        TYP: BAP, or BPP for a counterparty seller app such as a logistics
+        provider) and callback sink (APP, any object with .uri, or a new
         FakeBuyerApp). Returns a Buyer. Add it before start: the node reads
         the registry file at start (and again for a key it does not know)."""
         d = os.path.join(self.dir, "keys", subscriber)
         os.makedirs(d, mode=0o700)
         pub = json.loads(self.ctl("keygen", "--dir", d))
         b = Buyer(self, subscriber, os.path.join(d, "signing.key"), pub, app)
+        b.typ = typ
         self.others = getattr(self, "others", []) + [b]
         self.write_registry()
         return b
@@ -371,6 +373,7 @@ class Buyer:
 
     def __init__(self, fleet, subscriber, key, pub, app=None):
         self.fleet, self.subscriber, self.key, self.pub = fleet, subscriber, key, pub
+        self.typ = "BAP"
         self.bap = app or FakeBuyerApp()
 
     def make(self, body, action=None, fresh=True):

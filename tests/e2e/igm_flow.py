@@ -105,3 +105,36 @@ def v2_issue(ctx, order, issue_id, created_at, actions, status="OPEN", level="IS
 
 def fresh_ts():
     return now_ts()
+
+
+def lsp_on_issue(issue_req, lsp_id, status, code, desc, resolution=None):
+    """A logistics provider's on_issue (IGM 2.0.0) to ISSUE_REQ, the issue
+    a seller app raised as sent: the provider's actor and action appended,
+    RESOLUTION (a resolutions entry) offered or confirmed when given."""
+    ctx = dict(issue_req["context"], action="on_issue", message_id=str(uuid.uuid4()),
+               timestamp=now_ts())
+    issue = copy.deepcopy(issue_req["message"]["issue"])
+    issue.pop("update_target", None)
+    issue["actors"].append({"id": "LSP1", "type": "COUNTERPARTY_NP",
+                            "info": {"org": {"name": _org(lsp_id, ctx["domain"])},
+                                     "person": {"name": "Alice Jones"},
+                                     "contact": {"phone": "9450394140", "email": "care@lsp.example"}}})
+    issue["respondent_ids"] = ["LSP1"]
+    act = {"id": str(uuid.uuid4()), "descriptor": {"code": code, "short_desc": desc},
+           "updated_at": ctx["timestamp"], "action_by": "LSP1", "actor_details": {"name": "Alice Jones"}}
+    if resolution:
+        issue["resolutions"] = [resolution]
+        issue["resolver_ids"] = ["LSP1"]
+        act["ref_id"], act["ref_type"] = resolution["id"], "RESOLUTIONS"
+    issue["actions"].append(act)
+    issue.update(status=status, last_action_id=act["id"], updated_at=act["updated_at"])
+    return {"context": ctx, "message": {"update_target": [{"path": "issue.actions", "action": "APPENDED"}],
+                                        "issue": issue}}
+
+
+def lsp_refund(rid, amount, ts):
+    """A resolution the provider offers: a refund of AMOUNT."""
+    return {"id": rid, "descriptor": {"code": "REFUND", "short_desc": "Refund for the damage"},
+            "updated_at": ts, "proposed_by": "LSP1",
+            "tags": [{"descriptor": {"code": "RESOLUTION_DETAILS"},
+                      "list": [{"descriptor": {"code": "REFUND_AMOUNT"}, "value": amount}]}]}

@@ -34,6 +34,8 @@
 #include "fixture_worker.h"
 #include "igm.h"
 #include "igm_check.h"
+#include "igm_raise.h"
+#include "outbox.h"
 #include "money.h"
 #include "order.h"
 
@@ -374,6 +376,138 @@ static void test_life_cycle(void **state)
     json_decref(replies);
 }
 
+/* the states of an issue the seller raised, moved by the counterparty's
+ * answers */
+static void test_raised_next(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *from, *status, *code, *want;
+    } cases[] = {
+        {"OPEN", "PROCESSING", "PROCESSING", "PROCESSING"},
+        {"OPEN", "OPEN", NULL, "OPEN"},
+        {"OPEN", "PROCESSING", "INFO_REQUESTED", "NEED-MORE-INFO"},
+        {"PROCESSING", "OPEN", "INFO_REQUESTED", "NEED-MORE-INFO"},
+        {"NEED-MORE-INFO", "PROCESSING", "PROCESSING", "PROCESSING"},
+        {"PROCESSING", "PROCESSING", "RESOLUTION_PROPOSED", "PROCESSING"},
+        {"PROCESSING", "RESOLVED", "RESOLVED", "RESOLVED"},
+        {"RESOLVED", "RESOLVED", "RESOLVED", "RESOLVED"},
+        {"RESOLVED", "PROCESSING", "PROCESSING", NULL},
+        {"CLOSED", "PROCESSING", "PROCESSING", NULL},
+        {"CLOSED", "RESOLVED", "RESOLVED", NULL},
+        {"OPEN", "ESCALATED", NULL, NULL},
+        {"OPEN", "CLOSED", NULL, NULL},
+        {NULL, "PROCESSING", NULL, NULL},
+        {"OPEN", NULL, NULL, NULL},
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        const char *got = igm_raised_next(cases[i].from, cases[i].status, cases[i].code);
+        if ((got == NULL) != (cases[i].want == NULL) ||
+            (got && strcmp(got, cases[i].want) != 0))
+            fail_msg("%s + %s/%s: got %s, want %s", cases[i].from ? cases[i].from : "(null)",
+                     cases[i].status ? cases[i].status : "(null)",
+                     cases[i].code ? cases[i].code : "-", got ? got : "(null)",
+                     cases[i].want ? cases[i].want : "(null)");
+    }
+}
+
+/* s_on_issue - the counterparty's on_issue to raised issue REC: status
+ * STATUS, last action CODE (ref REF) */
+static json_t *s_on_issue(json_t *rec, const char *status, const char *code, const char *ref)
+{
+    json_t *issue = json_deep_copy(json_object_get(rec, "issue"));
+    json_t *act = json_pack("{s:s,s:{s:s,s:s},s:s,s:s}", "id", "LA", "descriptor", "code", code,
+                            "short_desc", "Photo please", "updated_at", TS, "action_by", "LSP1");
+    if (ref)
+        json_object_set_new(act, "ref_id", json_string(ref));
+    json_array_append_new(json_object_get(issue, "actions"), act);
+    json_object_set_new(issue, "status", json_string(status));
+    json_t *ctx = json_deep_copy(json_object_get(rec, "context"));
+    json_object_set_new(ctx, "action", json_string("on_issue"));
+    return json_pack("{s:o,s:{s:o}}", "context", ctx, "message", "issue", issue);
+}
+
+static void test_raised_life_cycle(void **state)
+{
+    fixture_store_t *fx = *state;
+    ondc_err_t err;
+    uint64_t oid = 0;
+    MDB_txn *txn = store_begin(fx->s, 0);
+    json_t *body = json_pack("{s:s,s:s,s:s,s:s}", "order_id", OID, "to", "lsp.example", "code",
+                             "FLM002", "short_desc", "Damaged in transit");
+    /* refused: no uri for the counterparty, an unknown order */
+    err_clear(&err);
+    assert_null(igm_raise(fx->s, txn, &fx->cfg, body, NULL, NULL, s_now(), &oid, &err));
+    assert_string_equal(err.path, "to_uri");
+    json_object_set_new(body, "order_id", json_string("NOPE"));
+    assert_null(igm_raise(fx->s, txn, &fx->cfg, body, "https://lsp.example/ondc", NULL, s_now(),
+                          &oid, &err));
+    assert_string_equal(err.path, "order_id");
+    json_object_set_new(body, "order_id", json_string(OID));
+    json_t *rec = igm_raise(fx->s, txn, &fx->cfg, body, "https://lsp.example/ondc", NULL, s_now(),
+                            &oid, &err);
+    assert_non_null(rec);
+    assert_true(oid > 0);
+    outbox_row_t row;
+    assert_int_equal(outbox_get(fx->s, txn, oid, &row), 0);
+    assert_string_equal(row.action, "issue");
+    assert_string_equal(row.url, "https://lsp.example/ondc/issue");
+    json_t *sent = json_loadb(row.body, row.body_len, 0, NULL);
+    outbox_row_clear(&row);
+    assert_string_equal(fixture_str_at(sent, "context.bap_id"), fx->cfg.subscriber_id);
+    assert_string_equal(fixture_str_at(sent, "context.bpp_id"), "lsp.example");
+    assert_string_equal(fixture_str_at(sent, "context.core_version"), "2.0.0");
+    assert_string_equal(fixture_str_at(sent, "message.issue.status"), "OPEN");
+    assert_string_equal(fixture_str_at(sent, "message.issue.refs[0].ref_id"), OID);
+    json_decref(sent);
+    char id[64];
+    snprintf(id, sizeof id, "%s", json_string_value(json_object_get(rec, "id")));
+    /* nothing asked, nothing on offer */
+    json_t *x = json_pack("{s:s}", "info", "x");
+    assert_int_equal(
+        igm_raised_act(fx->s, txn, &fx->cfg, rec, "INFO_PROVIDED", x, s_now(), &oid, &err), -1);
+    json_decref(x);
+    assert_int_equal(err.http_status, 409);
+    assert_int_equal(igm_raised_act(fx->s, txn, &fx->cfg, rec, "RESOLUTION_ACCEPTED", NULL,
+                                    s_now(), &oid, &err),
+                     -1);
+    /* answers: an unknown issue is checked out, ours moves the state */
+    json_t *ans = s_on_issue(rec, "PROCESSING", "INFO_REQUESTED", NULL);
+    assert_int_equal(igm_raised_check(fx->s, txn, &fx->cfg, ans, &err), 0);
+    json_object_set_new(json_object_get(ans, "context"), "bpp_id", json_string("other.example"));
+    assert_int_equal(igm_raised_check(fx->s, txn, &fx->cfg, ans, &err), -1);
+    assert_string_equal(err.path, "context.bpp_id");
+    json_object_set_new(json_object_get(ans, "context"), "bpp_id", json_string("lsp.example"));
+    uint64_t ids[4];
+    int n = -1;
+    assert_int_equal(igm_raised_answer(fx->s, txn, &fx->cfg, ans, s_now(), ids, &n), 0);
+    assert_int_equal(n, 0); /* no buyer app's issue behind it */
+    json_decref(ans);
+    json_decref(rec);
+    rec = igm_raised_get(fx->s, txn, id);
+    assert_string_equal(json_string_value(json_object_get(rec, "state")), "NEED-MORE-INFO");
+    assert_int_equal(igm_raised_act(fx->s, txn, &fx->cfg, rec, "INFO_PROVIDED", NULL, s_now(),
+                                    &oid, &err),
+                     -1);
+    assert_string_equal(err.path, "info");
+    json_t *info = json_pack("{s:s}", "info", "A photo");
+    assert_int_equal(
+        igm_raised_act(fx->s, txn, &fx->cfg, rec, "INFO_PROVIDED", info, s_now(), &oid, &err), 0);
+    json_decref(info);
+    assert_string_equal(json_string_value(json_object_get(rec, "state")), "PROCESSING");
+    assert_int_equal(igm_raised_act(fx->s, txn, &fx->cfg, rec, "CLOSED", NULL, s_now(), &oid, &err),
+                     0);
+    assert_int_equal(igm_raised_act(fx->s, txn, &fx->cfg, rec, "CLOSED", NULL, s_now(), &oid, &err),
+                     -1);
+    /* a closed issue takes no answer */
+    ans = s_on_issue(rec, "RESOLVED", "RESOLVED", NULL);
+    assert_int_equal(igm_raised_answer(fx->s, txn, &fx->cfg, ans, s_now(), ids, &n), 1);
+    json_decref(ans);
+    json_decref(rec);
+    json_decref(body);
+    mdb_txn_abort(txn);
+}
+
 static void test_overdue(void **state)
 {
     (void)state;
@@ -408,6 +542,8 @@ int main(void)
         cmocka_unit_test(test_check),
         cmocka_unit_test_setup_teardown(test_life_cycle, s_setup, s_teardown),
         cmocka_unit_test(test_overdue),
+        cmocka_unit_test(test_raised_next),
+        cmocka_unit_test_setup_teardown(test_raised_life_cycle, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
