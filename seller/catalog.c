@@ -5,6 +5,9 @@
 
 #include "catalog_inc.h"
 #include "catalog_rules.h"
+#include "catalog_variants.h"
+#include "customize.h"
+#include "offers.h"
 #include "clock.h"
 #include "context.h"
 #include "jarena.h"
@@ -311,6 +314,9 @@ int catalog_validate(json_t *root, ondc_err_t *err)
         snprintf(sb, sizeof sb, "%s.seller", base);
         if (s_validate_seller(json_object_get(p, "seller"), sb, err) < 0)
             return -1;
+        if (catalog_variants_check(p, base, err) < 0 || customize_check(p, base, err) < 0 ||
+            offers_check(p, base, err) < 0)
+            return -1;
     }
     return catalog_rules_apply(root, 0, clock_wall_ms(), err);
 }
@@ -468,6 +474,13 @@ static int s_index(store_t *s, MDB_txn *txn, const char *pid, json_t *item, int 
     const char *cat = json_string_value(json_object_get(item, "category_id"));
     if (cat)
         s_ix_key(&x, "c", cat, pid, iid);
+    /* the group a variant or a customization belongs to: a search that
+     * shows an item shows its variants and its options too */
+    const char *grp = customize_group_of(item);
+    if (!grp)
+        grp = json_string_value(json_object_get(item, "parent_item_id"));
+    if (grp && *grp)
+        s_ix_key(&x, "g", grp, pid, iid);
     s_ix_key(&x, "i", iid, pid, NULL);
     return x.rc;
 }

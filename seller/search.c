@@ -7,6 +7,7 @@
 
 #include "catalog.h"
 #include "catalog_rules.h"
+#include "customize.h"
 #include "money.h"
 #include "tags.h"
 
@@ -61,6 +62,8 @@ int search_parse(json_t *ctx, json_t *message, search_intent_t *q, ondc_err_t *e
     snprintf(q->city, sizeof q->city, "%s", city ? city : "*");
     const char *domain = json_string_value(json_object_get(ctx, "domain"));
     snprintf(q->domain, sizeof q->domain, "%s", domain ? domain : "");
+    const char *cv = json_string_value(json_object_get(ctx, "core_version"));
+    snprintf(q->core_version, sizeof q->core_version, "%s", cv ? cv : "");
     json_t *intent = json_object_get(message, "intent");
     if (!intent)
         return 0;
@@ -264,6 +267,11 @@ typedef struct {
      * matching token): open addressing on 64-bit hashes */
     uint64_t *seen;
     size_t nseen, seen_cap;
+    int indexed; /* items found through an index, not a provider's walk */
+    int pulling; /* s_pull at work: variants and options of shown items */
+    json_t *groups; /* s_pull's queue: group ids still to read */
+    json_t *shown;  /* s_pull: ids of the provider's items shown or tried */
+    const char *pull_pid;
 } s_run_t;
 
 static uint64_t s_hash(const char *a, const char *b)
@@ -442,12 +450,18 @@ static void s_consider(s_run_t *r, s_prov_t *p, json_t *item)
         json_string_value(json_object_get(json_object_get(item, "time"), "label"));
     if (label && strcmp(label, "disable") == 0)
         return;
-    if (q->category[0]) {
+    if (r->indexed && !r->pulling && customize_is_option(item))
+        return; /* shown with its item, never alone */
+    if (r->pulling) {
+        /* a variant or an option of an item the search shows: no name or
+         * category of its own to match */
+    } else if (q->category[0]) {
         const char *cat = json_string_value(json_object_get(item, "category_id"));
         if (!cat || strcmp(cat, q->category) != 0)
             return;
     }
-    if (!s_name_match(json_string_value(json_object_get(json_object_get(item, "descriptor"), "name")),
+    if (!r->pulling &&
+        !s_name_match(json_string_value(json_object_get(json_object_get(item, "descriptor"), "name")),
                       (const char(*)[64])q->tokens, q->ntokens))
         return;
     if (p->nserved >= 0) {
@@ -556,6 +570,79 @@ static json_t *s_page(json_t *bpp)
     return json_pack("{s:o}", "catalog", cat);
 }
 
+static int s_queue_group(const char *group, void *arg)
+{
+    s_run_t *r = arg;
+    json_t *done = json_object_get(r->groups, group);
+    if (!done)
+        json_object_set_new(r->groups, group, json_false());
+    return 0;
+}
+
+static int s_pull_cb(const char *pid, const char *iid, void *arg)
+{
+    s_run_t *r = arg;
+    if (strcmp(pid, r->pull_pid) != 0 || json_object_get(r->shown, iid))
+        return 0;
+    json_object_set_new(r->shown, iid, json_true());
+    s_prov_t *p = s_find_prov(r, pid);
+    json_t *item = catalog_item(r->s, r->txn, pid, iid);
+    if (p && item) {
+        size_t before = json_array_size(p->items);
+        s_consider(r, p, item);
+        if (json_array_size(p->items) > before)
+            customize_each_group(item, s_queue_group, r);
+    }
+    json_decref(item);
+    return 0;
+}
+
+/* s_pull - the other variants and the options of the items an indexed
+ * search matched, provider by provider */
+static void s_pull(s_run_t *r)
+{
+    r->pulling = 1;
+    for (size_t i = 0; i < r->nprovs; i++) {
+        s_prov_t *p = &r->provs[i];
+        if (json_array_size(p->items) == 0)
+            continue;
+        r->pull_pid = json_string_value(json_object_get(p->prov, "id"));
+        r->groups = json_object(); /* group -> read yet */
+        r->shown = json_object();
+        size_t k;
+        json_t *it;
+        json_array_foreach(p->items, k, it)
+        {
+            const char *iid = json_string_value(json_object_get(it, "id"));
+            if (iid)
+                json_object_set_new(r->shown, iid, json_true());
+            const char *parent = json_string_value(json_object_get(it, "parent_item_id"));
+            if (parent)
+                s_queue_group(parent, r);
+            customize_each_group(it, s_queue_group, r);
+        }
+        for (int more = 1; more;) {
+            more = 0;
+            const char *g;
+            json_t *done;
+            void *tmp;
+            json_object_foreach_safe(r->groups, tmp, g, done)
+            {
+                if (json_is_true(done))
+                    continue;
+                json_object_set_new(r->groups, g, json_true());
+                catalog_each_indexed(r->s, r->txn, "g", g, 0, s_pull_cb, r);
+                more = 1;
+                break; /* the set may have grown: walk it again */
+            }
+        }
+        json_decref(r->groups);
+        json_decref(r->shown);
+        r->groups = r->shown = NULL;
+    }
+    r->pulling = 0;
+}
+
 int search_run(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t max_bytes,
                json_t **pages, search_stats_t *st)
 {
@@ -564,11 +651,12 @@ int search_run(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t max_by
         st = &dummy;
     memset(st, 0, sizeof *st);
     *pages = json_array();
-    s_run_t r = {s, txn, q, NULL, 0, 0, st, 0, NULL, 0, 0};
+    s_run_t r = {s, txn, q, NULL, 0, 0, st, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL};
     catalog_each_provider(s, txn, s_provider_cb, &r);
     if (r.failed)
         goto fail;
     if (r.nprovs > 0) {
+        r.indexed = q->ntokens > 0 || q->category[0];
         if (q->ntokens > 0) {
             /* the most selective token: the longest whole one, else the
              * last (a prefix) */
@@ -587,6 +675,8 @@ int search_run(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t max_by
                 catalog_each_item(s, txn, json_string_value(json_object_get(r.provs[i].prov, "id")),
                                   s_item_cb, &r);
         }
+        if (r.indexed)
+            s_pull(&r);
     }
     json_t *bpp = catalog_bpp(s, txn);
     json_t *page = NULL;
@@ -597,6 +687,8 @@ int search_run(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t max_by
         if (n == 0)
             continue;
         json_t *pout = s_provider_out(p->prov);
+        if (strcmp(q->core_version, "1.2.5") != 0)
+            json_object_del(pout, "offers"); /* offers are retail 1.2.5's */
         size_t pbytes = s_json_len(pout) + 16;
         size_t k = 0;
         while (k < n) {

@@ -13,6 +13,12 @@
  * context city ("std:NNN" or "*"). No intent: the whole catalog for the
  * city.
  *
+ * Variants and customizations: a name or category search that shows an
+ * item shows the other variants of its group and the customizations its
+ * custom groups offer (as far as their child groups go), found through
+ * the "g" index; a customization is never matched on its own. The
+ * provider's offers are shown at 1.2.5 only.
+ *
  * Reads only what can match: a name search walks the index of its most
  * selective token, a category search the category index, a provider
  * search that provider's items; only a city-wide search reads every item.
@@ -50,6 +56,7 @@ typedef struct {
     double lat, lng;
     char area_code[16];
     char payment_type[32];
+    char core_version[16]; /* 1.2.5: the providers' offers are shown */
 } search_intent_t;
 
 typedef struct {
