@@ -74,6 +74,13 @@ int search_parse(json_t *ctx, json_t *message, search_intent_t *q, ondc_err_t *e
 int search_run(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t max_bytes,
                json_t **pages, search_stats_t *st);
 
+/* search_run_raw - search_run with each page a jdump_raw value (jdump.h):
+ * its text made from the items' kept on_search texts
+ * (catalog_render.h), written out as it is. What the discovery worker
+ * sends. */
+int search_run_raw(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t max_bytes,
+                   json_t **pages, search_stats_t *st);
+
 /* search_item_out - stored ITEM of PID as on_search shows it: without the
  * seller's own fields, quantity.available "99" in stock or "0", maximum
  * at most 99. Caller owns. */
