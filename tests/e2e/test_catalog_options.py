@@ -270,7 +270,7 @@ def test_customized_pizza_quoted_ordered_and_cancelled():
        sorted(["PZ-FARM", "C-HAND", "C-THIN", "C-REG", "C-LARGE", "C-MUSH", "C-TOMATO"]),
        "the pizza with every option its groups offer")
     kinds = {c["id"]: c["tags"][0]["list"][0]["value"] for c in p["categories"]}
-    eq(kinds, {"M-PIZZA": "custom_menu", "CG-CRUST": "custom_group", "CG-SIZE": "custom_group",
+    eq(kinds, {"M1": "custom_menu", "CG-CRUST": "custom_group", "CG-SIZE": "custom_group",
                "CG-TOP": "custom_group"}, "menu and groups")
     t = Txn("ONDC:RET11", "P-PIZZA", "L-PIZZA-1")
     cart = [("PZ-FARM", 1, "P0", None), ("C-HAND", 1, "P0", "CG-CRUST"), ("C-LARGE", 1, "P0", "CG-SIZE"),
