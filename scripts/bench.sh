@@ -18,6 +18,12 @@
 #   search     once, after the runs: a 10,000-item catalog, city-wide
 #              searches (about 12 on_search pages each) at 1/s: worker
 #              search time p50/p99 (ondc_search_seconds) and pages/s
+#   catalog    BENCH_ONLY=catalog runs this part alone: catalogs of
+#              10,000 and 100,000 items imported with ondcctl into the
+#              running fleet's store (wall time, parse to commit), then city-wide searches of each at 1/s:
+#              worker search time p50/p99 (ondc_search_seconds) and the
+#              discovery worker's on_search bytes per second of search time
+#              (ondc_search_bytes_total); BENCH_CATALOG_SIZES sets the sizes
 #   abuse      scripts/bench-abuse.py: a buyer app's ACK and callback
 #              latency alone and under slow-loris, dead buyer app hosts
 #              and a registry lookup flood (BENCH_ABUSE=0: not run)
@@ -137,6 +143,75 @@ sys.exit(0 if (o["lost"] == 0 and o["errors"] == 0 and o["nacks"] == 0 and
                o["delivered_per_s"] >= 0.99 * rate and o["roundtrip_p99_ms"] < 250) else 1)
 PY
 }
+# catalog: import and city-wide search of big catalogs (BENCH_ONLY=catalog
+# runs only this; the full benchmark keeps its own 10,000-item search)
+catalog_bench() {
+  local n
+  for n in ${BENCH_CATALOG_SIZES:-10000 100000}; do
+    python3 - "$dir" "$top" "$n" <<'PY'
+import json, sys
+d, top, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+cat = json.load(open(top + "/etc/demo-catalog.json"))
+prov = cat["bpp/providers"][1]
+tmpl = prov["items"][0]
+prov["items"] = []
+for i in range(n):
+    it = json.loads(json.dumps(tmpl))
+    it["id"] = "BIG-%06d" % i
+    it["descriptor"]["name"] = "Store item %d %s" % (i, ["rice", "dal", "oil", "salt"][i % 4])
+    prov["items"].append(it)
+json.dump(cat, open("%s/catalog-%d.json" % (d, n), "w"), separators=(",", ":"))
+s = json.load(open(top + "/tests/fixtures/retail/search.json"))
+s["message"]["intent"].pop("tags", None)
+s["context"]["city"] = "std:080"
+json.dump(s, open("%s/search-city.json" % d, "w"))
+PY
+    # ondcctl: a catalog this big is over the admin API's body limit
+    local t0 t1
+    t0=$(date +%s.%N)
+    "$BIN/ondcctl" --config "$dir/ondc.json" catalog import "$dir/catalog-$n.json" >/dev/null ||
+      { echo "bench: catalog import of $n items failed" >&2; exit 1; }
+    t1=$(date +%s.%N)
+    echo "catalog$n import_s $(python3 -c "print($t1 - $t0)")" > "$dir/catalog$n.import"
+    bench "search$n" --template "$dir/search-city.json" --rate 1 --seconds "$SECONDS_EACH" --conns 2 --wait 300
+  done
+  python3 - "$dir" ${BENCH_CATALOG_SIZES:-10000 100000} <<'PY'
+import os, sys
+d, sizes = sys.argv[1], [int(x) for x in sys.argv[2:]]
+def metrics(path):
+    b, c = {}, {}
+    for line in open(path):
+        if line.startswith("ondc_search_seconds_bucket"):
+            le = line.split('le="')[1].split('"')[0]
+            b[le] = b.get(le, 0) + float(line.rsplit(" ", 1)[1])
+        for name in ("ondc_search_seconds_sum", "ondc_search_bytes_total"):
+            if line.startswith(name):
+                c[name] = c.get(name, 0) + float(line.rsplit(" ", 1)[1])
+    return b, c
+print()
+for n in sizes:
+    (h0, c0), (h1, c1) = metrics(os.path.join(d, "search%d.m0" % n)), metrics(os.path.join(d, "search%d.m1" % n))
+    les = sorted((float(k) if k != "+Inf" else float("inf"), h1[k] - h0.get(k, 0)) for k in h1)
+    total = les[-1][1] if les else 0
+    def q(p):
+        for le, c in les:
+            if total and c >= p * total:
+                return le * 1000
+        return float("nan")
+    secs = c1.get("ondc_search_seconds_sum", 0) - c0.get("ondc_search_seconds_sum", 0)
+    byt = c1.get("ondc_search_bytes_total", 0) - c0.get("ondc_search_bytes_total", 0)
+    imp = open(os.path.join(d, "catalog%d.import" % n)).read().split()[2]
+    print("catalog%d_import_s %.2f" % (n, float(imp)))
+    print("search%d_worker_p50_ms %.0f" % (n, q(0.5)))
+    print("search%d_worker_p99_ms %.0f" % (n, q(0.99)))
+    print("search%d_worker_mb_per_s %.0f" % (n, byt / secs / 1e6 if secs > 0 else float("nan")))
+    print("search%d_searches %.0f" % (n, total))
+PY
+}
+if [ "${BENCH_ONLY:-}" = catalog ]; then
+  catalog_bench
+  exit 0
+fi
 for run in $(seq 1 "$RUNS"); do
   echo "bench: run $run of $RUNS" >&2
   lo=0; hi=0

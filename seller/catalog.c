@@ -4,7 +4,11 @@
 #include "catalog.h"
 
 #include "catalog_inc.h"
+#include "catalog_render.h"
 #include "catalog_rules.h"
+#include "catalog_variants.h"
+#include "customize.h"
+#include "offers.h"
 #include "clock.h"
 #include "context.h"
 #include "jarena.h"
@@ -243,7 +247,9 @@ static int s_validate_location(json_t *loc, const char *base, ondc_err_t *err)
     return 0;
 }
 
-int catalog_validate(json_t *root, ondc_err_t *err)
+/* s_validate - catalog_validate; RULES: with ONDC's retail rules too (an
+ * import that replaces applies them itself, once, in full) */
+static int s_validate(json_t *root, int rules, ondc_err_t *err)
 {
     char path[160] = "";
     if (!json_is_object(root))
@@ -311,8 +317,16 @@ int catalog_validate(json_t *root, ondc_err_t *err)
         snprintf(sb, sizeof sb, "%s.seller", base);
         if (s_validate_seller(json_object_get(p, "seller"), sb, err) < 0)
             return -1;
+        if (catalog_variants_check(p, base, err) < 0 || customize_check(p, base, err) < 0 ||
+            offers_check(p, base, err) < 0)
+            return -1;
     }
-    return catalog_rules_apply(root, 0, clock_wall_ms(), err);
+    return rules ? catalog_rules_apply(root, 0, clock_wall_ms(), err) : 0;
+}
+
+int catalog_validate(json_t *root, ondc_err_t *err)
+{
+    return s_validate(root, 1, err);
 }
 
 static int s_put_json(store_t *s, MDB_txn *txn, store_db_t db, const char *key, json_t *v)
@@ -468,6 +482,13 @@ static int s_index(store_t *s, MDB_txn *txn, const char *pid, json_t *item, int 
     const char *cat = json_string_value(json_object_get(item, "category_id"));
     if (cat)
         s_ix_key(&x, "c", cat, pid, iid);
+    /* the group a variant or a customization belongs to: a search that
+     * shows an item shows its variants and its options too */
+    const char *grp = customize_group_of(item);
+    if (!grp)
+        grp = json_string_value(json_object_get(item, "parent_item_id"));
+    if (grp && *grp)
+        s_ix_key(&x, "g", grp, pid, iid);
     s_ix_key(&x, "i", iid, pid, NULL);
     return x.rc;
 }
@@ -521,6 +542,7 @@ int catalog_put_item(store_t *s, MDB_txn *txn, const char *pid, json_t *item)
     char key[300];
     snprintf(key, sizeof key, "i/%s/%s", pid, iid ? iid : "");
     rc |= s_put_json(s, txn, DB_CATALOG, key, item);
+    rc |= catalog_render_put(s, txn, pid, item);
     rc |= s_index(s, txn, pid, item, 1);
     if (iid)
         rc |= catalog_inc_note(s, txn, pid, iid, now);
@@ -539,6 +561,7 @@ static int s_touch(store_t *s, MDB_txn *txn, const char *pid, const char *iid)
     char key[300];
     snprintf(key, sizeof key, "i/%s/%s", pid, iid);
     int rc = s_put_json(s, txn, DB_CATALOG, key, item);
+    rc |= catalog_render_put(s, txn, pid, item);
     json_decref(item);
     return rc < 0 ? -1 : catalog_inc_note(s, txn, pid, iid, now);
 }
@@ -768,6 +791,7 @@ static int s_remove_missing(store_t *s, MDB_txn *txn, json_t *root, int64_t now_
         if (old) {
             rc |= s_index(s, txn, pid, old, 0);
             rc |= catalog_inc_tombstone(s, txn, pid, old, now_ms);
+            rc |= catalog_render_del(s, txn, pid, slash + 1);
             json_decref(old);
         }
         MDB_val mk = {strlen(key), (void *)key}, ik = {strlen(key) - 2, (void *)(key + 2)};
@@ -817,7 +841,7 @@ static int s_put_provider(store_t *s, MDB_txn *txn, json_t *p, int64_t now_ms)
 
 int catalog_import(store_t *s, MDB_txn *txn, json_t *root, catalog_mode_t mode, ondc_err_t *err)
 {
-    if (catalog_validate(root, err) < 0)
+    if (s_validate(root, mode != CATALOG_REPLACE, err) < 0)
         return -1;
     int64_t now = clock_wall_ms();
     if (mode == CATALOG_REPLACE && catalog_rules_apply(root, 1, now, err) < 0)

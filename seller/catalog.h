@@ -12,7 +12,8 @@
  * "p/{provider}" -> provider without items; "i/{provider}/{item}" -> item;
  * index keys (empty values), kept with every item write:
  * "x/t/{name token}\x1f{provider}\x1f{item}", "x/c/{category}\x1f{provider}\x1f{item}",
- * "x/i/{item}\x1f{provider}". Ids and references may not hold control
+ * "x/i/{item}\x1f{provider}", "x/g/{group}\x1f{provider}\x1f{item}" (the
+ * variant group of a variant, the custom group of a customization). Ids and references may not hold control
  * characters, so the separator is unambiguous.
  * Keys in "inventory": "{provider}/{item}" -> stock as decimal text.
  * Values are compact JSON; getters return a parsed copy the caller owns.
@@ -110,7 +111,7 @@ int catalog_tokens(const char *text, catalog_token_fn *fn, void *arg);
 typedef int(catalog_ref_fn)(const char *pid, const char *iid, void *arg);
 
 /* catalog_each_indexed - call FN for every item in index KIND ("t" name
- * token, "c" category id) under TERM; PREFIX: every term starting with
+ * token, "c" category id, "g" variant or custom group) under TERM; PREFIX: every term starting with
  * TERM. FN returns non-zero to stop. Reads only the matching index keys. */
 int catalog_each_indexed(store_t *s, MDB_txn *txn, const char *kind, const char *term, int prefix,
                          catalog_ref_fn *fn, void *arg);

@@ -7,6 +7,7 @@
 #include "catalog.h"
 #include "catalog_domains.h"
 #include "context.h"
+#include "customize.h"
 #include "money.h"
 #include "tags.h"
 
@@ -440,10 +441,28 @@ static int s_unit_ok(const char *u)
     return 0;
 }
 
+/* s_option - a customization (customize.h): a price with its MRP, a
+ * category and a time, as ONDC's RET11 examples have them; the rest of an
+ * item's attributes are its item's */
+static int s_option(json_t *item, int64_t now_ms, const char *base, ondc_err_t *err)
+{
+    char path[200];
+    json_t *price = json_object_get(item, "price");
+    if (!json_object_get(price, "maximum_value"))
+        json_object_set(price, "maximum_value", json_object_get(price, "value"));
+    s_path(path, sizeof path, "%s.category_id", base);
+    if (!s_str(json_object_get(item, "category_id")))
+        return s_fail(err, path, "is required");
+    return s_time(item, json_is_false(json_object_get(item, "enabled")) ? "disable" : "enable",
+                  now_ms, base, err);
+}
+
 static int s_item(json_t *item, json_t *prov, const char *domain, const catalog_domain_t *d,
                   int64_t now_ms, const char *base, ondc_err_t *err)
 {
     char path[200];
+    if (customize_is_option(item))
+        return s_option(item, now_ms, base, err);
     if (s_descriptor(item, base, err) < 0 || s_code(item, d, base, err) < 0)
         return -1;
     if (s_time(item, json_is_false(json_object_get(item, "enabled")) ? "disable" : "enable", now_ms,

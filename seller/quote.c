@@ -4,7 +4,12 @@
 #include "quote.h"
 
 #include "catalog.h"
+#include "clock.h"
+#include "customize.h"
 #include "money.h"
+#include "offers.h"
+
+#include <stdlib.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -123,12 +128,26 @@ int quote_build(store_t *s, MDB_txn *txn, json_t *order, const char *core_versio
             snprintf(fid, sizeof fid, "1");
     snprintf(q->fulfillment_id, sizeof q->fulfillment_id, "%s", fid);
 
+    if (retail12 &&
+        customize_check_order(s, txn, q->provider_id, q->provider, order, err) < 0) {
+        quote_release(q);
+        return -1;
+    }
     json_t *breakup = json_array();
     json_t *taxes = json_array();
+    json_t *taken = json_object(); /* item id -> units quoted so far */
+    size_t nitems = json_array_size(items);
+    /* the cart as the offers read it; the strings live in LINEBUF */
+    offers_line_t *lines = calloc(nitems, sizeof *lines);
+    char(*linebuf)[3][160] = calloc(nitems, sizeof *linebuf);
     int64_t total = 0;
     q->cod_ok = 1;
     size_t i;
     json_t *it;
+    if (!lines || !linebuf) {
+        err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "out of memory");
+        goto fail;
+    }
     json_array_foreach(items, i, it)
     {
         char iid[160], path[96];
@@ -154,6 +173,10 @@ int quote_build(store_t *s, MDB_txn *txn, json_t *order, const char *core_versio
         int64_t stock = 0, unit = 0, max = catalog_item_max(item);
         catalog_stock(s, txn, q->provider_id, iid, &stock);
         catalog_item_price(item, &unit);
+        /* an item on several rows (two instances of a customized item)
+         * shares its stock */
+        json_t *before = json_object_get(taken, iid);
+        stock -= before ? json_integer_value(before) : 0;
         int64_t n = count;
         if (max >= 0 && n > max) {
             if (!q->soft)
@@ -190,15 +213,29 @@ int quote_build(store_t *s, MDB_txn *txn, json_t *order, const char *core_versio
             else if (max >= 0)
                 json_object_set_new(qty, "maximum", s_count_json(max));
         }
-        json_object_set_new(row, "item",
-                            json_pack("{s:o,s:o}", "price", money_json(unit), "quantity", qty));
+        json_t *ri = retail12 ? customize_row_item(it) : NULL;
+        json_t *rowitem = ri ? json_deep_copy(ri) : json_object();
+        json_object_set_new(rowitem, "price", money_json(unit));
+        json_object_set_new(rowitem, "quantity", qty);
+        json_object_set_new(row, "item", rowitem);
         json_array_append_new(breakup, row);
         total += line;
+        json_object_set_new(taken, iid, json_integer((before ? json_integer_value(before) : 0) + n));
         if (tax_bp) {
             int64_t tax = money_percent(line, tax_bp);
-            json_array_append_new(taxes, s_row(iid, "Tax", "tax", tax));
+            json_t *trow = s_row(iid, "Tax", "tax", tax);
+            if (ri)
+                json_object_set(trow, "item", ri);
+            json_array_append_new(taxes, trow);
             total += tax;
         }
+        json_decref(ri);
+        const char *cat = json_string_value(json_object_get(item, "category_id"));
+        const char *loc = json_string_value(json_object_get(item, "location_id"));
+        snprintf(linebuf[i][0], 160, "%s", iid);
+        snprintf(linebuf[i][1], 160, "%s", cat ? cat : "");
+        snprintf(linebuf[i][2], 160, "%s", loc ? loc : "");
+        lines[i] = (offers_line_t){linebuf[i][0], linebuf[i][1], linebuf[i][2], n, unit, line};
         json_decref(item);
     }
     const char *charge_id = strcmp(core_version ? core_version : "", "1.0.0") == 0 ? "" : fid;
@@ -217,6 +254,15 @@ int quote_build(store_t *s, MDB_txn *txn, json_t *order, const char *core_versio
         json_array_append_new(breakup, s_row(charge_id, "Discount", "discount", -discount));
         total -= discount;
     }
+    if (core_version && strcmp(core_version, "1.2.5") == 0) {
+        offers_ctx_t oc = {s,     txn,   q->provider_id, q->provider, order, lines, nitems,
+                           delivery, fid, clock_wall_ms()};
+        if (offers_apply(&oc, breakup, &total, err) < 0)
+            goto fail;
+    }
+    json_decref(taken);
+    free(lines);
+    free(linebuf);
     q->total = total;
     q->quote = json_pack("{s:o,s:o,s:s}", "price", money_json(total), "breakup", breakup, "ttl",
                          "P1D");
@@ -224,6 +270,9 @@ int quote_build(store_t *s, MDB_txn *txn, json_t *order, const char *core_versio
 fail:
     json_decref(breakup);
     json_decref(taxes);
+    json_decref(taken);
+    free(lines);
+    free(linebuf);
     quote_release(q);
     return -1;
 }

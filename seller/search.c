@@ -6,7 +6,11 @@
 #include "hash.h"
 
 #include "catalog.h"
+#include "catalog_render.h"
 #include "catalog_rules.h"
+#include "jdump.h"
+#include "jparse.h"
+#include "customize.h"
 #include "money.h"
 #include "tags.h"
 
@@ -61,6 +65,8 @@ int search_parse(json_t *ctx, json_t *message, search_intent_t *q, ondc_err_t *e
     snprintf(q->city, sizeof q->city, "%s", city ? city : "*");
     const char *domain = json_string_value(json_object_get(ctx, "domain"));
     snprintf(q->domain, sizeof q->domain, "%s", domain ? domain : "");
+    const char *cv = json_string_value(json_object_get(ctx, "core_version"));
+    snprintf(q->core_version, sizeof q->core_version, "%s", cv ? cv : "");
     json_t *intent = json_object_get(message, "intent");
     if (!intent)
         return 0;
@@ -244,12 +250,23 @@ static int s_location_serves(json_t *prov, json_t *loc, const search_intent_t *q
 
 #define LOCS_MAX 64
 
+/* an item shown: its text in the provider's TEXT, its category (for the
+ * serviceability tags of the page it lands on) */
 typedef struct {
-    json_t *prov;  /* stored provider (owned) */
-    json_t *items; /* matched items (owned array) */
+    size_t off, len;
+    char cat[64];
+} s_shown_t;
+
+typedef struct {
+    json_t *prov;    /* stored provider (owned) */
+    json_t *matched; /* items matched through an index, parsed (owned
+                      * array; for s_pull) */
+    jdump_t text;    /* the on_search text of the items shown, one after
+                      * another (catalog_render.h) */
+    s_shown_t *shown;
+    size_t nshown, shown_cap;
     char served[LOCS_MAX][160];
     int nserved; /* -1: every location (no end location asked) */
-    size_t bytes;
 } s_prov_t;
 
 typedef struct {
@@ -264,6 +281,11 @@ typedef struct {
      * matching token): open addressing on 64-bit hashes */
     uint64_t *seen;
     size_t nseen, seen_cap;
+    int indexed; /* items found through an index, not a provider's walk */
+    int pulling; /* s_pull at work: variants and options of shown items */
+    json_t *groups; /* s_pull's queue: group ids still to read */
+    json_t *shown;  /* s_pull: ids of the provider's items shown or tried */
+    const char *pull_pid;
 } s_run_t;
 
 static uint64_t s_hash(const char *a, const char *b)
@@ -397,7 +419,7 @@ static int s_provider_cb(json_t *prov, void *arg)
         r->cap = nc;
     }
     p.prov = json_incref(prov);
-    p.items = json_array();
+    p.matched = json_array();
     r->provs[r->nprovs++] = p;
     return 0;
 }
@@ -430,7 +452,28 @@ json_t *search_item_out(store_t *s, MDB_txn *txn, const char *pid, json_t *item)
     return out;
 }
 
-/* s_consider - the item ITEM of provider P: keep it (a catalog copy) when
+/* s_shown_add - a new entry for an item of P about to be written to its
+ * text; NULL when out of memory */
+static s_shown_t *s_shown_add(s_run_t *r, s_prov_t *p, const char *cat)
+{
+    if (p->nshown == p->shown_cap) {
+        size_t nc = p->shown_cap ? p->shown_cap * 2 : 64;
+        s_shown_t *ns = realloc(p->shown, nc * sizeof *ns);
+        if (!ns) {
+            r->failed = 1;
+            return NULL;
+        }
+        p->shown = ns;
+        p->shown_cap = nc;
+    }
+    s_shown_t *sh = &p->shown[p->nshown++];
+    sh->off = p->text.len;
+    sh->len = 0;
+    snprintf(sh->cat, sizeof sh->cat, "%s", cat ? cat : "");
+    return sh;
+}
+
+/* s_consider - the item ITEM of provider P: keep its on_search text when
  * it matches every part of the intent. */
 static void s_consider(s_run_t *r, s_prov_t *p, json_t *item)
 {
@@ -442,12 +485,18 @@ static void s_consider(s_run_t *r, s_prov_t *p, json_t *item)
         json_string_value(json_object_get(json_object_get(item, "time"), "label"));
     if (label && strcmp(label, "disable") == 0)
         return;
-    if (q->category[0]) {
+    if (r->indexed && !r->pulling && customize_is_option(item))
+        return; /* shown with its item, never alone */
+    if (r->pulling) {
+        /* a variant or an option of an item the search shows: no name or
+         * category of its own to match */
+    } else if (q->category[0]) {
         const char *cat = json_string_value(json_object_get(item, "category_id"));
         if (!cat || strcmp(cat, q->category) != 0)
             return;
     }
-    if (!s_name_match(json_string_value(json_object_get(json_object_get(item, "descriptor"), "name")),
+    if (!r->pulling &&
+        !s_name_match(json_string_value(json_object_get(json_object_get(item, "descriptor"), "name")),
                       (const char(*)[64])q->tokens, q->ntokens))
         return;
     if (p->nserved >= 0) {
@@ -462,18 +511,32 @@ static void s_consider(s_run_t *r, s_prov_t *p, json_t *item)
         !json_is_true(json_object_get(item, "@ondc/org/available_on_cod")))
         return;
     const char *pid = json_string_value(json_object_get(p->prov, "id"));
-    json_t *out = search_item_out(r->s, r->txn, pid, item);
-    json_array_append_new(p->items, out);
+    const char *iid = json_string_value(json_object_get(item, "id"));
+    catalog_render_t cr;
+    int64_t stock = 0;
+    if (iid)
+        catalog_stock(r->s, r->txn, pid, iid, &stock);
+    if (!s_shown_add(r, p, json_string_value(json_object_get(item, "category_id"))))
+        return;
+    s_shown_t *sh = &p->shown[p->nshown - 1];
+    int rc;
+    if (iid && catalog_render_get(r->s, r->txn, pid, iid, &cr) == 0) {
+        rc = catalog_render_item(&cr, stock, &p->text);
+    } else {
+        /* an item written before its text was kept */
+        json_t *out = search_item_out(r->s, r->txn, pid, item);
+        rc = jdump_append(&p->text, out);
+        json_decref(out);
+    }
+    if (rc < 0) {
+        r->failed = 1;
+        p->nshown--;
+        return;
+    }
+    sh->len = p->text.len - sh->off;
+    if (r->indexed)
+        json_array_append(p->matched, item);
     r->st->items_matched++;
-}
-
-static int s_item_cb(const char *pid, json_t *item, void *arg)
-{
-    s_run_t *r = arg;
-    s_prov_t *p = s_find_prov(r, pid);
-    if (p)
-        s_consider(r, p, item);
-    return 0;
 }
 
 static int s_ref_cb(const char *pid, const char *iid, void *arg)
@@ -511,10 +574,10 @@ static json_t *s_provider_out(json_t *prov)
     return out;
 }
 
-/* s_fit_tags - PROV (a page's copy, with its items) keeps the
- * serviceability tags of the categories its items name: ONDC counts one
- * per category shown */
-static void s_fit_tags(json_t *prov)
+/* s_fit_tags - PROV (a page's copy) keeps the serviceability tags of the
+ * categories its items on the page name (SH[0..N)): ONDC counts one per
+ * category shown */
+static void s_fit_tags(json_t *prov, const s_shown_t *sh, size_t n)
 {
     json_t *tags = json_object_get(prov, "tags");
     if (!json_is_array(tags))
@@ -526,24 +589,32 @@ static void s_fit_tags(json_t *prov)
             continue;
         const char *cat = tags_value(tags_list(tg), "category");
         int used = 0;
-        size_t j;
-        json_t *it;
-        json_array_foreach(json_object_get(prov, "items"), j, it)
-        {
-            const char *c = json_string_value(json_object_get(it, "category_id"));
-            used |= c && cat && strcmp(c, cat) == 0;
-        }
+        for (size_t j = 0; j < n && !used && cat; j++)
+            used = strcmp(sh[j].cat, cat) == 0;
         if (!used)
             json_array_remove(tags, i);
     }
 }
 
-static size_t s_json_len(json_t *v)
+static int s_puts(jdump_t *o, const char *t, size_t n)
 {
-    return json_dumpb(v, NULL, 0, JSON_COMPACT);
+    if (o->len + n > o->cap) {
+        size_t cap = o->cap ? o->cap : 65536;
+        while (cap < o->len + n)
+            cap *= 2;
+        char *b = realloc(o->buf, cap);
+        if (!b)
+            return -1;
+        o->buf = b;
+        o->cap = cap;
+    }
+    memcpy(o->buf + o->len, t, n);
+    o->len += n;
+    return 0;
 }
 
-static json_t *s_page(json_t *bpp)
+/* s_page_open - a page's text up to its providers' "[" into PAGE */
+static int s_page_open(jdump_t *page, json_t *bpp)
 {
     json_t *cat = json_object();
     json_t *d = json_object_get(bpp, "descriptor");
@@ -553,22 +624,239 @@ static json_t *s_page(json_t *bpp)
     if (f)
         json_object_set(cat, "bpp/fulfillments", f);
     json_object_set_new(cat, "bpp/providers", json_array());
-    return json_pack("{s:o}", "catalog", cat);
+    json_t *msg = json_pack("{s:o}", "catalog", cat);
+    page->len = 0;
+    int rc = jdump_append(page, msg);
+    json_decref(msg);
+    if (rc < 0 || page->len < 4)
+        return -1;
+    page->len -= 3; /* "]}}" */
+    return 0;
 }
 
-int search_run(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t max_bytes,
-               json_t **pages, search_stats_t *st)
+/* s_page_close - the page's end, and the page as a message into PAGES */
+static int s_page_close(jdump_t *page, json_t *pages)
+{
+    if (s_puts(page, "]}}", 3) < 0)
+        return -1;
+    json_t *raw = jdump_raw(page->buf, page->len);
+    if (!raw)
+        return -1;
+    json_array_append_new(pages, raw);
+    return 0;
+}
+
+/* s_provider_text - provider copy POUT with SH[0..N) as its items,
+ * appended to PAGE (after a comma unless FIRST) */
+static int s_provider_text(jdump_t *page, int first, json_t *pout, const s_prov_t *p, size_t from,
+                           size_t n)
+{
+    json_t *copy = json_copy(pout);
+    s_fit_tags(copy, p->shown + from, n);
+    size_t at = page->len;
+    if (!first && s_puts(page, ",", 1) < 0)
+        goto fail;
+    if (jdump_append(page, copy) < 0 || page->len < at + 2)
+        goto fail;
+    page->len--; /* its "}" */
+    if (s_puts(page, page->buf[page->len - 1] == '{' ? "\"items\":[" : ",\"items\":[", 
+               page->buf[page->len - 1] == '{' ? 9 : 10) < 0)
+        goto fail;
+    for (size_t k = from; k < from + n; k++)
+        if ((k > from && s_puts(page, ",", 1) < 0) ||
+            s_puts(page, p->text.buf + p->shown[k].off, p->shown[k].len) < 0)
+            goto fail;
+    if (s_puts(page, "]}", 2) < 0)
+        goto fail;
+    json_decref(copy);
+    return 0;
+fail:
+    json_decref(copy);
+    return -1;
+}
+
+static int s_queue_group(const char *group, void *arg)
+{
+    s_run_t *r = arg;
+    json_t *done = json_object_get(r->groups, group);
+    if (!done)
+        json_object_set_new(r->groups, group, json_false());
+    return 0;
+}
+
+static int s_pull_cb(const char *pid, const char *iid, void *arg)
+{
+    s_run_t *r = arg;
+    if (strcmp(pid, r->pull_pid) != 0 || json_object_get(r->shown, iid))
+        return 0;
+    json_object_set_new(r->shown, iid, json_true());
+    s_prov_t *p = s_find_prov(r, pid);
+    json_t *item = catalog_item(r->s, r->txn, pid, iid);
+    if (p && item) {
+        size_t before = p->nshown;
+        s_consider(r, p, item);
+        if (p->nshown > before)
+            customize_each_group(item, s_queue_group, r);
+    }
+    json_decref(item);
+    return 0;
+}
+
+/* s_pull - the other variants and the options of the items an indexed
+ * search matched, provider by provider */
+static void s_pull(s_run_t *r)
+{
+    r->pulling = 1;
+    for (size_t i = 0; i < r->nprovs; i++) {
+        s_prov_t *p = &r->provs[i];
+        if (json_array_size(p->matched) == 0)
+            continue;
+        r->pull_pid = json_string_value(json_object_get(p->prov, "id"));
+        r->groups = json_object(); /* group -> read yet */
+        r->shown = json_object();
+        size_t k;
+        json_t *it;
+        json_array_foreach(p->matched, k, it)
+        {
+            const char *iid = json_string_value(json_object_get(it, "id"));
+            if (iid)
+                json_object_set_new(r->shown, iid, json_true());
+            const char *parent = json_string_value(json_object_get(it, "parent_item_id"));
+            if (parent)
+                s_queue_group(parent, r);
+            customize_each_group(it, s_queue_group, r);
+        }
+        for (int more = 1; more;) {
+            more = 0;
+            const char *g;
+            json_t *done;
+            void *tmp;
+            json_object_foreach_safe(r->groups, tmp, g, done)
+            {
+                if (json_is_true(done))
+                    continue;
+                json_object_set_new(r->groups, g, json_true());
+                catalog_each_indexed(r->s, r->txn, "g", g, 0, s_pull_cb, r);
+                more = 1;
+                break; /* the set may have grown: walk it again */
+            }
+        }
+        json_decref(r->groups);
+        json_decref(r->shown);
+        r->groups = r->shown = NULL;
+    }
+    r->pulling = 0;
+}
+
+/* s_walk - every item of provider P: from the on_search texts kept beside
+ * the items (catalog_render.h), read in step with the items; an item
+ * without one (disabled, or written before texts were kept) is parsed
+ * and considered */
+static void s_walk(s_run_t *r, s_prov_t *p)
+{
+    const search_intent_t *q = r->q;
+    const char *pid = json_string_value(json_object_get(p->prov, "id"));
+    char ip[300], sp[300], iid[200];
+    int il = snprintf(ip, sizeof ip, "i/%s/", pid), sl = snprintf(sp, sizeof sp, "s/%s/", pid);
+    MDB_cursor *ci = NULL, *cs = NULL;
+    if (il < 0 || (size_t)il >= sizeof ip || sl < 0 || (size_t)sl >= sizeof sp ||
+        mdb_cursor_open(r->txn, r->s->dbi[DB_CATALOG], &ci) ||
+        mdb_cursor_open(r->txn, r->s->dbi[DB_CATALOG], &cs)) {
+        if (ci)
+            mdb_cursor_close(ci);
+        r->failed = 1;
+        return;
+    }
+    int cod_only = q->payment_type[0] && strcmp(q->payment_type, "ON-FULFILLMENT") == 0;
+    MDB_val ik = {(size_t)il, ip}, id, sk = {(size_t)sl, sp}, sd;
+    int sok = mdb_cursor_get(cs, &sk, &sd, MDB_SET_RANGE) == 0 && sk.mv_size >= (size_t)sl &&
+              memcmp(sk.mv_data, sp, (size_t)sl) == 0;
+    for (int rc = mdb_cursor_get(ci, &ik, &id, MDB_SET_RANGE); rc == 0 && !r->failed;
+         rc = mdb_cursor_get(ci, &ik, &id, MDB_NEXT)) {
+        if (ik.mv_size < (size_t)il || memcmp(ik.mv_data, ip, (size_t)il) != 0)
+            break;
+        const char *k = (const char *)ik.mv_data + il;
+        size_t kl = ik.mv_size - (size_t)il;
+        int cmp = 1;
+        while (sok) {
+            const char *t = (const char *)sk.mv_data + sl;
+            size_t tl = sk.mv_size - (size_t)sl;
+            /* LMDB's order: bytes, then the shorter first */
+            cmp = memcmp(t, k, tl < kl ? tl : kl);
+            if (cmp == 0)
+                cmp = tl < kl ? -1 : tl > kl;
+            if (cmp >= 0)
+                break;
+            sok = mdb_cursor_get(cs, &sk, &sd, MDB_NEXT) == 0 && sk.mv_size >= (size_t)sl &&
+                  memcmp(sk.mv_data, sp, (size_t)sl) == 0;
+        }
+        catalog_render_t cr;
+        if (sok && cmp == 0 && kl < sizeof iid && catalog_render_parse(sd.mv_data, sd.mv_size, &cr) == 0) {
+            r->st->items_read++;
+            if (p->nserved >= 0 && cr.location_len) {
+                int ok = 0;
+                for (int i = 0; i < p->nserved && !ok; i++)
+                    ok = strlen(p->served[i]) == cr.location_len &&
+                         memcmp(p->served[i], cr.location, cr.location_len) == 0;
+                if (!ok)
+                    continue;
+            }
+            if (cod_only && !cr.cod)
+                continue;
+            memcpy(iid, k, kl);
+            iid[kl] = '\0';
+            int64_t stock = 0;
+            catalog_stock(r->s, r->txn, pid, iid, &stock);
+            char cat[64];
+            snprintf(cat, sizeof cat, "%.*s", (int)cr.category_len, cr.category);
+            s_shown_t *sh = s_shown_add(r, p, cat);
+            if (!sh)
+                break;
+            if (catalog_render_item(&cr, stock, &p->text) < 0) {
+                r->failed = 1;
+                break;
+            }
+            sh->len = p->text.len - sh->off;
+            r->st->items_matched++;
+            continue;
+        }
+        json_t *item = jparse(id.mv_data, id.mv_size, 0, NULL);
+        if (item)
+            s_consider(r, p, item);
+        json_decref(item);
+    }
+    mdb_cursor_close(ci);
+    mdb_cursor_close(cs);
+}
+
+static void s_run_free(s_run_t *r)
+{
+    for (size_t i = 0; i < r->nprovs; i++) {
+        json_decref(r->provs[i].prov);
+        json_decref(r->provs[i].matched);
+        jdump_free(&r->provs[i].text);
+        free(r->provs[i].shown);
+    }
+    free(r->provs);
+    free(r->seen);
+}
+
+int search_run_raw(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t max_bytes,
+                   json_t **pages, search_stats_t *st)
 {
     search_stats_t dummy;
     if (!st)
         st = &dummy;
     memset(st, 0, sizeof *st);
     *pages = json_array();
-    s_run_t r = {s, txn, q, NULL, 0, 0, st, 0, NULL, 0, 0};
+    s_run_t r = {s, txn, q, NULL, 0, 0, st, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL};
+    jdump_t page = {0};
+    json_t *bpp = NULL;
     catalog_each_provider(s, txn, s_provider_cb, &r);
     if (r.failed)
         goto fail;
     if (r.nprovs > 0) {
+        r.indexed = q->ntokens > 0 || q->category[0];
         if (q->ntokens > 0) {
             /* the most selective token: the longest whole one, else the
              * last (a prefix) */
@@ -583,82 +871,111 @@ int search_run(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t max_by
         } else if (q->category[0]) {
             catalog_each_indexed(s, txn, "c", q->category, 0, s_ref_cb, &r);
         } else {
-            for (size_t i = 0; i < r.nprovs; i++)
-                catalog_each_item(s, txn, json_string_value(json_object_get(r.provs[i].prov, "id")),
-                                  s_item_cb, &r);
+            for (size_t i = 0; i < r.nprovs && !r.failed; i++)
+                s_walk(&r, &r.provs[i]);
         }
+        if (r.indexed)
+            s_pull(&r);
     }
-    json_t *bpp = catalog_bpp(s, txn);
-    json_t *page = NULL;
-    size_t page_bytes = 0, base = 0;
+    if (r.failed)
+        goto fail;
+    bpp = catalog_bpp(s, txn);
+    int open = 0, first = 1;
+    size_t base = 0;
     for (size_t i = 0; i < r.nprovs; i++) {
         s_prov_t *p = &r.provs[i];
-        size_t n = json_array_size(p->items);
+        size_t n = p->nshown;
         if (n == 0)
             continue;
         json_t *pout = s_provider_out(p->prov);
-        size_t pbytes = s_json_len(pout) + 16;
+        if (strcmp(q->core_version, "1.2.5") != 0)
+            json_object_del(pout, "offers"); /* offers are retail 1.2.5's */
+        jdump_t pt = {0};
+        if (jdump_append(&pt, pout) < 0) {
+            json_decref(pout);
+            goto fail;
+        }
+        size_t pbytes = pt.len + 16;
+        jdump_free(&pt);
         size_t k = 0;
         while (k < n) {
-            if (!page) {
-                page = s_page(bpp);
-                base = s_json_len(page);
-                page_bytes = base;
+            if (!open) {
+                if (s_page_open(&page, bpp) < 0) {
+                    json_decref(pout);
+                    goto fail;
+                }
+                open = 1;
+                first = 1;
+                base = page.len;
             }
             /* this provider (again) on this page, with as many items as fit */
-            json_t *copy = json_copy(pout);
-            json_t *items = json_array();
-            size_t used = pbytes;
+            size_t from = k, used = pbytes;
             while (k < n) {
-                json_t *it = json_array_get(p->items, k);
-                size_t ib = s_json_len(it) + 1;
-                if (json_array_size(items) > 0 && page_bytes + used + ib > max_bytes)
+                size_t ib = p->shown[k].len + 1;
+                if (k > from && page.len + used + ib > max_bytes)
                     break;
-                if (json_array_size(items) == 0 && page_bytes > base &&
-                    page_bytes + used + ib > max_bytes)
+                if (k == from && page.len > base && page.len + used + ib > max_bytes)
                     break; /* not even one more item: a fresh page */
-                json_array_append(items, it);
                 used += ib;
                 k++;
             }
-            if (json_array_size(items) > 0) {
-                json_object_set_new(copy, "items", items);
-                s_fit_tags(copy);
-                json_array_append_new(
-                    json_object_get(json_object_get(page, "catalog"), "bpp/providers"), copy);
-                page_bytes += used;
-            } else {
-                json_decref(items);
-                json_decref(copy);
+            if (k > from) {
+                if (s_provider_text(&page, first, pout, p, from, k - from) < 0) {
+                    json_decref(pout);
+                    goto fail;
+                }
+                first = 0;
             }
-            if (k < n || page_bytes >= max_bytes) {
-                json_array_append_new(*pages, page);
-                page = NULL;
+            if (k < n || page.len >= max_bytes) {
+                if (s_page_close(&page, *pages) < 0) {
+                    json_decref(pout);
+                    goto fail;
+                }
+                open = 0;
             }
         }
         json_decref(pout);
     }
-    if (page)
-        json_array_append_new(*pages, page);
+    if (open && s_page_close(&page, *pages) < 0)
+        goto fail;
     json_decref(bpp);
+    jdump_free(&page);
     st->pages = json_array_size(*pages);
-    for (size_t i = 0; i < r.nprovs; i++) {
-        json_decref(r.provs[i].prov);
-        json_decref(r.provs[i].items);
-    }
-    free(r.provs);
-    free(r.seen);
+    s_run_free(&r);
     return 0;
 fail:
-    for (size_t i = 0; i < r.nprovs; i++) {
-        json_decref(r.provs[i].prov);
-        json_decref(r.provs[i].items);
-    }
-    free(r.provs);
-    free(r.seen);
+    json_decref(bpp);
+    jdump_free(&page);
+    s_run_free(&r);
     json_decref(*pages);
     *pages = NULL;
     return -1;
+}
+
+int search_run(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t max_bytes,
+               json_t **pages, search_stats_t *st)
+{
+    json_t *raw;
+    if (search_run_raw(s, txn, q, max_bytes, &raw, st) < 0)
+        return -1;
+    *pages = json_array();
+    size_t i;
+    json_t *pg;
+    json_array_foreach(raw, i, pg)
+    {
+        size_t len = 0;
+        const char *text = jdump_raw_text(pg, &len);
+        json_t *v = text ? jparse(text, len, 0, NULL) : NULL;
+        if (!v) {
+            json_decref(raw);
+            json_decref(*pages);
+            *pages = NULL;
+            return -1;
+        }
+        json_array_append_new(*pages, v);
+    }
+    json_decref(raw);
+    return 0;
 }
 
 int search_provider_serves(json_t *prov, const char *gps, const char *area_code,

@@ -13,6 +13,12 @@
  * context city ("std:NNN" or "*"). No intent: the whole catalog for the
  * city.
  *
+ * Variants and customizations: a name or category search that shows an
+ * item shows the other variants of its group and the customizations its
+ * custom groups offer (as far as their child groups go), found through
+ * the "g" index; a customization is never matched on its own. The
+ * provider's offers are shown at 1.2.5 only.
+ *
  * Reads only what can match: a name search walks the index of its most
  * selective token, a category search the category index, a provider
  * search that provider's items; only a city-wide search reads every item.
@@ -50,6 +56,7 @@ typedef struct {
     double lat, lng;
     char area_code[16];
     char payment_type[32];
+    char core_version[16]; /* 1.2.5: the providers' offers are shown */
 } search_intent_t;
 
 typedef struct {
@@ -66,6 +73,13 @@ int search_parse(json_t *ctx, json_t *message, search_intent_t *q, ondc_err_t *e
  * bounds each page's JSON. 0, or -1 on a store failure. */
 int search_run(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t max_bytes,
                json_t **pages, search_stats_t *st);
+
+/* search_run_raw - search_run with each page a jdump_raw value (jdump.h):
+ * its text made from the items' kept on_search texts
+ * (catalog_render.h), written out as it is. What the discovery worker
+ * sends. */
+int search_run_raw(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t max_bytes,
+                   json_t **pages, search_stats_t *st);
 
 /* search_item_out - stored ITEM of PID as on_search shows it: without the
  * seller's own fields, quantity.available "99" in stock or "0", maximum

@@ -163,6 +163,15 @@ static int s_value(jdump_t *o, const json_t *v, int depth)
         return s_put(o, "]", 1);
     }
     case JSON_OBJECT: {
+        if (json_object_size(v) == 1) {
+            /* a text made elsewhere (jdump_raw): written as it is */
+            void *it = json_object_iter((json_t *)v);
+            if (json_object_iter_key_len(it) == sizeof JDUMP_RAW_KEY - 1 &&
+                memcmp(json_object_iter_key(it), JDUMP_RAW_KEY, sizeof JDUMP_RAW_KEY - 1) == 0) {
+                json_t *t = json_object_iter_value(it);
+                return s_put(o, json_string_value(t), json_string_length(t));
+            }
+        }
         if (s_put(o, "{", 1) < 0)
             return -1;
         int first = 1;
@@ -200,4 +209,27 @@ void jdump_free(jdump_t *out)
     free(out->buf);
     out->buf = NULL;
     out->len = out->cap = 0;
+}
+
+json_t *jdump_raw(const char *text, size_t len)
+{
+    json_t *o = json_object();
+    json_t *t = json_stringn_nocheck(text, len);
+    if (!o || !t || json_object_setn_new_nocheck(o, JDUMP_RAW_KEY, sizeof JDUMP_RAW_KEY - 1, t) < 0) {
+        json_decref(o);
+        json_decref(t);
+        return NULL;
+    }
+    return o;
+}
+
+const char *jdump_raw_text(const json_t *v, size_t *len)
+{
+    if (!json_is_object(v) || json_object_size(v) != 1)
+        return NULL;
+    json_t *t = json_object_getn(v, JDUMP_RAW_KEY, sizeof JDUMP_RAW_KEY - 1);
+    if (!json_is_string(t))
+        return NULL;
+    *len = json_string_length(t);
+    return json_string_value(t);
 }

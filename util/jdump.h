@@ -26,6 +26,18 @@ typedef struct {
  * not finite - as json_dumpb refuses); OUT->len is then unspecified. */
 int jdump_append(jdump_t *out, const json_t *v);
 
+/* jdump_raw - a value that jdump_append writes as TEXT (LEN bytes of
+ * JSON made elsewhere, not checked), to put text already made into a
+ * larger value without parsing it again: an object whose one key is
+ * JDUMP_RAW_KEY, its value the text as a string (json_dumpb would write
+ * that object, not the text). Caller owns; NULL when out of memory. */
+#define JDUMP_RAW_KEY "\x01jdump-raw"
+json_t *jdump_raw(const char *text, size_t len);
+
+/* jdump_raw_text - the text of a jdump_raw value into *LEN (borrowed from
+ * V); NULL when V is not one. */
+const char *jdump_raw_text(const json_t *v, size_t *len);
+
 /* jdump_free - free OUT's buffer. */
 void jdump_free(jdump_t *out);
 

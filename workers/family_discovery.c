@@ -20,6 +20,7 @@
 #include "log.h"
 
 #include "clock.h"
+#include "jdump.h"
 #include "metrics.h"
 #include "search.h"
 
@@ -88,10 +89,19 @@ static int s_search(worker_msg_t *m)
     size_t limit = (size_t)m->cfg->search_page_kb * 1024;
     size_t envelope = json_dumpb(m->ctx, NULL, 0, JSON_COMPACT) + 256;
     limit = limit > envelope * 2 ? limit - envelope : limit / 2;
-    if (search_run(m->store, m->txn, &q, limit, &pages, &st) < 0)
+    if (search_run_raw(m->store, m->txn, &q, limit, &pages, &st) < 0)
         return -1;
     metrics_observe("ondc_search_seconds", "", (double)(clock_wall_ms() - t0));
     *metrics_counter("ondc_search_items_read_total", "") += st.items_read;
+    size_t bytes = 0, i;
+    json_t *pg;
+    json_array_foreach(pages, i, pg)
+    {
+        size_t n = 0;
+        if (jdump_raw_text(pg, &n))
+            bytes += n;
+    }
+    *metrics_counter("ondc_search_bytes_total", "") += bytes;
     if (json_array_size(pages) == 0) {
         m->no_reply = 1;
         json_decref(pages);

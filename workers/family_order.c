@@ -20,6 +20,7 @@
 #include "jparse.h"
 #include "log.h"
 #include "money.h"
+#include "offers.h"
 #include "order.h"
 #include "quote.h"
 #include "reply.h"
@@ -162,21 +163,48 @@ static json_t *s_payment(worker_msg_t *m, const quote_t *q)
 }
 
 /* s_on_init - message.order of on_init. */
+/* s_offers_carried - ORDER with the offers an earlier request of the
+ * transaction named (KEY "select" or "init" of its state) when ORDER names
+ * none: ONDC's confirm does not repeat init's offers. Caller owns. */
+static json_t *s_offers_carried(worker_msg_t *m, const char *key)
+{
+    if (json_object_get(m->order, "offers"))
+        return json_incref(m->order);
+    json_t *t = s_txn_get(m);
+    json_t *had = json_object_get(json_object_get(t, key), "offers");
+    json_t *order = json_incref(m->order);
+    if (json_is_array(had)) {
+        json_decref(order);
+        order = json_copy(m->order);
+        json_object_set(order, "offers", had);
+    }
+    json_decref(t);
+    return order;
+}
+
 static int s_init(worker_msg_t *m)
 {
     quote_t q;
-    if (quote_build(m->store, m->txn, m->order, context_str(m->ctx, "core_version"), &q, &m->err) < 0) {
+    json_t *with_offers = s_offers_carried(m, "select");
+    int built = quote_build(m->store, m->txn, with_offers, context_str(m->ctx, "core_version"), &q,
+                            &m->err);
+    json_t *offers = offers_selected(with_offers);
+    json_decref(with_offers);
+    if (built < 0) {
+        json_decref(offers);
         m->has_err = 1;
         return 0;
     }
     if (q.soft) {
         /* init must be for what can be had; the buyer app selects again */
         m->has_err = 1;
+        json_decref(offers);
         quote_release(&q);
         return 0;
     }
     json_t *pay = s_payment(m, &q);
     if (!pay) {
+        json_decref(offers);
         quote_release(&q);
         return 0;
     }
@@ -227,6 +255,8 @@ static int s_init(worker_msg_t *m)
     m->message = json_pack("{s:o}", "order", order);
     json_t *t = s_txn_get(m);
     json_object_set_new(t, "init", json_pack("{s:I}", "total", (json_int_t)q.total));
+    if (offers)
+        json_object_set_new(json_object_get(t, "init"), "offers", offers);
     int rc = s_txn_put(m, t);
     json_decref(t);
     quote_release(&q);
@@ -392,6 +422,9 @@ static int s_select(worker_msg_t *m)
         json_t *sp = json_object_get(m->order, "payment");
         if (json_is_object(sp))
             json_object_set(json_object_get(t, "select"), "payment", sp);
+        json_t *so = offers_selected(m->order);
+        if (so)
+            json_object_set_new(json_object_get(t, "select"), "offers", so);
         int rc = s_txn_put(m, t);
         json_decref(t);
         if (rc < 0) {
@@ -476,7 +509,11 @@ static int s_confirm(worker_msg_t *m)
         return 0;
     }
     quote_t q;
-    if (quote_build(m->store, m->txn, m->order, context_str(m->ctx, "core_version"), &q, &m->err) < 0) {
+    json_t *with_offers = s_offers_carried(m, "init");
+    int built = quote_build(m->store, m->txn, with_offers, context_str(m->ctx, "core_version"), &q,
+                            &m->err);
+    json_decref(with_offers);
+    if (built < 0) {
         m->has_err = 1;
         return 0;
     }
@@ -541,10 +578,18 @@ static int s_confirm(worker_msg_t *m)
     json_array_foreach(json_object_get(q.quote, "breakup"), i, row)
     {
         const char *type = json_string_value(json_object_get(row, "@ondc/org/title_type"));
-        if (!type || strcmp(type, "item") != 0)
-            continue;
-        const char *iid = json_string_value(json_object_get(row, "@ondc/org/item_id"));
-        int64_t n = catalog_count(json_object_get(json_object_get(row, "@ondc/org/item_quantity"), "count"));
+        char extra[160];
+        int64_t n = 0;
+        const char *iid;
+        if (offers_extra_units(row, extra, sizeof extra, &n) == 0) {
+            iid = extra; /* the units an offer gives (offers.h) */
+        } else {
+            if (!type || strcmp(type, "item") != 0)
+                continue;
+            iid = json_string_value(json_object_get(row, "@ondc/org/item_id"));
+            n = catalog_count(
+                json_object_get(json_object_get(row, "@ondc/org/item_quantity"), "count"));
+        }
         int64_t stock = 0;
         if (!iid || n < 0 || catalog_stock(m->store, m->txn, q.provider_id, iid, &stock) < 0 ||
             stock < n) {
