@@ -249,6 +249,23 @@ static int s_validate_location(json_t *loc, const char *base, ondc_err_t *err)
 
 /* s_validate - catalog_validate; RULES: with ONDC's retail rules too (an
  * import that replaces applies them itself, once, in full) */
+/* s_groups_check - the variant groups, customizations and offers of every
+ * provider of ROOT; 0, or -1 with ERR naming the field */
+static int s_groups_check(json_t *root, ondc_err_t *err)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(root, "bpp/providers"), i, p)
+    {
+        char base[96];
+        snprintf(base, sizeof base, "bpp/providers[%zu]", i);
+        if (catalog_variants_check(p, base, err) < 0 || customize_check(p, base, err) < 0 ||
+            offers_check(p, base, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int s_validate(json_t *root, int rules, ondc_err_t *err)
 {
     char path[160] = "";
@@ -317,11 +334,15 @@ static int s_validate(json_t *root, int rules, ondc_err_t *err)
         snprintf(sb, sizeof sb, "%s.seller", base);
         if (s_validate_seller(json_object_get(p, "seller"), sb, err) < 0)
             return -1;
-        if (catalog_variants_check(p, base, err) < 0 || customize_check(p, base, err) < 0 ||
-            offers_check(p, base, err) < 0)
-            return -1;
     }
-    return rules ? catalog_rules_apply(root, 0, clock_wall_ms(), err) : 0;
+    /* ONDC's mandatory attributes before the groups built on them: a
+     * missing or malformed category is named as such, not as the variant
+     * or customization that cannot find it. Without RULES the caller
+     * applies them, then s_groups_check. */
+    if (rules && (catalog_rules_apply(root, 0, clock_wall_ms(), err) < 0 ||
+                  s_groups_check(root, err) < 0))
+        return -1;
+    return 0;
 }
 
 int catalog_validate(json_t *root, ondc_err_t *err)
@@ -844,7 +865,8 @@ int catalog_import(store_t *s, MDB_txn *txn, json_t *root, catalog_mode_t mode, 
     if (s_validate(root, mode != CATALOG_REPLACE, err) < 0)
         return -1;
     int64_t now = clock_wall_ms();
-    if (mode == CATALOG_REPLACE && catalog_rules_apply(root, 1, now, err) < 0)
+    if (mode == CATALOG_REPLACE &&
+        (catalog_rules_apply(root, 1, now, err) < 0 || s_groups_check(root, err) < 0))
         return -1;
     int rc = 0;
     if (mode == CATALOG_REPLACE && s_remove_missing(s, txn, root, now) < 0)

@@ -67,6 +67,13 @@ int catalog_variants_check(json_t *prov, const char *base, ondc_err_t *err)
         json_t *parent = json_object_get(it, "parent_item_id");
         if (!parent)
             continue;
+        if (!json_is_array(json_object_get(prov, "categories"))) {
+            /* the root cause: the provider lists no categories at all */
+            json_decref(seen);
+            snprintf(path, sizeof path, "%s.categories", base);
+            return s_fail(err, path, "is required (a variant's parent_item_id names its variant_group there)",
+                          NULL, NULL);
+        }
         snprintf(path, sizeof path, "%s.items[%zu].parent_item_id", base, i);
         const char *gid = json_string_value(parent);
         json_t *group = s_group(prov, gid);
