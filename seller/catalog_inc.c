@@ -115,6 +115,53 @@ typedef struct {
     int ok;        /* of the asked domain */
 } s_prov_t;
 
+/* s_ref - note ID (a JSON string or NULL) in the set REFS */
+static void s_ref(json_t *refs, json_t *id)
+{
+    if (json_is_string(id))
+        json_object_set_new(refs, json_string_value(id), json_true());
+}
+
+/* s_categories - the categories of provider PID that the ITEMS (their
+ * on_search form) name: menus and groups in category_ids, variant groups
+ * by parent_item_id, custom groups in the parent/child tags. An
+ * incremental on_search carries them beside the items, as ONDC's checks
+ * want every category an item names to be in the catalog it reads. */
+static json_t *s_categories(store_t *s, MDB_txn *txn, const char *pid, json_t *items)
+{
+    json_t *refs = json_object();
+    size_t i, j, k;
+    json_t *it, *v, *tag;
+    json_array_foreach(items, i, it)
+    {
+        json_array_foreach(json_object_get(it, "category_ids"), j, v) { s_ref(refs, v); }
+        s_ref(refs, json_object_get(it, "parent_item_id"));
+        json_array_foreach(json_object_get(it, "tags"), j, tag)
+        {
+            const char *code = json_string_value(json_object_get(tag, "code"));
+            if (!code || (strcmp(code, "parent") != 0 && strcmp(code, "child") != 0))
+                continue;
+            json_array_foreach(json_object_get(tag, "list"), k, v)
+            {
+                const char *c = json_string_value(json_object_get(v, "code"));
+                if (c && strcmp(c, "id") == 0)
+                    s_ref(refs, json_object_get(v, "value"));
+            }
+        }
+    }
+    json_t *out = json_array();
+    json_t *prov = json_object_size(refs) ? catalog_provider(s, txn, pid) : NULL;
+    json_array_foreach(json_object_get(prov, "categories"), i, v)
+    {
+        const char *id = json_string_value(json_object_get(v, "id"));
+        if (id && json_object_get(refs, id))
+            json_array_append(out, v);
+    }
+    json_decref(prov);
+    json_decref(refs);
+    return out;
+}
+
 json_t *catalog_inc_changes(store_t *s, MDB_txn *txn, int64_t from_ms, int64_t to_ms,
                             const char *domain)
 {
@@ -196,8 +243,13 @@ json_t *catalog_inc_changes(store_t *s, MDB_txn *txn, int64_t from_ms, int64_t t
     json_t *provs = json_array();
     for (size_t i = 0; i < np; i++) {
         if (ps[i].ok && (json_array_size(ps[i].items) > 0 || json_object_get(ps[i].out, "time"))) {
-            if (json_array_size(ps[i].items) > 0)
+            if (json_array_size(ps[i].items) > 0) {
+                json_t *cats = s_categories(s, txn, ps[i].pid, ps[i].items);
+                if (json_array_size(cats) > 0)
+                    json_object_set(ps[i].out, "categories", cats);
+                json_decref(cats);
                 json_object_set(ps[i].out, "items", ps[i].items);
+            }
             json_array_append(provs, ps[i].out);
         }
         json_decref(ps[i].out);

@@ -321,6 +321,7 @@ static void test_push_rounds(void **state)
     fx->cfg.search_inc_interval_s = 1;
     snprintf(fx->cfg.subscriber_id, sizeof fx->cfg.subscriber_id, "seller.test.local");
     snprintf(fx->cfg.bpp_uri, sizeof fx->cfg.bpp_uri, "https://seller.test.local");
+    usleep(2000); /* the subscriptions start after the import's changes, not in its millisecond */
     int64_t now = clock_wall_ms();
     json_t *a = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "domain", "ONDC:RET10", "action",
                           "search", "country", "IND", "city", "*", "core_version", "1.2.0",
