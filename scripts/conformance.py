@@ -245,7 +245,24 @@ def _no_part_cancel(log, key, path, text):
     return "on_update_part_cancel" not in log
 
 
+def _inc_categories_named(log, key, path, text):
+    """every category an incremental on_search's items name is a category of
+    its provider, in that message or in the full catalog"""
+    known = set()
+    for k in ("on_search_full_catalog_refresh", key):
+        for p in (((log.get(k) or {}).get("message") or {}).get("catalog") or {}).get("bpp/providers", []):
+            known |= {c.get("id") for c in p.get("categories", [])}
+    inc = ((log.get(key) or {}).get("message") or {}).get("catalog") or {}
+    named = {c.split(":")[0] for p in inc.get("bpp/providers", []) for it in p.get("items", [])
+             for c in it.get("category_ids", [])}
+    return bool(named) and named <= known
+
+
 VALIDATOR_FAULTS = [
+    dict(version="1.2.0", key="on_search_inc", text="should have category_ids one of the Catalog/categories/id",
+         why="onSearchIncremental checks each item's category_ids against a set (categoriesId) that it declares "
+             "and never fills: every item with category_ids is flagged, its categories sent beside it or not",
+         official="(ONDC's only RET11 incremental example carries no items)", holds=_inc_categories_named),
     dict(version="1.2.5", text="Domain should be same in each action",
          why="validateLogsRetailV2 stores the domain, then drops its own store before the checks read it",
          official="every example log"),

@@ -52,6 +52,11 @@ CASES = {
     # return example goes through reverse QC: its return request and the
     # seller's answers stand in the liquidation's places
     "RET11-1.2.5-order": ("RET11", "1.2.5", "ORDER_FLOW.yaml", "1.2.5", "2", {}),
+    # the incremental push: the discovery flow's search_1 / on_search1 come
+    # first (the full catalog), then the push flow's search1 / on_search3
+    "RET11-1.2.0-inc": ("RET11", "1.2.0", "Search_and_Custom_Menu__Incremental_Push_.yaml", "1.2.0", "1",
+                        {"search1": "search_inc_refresh", "on_search3": "on_search_inc_refresh",
+                         "on_search_2": "on_search_inc_refresh"}),
     "RET10-1.2.5-return": (
         "RET10", "1.2.5", "Return_Flow.yaml", "1.2.5", "6",
         {"update_return": "update_liquidated", "on_update_return_init": "on_update_interim_liquidated",
@@ -107,7 +112,7 @@ def main():
         for name in args.cases or CASES:
             domain, ex_version, flow_file, version, flow, keys = CASES[name]
             payload = case_log(args.spec_git, domain, ex_version, flow_file, version, keys)
-            ids = payload["on_select"]["context"]
+            ids = (payload.get("on_select") or payload["on_search_full_catalog_refresh"])["context"]
             who = dict(bap_id=ids["bap_id"], bpp_id=ids["bpp_id"], domain="ONDC:" + domain)
             res = lvu.validate(version, flow, payload, **who)
             if not lvu.warm:
