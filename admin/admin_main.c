@@ -44,6 +44,8 @@ static int s_init(runtime_t *rt)
     zsock_set_linger(a->notify, 2000); /* notices queued at exit still leave */
     if (zendpoint_attach(a->notify, rt->cfg.ep_callback, 0) < 0)
         return -1;
+    if (admin_files_init(a) < 0)
+        return -1;
     return admin_http_start(a);
 }
 

@@ -7,7 +7,8 @@
  * fulfillment's TAT and category. init: the quote recomputed from the
  * catalog (never trusted from the buyer); billing, fulfillments and items
  * echoed; payment terms and settlement details from the provider's seller
- * data; works with or without a prior select. confirm: the order, stock
+ * data; works with or without a prior select. init and confirm check the
+ * drop-off against the serviceability again (30009). confirm: the order, stock
  * reserved in the same transaction, the quote checked against on_init's.
  * Per transaction and buyer app (key transaction_id \x1f bap_id), DB_TXN
  * keeps {"select": {...}, "init": {"total"}}.
@@ -161,6 +162,26 @@ static json_t *s_payment(worker_msg_t *m, const quote_t *q)
     return pay;
 }
 
+/* s_unserved - init and confirm check the drop-off again (the catalog's
+ * serviceability may have changed since select, or the buyer app skipped
+ * it): 1 with M failed (30009) when Q's provider does not serve it. */
+static int s_unserved(worker_msg_t *m, const quote_t *q)
+{
+    json_t *rf = json_array_get(json_object_get(m->order, "fulfillments"), 0);
+    const char *type = json_string_value(json_object_get(rf, "type"));
+    if (type && strcmp(type, "Self-Pickup") == 0)
+        return 0;
+    json_t *end = json_object_get(json_object_get(rf, "end"), "location");
+    const char *gps = json_string_value(json_object_get(end, "gps"));
+    const char *area =
+        json_string_value(json_object_get(json_object_get(end, "address"), "area_code"));
+    if ((!gps && !area) || search_provider_serves(q->provider, gps, area, NULL))
+        return 0;
+    worker_fail(m, ERR_TYPE_DOMAIN, ERR_NOT_SERVICEABLE, "message.order.fulfillments[0].end.location",
+                "the drop-off location is not serviceable by provider %s", q->provider_id);
+    return 1;
+}
+
 /* s_on_init - message.order of on_init. */
 static int s_init(worker_msg_t *m)
 {
@@ -172,6 +193,10 @@ static int s_init(worker_msg_t *m)
     if (q.soft) {
         /* init must be for what can be had; the buyer app selects again */
         m->has_err = 1;
+        quote_release(&q);
+        return 0;
+    }
+    if (s_unserved(m, &q)) {
         quote_release(&q);
         return 0;
     }
@@ -477,6 +502,10 @@ static int s_confirm(worker_msg_t *m)
     }
     if (q.soft) {
         m->has_err = 1; /* 40002 / 40009 from quote_build */
+        quote_release(&q);
+        return 0;
+    }
+    if (s_unserved(m, &q)) {
         quote_release(&q);
         return 0;
     }

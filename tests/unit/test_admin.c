@@ -66,9 +66,21 @@ static const char *s_lookup(void *ctx, admin_kind_t kind, const char *name)
     const s_in_t *in = ctx;
     if (kind == ADMIN_HEADER)
         return strcmp(name, "Authorization") == 0 ? in->auth : NULL;
+    /* "a=1&b=2": each value up to the next '&' (in buffers of their own:
+     * a value stays valid while the request is handled, as MHD's do) */
+    static char values[8][512];
+    static int next;
+    char *value = values[next++ % 8];
     size_t n = strlen(name);
-    if (in->query && strncmp(in->query, name, n) == 0 && in->query[n] == '=')
-        return in->query + n + 1;
+    for (const char *p = in->query; p && *p;) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        if (len > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+            snprintf(value, sizeof values[0], "%.*s", (int)(len - n - 1), p + n + 1);
+            return value;
+        }
+        p += len + (amp ? 1 : 0);
+    }
     return NULL;
 }
 
@@ -185,7 +197,7 @@ static void test_health_unknown_and_too_large(void **state)
     assert_string_equal(text, "{\"status\":\"ok\"}");
     free(text);
     assert_int_equal(s_call(fx, "GET", "/seller/v2/nothing", NULL, NULL, &a, NULL), 404);
-    assert_string_equal(json_string_value(json_object_get(a, "error")), "no such endpoint");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(a, "error"), "message")), "no such endpoint");
     json_decref(a);
     admin_req_t q = {.method = "PUT", .url = "/seller/v1/catalog", .too_large = 1};
     assert_int_equal(admin_handle(&fx->a, &q), 0);
@@ -203,7 +215,7 @@ static void test_bearer_token(void **state)
     s_in_t *bad[] = {&none, &wrong, &shorter, &basic};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, bad[i], &a, NULL), 401);
-        assert_string_equal(json_string_value(json_object_get(a, "error")),
+        assert_string_equal(json_string_value(json_object_get(json_object_get(a, "error"), "message")),
                             "a valid bearer token is required");
         json_decref(a);
     }
@@ -230,16 +242,198 @@ static void test_bearer_token(void **state)
     assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, &none, NULL, NULL), 200);
 }
 
+/* s_raw - METHOD URL with IN (NULL: the token) through admin_handle; the
+ * request is returned with its answer (free q.answer) */
+static admin_req_t s_raw(fx_t *fx, const char *method, const char *url, s_in_t *in)
+{
+    static s_in_t dflt = {AUTH, NULL};
+    admin_req_t q = {.method = method, .url = url, .lookup = s_lookup, .lookup_ctx = in ? in : &dflt};
+    assert_int_equal(admin_handle(&fx->a, &q), 0);
+    assert_non_null(q.answer);
+    return q;
+}
+
+static void test_conventions_405_401_filters(void **state)
+{
+    fx_t *fx = *state;
+    /* a path another method serves: 405 naming them in Allow */
+    admin_req_t q = s_raw(fx, "DELETE", "/seller/v1/catalog", NULL);
+    assert_int_equal(q.status, 405);
+    assert_non_null(strstr(q.headers, "Allow: GET, PUT\n"));
+    assert_non_null(strstr(q.answer, "\"code\":\"405\""));
+    free(q.answer);
+    q = s_raw(fx, "PATCH", "/seller/v1/items", NULL);
+    assert_int_equal(q.status, 405);
+    assert_non_null(strstr(q.headers, "Allow: GET\n"));
+    free(q.answer);
+    /* no token: 401 with the scheme to use */
+    s_in_t none = {NULL, NULL};
+    q = s_raw(fx, "GET", "/seller/v1/items", &none);
+    assert_int_equal(q.status, 401);
+    assert_non_null(strstr(q.headers, "WWW-Authenticate: Bearer"));
+    free(q.answer);
+    /* a filter value that names nothing is refused with the argument named */
+    static const char *bad[][2] = {{"/seller/v1/orders", "state=Shipped"},
+                                   {"/seller/v1/orders", "fulfillment_state=Lost"},
+                                   {"/seller/v1/orders", "limit=0"},
+                                   {"/seller/v1/orders", "since=yesterday"},
+                                   {"/seller/v1/orders", "sort=price"},
+                                   {"/seller/v1/orders", "cursor=zz"},
+                                   {"/seller/v1/items", "enabled=maybe"},
+                                   {"/seller/v1/items", "provider=nobody"},
+                                   {"/seller/v1/catalog", "provider=nobody"},
+                                   {"/seller/v1/issues", "state=Lost"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        s_in_t in = {AUTH, bad[i][1]};
+        json_t *a;
+        assert_int_equal(s_call(fx, "GET", bad[i][0], NULL, &in, &a, NULL), 400);
+        char name[32];
+        snprintf(name, sizeof name, "%.*s", (int)(strchr(bad[i][1], '=') - bad[i][1]), bad[i][1]);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(a, "error"), "field")),
+                            name);
+        json_decref(a);
+    }
+}
+
+static void test_items_and_catalog_read_back_live_stock(void **state)
+{
+    fx_t *fx = *state;
+    json_t *a;
+    assert_int_equal(s_call(fx, "PATCH", "/seller/v1/items/42602101", "{\"stock\": 7}", NULL, NULL, NULL), 200);
+    assert_int_equal(s_call(fx, "GET", "/seller/v1/items/42602101", NULL, NULL, &a, NULL), 200);
+    assert_int_equal(json_integer_value(json_object_get(a, "stock")), 7);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(
+                            json_object_get(a, "item"), "quantity"), "available"), "count")),
+                        "7");
+    json_decref(a);
+    assert_int_equal(s_call(fx, "GET", "/seller/v1/items/NOPE", NULL, NULL, &a, NULL), 404);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(a, "error"), "code")), "30004");
+    json_decref(a);
+    /* pages: two at a time until next_cursor is null, every item once */
+    json_t *seen = json_object();
+    char cursor[400] = "";
+    int pages = 0;
+    for (;;) {
+        char query[500];
+        snprintf(query, sizeof query, "limit=2%s%s", cursor[0] ? "&cursor=" : "", cursor);
+        s_in_t in = {AUTH, query};
+        assert_int_equal(s_call(fx, "GET", "/seller/v1/items", NULL, &in, &a, NULL), 200);
+        assert_true(json_array_size(json_object_get(a, "items")) <= 2);
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(a, "items"), i, it)
+        {
+            char k[400];
+            snprintf(k, sizeof k, "%s/%s", json_string_value(json_object_get(it, "provider_id")),
+                     json_string_value(json_object_get(it, "id")));
+            assert_null(json_object_get(seen, k));
+            json_object_set_new(seen, k, json_true());
+        }
+        pages++;
+        json_t *next = json_object_get(a, "next_cursor");
+        if (!json_is_string(next)) {
+            json_decref(a);
+            break;
+        }
+        snprintf(cursor, sizeof cursor, "%s", json_string_value(next));
+        json_decref(a);
+        assert_true(pages < 1000);
+    }
+    /* the whole catalog read back has the same items, with the live stock */
+    assert_int_equal(s_call(fx, "GET", "/seller/v1/catalog", NULL, NULL, &a, NULL), 200);
+    size_t n = 0, i, j;
+    json_t *p, *it;
+    json_array_foreach(json_object_get(a, "bpp/providers"), i, p)
+        json_array_foreach(json_object_get(p, "items"), j, it)
+    {
+        n++;
+        if (strcmp(json_string_value(json_object_get(it, "id")), "42602101") == 0)
+            assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(
+                                    it, "quantity"), "available"), "count")),
+                                "7");
+    }
+    assert_int_equal(n, json_object_size(seen));
+    assert_true(n > 2);
+    assert_int_equal(pages, (int)(n + 1) / 2);
+    json_decref(a);
+    json_decref(seen);
+}
+
+typedef struct {
+    json_t *paths;
+    int missing;
+} s_doc_t;
+
+/* every API route is in the OpenAPI document, under its method */
+static void s_route_documented(const char *method, const char *prefix, void *arg)
+{
+    s_doc_t *d = arg;
+    char m[16], want[128];
+    size_t i;
+    for (i = 0; method[i] && i < sizeof m - 1; i++)
+        m[i] = (char)(method[i] | 0x20);
+    m[i] = '\0';
+    snprintf(want, sizeof want, "%s", prefix);
+    const char *path;
+    json_t *ops;
+    json_object_foreach(d->paths, path, ops)
+    {
+        if (strncmp(path, want, strlen(want)) == 0 && json_object_get(ops, m))
+            return;
+    }
+    fprintf(stderr, "route %s %s is not in openapi.json\n", method, prefix);
+    d->missing++;
+}
+
+static void test_openapi_matches_the_routes(void **state)
+{
+    fx_t *fx = *state;
+    json_error_t je;
+    json_t *doc = json_load_file("admin/console/openapi.json", 0, &je);
+    assert_non_null(doc);
+    s_doc_t d = {json_object_get(doc, "paths"), 0};
+    assert_true(json_object_size(d.paths) > 5);
+    admin_route_each(s_route_documented, &d);
+    assert_int_equal(d.missing, 0);
+    /* and every documented path and method is served (no 404 for the path, no 405) */
+    const char *path, *method;
+    json_t *ops, *op;
+    json_object_foreach(d.paths, path, ops)
+    {
+        json_object_foreach(ops, method, op)
+        {
+            char url[256], m[16];
+            size_t o = 0, i;
+            for (const char *c = path; *c && o < sizeof url - 8; c++) {
+                if (*c == '{') {
+                    o += (size_t)snprintf(url + o, sizeof url - o, "x1");
+                    c = strchr(c, '}');
+                } else
+                    url[o++] = *c;
+            }
+            url[o] = '\0';
+            for (i = 0; method[i] && i < sizeof m - 1; i++)
+                m[i] = (char)(method[i] & ~0x20);
+            m[i] = '\0';
+            admin_req_t q = s_raw(fx, m, url, NULL);
+            if (q.status == 405 || strstr(q.answer, "no such endpoint"))
+                fail_msg("%s %s is documented but not served (%d %s)", m, url, q.status, q.answer);
+            free(q.answer);
+        }
+    }
+    json_decref(doc);
+}
+
 static void test_catalog_put_and_patch(void **state)
 {
     fx_t *fx = *state;
     json_t *a;
     s_in_t bogus = {AUTH, "mode=merge"}, upsert = {AUTH, "mode=upsert"};
     assert_int_equal(s_call(fx, "PUT", "/seller/v1/catalog", "{}", &bogus, &a, NULL), 400);
-    assert_string_equal(json_string_value(json_object_get(a, "field")), "mode");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(a, "error"), "field")), "mode");
     json_decref(a);
     assert_int_equal(s_call(fx, "PUT", "/seller/v1/catalog", "{not json", NULL, &a, NULL), 400);
-    assert_non_null(strstr(json_string_value(json_object_get(a, "error")), "not JSON"));
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(a, "error"), "message")), "not JSON"));
     json_decref(a);
 
     /* an invalid catalog is refused with the field named; nothing changes */
@@ -255,7 +449,7 @@ static void test_catalog_put_and_patch(void **state)
     json_object_del(item, "price");
     char *body = json_dumps(cat, JSON_COMPACT);
     assert_int_equal(s_call(fx, "PUT", "/seller/v1/catalog", body, NULL, &a, NULL), 400);
-    assert_non_null(strstr(json_string_value(json_object_get(a, "field")), "price"));
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(a, "error"), "field")), "price"));
     json_decref(a);
     free(body);
     assert_int_equal(s_call(fx, "PATCH", url, "{}", NULL, &a, NULL), 200);
@@ -487,6 +681,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_health_unknown_and_too_large, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_bearer_token, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_catalog_put_and_patch, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_conventions_405_401_filters, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_items_and_catalog_read_back_live_stock, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_openapi_matches_the_routes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_order_desk_tells_the_callback_process, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_ready_names_what_is_missing, s_setup, s_teardown),
