@@ -158,6 +158,8 @@ void admin_route_each(void (*fn)(const char *method, const char *prefix, void *a
 int admin_get_catalog(admin_t *a, admin_req_t *q, const char *rest);
 int admin_get_items(admin_t *a, admin_req_t *q, const char *rest);
 int admin_post_stock(admin_t *a, admin_req_t *q, const char *rest);
+int admin_get_outbox(admin_t *a, admin_req_t *q, const char *rest); /* admin_outbox.c */
+int admin_post_outbox(admin_t *a, admin_req_t *q, const char *rest);
 int admin_get_openapi(admin_t *a, admin_req_t *q, const char *rest);
 int admin_orders_list(admin_t *a, admin_req_t *q); /* GET /seller/v1/orders */
 

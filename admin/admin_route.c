@@ -40,6 +40,8 @@ static const struct {
     {"GET", "/seller/v1/items", "items", admin_get_items},
     {"PATCH", "/seller/v1/items/", "items", admin_patch_item},
     {"POST", "/seller/v1/stock", "stock", admin_post_stock},
+    {"GET", "/seller/v1/outbox", "outbox", admin_get_outbox},
+    {"POST", "/seller/v1/outbox/", "outbox", admin_post_outbox},
     {"GET", "/seller/v1/orders", "orders", admin_get_orders},
     {"POST", "/seller/v1/orders/", "order_desk", admin_post_order},
     {"GET", "/seller/v1/issues", "issues", admin_get_issues},

@@ -664,6 +664,8 @@ static int s_confirm(worker_msg_t *m)
         json_object_set_new(rec, "accept_by_ms",
                             json_integer(m->now_ms + (int64_t)m->cfg->accept_window_s * 1000));
     int rc = order_put(m->store, m->txn, rec);
+    if (rc == 0) /* the seller's backend hears of it (webhook.h) */
+        rc = worker_event(m, "order.created", rec, NULL);
     json_decref(rec);
     m->message = json_pack("{s:o}", "order", order);
     log_info("order.created", "order_id", oid, "bap_id", bap, "state",
