@@ -35,6 +35,7 @@
 #include <lmdb.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef enum { ADMIN_HEADER = 0, ADMIN_ARG } admin_kind_t;
 
@@ -67,7 +68,10 @@ typedef struct {
     const char *ctype; /* static */
     char headers[ADMIN_HEADERS_MAX]; /* further header lines, "Name: value\n" each */
     size_t headers_len;
+    int stream; /* 1: the answer is a server-sent event stream (admin_events) */
 } admin_req_t;
+
+typedef struct admin_sse_s admin_sse_t;
 
 typedef struct admin_s {
     runtime_t *rt;           /* borrowed: config, store, loop */
@@ -162,6 +166,42 @@ int admin_get_outbox(admin_t *a, admin_req_t *q, const char *rest); /* admin_out
 int admin_post_outbox(admin_t *a, admin_req_t *q, const char *rest);
 int admin_get_openapi(admin_t *a, admin_req_t *q, const char *rest);
 int admin_orders_list(admin_t *a, admin_req_t *q); /* GET /seller/v1/orders */
+
+/* the console (admin_console.c) */
+int admin_session(admin_t *a, admin_req_t *q, const char *rest); /* /seller/v1/session */
+int admin_events(admin_t *a, admin_req_t *q, const char *rest);  /* /seller/v1/events */
+int admin_throughput(admin_t *a, admin_req_t *q, const char *rest);
+
+/* admin_console_start - the console's timers (throughput samples). */
+void admin_console_start(admin_t *a);
+
+/* admin_order_actions - the desk actions order record REC allows now, by
+ * the state table (admin_api.c); caller owns. */
+json_t *admin_order_actions(json_t *rec);
+
+/* admin_console_file - GET /, /console/ and its files. 0 or -1. */
+int admin_console_file(admin_t *a, admin_req_t *q);
+
+/* admin_console_load_users - read console.users_file (again); 0 or -1. */
+int admin_console_load_users(admin_t *a);
+
+/* admin_console_authorized - whether Q carries a live console session
+ * (and, unless it is a GET, that session's X-CSRF-Token). */
+int admin_console_authorized(const admin_req_t *q);
+
+/* admin_sse_open - a new event stream (NULL when SSE_MAX are open);
+ * LAST_EVENT_ID (may be NULL) resumes after that event. */
+admin_sse_t *admin_sse_open(admin_t *a, const char *last_event_id);
+
+/* admin_sse_read - queued bytes of E into BUF: how many, 0 when none now,
+ * -1 when the stream must end. */
+ssize_t admin_sse_read(admin_sse_t *e, char *buf, size_t max);
+
+/* admin_sse_close - let E go. */
+void admin_sse_close(admin_sse_t *e);
+
+/* admin_console_sse_count - event streams open. */
+int admin_console_sse_count(void);
 
 /* admin_files_init - find the console's folder (console.dir, else beside
  * the binaries); 0, or -1 when console.dir names no folder. */

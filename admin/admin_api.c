@@ -642,3 +642,73 @@ int admin_post_stock(admin_t *a, admin_req_t *q, const char *rest)
     log_info("catalog.stock_changed", "items", n, NULL);
     return admin_reply(q, 200, json_pack("{s:o}", "stock", result));
 }
+
+/* ---- the desk actions an order allows ---- */
+
+json_t *admin_order_actions(json_t *rec)
+{
+    json_t *out = json_array();
+    json_t *o = json_object_get(rec, "order");
+    const char *st = json_string_value(json_object_get(o, "state"));
+    if (!st)
+        return out;
+    if (strcmp(st, "Created") == 0) {
+        if (order_transition_ok(ORDER_KIND_ORDER, "Created", "Accepted"))
+            json_array_append_new(out, json_string("accept"));
+        if (order_transition_ok(ORDER_KIND_ORDER, "Created", "Cancelled"))
+            json_array_append_new(out, json_string("reject"));
+        return out;
+    }
+    const char *fs = order_fstate(order_fulfillment(o));
+    static const struct {
+        const char *verb, *to;
+    } fv[] = {{"packed", "Packed"},
+              {"agent-assigned", "Agent-assigned"},
+              {"picked-up", "Order-picked-up"},
+              {"out-for-delivery", "Out-for-delivery"},
+              {"delivered", "Order-delivered"},
+              {"cancel", "Cancelled"},
+              {"rto-initiated", "RTO-Initiated"},
+              {"rto-delivered", "RTO-Delivered"},
+              {"rto-disposed", "RTO-Disposed"}};
+    /* the RTO's own states are on its fulfillment */
+    const char *rto = NULL;
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(o, "fulfillments"), i, f)
+    {
+        const char *t = json_string_value(json_object_get(f, "type"));
+        if (t && strcmp(t, "RTO") == 0)
+            rto = order_fstate(f);
+    }
+    for (size_t k = 0; k < sizeof fv / sizeof fv[0]; k++) {
+        int rto_verb = strncmp(fv[k].verb, "rto-", 4) == 0 && strcmp(fv[k].verb, "rto-initiated") != 0;
+        const char *from = rto_verb ? rto : fs;
+        int ok = from && *from && order_transition_ok(ORDER_KIND_FULFILLMENT, from, fv[k].to);
+        if (strcmp(fv[k].verb, "rto-initiated") == 0) /* after pick-up, as the desk has it */
+            ok = !rto && (strcmp(fs, "Order-picked-up") == 0 || strcmp(fs, "Out-for-delivery") == 0);
+        if (ok)
+            json_array_append_new(out, json_string(fv[k].verb));
+    }
+    static const struct {
+        const char *verb, *to;
+    } rv[] = {{"approve", "Return_Approved"},
+              {"reject", "Return_Rejected"},
+              {"picked", "Return_Picked"},
+              {"delivered", "Return_Delivered"},
+              {"liquidated", "Liquidated"}};
+    json_array_foreach(json_object_get(o, "fulfillments"), i, f)
+    {
+        const char *t = json_string_value(json_object_get(f, "type"));
+        const char *id = json_string_value(json_object_get(f, "id"));
+        if (!t || strcmp(t, "Return") != 0 || !id)
+            continue;
+        for (size_t k = 0; k < sizeof rv / sizeof rv[0]; k++)
+            if (order_transition_ok(ORDER_KIND_RETURN, order_fstate(f), rv[k].to)) {
+                char v[200];
+                snprintf(v, sizeof v, "return/%s/%s", id, rv[k].verb);
+                json_array_append_new(out, json_string(v));
+            }
+    }
+    return out;
+}

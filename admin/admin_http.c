@@ -85,6 +85,49 @@ static void s_headers(struct MHD_Response *resp, char *lines)
     }
 }
 
+static ssize_t s_sse_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    return admin_sse_read(cls, buf, max);
+}
+
+static void s_sse_free(void *cls)
+{
+    admin_sse_close(cls);
+}
+
+/* s_stream - the answer of an event stream (admin_events): open until the
+ * client goes, fed by admin_console.c */
+static enum MHD_Result s_stream(admin_t *a, struct MHD_Connection *conn)
+{
+    admin_sse_t *e = admin_sse_open(
+        a, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID"));
+    if (!e) {
+        static const char busy[] = "{\"error\":{\"code\":\"503\",\"message\":\"too many event streams\"}}";
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer(strlen(busy), (void *)busy, MHD_RESPMEM_PERSISTENT);
+        if (!r)
+            return MHD_NO;
+        enum MHD_Result rc = MHD_queue_response(conn, 503, r);
+        MHD_destroy_response(r);
+        return rc;
+    }
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, s_sse_reader, e, s_sse_free);
+    if (!r) {
+        admin_sse_close(e);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "text/event-stream");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Accel-Buffering", "no");
+    /* a stream is idle between events by design: no inactivity timeout */
+    MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, 0);
+    enum MHD_Result rc = MHD_queue_response(conn, 200, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
 /* s_answer - hand the whole request to admin_handle and queue its answer. */
 static enum MHD_Result s_answer(admin_t *a, struct MHD_Connection *conn, const char *url,
                                 const char *method, s_conn_t *c)
@@ -100,6 +143,10 @@ static enum MHD_Result s_answer(admin_t *a, struct MHD_Connection *conn, const c
     if (admin_handle(a, &q) < 0 || !q.answer) {
         free(q.answer);
         return MHD_NO;
+    }
+    if (q.stream) {
+        free(q.answer);
+        return s_stream(a, conn);
     }
     /* ownership of the answer passes to the response */
     size_t len = q.answer_len ? q.answer_len : strlen(q.answer);

@@ -75,6 +75,15 @@ int admin_get_orders(admin_t *a, admin_req_t *q, const char *rest)
                             json_object_get(rec, "bap_id"), "transaction_id",
                             json_object_get(rec, "transaction_id"), "ratings",
                             json_object_get(rec, "ratings"));
+    /* what the desk may do now (the console's buttons), and the time a
+     * Created order is rejected at */
+    json_object_set_new(out, "actions", admin_order_actions(rec));
+    json_t *by = json_object_get(rec, "accept_by_ms");
+    if (json_is_integer(by)) {
+        char t[40];
+        context_format_time(json_integer_value(by), t, sizeof t);
+        json_object_set_new(out, "accept_by", json_string(t));
+    }
     json_decref(rec);
     return admin_reply(q, 200, out);
 }

@@ -40,6 +40,8 @@ static const struct {
     {"GET", "/seller/v1/items", "items", admin_get_items},
     {"PATCH", "/seller/v1/items/", "items", admin_patch_item},
     {"POST", "/seller/v1/stock", "stock", admin_post_stock},
+    {"GET", "/seller/v1/events", "events", admin_events},
+    {"GET", "/seller/v1/throughput", "throughput", admin_throughput},
     {"GET", "/seller/v1/outbox", "outbox", admin_get_outbox},
     {"POST", "/seller/v1/outbox/", "outbox", admin_post_outbox},
     {"GET", "/seller/v1/orders", "orders", admin_get_orders},
@@ -239,6 +241,8 @@ int admin_token_load(admin_t *a)
 
 int admin_authorized(const admin_t *a, const admin_req_t *q)
 {
+    if (admin_console_authorized(q)) /* the console's session cookie */
+        return 1;
     if (!a->token_len)
         return s_loopback(a->rt->cfg.admin_listen);
     const char *h = admin_header(q, "Authorization");
@@ -252,7 +256,7 @@ int admin_authorized(const admin_t *a, const admin_req_t *q)
 
 int admin_needs_token(const char *url)
 {
-    if (strcmp(url, "/seller/v1/openapi.json") == 0)
+    if (strcmp(url, "/seller/v1/openapi.json") == 0 || strcmp(url, "/seller/v1/session") == 0)
         return 0;
     for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++)
         if (strncmp(url, s_routes[i].prefix, strlen(s_routes[i].prefix)) == 0)
@@ -277,8 +281,18 @@ static int s_route(admin_t *a, admin_req_t *q, const char **label)
         *label = "ready";
         return admin_ready(a, q);
     }
+    if (strcmp(method, "GET") == 0 &&
+        (strcmp(url, "/") == 0 || strcmp(url, "/console") == 0 || strncmp(url, "/console/", 9) == 0)) {
+        *label = "console";
+        return admin_console_file(a, q);
+    }
     if (q->too_large)
         return admin_error(q, 413, NULL, "body larger than %d MB", a->rt->cfg.admin_max_body_mb);
+    if (strcmp(url, "/seller/v1/session") == 0) {
+        /* the console's login: no token yet (admin_console.c) */
+        *label = "session";
+        return admin_session(a, q, "");
+    }
     char allow[64] = "";
     for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++) {
         size_t pl = strlen(s_routes[i].prefix);
