@@ -196,12 +196,13 @@ static int s_init(worker_msg_t *m)
         quote_release(&q);
         return 0;
     }
-    if (s_unserved(m, &q)) {
+    json_t *pay = s_payment(m, &q);
+    if (!pay) {
         quote_release(&q);
         return 0;
     }
-    json_t *pay = s_payment(m, &q);
-    if (!pay) {
+    if (s_unserved(m, &q)) {
+        json_decref(pay);
         quote_release(&q);
         return 0;
     }

@@ -63,8 +63,8 @@ def test_metrics_is_valid_prometheus_text_covering_every_stage():
     for i in ["ingress.0", "admin.0", "discovery.0", "order.0", "fulfillment.0", "post-fulfillment.0",
               "callback.0"]:
         check(i in instances, "instance %s in the scrape" % i)
-    # ondc-admin's own counters: scripts/fleet waited for its /health
-    check((metric(text, "ondc_admin_requests_total", stage="admin", route="health", code="200") or 0) >= 1,
+    # ondc-admin's own counters: scripts/fleet waited for its /ready
+    check((metric(text, "ondc_admin_requests_total", stage="admin", route="ready", code="200") or 0) >= 1,
           "ondc-admin counts its answers")
     for name in ["ondc_journal_backlog", "ondc_journal_dead", "ondc_outbox_pending",
                  "ondc_lmdb_used_bytes"]:
