@@ -91,7 +91,7 @@ int admin_file_answer(admin_t *a, admin_req_t *q, const char *name, const char *
     snprintf(path, sizeof path, "%s/%s", a->console_dir, name);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 4 * 1024 * 1024) {
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 4L * 1024 * 1024) {
         if (fd >= 0)
             close(fd);
         return admin_error(q, 404, NULL, "no such file");
@@ -564,11 +564,11 @@ int admin_orders_list(admin_t *a, admin_req_t *q)
     order_each(a->rt->store, txn, l.state, s_orders_cb, &l);
     mdb_txn_abort(txn);
     size_t n = json_array_size(l.all);
-    json_t **rows = n ? calloc(n, sizeof *rows) : NULL;
+    json_t **rows = n ? calloc(n, sizeof(json_t *)) : NULL;
     for (size_t i = 0; i < n; i++)
         rows[i] = json_array_get(l.all, i);
     if (n)
-        qsort(rows, n, sizeof *rows, s_by_time);
+        qsort(rows, n, sizeof(json_t *), s_by_time);
     json_t *page = json_array();
     char next[1300] = "";
     size_t taken = 0;

@@ -26,8 +26,9 @@
  * the session's CSRF token in X-CSRF-Token, which a page of another site
  * cannot read. Tokens never travel in a URL. A user's password is checked
  * against its Argon2id hash (libsodium's crypto_pwhash_str_verify);
- * `ondcctl console-user NAME` makes the line of the users file. A failed
- * login waits CONSOLE_FAIL_DELAY_MS before its answer is made.
+ * `ondcctl console-user NAME` makes the line of the users file. After
+ * CONSOLE_FAILS_MAX failed logins in CONSOLE_FAIL_WINDOW_MS every login
+ * is refused (429) until the window ends.
  *
  * The event stream: every SSE_TICK_MS, while a stream is open, the last
  * outbox row id is read; the rows after the one last seen become events
@@ -51,15 +52,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define CONSOLE_SESSIONS 256
 #define CONSOLE_USERS 64
-#define CONSOLE_FAIL_DELAY_MS 300
+/* failed logins allowed in a window; past it every login is refused
+ * (429) until the window ends: a password cannot be guessed at speed, and
+ * nothing sleeps on the loop */
+#define CONSOLE_FAILS_MAX 20
+#define CONSOLE_FAIL_WINDOW_MS 60000
 #define SSE_MAX 64
 #define SSE_TICK_MS 500
 #define SSE_PING_MS 15000
-#define SSE_BUF_MAX (256 * 1024)
+#define SSE_BUF_MAX ((size_t)256 * 1024)
 
 typedef struct {
     char id[65];   /* hex of 32 random bytes; "" = free slot */
@@ -85,6 +89,8 @@ typedef struct admin_console_s {
     uint64_t last_row;  /* the last outbox row told of */
     int64_t last_ping_ms;
     int timer_on;
+    int fails;             /* failed logins in the window */
+    int64_t fail_window_ms; /* when the window began */
 } s_console_t;
 
 static s_console_t s_con;
@@ -236,7 +242,18 @@ static int s_login(admin_t *a, admin_req_t *q)
     const char *user = json_string_value(json_object_get(b, "user"));
     const char *pw = json_string_value(json_object_get(b, "password"));
     int rc = -1;
-    if (!json_is_object(b) || (!token && !(user && pw))) {
+    int64_t now = clock_mono_ms();
+    if (now - s_con.fail_window_ms >= CONSOLE_FAIL_WINDOW_MS) {
+        s_con.fail_window_ms = now;
+        s_con.fails = 0;
+    }
+    if (s_con.fails >= CONSOLE_FAILS_MAX) {
+        char retry[24];
+        long long left_ms = CONSOLE_FAIL_WINDOW_MS - (now - s_con.fail_window_ms);
+        snprintf(retry, sizeof retry, "%lld", left_ms / 1000 + 1);
+        admin_add_header(q, "Retry-After", retry);
+        rc = admin_error(q, 429, NULL, "too many failed logins: try again in %s s", retry);
+    } else if (!json_is_object(b) || (!token && !(user && pw))) {
         rc = admin_error(q, 400, NULL, "give {\"token\"} or {\"user\", \"password\"}");
     } else if (token) {
         size_t n = strlen(token);
@@ -252,7 +269,7 @@ static int s_login(admin_t *a, admin_req_t *q)
     }
     if (rc == 1) {
         log_info("console.login_refused", "user", user ? user : "(token)", NULL);
-        usleep(CONSOLE_FAIL_DELAY_MS * 1000);
+        s_con.fails++;
         admin_add_header(q, "WWW-Authenticate", "Bearer realm=\"ondc-admin\"");
         rc = admin_error(q, 401, NULL, "wrong token, user or password");
     }

@@ -288,7 +288,7 @@ int catalog_sync_patch(store_t *s, MDB_txn *txn, const char *pid, const char *ii
             return SYNC_ERR("maximum_value: must be a non-negative decimal amount as a string "
                             "(\"99.00\")");
     }
-    if (nv && json_is_string(nv))
+    if (json_is_string(nv))
         money_parse_json(nv, &value); /* a bad price is catalog_patch_item's to refuse */
     if (mrp >= 0 && value > mrp) {
         char v[32], m[32];
