@@ -6,7 +6,7 @@
  * text, never as HTML. */
 "use strict";
 
-const S = { csrf: null, user: null, es: null, page: null, known: null, timers: [] };
+const S = { csrf: null, user: null, es: null, page: null, known: null, timers: [], gen: 0 };
 const main = () => document.getElementById("main");
 
 /* h(tag, attrs, ...children): an element; strings become text nodes */
@@ -164,7 +164,10 @@ async function ordersPage(opts) {
     h("thead", {}, h("tr", {}, ["Order", "Buyer", "Buyer app", "State", "Delivery", "Total", "Updated", "Accept within"].map((t) => h("th", {}, t)))),
     tbody);
   const note = h("p", { class: "muted", id: "orders-count" });
+  let seq = 0;
+  const gen = S.gen;
   async function load(ev) {
+    const mine = ++seq;
     const q = new URLSearchParams({ sort: "-updated_at", limit: "200" });
     if (fState.value) q.set("state", fState.value);
     if (fQ.value) q.set("q", fQ.value);
@@ -179,6 +182,7 @@ async function ordersPage(opts) {
         lists = (await api("GET", "/seller/v1/orders?" + q)).orders;
       }
     } catch (e) { if (e.status !== 401) toast(errText(e), true); return; }
+    if (mine !== seq || gen !== S.gen) return; /* a later load answers, or the page changed */
     const before = S.known;
     S.known = new Set(lists.map((o) => o.id + "\u001f" + o.bap_id));
     tbody.replaceChildren(...lists.map((o) => {
@@ -214,9 +218,13 @@ const VERB_LABEL = {
 
 async function orderPage(id, bap) {
   const path = "/seller/v1/orders/" + encodeURIComponent(id) + (bap ? "?bap_id=" + encodeURIComponent(bap) : "");
+  let seq = 0;
+  const gen = S.gen;
   async function load() {
+    const mine = ++seq;
     let r;
     try { r = await api("GET", path); } catch (e) { if (e.status !== 401) main().replaceChildren(h("p", { class: "err" }, errText(e))); return; }
+    if (mine !== seq || gen !== S.gen) return; /* a later load answers, or the page changed */
     /* what the seller was typing survives a live refresh */
     const typed = {};
     for (const f of ["agent-name", "agent-phone"]) {
@@ -468,6 +476,7 @@ async function healthPage() {
 async function route() {
   if (!S.csrf) return;
   stopTimers();
+  S.gen++; /* answers for the page being left are dropped */
   const hash = location.hash || "#/orders";
   for (const a of document.querySelectorAll("header nav a")) a.classList.toggle("on", hash.startsWith(a.getAttribute("href")));
   const m = hash.match(/^#\/order\/([^?]+)(?:\?bap_id=(.*))?$/);

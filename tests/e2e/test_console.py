@@ -29,7 +29,8 @@ try:
         sys.path.append("/usr/lib/python3/dist-packages")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import (ElementNotInteractableException,
+                                            StaleElementReferenceException)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
@@ -42,7 +43,10 @@ SHOTS = tempfile.mkdtemp(prefix="ondc-console-shots-")
 
 
 def wait(cond, timeout=10):
-    return WebDriverWait(B, timeout, poll_frequency=0.1).until(cond)
+    # the page re-renders on live updates: an element read while that
+    # happens is looked for again
+    return WebDriverWait(B, timeout, poll_frequency=0.1,
+                         ignored_exceptions=[StaleElementReferenceException]).until(cond)
 
 
 def css(sel, timeout=10):
@@ -80,13 +84,14 @@ def test_the_seller_takes_an_order_to_delivered_by_clicking():
 
     # a buyer app places an order: it appears without a reload
     req, oid = place_order(F, (("42602105", 2),))
-    row = css('#orders tr[data-id="%s"]' % oid, timeout=10)
-    check("new" in row.get_attribute("class"), "marked new")
-    check("Created" in row.text, "Created: %s" % row.text)
-    check(row.find_element(By.CSS_SELECTOR, ".countdown").text, "the acceptance countdown")
+    sel = '#orders tr[data-id="%s"]' % oid
+    css(sel, timeout=10)
+    wait(lambda b: "new" in b.find_element(By.CSS_SELECTOR, sel).get_attribute("class"))
+    wait(lambda b: "Created" in b.find_element(By.CSS_SELECTOR, sel).text)
+    wait(lambda b: b.find_element(By.CSS_SELECTOR, sel + " .countdown").text)
     B.save_screenshot(os.path.join(SHOTS, "orders.png"))
 
-    row.click()
+    click(sel)
     css('#actions button[data-action="accept"]')
     eq(B.find_elements(By.CSS_SELECTOR, '#actions button[data-action="packed"]'), [],
        "packed is not offered before acceptance")
@@ -99,12 +104,12 @@ def test_the_seller_takes_an_order_to_delivered_by_clicking():
     for v in steps:
         if v == "agent-assigned":
             css("#agent-name")
-            for _ in range(20):
+            for _ in range(50):
                 try:
                     wait(EC.visibility_of_element_located((By.ID, "agent-name"))).send_keys("Ravi")
-                    B.find_element(By.ID, "agent-phone").send_keys("9886012345")
+                    wait(EC.visibility_of_element_located((By.ID, "agent-phone"))).send_keys("9886012345")
                     break
-                except StaleElementReferenceException:
+                except (StaleElementReferenceException, ElementNotInteractableException):
                     time.sleep(0.1)
         click('#actions button[data-action="%s"]' % v)
         nxt = steps[steps.index(v) + 1] if v != "delivered" else None
