@@ -201,6 +201,8 @@ install: all
 	install -m 0644 etc/supervisord.conf.in etc/demo-catalog.json etc/ondc.json etc/ondc-production.json \
 	    etc/registry-empty.json $(DESTDIR)$(SHARE)/etc/
 	install -m 0755 scripts/fleet scripts/dev-setup $(DESTDIR)$(SHARE)/scripts/
+	install -d $(DESTDIR)$(SHARE)/console
+	install -m 0644 admin/console/* $(DESTDIR)$(SHARE)/console/
 	install -m 0644 etc/systemd/*.service etc/systemd/*.target $(DESTDIR)$(UNITDIR)/
 	install -m 0755 etc/systemd/ondc-gateway-generator $(DESTDIR)$(GENDIR)/
 	install -m 0644 etc/tmpfiles-ondc-gateway.conf $(DESTDIR)$(TMPFILESDIR)/ondc-gateway.conf

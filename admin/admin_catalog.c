@@ -1,7 +1,8 @@
 /*
  * admin_catalog.c - the seller's catalog API:
  *   PUT   /seller/v1/catalog[?mode=upsert]   replace (or upsert) the catalog
- *   PATCH /seller/v1/items/{item}            price, stock, enabled, maximum
+ *   PATCH /seller/v1/items/{item}            price, maximum_value (MRP), stock,
+ *                                            stock_delta, enabled, maximum
  *   PATCH /seller/v1/items/{provider}/{item} the same, when item ids repeat
  *                                            across providers
  * A change commits in one LMDB transaction and is seen by the next search.
@@ -13,6 +14,7 @@
 #include "admin.h"
 
 #include "catalog.h"
+#include "catalog_sync.h"
 #include "jparse.h"
 #include "log.h"
 
@@ -44,7 +46,7 @@ int admin_put_catalog(admin_t *a, admin_req_t *q, const char *rest)
     memset(&err, 0, sizeof err);
     if (catalog_validate(root, &err) < 0) {
         json_decref(root);
-        return admin_error(q, 400, err.path, "%s", err.message);
+        return admin_error_code(q, 400, err.code, err.path, "%s", err.message);
     }
     MDB_txn *txn = admin_begin(a);
     if (!txn) {
@@ -55,7 +57,8 @@ int admin_put_catalog(admin_t *a, admin_req_t *q, const char *rest)
     if (catalog_import(a->rt->store, txn, root, m, &err) < 0) {
         mdb_txn_abort(txn);
         json_decref(root);
-        return admin_error(q, err.http_status == 500 ? 500 : 400, err.path, "%s", err.message);
+        return admin_error_code(q, err.http_status == 500 ? 500 : 400, err.code, err.path, "%s",
+                                err.message);
     }
     if (admin_commit(a, txn) != 0) {
         json_decref(root);
@@ -124,10 +127,10 @@ int admin_patch_item(admin_t *a, admin_req_t *q, const char *rest)
     }
     ondc_err_t err;
     memset(&err, 0, sizeof err);
-    if (catalog_patch_item(st, txn, pid, iid, patch, &err) < 0) {
+    if (catalog_sync_patch(st, txn, pid, iid, patch, &err) < 0) {
         mdb_txn_abort(txn);
         json_decref(patch);
-        return admin_error(q, err.http_status, err.path, "%s", err.message);
+        return admin_error_err(q, &err);
     }
     json_t *item = catalog_item(st, txn, pid, iid);
     int64_t stock = 0;

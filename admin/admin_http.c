@@ -47,6 +47,87 @@ static const char *s_lookup(void *ctx, admin_kind_t kind, const char *name)
         ctx, kind == ADMIN_HEADER ? MHD_HEADER_KIND : MHD_GET_ARGUMENT_KIND, name);
 }
 
+typedef struct {
+    admin_name_fn *fn;
+    void *arg;
+} s_each_t;
+
+static enum MHD_Result s_each_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    (void)kind;
+    (void)value;
+    s_each_t *e = cls;
+    e->fn(key ? key : "", e->arg);
+    return MHD_YES;
+}
+
+static void s_each(void *ctx, admin_name_fn *fn, void *arg)
+{
+    s_each_t e = {fn, arg};
+    MHD_get_connection_values(ctx, MHD_GET_ARGUMENT_KIND, s_each_cb, &e);
+}
+
+/* s_headers - the answer's own header lines onto RESP */
+static void s_headers(struct MHD_Response *resp, char *lines)
+{
+    for (char *p = lines; p && *p;) {
+        char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        *nl = '\0';
+        char *colon = strstr(p, ": ");
+        if (colon) {
+            *colon = '\0';
+            MHD_add_response_header(resp, p, colon + 2);
+        }
+        p = nl + 1;
+    }
+}
+
+static ssize_t s_sse_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    return admin_sse_read(cls, buf, max);
+}
+
+static void s_sse_free(void *cls)
+{
+    admin_sse_close(cls);
+}
+
+/* s_stream - the answer of an event stream (admin_events): open until the
+ * client goes, fed by admin_console.c */
+static enum MHD_Result s_stream(admin_t *a, struct MHD_Connection *conn)
+{
+    admin_sse_t *e = admin_sse_open(
+        a, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID"));
+    if (!e) {
+        static const char busy[] = "{\"error\":{\"code\":\"503\",\"message\":\"too many event streams\"}}";
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer(strlen(busy), (void *)busy, MHD_RESPMEM_PERSISTENT);
+        if (!r)
+            return MHD_NO;
+        enum MHD_Result rc = MHD_queue_response(conn, 503, r);
+        MHD_destroy_response(r);
+        return rc;
+    }
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, s_sse_reader, e, s_sse_free);
+    if (!r) {
+        admin_sse_close(e);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "text/event-stream");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Accel-Buffering", "no");
+    /* a stream is idle between events by design: no inactivity timeout */
+    MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, 0);
+    enum MHD_Result rc = MHD_queue_response(conn, 200, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
 /* s_answer - hand the whole request to admin_handle and queue its answer. */
 static enum MHD_Result s_answer(admin_t *a, struct MHD_Connection *conn, const char *url,
                                 const char *method, s_conn_t *c)
@@ -57,19 +138,27 @@ static enum MHD_Result s_answer(admin_t *a, struct MHD_Connection *conn, const c
                      .len = c->len,
                      .too_large = c->too_large,
                      .lookup = s_lookup,
-                     .lookup_ctx = conn};
+                     .lookup_ctx = conn,
+                     .each_arg = s_each};
     if (admin_handle(a, &q) < 0 || !q.answer) {
         free(q.answer);
         return MHD_NO;
     }
+    if (q.stream) {
+        free(q.answer);
+        return s_stream(a, conn);
+    }
     /* ownership of the answer passes to the response */
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(q.answer), q.answer, MHD_RESPMEM_MUST_FREE);
+    size_t len = q.answer_len ? q.answer_len : strlen(q.answer);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, q.answer, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(q.answer);
         return MHD_NO;
     }
     MHD_add_response_header(resp, "Content-Type", q.ctype ? q.ctype : "application/json");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    s_headers(resp, q.headers);
     enum MHD_Result rc = MHD_queue_response(conn, (unsigned)q.status, resp);
     MHD_destroy_response(resp);
     return rc;

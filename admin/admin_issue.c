@@ -136,7 +136,20 @@ int admin_get_issues(admin_t *a, admin_req_t *q, const char *rest)
         return admin_error(q, 503, NULL, "the store is not available");
     int rc = -1;
     if (!*rest || strcmp(rest, "/") == 0) {
-        const char *ov = admin_arg(q, "overdue");
+        /* a filter value that names nothing is refused, not read as "all" */
+        static const char *const args[] = {"state", "overdue", NULL};
+        const char *ov = admin_arg(q, "overdue"), *want = admin_arg(q, "state");
+        int known = !want;
+        for (int i = 0; !known && igm_states()[i]; i++)
+            known = strcmp(want, igm_states()[i]) == 0;
+        if (admin_args_only(q, args, &rc) ||
+            (!known && (rc = admin_error(q, 400, "state", "state %s is not an issue state",
+                                         want)) == 0) ||
+            (ov && strcmp(ov, "0") != 0 && strcmp(ov, "1") != 0 &&
+             (rc = admin_error(q, 400, "overdue", "overdue must be 0 or 1")) == 0)) {
+            mdb_txn_abort(txn);
+            return rc;
+        }
         s_list_t l = {json_array(), admin_arg(q, "state"), ov && strcmp(ov, "0") != 0,
                       clock_wall_ms()};
         igm_each(a->rt->store, txn, s_list_cb, &l);
@@ -383,9 +396,8 @@ int admin_post_issue(admin_t *a, admin_req_t *q, const char *rest)
         mdb_txn_abort(txn);
         json_decref(rec);
         json_decref(body);
-        return admin_error(q, err.http_status ? err.http_status : 500, err.path[0] ? err.path : NULL,
-                           "%s%s%s", err.code[0] ? err.code : "", err.code[0] ? ": " : "",
-                           err.message);
+        return admin_error_code(q, err.http_status ? err.http_status : 500, err.code,
+                                err.path[0] ? err.path : NULL, "%s", err.message);
     }
     json_decref(body);
     if (admin_commit(a, txn) != 0) {

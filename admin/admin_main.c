@@ -44,6 +44,9 @@ static int s_init(runtime_t *rt)
     zsock_set_linger(a->notify, 2000); /* notices queued at exit still leave */
     if (zendpoint_attach(a->notify, rt->cfg.ep_callback, 0) < 0)
         return -1;
+    if (admin_files_init(a) < 0 || admin_console_load_users(a) < 0)
+        return -1;
+    admin_console_start(a);
     return admin_http_start(a);
 }
 
@@ -69,6 +72,7 @@ static void s_reload(runtime_t *rt)
 {
     admin_t *a = rt->state;
     registry_reload(a->registry, &rt->cfg);
+    admin_console_load_users(a); /* a bad file keeps no user: logged */
 }
 
 static void s_fini(runtime_t *rt)

@@ -1,6 +1,6 @@
 /*
  * admin_orders.c - the seller's order desk:
- *   GET  /seller/v1/orders[?state=S]       list orders (id, buyer app, state, ...)
+ *   GET  /seller/v1/orders[?state=S...]    list orders (admin_api.c)
  *   GET  /seller/v1/orders/{id}            one order, as the buyer app sees it
  *   POST /seller/v1/orders/{id}/accept     Created -> Accepted (on_status)
  *   POST /seller/v1/orders/{id}/reject     {"reason": "005"}: cancelled (on_cancel)
@@ -32,25 +32,6 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct {
-    json_t *list;
-} s_list_t;
-
-static int s_list_cb(json_t *rec, void *arg)
-{
-    s_list_t *l = arg;
-    json_t *o = json_object_get(rec, "order");
-    json_t *f = order_fulfillment(o);
-    json_array_append_new(
-        l->list, json_pack("{s:O?,s:O?,s:O?,s:s,s:O?,s:O?,s:O?}", "id", json_object_get(o, "id"),
-                           "bap_id", json_object_get(rec, "bap_id"), "state",
-                           json_object_get(o, "state"), "fulfillment_state", order_fstate(f),
-                           "total", json_object_get(json_object_get(o, "quote"), "price"),
-                           "created_at", json_object_get(o, "created_at"), "updated_at",
-                           json_object_get(o, "updated_at")));
-    return json_array_size(l->list) >= 10000;
-}
-
 /* s_lookup - the record of order OID (?bap_id= when ambiguous); answers
  * the error itself and returns NULL. */
 static json_t *s_lookup(admin_t *a, admin_req_t *q, MDB_txn *txn, const char *oid, int *rc)
@@ -76,16 +57,12 @@ static json_t *s_lookup(admin_t *a, admin_req_t *q, MDB_txn *txn, const char *oi
 
 int admin_get_orders(admin_t *a, admin_req_t *q, const char *rest)
 {
+    if (!*rest || strcmp(rest, "/") == 0)
+        return admin_orders_list(a, q); /* admin_api.c */
     MDB_txn *txn = store_begin(a->rt->store, 1);
     if (!txn)
         return admin_error(q, 503, NULL, "the store is not available");
     int rc = -1;
-    if (!*rest || strcmp(rest, "/") == 0) {
-        s_list_t l = {json_array()};
-        order_each(a->rt->store, txn, admin_arg(q, "state"), s_list_cb, &l);
-        mdb_txn_abort(txn);
-        return admin_reply(q, 200, json_pack("{s:o}", "orders", l.list));
-    }
     if (*rest != '/' || strchr(rest + 1, '/')) {
         mdb_txn_abort(txn);
         return admin_error(q, 404, NULL, "no such resource");
@@ -98,6 +75,15 @@ int admin_get_orders(admin_t *a, admin_req_t *q, const char *rest)
                             json_object_get(rec, "bap_id"), "transaction_id",
                             json_object_get(rec, "transaction_id"), "ratings",
                             json_object_get(rec, "ratings"));
+    /* what the desk may do now (the console's buttons), and the time a
+     * Created order is rejected at */
+    json_object_set_new(out, "actions", admin_order_actions(rec));
+    json_t *by = json_object_get(rec, "accept_by_ms");
+    if (json_is_integer(by)) {
+        char t[40];
+        context_format_time(json_integer_value(by), t, sizeof t);
+        json_object_set_new(out, "accept_by", json_string(t));
+    }
     json_decref(rec);
     return admin_reply(q, 200, out);
 }
@@ -315,8 +301,8 @@ done:
         mdb_txn_abort(txn);
         json_decref(rec);
         json_decref(body);
-        return admin_error(q, err.http_status ? err.http_status : 500, err.path, "%s%s%s",
-                           err.code[0] ? err.code : "", err.code[0] ? ": " : "", err.message);
+        return admin_error_code(q, err.http_status ? err.http_status : 500, err.code, err.path,
+                                "%s", err.message);
     }
     if (admin_commit(a, txn) != 0) {
         json_decref(rec);

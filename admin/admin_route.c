@@ -34,8 +34,16 @@ static const struct {
     const char *label; /* route="..." of the metrics */
     admin_route_fn *fn;
 } s_routes[] = {
+    {"GET", "/seller/v1/openapi.json", "openapi", admin_get_openapi},
+    {"GET", "/seller/v1/catalog", "catalog", admin_get_catalog},
     {"PUT", "/seller/v1/catalog", "catalog", admin_put_catalog},
+    {"GET", "/seller/v1/items", "items", admin_get_items},
     {"PATCH", "/seller/v1/items/", "items", admin_patch_item},
+    {"POST", "/seller/v1/stock", "stock", admin_post_stock},
+    {"GET", "/seller/v1/events", "events", admin_events},
+    {"GET", "/seller/v1/throughput", "throughput", admin_throughput},
+    {"GET", "/seller/v1/outbox", "outbox", admin_get_outbox},
+    {"POST", "/seller/v1/outbox/", "outbox", admin_post_outbox},
     {"GET", "/seller/v1/orders", "orders", admin_get_orders},
     {"POST", "/seller/v1/orders/", "order_desk", admin_post_order},
     {"GET", "/seller/v1/issues", "issues", admin_get_issues},
@@ -61,9 +69,25 @@ int admin_reply(admin_req_t *q, int status, json_t *body)
         return -1;
     free(q->answer);
     q->answer = text;
+    q->answer_len = 0;
     q->status = status;
     q->ctype = "application/json";
     return 0;
+}
+
+/* s_fail - the error answer: {"error": {"code", "message", "field"?}} */
+static int s_fail(admin_req_t *q, int status, const char *code, const char *field,
+                  const char *msg)
+{
+    char dflt[8];
+    if (!code || !*code) {
+        snprintf(dflt, sizeof dflt, "%d", status);
+        code = status == 400 ? ERR_INVALID_REQUEST : status == 500 ? ERR_INTERNAL : dflt;
+    }
+    json_t *e = json_pack("{s:s,s:s}", "code", code, "message", msg);
+    if (e && field && *field)
+        json_object_set_new(e, "field", json_string(field));
+    return admin_reply(q, status, json_pack("{s:o}", "error", e ? e : json_object()));
 }
 
 int admin_error(admin_req_t *q, int status, const char *field, const char *fmt, ...)
@@ -73,12 +97,69 @@ int admin_error(admin_req_t *q, int status, const char *field, const char *fmt, 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    json_t *b = json_object();
-    json_t *m = json_string(msg);
-    json_object_set_new(b, "error", m ? m : json_string("invalid request"));
-    if (field && *field)
-        json_object_set_new(b, "field", json_string(field));
-    return admin_reply(q, status, b);
+    return s_fail(q, status, NULL, field, msg);
+}
+
+int admin_error_code(admin_req_t *q, int status, const char *code, const char *field,
+                     const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return s_fail(q, status, code, field, msg);
+}
+
+int admin_error_err(admin_req_t *q, const ondc_err_t *err)
+{
+    int status = err->http_status ? err->http_status : 400;
+    return s_fail(q, status, err->code, err->path, err->message);
+}
+
+void admin_add_header(admin_req_t *q, const char *name, const char *value)
+{
+    if (strpbrk(name, "\r\n") || strpbrk(value, "\r\n"))
+        return;
+    size_t left = sizeof q->headers - q->headers_len;
+    int n = snprintf(q->headers + q->headers_len, left, "%s: %s\n", name, value);
+    if (n > 0 && (size_t)n < left)
+        q->headers_len += (size_t)n;
+    else
+        q->headers[q->headers_len] = '\0';
+}
+
+typedef struct {
+    const char *const *names;
+    char bad[128];
+} s_args_t;
+
+static void s_arg_known(const char *name, void *arg)
+{
+    s_args_t *x = arg;
+    if (x->bad[0])
+        return;
+    for (size_t i = 0; x->names[i]; i++)
+        if (strcmp(name, x->names[i]) == 0)
+            return;
+    snprintf(x->bad, sizeof x->bad, "%s", *name ? name : "(empty)");
+}
+
+int admin_args_only(admin_req_t *q, const char *const *names, int *rc)
+{
+    if (!q->each_arg)
+        return 0;
+    s_args_t x = {.names = names};
+    q->each_arg(q->lookup_ctx, s_arg_known, &x);
+    if (!x.bad[0])
+        return 0;
+    char list[256] = "";
+    size_t n = 0;
+    for (size_t i = 0; names[i] && n < sizeof list; i++)
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", names[i]);
+    *rc = admin_error(q, 400, x.bad, "unknown query parameter %s (known: %s)", x.bad,
+                      names[0] ? list : "none");
+    return 1;
 }
 
 MDB_txn *admin_begin(admin_t *a)
@@ -161,6 +242,8 @@ int admin_token_load(admin_t *a)
 
 int admin_authorized(const admin_t *a, const admin_req_t *q)
 {
+    if (admin_console_authorized(q)) /* the console's session cookie */
+        return 1;
     if (!a->token_len)
         return s_loopback(a->rt->cfg.admin_listen);
     const char *h = admin_header(q, "Authorization");
@@ -174,6 +257,8 @@ int admin_authorized(const admin_t *a, const admin_req_t *q)
 
 int admin_needs_token(const char *url)
 {
+    if (strcmp(url, "/seller/v1/openapi.json") == 0 || strcmp(url, "/seller/v1/session") == 0)
+        return 0;
     for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++)
         if (strncmp(url, s_routes[i].prefix, strlen(s_routes[i].prefix)) == 0)
             return 1;
@@ -197,22 +282,49 @@ static int s_route(admin_t *a, admin_req_t *q, const char **label)
         *label = "ready";
         return admin_ready(a, q);
     }
+    if (strcmp(method, "GET") == 0 &&
+        (strcmp(url, "/") == 0 || strcmp(url, "/console") == 0 || strncmp(url, "/console/", 9) == 0)) {
+        *label = "console";
+        return admin_console_file(a, q);
+    }
     if (q->too_large)
         return admin_error(q, 413, NULL, "body larger than %d MB", a->rt->cfg.admin_max_body_mb);
+    if (strcmp(url, "/seller/v1/session") == 0) {
+        /* the console's login: no token yet (admin_console.c) */
+        *label = "session";
+        return admin_session(a, q, "");
+    }
+    char allow[64] = "";
     for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++) {
         size_t pl = strlen(s_routes[i].prefix);
         if (strncmp(url, s_routes[i].prefix, pl) != 0)
             continue;
-        if (!admin_authorized(a, q)) {
+        if (s_routes[i].fn != admin_get_openapi && !admin_authorized(a, q)) {
             log_info("admin.unauthorized", "path", url, NULL);
+            admin_add_header(q, "WWW-Authenticate", "Bearer realm=\"ondc-admin\"");
             return admin_error(q, 401, NULL, "a valid bearer token is required");
         }
-        if (strcmp(method, s_routes[i].method) != 0)
+        if (strcmp(method, s_routes[i].method) != 0) {
+            /* another method serves this path: the Allow list of a 405 */
+            if (!strstr(allow, s_routes[i].method) && strlen(allow) + 10 < sizeof allow)
+                snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
+                         allow[0] ? ", " : "", s_routes[i].method);
             continue;
+        }
         *label = s_routes[i].label;
         return s_routes[i].fn(a, q, url + pl);
     }
+    if (allow[0]) {
+        admin_add_header(q, "Allow", allow);
+        return admin_error(q, 405, NULL, "%s is not allowed here (allowed: %s)", method, allow);
+    }
     return admin_error(q, 404, NULL, "no such endpoint");
+}
+
+void admin_route_each(void (*fn)(const char *method, const char *prefix, void *arg), void *arg)
+{
+    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++)
+        fn(s_routes[i].method, s_routes[i].prefix, arg);
 }
 
 int admin_handle(admin_t *a, admin_req_t *q)

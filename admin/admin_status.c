@@ -51,7 +51,7 @@ static int s_count_pending(const outbox_state_t *st, void *arg)
 int admin_metrics(admin_t *a, admin_req_t *q)
 {
     store_t *st = a->rt->store;
-    uint64_t backlog = 0, dead = 0, pending = 0, used = store_used_bytes(st);
+    uint64_t backlog = 0, dead = 0, pending = 0, odead = 0, used = store_used_bytes(st);
     igm_stats_t is;
     memset(&is, 0, sizeof is);
     MDB_txn *txn = store_begin(st, 1);
@@ -59,6 +59,7 @@ int admin_metrics(admin_t *a, admin_req_t *q)
         backlog = journal_backlog(st, txn);
         dead = journal_dead_count(st, txn);
         outbox_state_each(st, txn, OUTBOX_PENDING, s_count_pending, &pending);
+        outbox_state_each(st, txn, OUTBOX_DEAD, s_count_pending, &odead);
         igm_stats(st, txn, clock_wall_ms(), &is);
         mdb_txn_abort(txn);
     }
@@ -70,12 +71,14 @@ int admin_metrics(admin_t *a, admin_req_t *q)
              "# TYPE ondc_journal_dead gauge\nondc_journal_dead %llu\n"
              "# HELP ondc_outbox_pending on_* messages not yet delivered\n"
              "# TYPE ondc_outbox_pending gauge\nondc_outbox_pending %llu\n"
+             "# HELP ondc_outbox_dead messages not delivered before their deadline (dead letters)\n"
+             "# TYPE ondc_outbox_dead gauge\nondc_outbox_dead %llu\n"
              "# HELP ondc_lmdb_used_bytes pages in use in the LMDB environment\n"
              "# TYPE ondc_lmdb_used_bytes gauge\nondc_lmdb_used_bytes %llu\n"
              "# HELP ondc_lmdb_map_bytes the LMDB map size\n"
              "# TYPE ondc_lmdb_map_bytes gauge\nondc_lmdb_map_bytes %llu\n",
              (unsigned long long)backlog, (unsigned long long)dead, (unsigned long long)pending,
-             (unsigned long long)used,
+             (unsigned long long)odead, (unsigned long long)used,
              (unsigned long long)a->rt->cfg.lmdb_map_size_mb * 1024 * 1024);
     /* complaints (IGM) by state, and those past their expected response or
      * resolution time: the ones the seller must look at now */

@@ -102,6 +102,8 @@ typedef struct {
     int have_buyer_key, have_gateway_key;
     unsigned char webhook_secret[64];
     size_t webhook_secret_len;
+    unsigned char seller_secret[256]; /* seller.webhook_secret_file (callback_roles.c) */
+    size_t seller_secret_len;
     idmap_t *hosts; /* host name's hash -> callback_host_t (owned) */
     idmap_t *known; /* every row in memory, by id (owns them) */
     heap_t *retry;  /* rows waiting for their time, by when they are due */
@@ -244,6 +246,10 @@ void callback_easy_free(callback_t *cb);
  * webhook's secret, where those roles are on. 0, or -1 (logged) when a
  * role that is on has no key. */
 int callback_roles_init(callback_t *cb);
+
+/* callback_row_trusted - whether ROW goes to a URL of the operator's own
+ * config (a webhook), allowed on a private address (callback_roles.c). */
+int callback_row_trusted(const outbox_row_t *row);
 
 /* callback_sign_row - add to *HEADERS what ROW is sent with, by what it
  * is: an on_* signed as the seller; a request of the buyer role signed as

@@ -175,7 +175,8 @@ void callback_start(callback_t *cb, callback_dl_t *d)
     curl_easy_setopt(d->easy, CURLOPT_WRITEDATA, d);
     curl_easy_setopt(d->easy, CURLOPT_PRIVATE, d);
     d->refused_address = 0;
-    d->allow_private = rt->cfg.callback_allow_private_addresses;
+    /* a webhook's URL is the operator's own: it may be private */
+    d->allow_private = rt->cfg.callback_allow_private_addresses || callback_row_trusted(row);
     curl_easy_setopt(d->easy, CURLOPT_OPENSOCKETDATA, d);
     d->started_ms = now;
     d->host->inflight++;

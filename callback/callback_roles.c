@@ -4,24 +4,30 @@
  *
  * The callback process delivers every message the node sends: the seller
  * role's on_*, the buyer role's requests to sellers (and to a gateway),
- * the gateway role's copies of a search, and the buyer role's webhook
- * calls to the buyer app's backend. What a row is follows from the row:
- * its action "on_*" (seller), "webhook", or a buyer action, with the
- * buyer app's Authorization among its headers for a gateway's copy; an
- * "issue" whose context.bap_id is the seller's subscriber_id is an issue
- * the seller raised (seller/igm_raise.c), signed with the seller's key. The
- * delivery itself (retries, backoff, TTL, per-host lines, dead letters) is
- * the same for all.
+ * the gateway role's copies of a search, the buyer role's webhook calls
+ * to the buyer app's backend, and the seller's order events to the
+ * seller's backend (seller/webhook.h). What a row is follows from the row:
+ * its action "on_*" (seller), "webhook", "seller_webhook", or a buyer
+ * action, with the buyer app's Authorization among its headers for a
+ * gateway's copy; an "issue" whose context.bap_id is the seller's
+ * subscriber_id is an issue the seller raised (seller/igm_raise.c), signed
+ * with the seller's key. The delivery itself (retries, backoff, TTL,
+ * per-host lines, dead letters) is the same for all. Both webhooks' URLs
+ * are the operator's own (config), so they may be on this machine or a
+ * private network whatever callback.allow_private_addresses says.
  *
  * Config keys read: subscriber_id, unique_key_id, signature_validity_s,
  * roles, buyer.subscriber_id, buyer.unique_key_id,
  * buyer.signing_private_key_file, buyer.webhook_url,
- * buyer.webhook_secret_file, gateway.subscriber_id,
+ * buyer.webhook_secret_file, seller.webhook_url, seller.webhook_secret_file,
+ * gateway.subscriber_id,
  * gateway.unique_key_id, gateway.signing_private_key_file.
  */
 #include "callback.h"
 
 #include "log.h"
+
+#include "webhook.h"
 
 #include <jansson.h>
 
@@ -30,10 +36,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* s_secret - the key in PATH, its trailing newline dropped, into BUF (CAP
+ * bytes); its length, or 0 when it cannot be read or is empty */
+static size_t s_secret(const char *path, unsigned char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, cap, f) : 0;
+    if (f)
+        fclose(f);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        n--;
+    return n;
+}
+
 int callback_roles_init(callback_t *cb)
 {
     const cfg_t *cfg = &cb->rt->cfg;
     ondc_err_t err;
+    if (cfg->seller_webhook_url[0]) {
+        cb->seller_secret_len =
+            s_secret(cfg->seller_webhook_secret_file, cb->seller_secret, sizeof cb->seller_secret);
+        if (cb->seller_secret_len == 0) {
+            log_error("callback.no_webhook_secret", "path", cfg->seller_webhook_secret_file, NULL);
+            return -1;
+        }
+    }
     if (cfg_has_role(cfg, "buyer")) {
         if (sign_key_load_file(&cb->buyer_key, cfg->buyer_signing_key_file, &err) < 0) {
             log_error("callback.no_buyer_key", "path", cfg->buyer_signing_key_file, "why",
@@ -67,22 +94,30 @@ int callback_roles_init(callback_t *cb)
     return 0;
 }
 
-/* s_webhook - X-ONDC-Webhook-Signature: sha256={hex HMAC-SHA256 of BODY} */
-static void s_webhook(callback_t *cb, const outbox_row_t *row, struct curl_slist **headers)
+/* s_hmac - the header line NAME: sha256={hex HMAC-SHA256 of the body with KEY} */
+static void s_hmac(const unsigned char *key, size_t key_len, const char *name,
+                   const outbox_row_t *row, struct curl_slist **headers)
 {
-    if (!cb->webhook_secret_len)
+    if (!key_len)
         return;
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
     crypto_auth_hmacsha256_state st;
-    crypto_auth_hmacsha256_init(&st, cb->webhook_secret, cb->webhook_secret_len);
+    crypto_auth_hmacsha256_init(&st, key, key_len);
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)row->body, row->body_len);
     crypto_auth_hmacsha256_final(&st, mac);
-    char line[128] = "X-ONDC-Webhook-Signature: sha256=";
+    char line[128];
+    snprintf(line, sizeof line, "%s: sha256=", name);
     size_t n = strlen(line);
     sodium_bin2hex(line + n, sizeof line - n, mac, sizeof mac);
+    sodium_memzero(&st, sizeof st);
     struct curl_slist *l = curl_slist_append(*headers, line);
     if (l)
         *headers = l;
+}
+
+int callback_row_trusted(const outbox_row_t *row)
+{
+    return strcmp(row->action, "webhook") == 0 || strcmp(row->action, WEBHOOK_ACTION) == 0;
 }
 
 /* s_forward - the row's own header lines (a gateway's copy: the buyer
@@ -124,7 +159,11 @@ void callback_sign_row(callback_t *cb, const outbox_row_t *row, struct curl_slis
     const cfg_t *cfg = &cb->rt->cfg;
     long expires = created + cfg->signature_validity_s;
     if (strcmp(row->action, "webhook") == 0) {
-        s_webhook(cb, row, headers);
+        s_hmac(cb->webhook_secret, cb->webhook_secret_len, "X-ONDC-Webhook-Signature", row, headers);
+        return;
+    }
+    if (strcmp(row->action, WEBHOOK_ACTION) == 0) {
+        s_hmac(cb->seller_secret, cb->seller_secret_len, "X-Ondc-Signature", row, headers);
         return;
     }
     if (strncmp(row->action, "on_", 3) == 0) {

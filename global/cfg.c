@@ -218,6 +218,27 @@ static const s_key_t s_keys[] = {
      "a Created order the seller does not act on in this time is rejected"},
     {"seller.reject_reason", T_STR, F(reject_reason), "005", 0, 0, 1, NULL,
      "cancellation reason of an order rejected for want of acceptance (005: merchant rejected)"},
+    {"seller.accept_warn_s", T_INT, F(accept_warn_s), "120", 0, 604800, 1, NULL,
+     "the seller's webhook hears order.expiring this long before an order's acceptance "
+     "window closes (0: no warning)"},
+    {"seller.webhook_url", T_STR, F(seller_webhook_url), "", 0, 0, 1, NULL,
+     "the seller's backend: order events (created, cancelled by the buyer, return requested, "
+     "rating, support, expiring) are POSTed here, signed with HMAC-SHA256 in X-Ondc-Signature, "
+     "retried through the outbox like every callback; empty: none"},
+    {"seller.webhook_secret_file", T_PATH, F(seller_webhook_secret_file), "", 0, 0, 0, NULL,
+     "file with the seller webhook's HMAC key (its trailing newline dropped); mode 0600; "
+     "required with seller.webhook_url"},
+    {"seller.webhook_ttl_s", T_INT, F(seller_webhook_ttl_s), "86400", 10, 2592000, 1, NULL,
+     "how long an event is retried while the seller's backend is down; then it is a dead "
+     "letter"},
+    {"console.dir", T_PATH, F(console_dir), "", 0, 0, 0, NULL,
+     "folder of the web console's files and openapi.json; empty: share/ondc-gateway/console "
+     "beside the binaries' folder, else admin/console of the source tree"},
+    {"console.users_file", T_PATH, F(console_users_file), "", 0, 0, 1, NULL,
+     "the console's users, one \"name:hash\" a line (ondcctl console-user makes the hash, "
+     "Argon2id); mode 0600; empty: the admin token is the only login"},
+    {"console.session_ttl_s", T_INT, F(console_session_ttl_s), "28800", 60, 604800, 1, NULL,
+     "a console session ends this long after it was opened"},
     {"roles", T_LIST, F(roles), "seller", 0, 0, 0, NULL,
      "what this fleet is on the network: \"seller\" (a seller app, BPP), \"buyer\" (a buyer "
      "app's node, BAP: the client API on client_listen, on_* received on listen), "
@@ -560,6 +581,16 @@ static int s_check(cfg_t *cfg, char *why, size_t whylen)
         (!strchr(cfg->client_listen, ':') || strcmp(cfg->client_listen, cfg->listen) == 0 ||
          strcmp(cfg->client_listen, cfg->admin_listen) == 0)) {
         snprintf(why, whylen, "client_listen: must be host:port, apart from listen and admin_listen");
+        return -1;
+    }
+    if (cfg->seller_webhook_url[0] &&
+        (strncmp(cfg->seller_webhook_url, "http://", 7) != 0 &&
+         strncmp(cfg->seller_webhook_url, "https://", 8) != 0)) {
+        snprintf(why, whylen, "seller.webhook_url: must be an http:// or https:// URL");
+        return -1;
+    }
+    if (cfg->seller_webhook_url[0] && !cfg->seller_webhook_secret_file[0]) {
+        snprintf(why, whylen, "seller.webhook_secret_file: required with seller.webhook_url");
         return -1;
     }
     /* each role's identity: its own when configured, else the node's */

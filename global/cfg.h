@@ -118,6 +118,15 @@ typedef struct {
     int auto_accept;
     int accept_window_s;
     char reject_reason[8];
+    int accept_warn_s;
+    char seller_webhook_url[CFG_STR_MAX];
+    char seller_webhook_secret_file[CFG_PATH_MAX];
+    int seller_webhook_ttl_s;
+
+    /* the web console (ondc-admin) */
+    char console_dir[CFG_PATH_MAX];
+    char console_users_file[CFG_PATH_MAX];
+    int console_session_ttl_s;
 
     /* operations */
     char log_level[16];

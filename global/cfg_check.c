@@ -247,6 +247,9 @@ int cfg_check_start(const cfg_t *cfg, char *why, size_t whylen)
         s_check_file("encryption_private_key_file", cfg->encryption_private_key_file, 1, 1, why,
                      whylen) < 0 ||
         s_check_file("admin_token_file", cfg->admin_token_file, 1, 1, why, whylen) < 0 ||
+        s_check_file("seller.webhook_secret_file", cfg->seller_webhook_secret_file, 1, 1, why,
+                     whylen) < 0 ||
+        s_check_file("console.users_file", cfg->console_users_file, 1, 1, why, whylen) < 0 ||
         s_check_file("registry.file", cfg->registry_file, 0, 1, why, whylen) < 0 ||
         s_check_dir("data_dir", cfg->data_dir, lmdb_files, why, whylen) < 0 ||
         s_check_dir("run_dir", cfg->run_dir, NULL, why, whylen) < 0)

@@ -20,6 +20,7 @@ PKGS=(
   supervisor             # fleet process manager
   curl python3           # end-to-end test drivers
   prometheus             # promtool, to check the /metrics text in the tests
+  chromium chromium-driver python3-selenium  # the console driven in a headless browser (test_console.py)
 )
 
 missing=()

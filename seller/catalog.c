@@ -6,6 +6,7 @@
 #include "catalog_inc.h"
 #include "catalog_render.h"
 #include "catalog_rules.h"
+#include "catalog_sync.h"
 #include "catalog_variants.h"
 #include "customize.h"
 #include "offers.h"
@@ -275,6 +276,8 @@ static int s_validate(json_t *root, int rules, ondc_err_t *err)
     snprintf(path, sizeof path, "bpp/providers");
     if (!json_is_array(provs))
         return FIELD_ERR("bpp/providers: is required (an array)");
+    if (catalog_sync_check(root, err) < 0) /* terms, amounts, stock mode: catalog_sync.h */
+        return -1;
     size_t i, j;
     json_t *p, *it;
     json_array_foreach(provs, i, p)
@@ -892,11 +895,9 @@ int catalog_import(store_t *s, MDB_txn *txn, json_t *root, catalog_mode_t mode, 
         json_array_foreach(json_object_get(p, "items"), j, it)
         {
             rc |= catalog_put_item(s, txn, pid, it);
-            json_t *avail = json_object_get(
-                json_object_get(json_object_get(it, "quantity"), "available"), "count");
-            int64_t stock = avail ? catalog_count(avail) : 0;
-            rc |= catalog_stock_set(s, txn, pid, json_string_value(json_object_get(it, "id")),
-                                    stock);
+            /* the stock rule (live stock kept unless the file says "set"):
+             * catalog_sync.h */
+            rc |= catalog_sync_stock(s, txn, root, pid, it);
         }
     }
     if (rc)

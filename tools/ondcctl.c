@@ -4,7 +4,7 @@
  *   ondcctl [--config FILE] COMMAND ...
  *
  * Commands: keygen, sign, verify, send, listen, catalog import, journal
- * list|show, outbox list|show|retry, dead list|retry, replay, load, buy,
+ * list|show, outbox list|show|retry, dead list|retry, replay, load, buy, console-user,
  * config-dump, config-doc, state-doc.
  */
 #include "ondcctl.h"
@@ -34,6 +34,7 @@ static const char *s_usage =
     "  listen PORT [--host ADDR] [--out FILE] [--registry FILE]\n"
     "                                          a buyer-app callback endpoint (127.0.0.1 unless --host)\n"
     "  catalog import FILE [--upsert]          load the seller's catalog\n"
+    "  console-user NAME                       a console.users_file line (password on stdin)\n"
     "  journal list [--transaction T] [--message M] [--action A] [--since T] [--until T] [--state S]\n"
     "  journal show ID\n"
     "  outbox list [--status pending|delivered|nacked|dead]\n"
@@ -265,6 +266,8 @@ int main(int argc, char **argv)
     char **sub_argv = argv + i + 1;
     if (strcmp(cmd, "keygen") == 0)
         return ctl_keygen(&ctl, sub_argc, sub_argv);
+    if (strcmp(cmd, "console-user") == 0)
+        return ctl_console_user(&ctl, sub_argc, sub_argv);
     if (strcmp(cmd, "sign") == 0)
         return ctl_sign(&ctl, sub_argc, sub_argv);
     if (strcmp(cmd, "verify") == 0)

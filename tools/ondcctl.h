@@ -44,6 +44,7 @@ int ctl_args(const char *cmd, int argc, char **argv, const char *const *opts, in
 int ctl_id(const char *what, const char *text, uint64_t *id);
 
 int ctl_keygen(ctl_t *ctl, int argc, char **argv);
+int ctl_console_user(ctl_t *ctl, int argc, char **argv); /* ondcctl_keys.c */
 int ctl_sign(ctl_t *ctl, int argc, char **argv);
 int ctl_verify(ctl_t *ctl, int argc, char **argv);
 int ctl_send(ctl_t *ctl, int argc, char **argv);

@@ -224,3 +224,35 @@ int ctl_verify(ctl_t *ctl, int argc, char **argv)
     printf("ok %s|%s\n", h.subscriber_id, h.ukid);
     return 0;
 }
+
+int ctl_console_user(ctl_t *ctl, int argc, char **argv)
+{
+    (void)ctl;
+    if (argc != 1 || !argv[0][0] || strchr(argv[0], ':') || strpbrk(argv[0], " \t\r\n")) {
+        fprintf(stderr, "usage: ondcctl console-user NAME  (the password on standard input)\n");
+        return 64;
+    }
+    if (sodium_init() < 0)
+        return 1;
+    char pw[512];
+    if (!fgets(pw, sizeof pw, stdin)) {
+        fprintf(stderr, "ondcctl console-user: no password on standard input\n");
+        return 64;
+    }
+    pw[strcspn(pw, "\r\n")] = '\0';
+    if (strlen(pw) < 8) {
+        sodium_memzero(pw, sizeof pw);
+        fprintf(stderr, "ondcctl console-user: the password must be at least 8 characters\n");
+        return 64;
+    }
+    char hash[crypto_pwhash_STRBYTES];
+    int rc = crypto_pwhash_str(hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                               crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    sodium_memzero(pw, sizeof pw);
+    if (rc != 0) {
+        fprintf(stderr, "ondcctl console-user: out of memory for Argon2id\n");
+        return 1;
+    }
+    printf("%s:%s\n", argv[0], hash);
+    return 0;
+}

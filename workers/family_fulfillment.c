@@ -166,6 +166,11 @@ static int s_cancel(worker_msg_t *m)
     int rc = order_put(m->store, m->txn, rec);
     m->message =
         json_pack("{s:o}", "order", order_wire(json_object_get(rec, "order"), "on_cancel"));
+    if (rc == 0) {
+        json_t *why = json_pack("{s:s,s:s?}", "reason", reason, "by", context_str(m->ctx, "bap_id"));
+        rc = worker_event(m, "order.cancelled", rec, why);
+        json_decref(why);
+    }
     json_decref(rec);
     return rc;
 }
@@ -306,6 +311,11 @@ static int s_update(worker_msg_t *m)
     }
     int rc = order_put(m->store, m->txn, rec);
     m->message = json_pack("{s:O}", "order", json_object_get(rec, "order"));
+    if (rc == 0 && target && strcmp(target, "item") == 0) {
+        json_t *what = json_pack("{s:O?}", "fulfillments", json_object_get(uorder, "fulfillments"));
+        rc = worker_event(m, "return.requested", rec, what);
+        json_decref(what);
+    }
     json_decref(rec);
     return rc;
 }

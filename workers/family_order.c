@@ -7,7 +7,8 @@
  * fulfillment's TAT and category. init: the quote recomputed from the
  * catalog (never trusted from the buyer); billing, fulfillments and items
  * echoed; payment terms and settlement details from the provider's seller
- * data; works with or without a prior select. confirm: the order, stock
+ * data; works with or without a prior select. init and confirm check the
+ * drop-off against the serviceability again (30009). confirm: the order, stock
  * reserved in the same transaction, the quote checked against on_init's.
  * Per transaction and buyer app (key transaction_id \x1f bap_id), DB_TXN
  * keeps {"select": {...}, "init": {"total"}}.
@@ -162,6 +163,26 @@ static json_t *s_payment(worker_msg_t *m, const quote_t *q)
     return pay;
 }
 
+/* s_unserved - init and confirm check the drop-off again (the catalog's
+ * serviceability may have changed since select, or the buyer app skipped
+ * it): 1 with M failed (30009) when Q's provider does not serve it. */
+static int s_unserved(worker_msg_t *m, const quote_t *q)
+{
+    json_t *rf = json_array_get(json_object_get(m->order, "fulfillments"), 0);
+    const char *type = json_string_value(json_object_get(rf, "type"));
+    if (type && strcmp(type, "Self-Pickup") == 0)
+        return 0;
+    json_t *end = json_object_get(json_object_get(rf, "end"), "location");
+    const char *gps = json_string_value(json_object_get(end, "gps"));
+    const char *area =
+        json_string_value(json_object_get(json_object_get(end, "address"), "area_code"));
+    if ((!gps && !area) || search_provider_serves(q->provider, gps, area, NULL))
+        return 0;
+    worker_fail(m, ERR_TYPE_DOMAIN, ERR_NOT_SERVICEABLE, "message.order.fulfillments[0].end.location",
+                "the drop-off location is not serviceable by provider %s", q->provider_id);
+    return 1;
+}
+
 /* s_on_init - message.order of on_init. */
 /* s_offers_carried - ORDER with the offers an earlier request of the
  * transaction named (KEY "select" or "init" of its state) when ORDER names
@@ -205,6 +226,11 @@ static int s_init(worker_msg_t *m)
     json_t *pay = s_payment(m, &q);
     if (!pay) {
         json_decref(offers);
+        quote_release(&q);
+        return 0;
+    }
+    if (s_unserved(m, &q)) {
+        json_decref(pay);
         quote_release(&q);
         return 0;
     }
@@ -522,6 +548,10 @@ static int s_confirm(worker_msg_t *m)
         quote_release(&q);
         return 0;
     }
+    if (s_unserved(m, &q)) {
+        quote_release(&q);
+        return 0;
+    }
     int64_t theirs;
     json_t *tq = json_object_get(json_object_get(m->order, "quote"), "price");
     json_t *t = s_txn_get(m);
@@ -685,6 +715,8 @@ static int s_confirm(worker_msg_t *m)
         json_object_set_new(rec, "accept_by_ms",
                             json_integer(m->now_ms + (int64_t)m->cfg->accept_window_s * 1000));
     int rc = order_put(m->store, m->txn, rec);
+    if (rc == 0) /* the seller's backend hears of it (webhook.h) */
+        rc = worker_event(m, "order.created", rec, NULL);
     json_decref(rec);
     m->message = json_pack("{s:o}", "order", order);
     log_info("order.created", "order_id", oid, "bap_id", bap, "state",

@@ -90,6 +90,11 @@ static int s_rating(worker_msg_t *m)
         return 0;
     }
     int rc = order_put(m->store, m->txn, rec);
+    if (rc == 0) {
+        json_t *what = json_pack("{s:O}", "ratings", json_is_array(list) ? list : msg);
+        rc = worker_event(m, "rating", rec, what);
+        json_decref(what);
+    }
     json_decref(rec);
     m->message = json_pack("{s:b,s:b}", "feedback_ack", 0, "rating_ack", 1);
     return rc;
@@ -124,14 +129,18 @@ static int s_support(worker_msg_t *m)
         if (json_is_string(json_object_get(sup, keys[i])))
             json_object_set(out, keys[i], json_object_get(sup, keys[i]));
     json_decref(prov);
-    json_decref(rec);
     if (json_object_size(out) == 0) {
+        json_decref(rec);
         json_decref(out);
         return worker_fail(m, ERR_TYPE_POLICY, ERR_SUPPORT_UNAVAILABLE, "message.ref_id",
                            "the seller has no support contact");
     }
     m->message = out;
-    return 0;
+    json_t *what = json_pack("{s:s?}", "ref_id", ref);
+    int rc = worker_event(m, "support", rec, what);
+    json_decref(what);
+    json_decref(rec);
+    return rc;
 }
 
 const worker_family_t family_post = {

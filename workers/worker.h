@@ -129,6 +129,28 @@ int worker_prepare(const worker_family_t *fam, store_t *s, MDB_txn *rtxn, const 
 int worker_finish(store_t *s, MDB_txn *txn, const cfg_t *cfg, const envelope_t *e,
                   worker_msg_t *m, int64_t now_ms, worker_out_t *out);
 
+/* worker_event - the seller's webhook hears EVENT about order record REC
+ * (DATA borrowed, may be NULL): its outbox row written in M's transaction
+ * and added to M's rows (webhook.h). Call it last on a handler's path of
+ * success. 0 (also when no webhook is set), or -1 on a store failure. */
+int worker_event(worker_msg_t *m, const char *event, json_t *rec, json_t *data);
+
+/* what the acceptance window asks of an order now (worker_expiry_action) */
+#define WORKER_EXPIRY_NONE 0
+#define WORKER_EXPIRY_WARN 1   /* the webhook hears order.expiring */
+#define WORKER_EXPIRY_REJECT 2 /* the window closed: rejected */
+
+/* worker_expiry_action - for order record REC (may be NULL) at NOW_MS:
+ * REJECT a Created order past accept_by_ms; WARN one due within
+ * seller.accept_warn_s not warned of yet, when seller.webhook_url is
+ * set; else NONE. */
+int worker_expiry_action(json_t *rec, const cfg_t *cfg, int64_t now_ms);
+
+/* worker_expiry_warn - order.expiring for REC in TXN (noted in the record,
+ * so it is said once), its row added to OUT. 0 or -1. */
+int worker_expiry_warn(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, int64_t now_ms,
+                       worker_out_t *out);
+
 /* worker_msg_free - release what M holds. */
 void worker_msg_free(worker_msg_t *m);
 

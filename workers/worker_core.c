@@ -12,6 +12,8 @@
 #include "outbox.h"
 #include "reply.h"
 #include "metrics.h"
+#include "order.h"
+#include "webhook.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -178,6 +180,46 @@ static int s_parse(worker_msg_t *m, store_t *s, const cfg_t *cfg, const envelope
         return -1;
     }
     m->order = json_object_get(json_object_get(m->req, "message"), "order");
+    return 0;
+}
+
+int worker_event(worker_msg_t *m, const char *event, json_t *rec, json_t *data)
+{
+    uint64_t id = 0;
+    if (webhook_event(m->store, m->txn, m->cfg, event, rec, data, m->now_ms, &id) < 0)
+        return -1;
+    if (id && m->out && worker_out_add_row(m->out, m->store, m->txn, id) < 0)
+        return -1;
+    return 0;
+}
+
+int worker_expiry_action(json_t *rec, const cfg_t *cfg, int64_t now_ms)
+{
+    const char *st = json_string_value(json_object_get(json_object_get(rec, "order"), "state"));
+    json_t *by = json_object_get(rec, "accept_by_ms");
+    if (!st || strcmp(st, "Created") != 0 || !json_is_integer(by))
+        return WORKER_EXPIRY_NONE;
+    if (json_integer_value(by) <= now_ms)
+        return WORKER_EXPIRY_REJECT;
+    if (cfg->seller_webhook_url[0] && cfg->accept_warn_s > 0 &&
+        json_integer_value(by) - now_ms <= (int64_t)cfg->accept_warn_s * 1000 &&
+        !json_is_true(json_object_get(rec, "expiry_warned")))
+        return WORKER_EXPIRY_WARN;
+    return WORKER_EXPIRY_NONE;
+}
+
+int worker_expiry_warn(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, int64_t now_ms,
+                       worker_out_t *out)
+{
+    uint64_t id = 0;
+    json_object_set_new(rec, "expiry_warned", json_true());
+    if (order_put(s, txn, rec) < 0 ||
+        webhook_event(s, txn, cfg, "order.expiring", rec, NULL, now_ms, &id) < 0)
+        return -1;
+    if (id && worker_out_add_row(out, s, txn, id) < 0)
+        return -1;
+    log_info("order.expiring", "order_id",
+             json_string_value(json_object_get(json_object_get(rec, "order"), "id")), NULL);
     return 0;
 }
 

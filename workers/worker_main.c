@@ -13,6 +13,7 @@
 #include "catalog_inc.h"
 #include "clock.h"
 #include "order.h"
+#include "webhook.h"
 
 #include "jarena.h"
 #include "journal.h"
@@ -267,8 +268,10 @@ static void s_on_pull(zsock_t *sock, void *arg)
 
 /* s_expire - the order family's acceptance window: every Created order
  * past seller.accept_window_s is rejected (an unsolicited on_cancel with
- * seller.reject_reason), its stock released. Several order workers may
- * run this; LMDB serializes them and the second finds nothing due. */
+ * seller.reject_reason), its stock released, and the seller's webhook
+ * told (order.expired); seller.accept_warn_s before that, the webhook
+ * hears order.expiring once. Several order workers may run this; LMDB
+ * serializes them and the second finds nothing due. */
 static void s_expire(loop_t *loop, void *arg)
 {
     (void)loop;
@@ -279,9 +282,17 @@ static void s_expire(loop_t *loop, void *arg)
     if (!txn)
         return;
     char keys[64][400];
-    int n = order_due(rt->store, txn, now, keys, 64);
+    /* the due ones, and (for the seller's webhook) those due within
+     * seller.accept_warn_s that were not warned of yet */
+    int64_t warn_ms = rt->cfg.seller_webhook_url[0] ? (int64_t)rt->cfg.accept_warn_s * 1000 : 0;
+    int n = order_due(rt->store, txn, now + warn_ms, keys, 64), todo = 0;
+    for (int i = 0; i < n; i++) {
+        json_t *rec = order_get(rt->store, txn, keys[i]);
+        todo += worker_expiry_action(rec, &rt->cfg, now) != WORKER_EXPIRY_NONE;
+        json_decref(rec);
+    }
     mdb_txn_abort(txn);
-    if (n == 0)
+    if (todo == 0)
         return;
     txn = store_begin(rt->store, 0);
     if (!txn)
@@ -289,17 +300,24 @@ static void s_expire(loop_t *loop, void *arg)
     worker_out_reset(&w->out);
     for (int i = 0; i < n; i++) {
         json_t *rec = order_get(rt->store, txn, keys[i]);
-        const char *st = json_string_value(json_object_get(json_object_get(rec, "order"), "state"));
-        json_t *by = json_object_get(rec, "accept_by_ms");
-        if (!rec || !st || strcmp(st, "Created") != 0 || !json_is_integer(by) ||
-            json_integer_value(by) > now) {
+        int act = worker_expiry_action(rec, &rt->cfg, now);
+        if (act == WORKER_EXPIRY_WARN) {
+            if (worker_expiry_warn(rt->store, txn, &rt->cfg, rec, now, &w->out) < 0)
+                log_warn("order.warn_failed", "key", keys[i], NULL);
+            json_decref(rec);
+            continue;
+        }
+        if (act != WORKER_EXPIRY_REJECT) {
             json_decref(rec);
             continue;
         }
         ondc_err_t err;
-        uint64_t oid = 0;
+        uint64_t oid = 0, wid = 0;
         if (order_reject(rt->store, txn, &rt->cfg, rec, rt->cfg.reject_reason, now, &oid, &err) == 0) {
             worker_out_add_row(&w->out, rt->store, txn, oid);
+            if (webhook_event(rt->store, txn, &rt->cfg, "order.expired", rec, NULL, now, &wid) == 0 &&
+                wid)
+                worker_out_add_row(&w->out, rt->store, txn, wid);
             log_info("order.expired", "order_id",
                      json_string_value(json_object_get(json_object_get(rec, "order"), "id")),
                      "reason", rt->cfg.reject_reason, NULL);

@@ -95,7 +95,7 @@ def refused(mutate, field, what):
     before = answers(search({"item": {"descriptor": {"name": "butter"}}}))
     s, a = F.admin("PUT", "/seller/v1/catalog", cat)
     eq(s, 400, "%s: PUT refused (%r)" % (what, a))
-    eq(a.get("field"), field, "%s: field named" % what)
+    eq(a["error"].get("field"), field, "%s: field named" % what)
     path = os.path.join(F.dir, "bad-catalog.json")
     with open(path, "w") as f:
         json.dump(cat, f)

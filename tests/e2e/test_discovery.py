@@ -184,7 +184,7 @@ def test_seller_changes_price_stock_and_availability():
                         ({"enabled": "yes"}, "enabled")]:
         s, a = F.admin("PATCH", "/seller/v1/items/42602101", body)
         eq(s, 400, "bad patch %r refused" % (body,))
-        eq(a.get("field"), field, "names the field")
+        eq(a["error"].get("field"), field, "names the field")
     eq(F.admin("PATCH", "/seller/v1/items/NOPE", {"stock": 1})[0], 404, "unknown item")
     eq(F.admin("PATCH", "/seller/v1/items/42602101", {"stock": 1}, token=False)[0], 401, "token needed")
     eq(F.admin("PATCH", "/seller/v1/items/42602101", {"enabled": True, "stock": 5, "price": "27.00"})[0], 200,
@@ -198,15 +198,15 @@ def test_catalog_put_refuses_bad_input_and_keeps_the_old_catalog():
     bad["bpp/providers"][0]["items"][1]["price"]["value"] = "twelve"
     s, a = F.admin("PUT", "/seller/v1/catalog", bad)
     eq(s, 400, "bad price refused")
-    eq(a["field"], "bpp/providers[0].items[1].price.value", "field named")
+    eq(a["error"]["field"], "bpp/providers[0].items[1].price.value", "field named")
     bad = json.loads(json.dumps(cat))
     bad["bpp/providers"][1]["items"].append(dict(bad["bpp/providers"][1]["items"][0]))
     s, a = F.admin("PUT", "/seller/v1/catalog", bad)
-    eq((s, a["field"]), (400, "bpp/providers[1].items[3].id"), "duplicate item id")
+    eq((s, a["error"]["field"]), (400, "bpp/providers[1].items[3].id"), "duplicate item id")
     bad = json.loads(json.dumps(cat))
     bad["bpp/providers"][0]["items"][0]["location_id"] = "nowhere"
     s, a = F.admin("PUT", "/seller/v1/catalog", bad)
-    eq((s, a["field"]), (400, "bpp/providers[0].items[0].location_id"), "unknown location")
+    eq((s, a["error"]["field"]), (400, "bpp/providers[0].items[0].location_id"), "unknown location")
     eq(by_name("butter"), ["111863/42602097", "111863/42602105"], "catalog unchanged")
     # a valid replace with a renamed item: the old name is gone from the index
     good = json.loads(json.dumps(cat))

@@ -291,9 +291,19 @@ static void test_changes_window(void **state)
     assert_int_equal(store_commit(txn), 0);
     json_decref(cat);
     t = s_ids_text(s_changed_ids(fx, t2, clock_wall_ms() + 1, "ONDC:RET10"));
-    /* the replace also put back the price and the stock */
-    assert_string_equal(t, "[\"111863/42602105/enable\",\"111863/42602110/enable\","
-                           "\"P2-KORA/FM-BANANA-1DZ/disable\"]");
+    /* the replace put back the price; the live stock stays (catalog_sync.h) */
+    assert_string_equal(t, "[\"111863/42602105/enable\",\"P2-KORA/FM-BANANA-1DZ/disable\"]");
+    free(t);
+    /* a replace that says "stock": "set" puts the stock back too */
+    cat = s_demo();
+    json_object_set_new(cat, "stock", json_string("set"));
+    int64_t t3 = clock_wall_ms();
+    txn = store_begin(fx->s, 0);
+    assert_int_equal(catalog_import(fx->s, txn, cat, CATALOG_REPLACE, &err), 0);
+    assert_int_equal(store_commit(txn), 0);
+    json_decref(cat);
+    t = s_ids_text(s_changed_ids(fx, t3, clock_wall_ms() + 1, "ONDC:RET10"));
+    assert_non_null(strstr(t, "\"111863/42602110/enable\""));
     free(t);
     assert_int_equal(fixture_store_import(fx, CATALOG), 0);
 }

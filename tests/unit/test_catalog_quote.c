@@ -240,6 +240,9 @@ static void test_count_helper(void **state)
 
 static const char *s_small =
     "{\"domain\":\"nic2004:52110\",\"bpp/providers\":[{\"id\":\"111863\",\"descriptor\":{\"name\":\"Renamed\"},"
+    "\"locations\":[{\"id\":\"L1\",\"gps\":\"12.97,77.64\"}],\"fulfillments\":[{\"id\":\"1\",\"type\":\"Delivery\"}],"
+    "\"seller\":{\"settlement\":{\"details\":[{\"settlement_counterparty\":\"seller-app\","
+    "\"settlement_type\":\"upi\",\"upi_address\":\"renamed@upi\"}]}},"
     "\"items\":[{\"id\":\"NEW-1\",\"descriptor\":{\"name\":\"New\"},"
     "\"price\":{\"currency\":\"INR\",\"value\":\"10.00\"},"
     "\"quantity\":{\"available\":{\"count\":\"5\"}}}]}]}";

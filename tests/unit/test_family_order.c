@@ -387,6 +387,9 @@ static void test_init(void **state)
          "\"count\":1}}]",
          "ON-FULFILLMENT", "DOMAIN-ERROR", "40004", "message.order.payment.type", NULL, NULL, NULL,
          NULL, NULL},
+        {"a store 11 km away that serves 5 km: init checks the drop-off again", KORA,
+         "[{\"id\":\"FM-TOOR-1KG\",\"quantity\":{\"count\":1}}]", NULL, "DOMAIN-ERROR",
+         "30009", "message.order.fulfillments[0].end.location", NULL, NULL, NULL, NULL, NULL},
         {"cash on delivery at a store that does not take it", KORA,
          "[{\"id\":\"FM-TOOR-1KG\",\"quantity\":{\"count\":1}}]", "ON-FULFILLMENT", "DOMAIN-ERROR",
          "40004", "message.order.payment.type", NULL, NULL, NULL, NULL, NULL},
@@ -411,6 +414,13 @@ static void test_init(void **state)
             json_object_set_new(pay, "type", json_string(cases[i].ptype));
             json_object_del(pay, "collected_by");
         }
+        /* the seed's drop-off is 11 km from the Koramangala store, which
+         * serves 5 km: moved next to it, but for the case that tries it */
+        if (strcmp(cases[i].provider, KORA) == 0 &&
+            (!cases[i].code || strcmp(cases[i].code, "30009") != 0))
+            json_object_set_new(
+                fixture_json_at(req, "message.order.fulfillments[0].end.location"), "gps",
+                json_string("12.9400,77.6300"));
         print_message("init: %s\n", cases[i].what);
         json_t *r = s_one(fx, req);
         json_t *body = json_object_get(r, "body");
