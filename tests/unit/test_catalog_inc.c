@@ -285,6 +285,7 @@ static void test_changes_window(void **state)
     /* a replace without the banana: its tombstone, labelled disable */
     json_t *cat = s_demo();
     json_array_remove(json_object_get(s_at(cat, "p1"), "items"), 2);
+    usleep(2000); /* the window starts after the changes above, not in their millisecond */
     int64_t t2 = clock_wall_ms();
     txn = store_begin(fx->s, 0);
     assert_int_equal(catalog_import(fx->s, txn, cat, CATALOG_REPLACE, &err), 0);
@@ -297,6 +298,7 @@ static void test_changes_window(void **state)
     /* a replace that says "stock": "set" puts the stock back too */
     cat = s_demo();
     json_object_set_new(cat, "stock", json_string("set"));
+    usleep(2000);
     int64_t t3 = clock_wall_ms();
     txn = store_begin(fx->s, 0);
     assert_int_equal(catalog_import(fx->s, txn, cat, CATALOG_REPLACE, &err), 0);
