@@ -184,7 +184,7 @@ def refused(mutate, field, what):
     before = search({"item": {"descriptor": {"name": "oversized"}}}, "ONDC:RET12")
     s, a = F.admin("PUT", "/seller/v1/catalog", cat)
     eq(s, 400, "%s: PUT refused (%r)" % (what, a))
-    eq(a.get("field"), field, "%s: field named (%s)" % (what, a.get("error")))
+    eq(a.get("error", {}).get("field"), field, "%s: field named (%s)" % (what, a.get("error")))
     path = os.path.join(F.dir, "bad-catalog.json")
     with open(path, "w") as f:
         json.dump(cat, f)
