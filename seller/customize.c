@@ -318,7 +318,7 @@ static int s_instance(store_t *s, MDB_txn *txn, const char *pid, json_t *provide
     /* the groups open: the item's, then those its chosen options open, as
      * far as they go (the groups form no cycle: import saw to it) */
     size_t n = json_array_size(items);
-    json_t **opt = calloc(n ? n : 1, sizeof *opt);
+    json_t **opt = calloc(n ? n : 1, sizeof(json_t *)); /* NOLINT(bugprone-sizeof-expression) */
     if (!opt) {
         rc = err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "out of memory");
         goto out;

@@ -238,6 +238,8 @@ json_t *igm_raise(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *body, cons
                 "code \"%.32s\" is not an IGM 2.0.0 issue code (FLM002, ITM004, ...)", code);
         return NULL;
     }
+    if (!to) /* required: s_body_str refused its absence */
+        return NULL;
     if (strcmp(to, cfg->subscriber_id) == 0) {
         err_set(err, ERR_TYPE_CONTEXT, 400, ERR_INVALID_REQUEST, "to",
                 "to is the seller app itself: an issue goes to a counterparty");
@@ -425,8 +427,9 @@ int igm_raised_act(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, cons
     json_t *a;
     json_array_foreach(json_object_get(issue, "actors"), i, a)
     {
-        if (s_sv(a, "id") && strcmp(s_sv(a, "id"), me) == 0)
-            who = s_sv(json_object_get(json_object_get(a, "info"), "person"), "name") ?: who;
+        const char *name = s_sv(json_object_get(json_object_get(a, "info"), "person"), "name");
+        if (s_sv(a, "id") && strcmp(s_sv(a, "id"), me) == 0 && name)
+            who = name;
     }
     s_action(issue, me, who, code, text, ts, ref, ref_type);
     json_object_set_new(issue, "update_target",
