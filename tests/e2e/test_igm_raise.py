@@ -112,7 +112,7 @@ def test_seller_raises_an_issue_and_takes_the_on_issue():
         b = {k: v for k, v in b.items() if v is not None}
         s, a = F.admin("POST", "/seller/v1/issues", b)
         check(s in (400, 404), "refused %r: %s %r" % (bad, s, a))
-        eq(a.get("field"), field, "field named for %r" % bad)
+        eq(a.get("error", {}).get("field"), field, "field named for %r" % bad)
     n0 = issues_at_lsp()
     s, rec = F.admin("POST", "/seller/v1/issues", body)
     eq(s, 200, "raised: %r" % rec)
@@ -151,7 +151,7 @@ def test_seller_raises_an_issue_and_takes_the_on_issue():
                            timeout=0.5), "nothing to the buyer app")
     wait_state(iid, "NEED-MORE-INFO")
     s, a = F.admin("POST", "/seller/v1/issues/%s/info" % iid, {})
-    eq((s, a.get("field")), (400, "info"), "info required")
+    eq((s, a.get("error", {}).get("field")), (400, "info"), "info required")
     s, a = F.admin("POST", "/seller/v1/issues/%s/info" % iid, {"info": "Photo: https://x.example/1.png"})
     eq((s, a["state"]), (200, "PROCESSING"), "information provided")
     nxt = lsp_issue(n0 + 2)["message"]["issue"]
@@ -208,7 +208,7 @@ def test_cascade_of_a_buyer_issue_to_the_logistics_provider():
     on = call(r, "issue", G.v2_issue(ctx, order, iid, created, acts, code="FLM005"))
     eq(on["message"]["issue"]["status"], "PROCESSING", "taken")
     s, a = F.admin("POST", "/seller/v1/issues/%s/cascade" % iid, {})
-    eq((s, a.get("field")), (400, "to"), "cascade needs the counterparty")
+    eq((s, a.get("error", {}).get("field")), (400, "to"), "cascade needs the counterparty")
     n0 = issues_at_lsp()
     s, casc = F.admin("POST", "/seller/v1/issues/%s/cascade" % iid, {"to": LSP.subscriber})
     eq(s, 200, "cascaded: %r" % (casc,))
