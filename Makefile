@@ -285,11 +285,13 @@ fuzz-regress: $(FUZZ_BIN)
 	  [ -z "$$files" ] || $$f -runs=0 $$files >/dev/null 2>build-fuzz/$$n.regress.log || { cat build-fuzz/$$n.regress.log; exit 1; }; \
 	  echo "  $$n: $$(echo $$files | wc -w) inputs ok"; done
 
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 SRC_ALL := $(LAYER_SRC) $(wildcard ingress/*.c admin/*.c client/*.c dispatcher/*.c workers/*.c callback/*.c tools/*.c)
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
+	cppcheck --quiet -j $(NPROC) --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
 	    --suppressions-list=.cppcheck-suppressions --include=/usr/include/jansson.h -D_GNU_SOURCE $(LAYER_INC) --std=c11 $(SRC_ALL)
-	clang-tidy --quiet $(SRC_ALL) -- -std=gnu11 -D_GNU_SOURCE $(LAYER_INC) -Iingress -Iadmin -Iworkers
+	@printf '%s\n' $(SRC_ALL) | xargs -P $(NPROC) -n 6 sh -c 'clang-tidy --quiet "$$@" \
+	    -- -std=gnu11 -D_GNU_SOURCE $(LAYER_INC) -Iingress -Iadmin -Iworkers' clang-tidy
 
 # ONDC's log validation utility judges the flows the fleet plays; it cannot
 # be fetched here, so LVU_DIR names a built copy (docs/conformance.md)

@@ -60,16 +60,53 @@ if [ "$BUILD" = build ] && command -v cppcheck >/dev/null && command -v clang-ti
   fi
 fi
 
+# End-to-end files run E2E_JOBS at a time (default 3: most of a file's time
+# is waiting on its fleet), each with its own E2E_SLOT of ports; the files in
+# E2E_SERIAL load the machine on purpose or time what they see, and run
+# alone afterwards. Each file's output is printed when it ends. E2E_FILES
+# (names, space-separated) runs only those files.
 echo "== end-to-end tests"
+E2E_JOBS=${E2E_JOBS:-3}
+E2E_SERIAL=${E2E_SERIAL:-test_slowloris.py test_chaos.py test_buyer_chaos.py test_scaling.py}
+e2e_dir=$(mktemp -d)
+e2e_report() { # $1 = file name: its results, then counted
+  local name=$1 rc
+  rc=$(cat "$e2e_dir/$name.rc" 2>/dev/null || echo 1)
+  echo "-- $name ($(cat "$e2e_dir/$name.time" 2>/dev/null || echo ?)s)"
+  grep -E '^  (ok|FAIL)' "$e2e_dir/$name.out" || true
+  [ "$rc" -ne 0 ] && cat "$e2e_dir/$name.out"
+  count "$e2e_dir/$name.out" "$name" "$rc"
+}
+e2e_one() { # $1 = test file, $2 = slot
+  local name t0
+  name=$(basename "$1"); t0=$(date +%s)
+  E2E_SLOT=$2 timeout 600 python3 "$1" >"$e2e_dir/$name.out" 2>&1
+  echo $? >"$e2e_dir/$name.rc"
+  echo $(( $(date +%s) - t0 )) >"$e2e_dir/$name.time"
+}
+parallel=(); serial=(); slot=0
 for t in tests/e2e/test_*.py; do
-  name=$(basename "$t")
-  echo "-- $name"
-  timeout 600 python3 "$t" >"$out" 2>&1
-  rc=$?
-  cat "$out" | grep -E '^  (ok|FAIL)' || true
-  [ $rc -ne 0 ] && cat "$out"
-  count "$out" "$name" $rc
+  if [ -n "${E2E_FILES:-}" ]; then case " $E2E_FILES " in *" $(basename "$t") "*) ;; *) continue ;; esac; fi
+  case " $E2E_SERIAL " in *" $(basename "$t") "*) serial+=("$t") ;; *) parallel+=("$t") ;; esac
 done
+declare -A running=()
+for t in "${parallel[@]}"; do
+  while [ ${#running[@]} -ge "$E2E_JOBS" ]; do
+    sleep 0.5
+    for pid in "${!running[@]}"; do
+      if ! kill -0 "$pid" 2>/dev/null; then e2e_report "${running[$pid]}"; unset "running[$pid]"; fi
+    done
+  done
+  e2e_one "$t" $slot & running[$!]=$(basename "$t")
+  slot=$((slot + 1))
+done
+wait
+for pid in "${!running[@]}"; do e2e_report "${running[$pid]}"; done
+for t in "${serial[@]}"; do
+  e2e_one "$t" $slot; e2e_report "$(basename "$t")"
+  slot=$((slot + 1))
+done
+rm -rf "$e2e_dir"
 rm -f "$out"
 echo
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"

@@ -21,7 +21,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BIN, TOP, Runner, check, eq  # noqa: E402
+from harness import BIN, TOP, Runner, check, eq, port_range  # noqa: E402
 
 DIR = None
 BASE = None
@@ -30,8 +30,10 @@ OFFSETS = (0, 1, 10, 11, 20, 21, 30, 31, 32)
 
 def free_base():
     """A port base whose every port of the network is free."""
+    span = port_range()
     for _ in range(200):
-        base = random.randrange(20000, 50000, 100)
+        base = (random.randrange(span[0], span[1] - 40, 10) if span
+                else random.randrange(20000, 50000, 100))
         ok = True
         for off in OFFSETS:
             s = socket.socket()
