@@ -441,8 +441,10 @@ int igm_raised_act(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, cons
         json_object_set_new(rec, "state", json_string("PROCESSING"));
         json_object_del(rec, "proposed");
     } else {
-        json_object_del(rec, "proposed");
+        /* ref is the proposed resolution's id, inside "proposed": copy it
+           before that is dropped */
         json_object_set_new(rec, "accepted", json_string(ref));
+        json_object_del(rec, "proposed");
     }
     if (json_object_get(counter, "resolutions"))
         json_object_set(issue, "resolutions", json_object_get(counter, "resolutions"));
