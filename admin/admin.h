@@ -140,6 +140,11 @@ void admin_add_header(admin_req_t *q, const char *name, const char *value);
  * 0 when every argument is known or they cannot be listed. */
 int admin_args_only(admin_req_t *q, const char *const *names, int *rc);
 
+/* admin_body_object - Q's body as a JSON object in *OUT (caller owns; NULL
+ * when there is no body). 0, or -1 when the body is not a JSON object: Q
+ * is answered 400 and *RC set. */
+int admin_body_object(admin_req_t *q, json_t **out, int *rc);
+
 /* admin_begin - a write transaction, as a batch writer (the ingress first);
  * the wait is recorded in ondc_store_lock_wait_seconds. NULL on failure. */
 MDB_txn *admin_begin(admin_t *a);

@@ -181,24 +181,6 @@ int admin_get_issues(admin_t *a, admin_req_t *q, const char *rest)
     return admin_reply(q, 200, rec);
 }
 
-/* s_body - Q's body as a JSON object into *OUT (NULL when empty); answers
- * the error itself and returns -1 */
-static int s_body(admin_req_t *q, json_t **out, int *rc)
-{
-    *out = NULL;
-    if (!q->len)
-        return 0;
-    json_error_t je;
-    json_t *b = jparse(q->body, q->len, JSON_REJECT_DUPLICATES, &je);
-    if (!json_is_object(b)) {
-        json_decref(b);
-        *rc = admin_error(q, 400, NULL, "the body must be a JSON object");
-        return -1;
-    }
-    *out = b;
-    return 0;
-}
-
 /* s_to_uri - the counterparty's uri: BODY.to_uri, or its registry record */
 static void s_to_uri(admin_t *a, json_t *body, char *out, size_t cap)
 {
@@ -260,7 +242,7 @@ static int s_raised_desk(admin_t *a, admin_req_t *q, const char *id, const char 
         return strcmp(verb, "close") == 0 ? 1
                                           : admin_error(q, 404, NULL, "issue %s not found", id);
     }
-    if (s_body(q, &body, &rc) < 0) {
+    if (admin_body_object(q, &body, &rc) < 0) {
         mdb_txn_abort(txn);
         json_decref(rec);
         return rc;
@@ -321,7 +303,7 @@ int admin_post_issues(admin_t *a, admin_req_t *q, const char *rest)
         return admin_error(q, 404, NULL, "no such resource");
     json_t *body = NULL;
     int rc = 0;
-    if (s_body(q, &body, &rc) < 0)
+    if (admin_body_object(q, &body, &rc) < 0)
         return rc;
     if (!body)
         return admin_error(q, 400, NULL, "a JSON body is required");
@@ -368,14 +350,9 @@ int admin_post_issue(admin_t *a, admin_req_t *q, const char *rest)
                            "cascade; on a raised issue: info, accept, reject, close)",
                            verb);
     json_t *body = NULL;
-    if (q->len) {
-        json_error_t je;
-        body = jparse(q->body, q->len, JSON_REJECT_DUPLICATES, &je);
-        if (!json_is_object(body)) {
-            json_decref(body);
-            return admin_error(q, 400, NULL, "the body must be a JSON object");
-        }
-    }
+    int brc = 0;
+    if (admin_body_object(q, &body, &brc) < 0)
+        return brc;
     MDB_txn *txn = admin_begin(a);
     if (!txn) {
         json_decref(body);

@@ -138,14 +138,9 @@ int admin_post_order(admin_t *a, admin_req_t *q, const char *rest)
     oid[slash - rest] = '\0';
     snprintf(verb, sizeof verb, "%s", slash + 1);
     json_t *body = NULL;
-    if (q->len) {
-        json_error_t je;
-        body = jparse(q->body, q->len, JSON_REJECT_DUPLICATES, &je);
-        if (!json_is_object(body)) {
-            json_decref(body);
-            return admin_error(q, 400, NULL, "the body must be a JSON object");
-        }
-    }
+    int brc = 0;
+    if (admin_body_object(q, &body, &brc) < 0)
+        return brc;
     MDB_txn *txn = admin_begin(a);
     if (!txn) {
         json_decref(body);

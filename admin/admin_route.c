@@ -16,6 +16,7 @@
 
 #include "envelope.h"
 #include "jarena.h"
+#include "jparse.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -160,6 +161,22 @@ int admin_args_only(admin_req_t *q, const char *const *names, int *rc)
     *rc = admin_error(q, 400, x.bad, "unknown query parameter %s (known: %s)", x.bad,
                       names[0] ? list : "none");
     return 1;
+}
+
+int admin_body_object(admin_req_t *q, json_t **out, int *rc)
+{
+    *out = NULL;
+    if (!q->len)
+        return 0;
+    json_error_t je;
+    json_t *b = jparse(q->body, q->len, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(b)) {
+        json_decref(b);
+        *rc = admin_error(q, 400, NULL, "the body must be a JSON object");
+        return -1;
+    }
+    *out = b;
+    return 0;
 }
 
 MDB_txn *admin_begin(admin_t *a)

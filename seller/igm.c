@@ -89,15 +89,16 @@ int igm_put(store_t *s, MDB_txn *txn, json_t *rec)
     return mdb_put(txn, s->dbi[DB_ORDERS], &k, &d, 0) ? -1 : 0;
 }
 
-int igm_each(store_t *s, MDB_txn *txn, igm_fn *fn, void *arg)
+int igm_scan(store_t *s, MDB_txn *txn, const char *prefix, igm_fn *fn, void *arg)
 {
     MDB_cursor *cur;
     if (mdb_cursor_open(txn, s->dbi[DB_ORDERS], &cur))
         return -1;
-    MDB_val k = {2, "i/"}, d;
+    size_t plen = strlen(prefix);
+    MDB_val k = {plen, (void *)prefix}, d;
     for (int rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); rc == 0;
          rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
-        if (k.mv_size < 2 || memcmp(k.mv_data, "i/", 2) != 0)
+        if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
             break;
         json_t *rec = jparse(d.mv_data, d.mv_size, 0, NULL);
         if (!rec)
@@ -109,6 +110,11 @@ int igm_each(store_t *s, MDB_txn *txn, igm_fn *fn, void *arg)
     }
     mdb_cursor_close(cur);
     return 0;
+}
+
+int igm_each(store_t *s, MDB_txn *txn, igm_fn *fn, void *arg)
+{
+    return igm_scan(s, txn, "i/", fn, arg);
 }
 
 typedef struct {

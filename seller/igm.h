@@ -55,6 +55,10 @@ int igm_put(store_t *s, MDB_txn *txn, json_t *rec);
 
 typedef int(igm_fn)(json_t *rec, void *arg);
 
+/* igm_scan - FN for every record whose key starts with PREFIX, in key
+ * order (stops when FN returns non-zero). 0 or -1. */
+int igm_scan(store_t *s, MDB_txn *txn, const char *prefix, igm_fn *fn, void *arg);
+
 /* igm_each - FN for every issue (stops when FN returns non-zero). */
 int igm_each(store_t *s, MDB_txn *txn, igm_fn *fn, void *arg);
 

@@ -39,43 +39,12 @@ json_t *igm_raised_get(store_t *s, MDB_txn *txn, const char *id)
     char key[160];
     if (s_key(id, key, sizeof key) < 0)
         return NULL;
-    MDB_val k = {strlen(key), key}, d;
-    if (mdb_get(txn, s->dbi[DB_ORDERS], &k, &d) != 0)
-        return NULL;
-    return jparse(d.mv_data, d.mv_size, 0, NULL);
-}
-
-static int s_put(store_t *s, MDB_txn *txn, json_t *rec)
-{
-    const char *key = s_sv(rec, "key");
-    size_t n = 0;
-    const char *text = key ? jarena_dumpb(rec, &n) : NULL;
-    if (!text)
-        return -1;
-    MDB_val k = {strlen(key), (void *)key}, d = {n, (void *)text};
-    return mdb_put(txn, s->dbi[DB_ORDERS], &k, &d, 0) ? -1 : 0;
+    return igm_get_key(s, txn, key);
 }
 
 int igm_raised_each(store_t *s, MDB_txn *txn, igm_raised_fn *fn, void *arg)
 {
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, s->dbi[DB_ORDERS], &cur))
-        return -1;
-    MDB_val k = {2, "j/"}, d;
-    for (int rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
-        if (k.mv_size < 2 || memcmp(k.mv_data, "j/", 2) != 0)
-            break;
-        json_t *rec = jparse(d.mv_data, d.mv_size, 0, NULL);
-        if (!rec)
-            continue;
-        int stop = fn(rec, arg);
-        json_decref(rec);
-        if (stop)
-            break;
-    }
-    mdb_cursor_close(cur);
-    return 0;
+    return igm_scan(s, txn, "j/", fn, arg);
 }
 
 const char *igm_raised_next(const char *from, const char *status, const char *last_code)
@@ -353,7 +322,7 @@ json_t *igm_raise(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *body, cons
         json_object_set_new(cascade_of, "cascaded_to",
                             json_pack("{s:s,s:s,s:s}", "id", id, "bpp_id", to, "at", ts));
     }
-    if (s_send(s, txn, cfg, rec, now_ms, outbox_id) < 0 || s_put(s, txn, rec) < 0) {
+    if (s_send(s, txn, cfg, rec, now_ms, outbox_id) < 0 || igm_put(s, txn, rec) < 0) {
         json_decref(rec);
         err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not store the issue");
         return NULL;
@@ -449,7 +418,7 @@ int igm_raised_act(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *rec, cons
     if (json_object_get(counter, "resolutions"))
         json_object_set(issue, "resolutions", json_object_get(counter, "resolutions"));
     json_object_set_new(rec, "updated_at", json_string(ts));
-    if (s_send(s, txn, cfg, rec, now_ms, outbox_id) < 0 || s_put(s, txn, rec) < 0)
+    if (s_send(s, txn, cfg, rec, now_ms, outbox_id) < 0 || igm_put(s, txn, rec) < 0)
         return err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not store the issue");
     return 0;
 }
@@ -546,7 +515,7 @@ int igm_raised_answer(store_t *s, MDB_txn *txn, const cfg_t *cfg, json_t *root, 
     if (proposed)
         json_object_set(rec, "proposed", json_object_get(last, "ref_id"));
     json_object_set_new(rec, "updated_at", json_string(ts));
-    int rc = s_put(s, txn, rec) < 0 ? -1 : 0;
+    int rc = igm_put(s, txn, rec) < 0 ? -1 : 0;
     /* the cascade: the buyer app hears what the counterparty asks or offers */
     const char *ckey = s_sv(rec, "cascade_of");
     json_t *brec = rc == 0 && ckey ? igm_get_key(s, txn, ckey) : NULL;
