@@ -29,6 +29,11 @@ FIXTURES = os.path.join(TOP, "tests", "fixtures")
 BUYER = "carecommerce.in"
 
 
+# how much slower than the plain build the fleet runs: the sanitizer
+# build's processes start and answer a few times slower, so time-outs a
+# test sets for the node (not the ones it checks are kept) scale by this
+SAN_SLOWDOWN = 3 if os.environ.get("BUILD") == "build-san" else 1
+
 _GIVEN_PORTS = set()
 
 
@@ -266,15 +271,34 @@ class Fleet:
             self.fleet("stop")
             self.started = False
 
+    def sanitizer_reports(self):
+        """Every AddressSanitizer/UBSan/LeakSanitizer report in the fleet's
+        logs (a process the sanitizer stopped is restarted by supervisord,
+        so a report would otherwise pass unseen)."""
+        found = []
+        d = os.path.join(self.dir, "run", "logs")
+        for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+            with open(os.path.join(d, name), errors="replace") as f:
+                lines = f.read().splitlines()
+            for i, line in enumerate(lines):
+                if "ERROR: AddressSanitizer" in line or "ERROR: LeakSanitizer" in line \
+                        or "runtime error:" in line:
+                    found.append("%s: %s" % (name, "\n".join(lines[i:i + 12])))
+        return found
+
     def close(self, keep=False):
+        reports = []
         try:
             self.stop()
         finally:
             self.bap.close()
             for b in getattr(self, "others", []):
                 b.close()
-            if not keep and not os.environ.get("KEEP_E2E"):
+            reports = self.sanitizer_reports()
+            if not keep and not reports and not os.environ.get("KEEP_E2E"):
                 shutil.rmtree(self.dir, ignore_errors=True)
+        if reports:
+            raise AssertionError("sanitizer report in %s:\n%s" % (self.dir, "\n\n".join(reports)))
 
     def logs(self, name):
         p = os.path.join(self.dir, "run", "logs", name)
