@@ -335,7 +335,7 @@ def test_offers_applied_and_refused():
     b = t.select([("FM-RICE-5KG", 1)])
     eq(offer_rows(b), [("FLAT20", "-20.00")], "the auto offer applied")
     r = rows(b["message"]["order"]["quote"], "offer")[0]
-    eq(r["item"]["tags"], [tag("quote", type="order"), tag("offer", type="discount", additive="yes", auto="yes")],
+    eq(r["item"]["tags"], [tag("quote", type="order"), tag("offer", id="FLAT20", type="discount", additive="yes", auto="yes")],
        "the offer row's tags")
     sums(b["message"]["order"]["quote"])
     b = t.select([("FM-RICE-5KG", 1)], offers=[{"id": "FLAT20", "tags": [tag("selection", apply="no")]}])
