@@ -366,7 +366,7 @@ static void test_price_tags_tree(void **state)
     json_array_append_new(items, s_option("C9", "CG4", "35.00", "35.00", NULL, 0));
     json_array_append_new(items, s_option("C10", "CG4", "50.00", "50.00", NULL, 0));
     for (int k = 0; k < 3; k++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "C%d", 11 + k);
         json_array_append_new(items, s_option(id, "CG5", k == 2 ? "95.00" : "80.00",
                                               k == 2 ? "95.00" : "80.00", NULL, 0));
