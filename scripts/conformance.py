@@ -539,13 +539,14 @@ class Play:
         self.log[key] = ans
         return ans
 
-    def price(self, iid):
-        """ITEM's price as the last full on_search gave it"""
+    def price(self, iid, key="value"):
+        """ITEM's price (KEY maximum_value: its MRP, else the price) as the
+        last full on_search gave it"""
         cat = self.log["on_search_full_catalog_refresh"]["message"]["catalog"]
         for pr in cat["bpp/providers"]:
             for it in pr.get("items", []):
                 if it["id"] == iid:
-                    return float(it["price"]["value"])
+                    return float(it["price"].get(key) or it["price"]["value"])
         raise RuntimeError("%s is not in the catalog" % iid)
 
     # -- the buyer's side --
@@ -718,15 +719,19 @@ def flow1(p):
     of what changed since the full one (as a buyer app pulls)."""
     p.search()
     was = p.price(p.B)
+    mrp = p.price(p.B, "maximum_value")
     time.sleep(0.01)
     since = now_ts()
     time.sleep(0.01)
-    s, a = p.f.admin("PATCH", "/seller/v1/items/" + p.B, {"price": money(p.price(p.B) + 1)})
+    # a rupee more, the MRP with it when it would be below (the catalog
+    # keeps the price at most the MRP)
+    s, a = p.f.admin("PATCH", "/seller/v1/items/" + p.B, {"price": money(was + 1),
+                                                           "maximum_value": money(max(mrp, was + 1))})
     if s != 200:
         raise RuntimeError("price: %s %r" % (s, a))
     time.sleep(0.01)
     ans = p.search_inc(since, now_ts())
-    p.f.admin("PATCH", "/seller/v1/items/" + p.B, {"price": money(was)})
+    p.f.admin("PATCH", "/seller/v1/items/" + p.B, {"price": money(was), "maximum_value": money(mrp)})
     if ans is None or "error" in ans:
         return "incremental catalog (search with catalog_inc) is not supported yet"
     return None
