@@ -58,10 +58,10 @@ static const char *const s_settlement_basis[] = {"shipment", "delivery", "return
                                                  NULL};
 static const char *const s_sale_amount[] = {"sale-amount", NULL};
 static const char *const s_settlement_type[] = {"upi", "neft", "rtgs", NULL};
+/* "offer" for F&B too: the rows of on_init's quote that a 1.2.5 confirm
+ * echoes (ONDC's F&B schemas list it on on_select only) */
 static const char *const s_title_type[] = {"item",     "delivery", "packing", "tax",
                                            "misc",     "discount", "offer",   NULL};
-static const char *const s_title_type_fnb[] = {"item", "delivery", "packing", "tax",
-                                               "misc", "discount", NULL};
 
 static const char *const s_intent_tag_120[] = {"catalog_inc", "bap_terms", "catalog_full",
                                                "bnp_features", NULL};
@@ -315,10 +315,7 @@ static const schema_rule_t s_confirm[] = {
     OBJ("message.order.quote.breakup[].@ondc/org/item_quantity", 0),
     INT("message.order.quote.breakup[].@ondc/org/item_quantity.count", R),
     STR("message.order.quote.breakup[].title", R, .min = 1),
-    STR("message.order.quote.breakup[].@ondc/org/title_type", R | SCH_NFNB,
-        .oneof = s_title_type),
-    STR("message.order.quote.breakup[].@ondc/org/title_type", R | SCH_FNB,
-        .oneof = s_title_type_fnb),
+    STR("message.order.quote.breakup[].@ondc/org/title_type", R, .oneof = s_title_type),
     OBJ("message.order.quote.breakup[].price", R),
     STR("message.order.quote.breakup[].price.currency", R, .fmt = SCH_F_NONBLANK),
     STR("message.order.quote.breakup[].price.value", R | SCH_NFNB, .min = 1,

@@ -258,7 +258,118 @@ def _inc_categories_named(log, key, path, text):
     return bool(named) and named <= known
 
 
+def _menu_mapped(log, key, path, text):
+    """an item of the provider names the menu in its category_ids ("{menu}:{rank}")"""
+    import re
+    m = re.search(r"category_id (.+) in providers(\d+)/items", text)
+    provs = (((log.get(key) or {}).get("message") or {}).get("catalog") or {}).get("bpp/providers", [])
+    if not m or int(m.group(2)) >= len(provs):
+        return False
+    named = {c.rpartition(":")[0] for it in provs[int(m.group(2))].get("items", [])
+             for c in it.get("category_ids", [])}
+    return m.group(1) in named
+
+
+def _offer_rows(log, key, kind=None):
+    o = ((log.get(key) or {}).get("message") or {}).get("order") or {}
+    out = []
+    for r in (o.get("quote") or {}).get("breakup") or []:
+        if r.get("@ondc/org/title_type") != "offer":
+            continue
+        t = _tag(r.get("item") or {}, "offer") or {}
+        if kind is None or t.get("type") == kind:
+            out.append((r, t))
+    return out
+
+
+def _catalog_offer(log, oid):
+    cat = ((log.get("on_search_full_catalog_refresh") or {}).get("message") or {}).get("catalog") or {}
+    for p in cat.get("bpp/providers", []):
+        for o in p.get("offers") or []:
+            if o.get("id") == oid:
+                return o, p
+    return None, None
+
+
+def _bxgy_row_value(log, key, path, text):
+    """the buyXgetY row's price is its item_value times its units"""
+    rows = _offer_rows(log, key, "buyXgetY")
+    return bool(rows) and all(abs(float(r["price"]["value"]) - float(t.get("item_value", "nan")) *
+                                  int((r.get("@ondc/org/item_quantity") or {}).get("count", 0))) < 0.005
+                              for r, t in rows)
+
+
+def _bxgy_catalog_value(log, key, path, text):
+    """the row's item_value is the catalog offer's benefit item_value"""
+    rows = _offer_rows(log, key, "buyXgetY")
+    for r, t in rows:
+        o, _ = _catalog_offer(log, t.get("id"))
+        b = _tag(o or {}, "benefit") or {}
+        if not o or abs(float(b.get("item_value", "nan")) - float(t.get("item_value", "nan"))) >= 0.005:
+            return False
+    return bool(rows)
+
+
+def _bxgy_row(log, key, path, text):
+    return bool(_offer_rows(log, key, "buyXgetY"))
+
+
+def _bxgy_qualified(log, key, path, text):
+    """the buyXgetY offer flagged has its qualifier item_count"""
+    import re
+    m = re.search(r"providers\[(\d+)\]/offers\[(\d+)\]", path or "")
+    cat = ((log.get(key) or {}).get("message") or {}).get("catalog") or {}
+    try:
+        o = cat["bpp/providers"][int(m.group(1))]["offers"][int(m.group(2))]
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return False
+    return o.get("descriptor", {}).get("code") == "buyXgetY" and (_tag(o, "qualifier") or {}).get("item_count")
+
+
+def _freebie_in_catalog(log, key, path, text):
+    """the freebie's item is an item of the offer's provider in the catalog"""
+    rows = _offer_rows(log, key, "freebie")
+    for r, t in rows:
+        _, p = _catalog_offer(log, t.get("id"))
+        if not p or t.get("item_id") not in [i.get("id") for i in p.get("items", [])]:
+            return False
+    return bool(rows)
+
+
+def _init_offers_as_select(log, key, path, text):
+    """init names the offers select named, the same ids"""
+    ids = lambda k: sorted(o.get("id") for o in (((log.get(k) or {}).get("message") or {}).get("order") or {}).get("offers") or [])  # noqa: E731
+    return bool(ids("select")) and ids("select") == ids("init")
+
+
 VALIDATOR_FAULTS = [
+    dict(version="1.2.5", key="init", text="Offer Id mismatched in select /quote/offer",
+         why="compares select's offer ids with init's lower-cased: an id with a capital letter never matches",
+         official="(ONDC's offer ids are capitals too, FLAT50; it publishes no offer flow log)",
+         holds=_init_offers_as_select),
+    dict(version="1.2.5", key="on_search", text="'qualifier' tag must include 'min_value' and 'item_count'",
+         why="asks a buyXgetY offer for a min_value beside its item_count; ONDC's own buyXgetY offer has none",
+         official="RET10 Discovery_Flow_full_catalog (its offer buy2get3)", holds=_bxgy_qualified),
+    dict(version="1.2.5", key="on_select", text="value mismatch benefit_value for tag \"item_value\" in on_select",
+         why="compares the row's price (a number) with the tag's item_value (a string) with !==: never equal",
+         official="(ONDC publishes no buyXgetY on_select)", holds=_bxgy_row_value),
+    dict(version="1.2.5", key="on_select", text="value mismatch benefit_value in catalog",
+         why="compares the catalog's item_value (parseInt, a number) with the row's (a string) with !==: never equal",
+         official="(ONDC publishes no buyXgetY on_select)", holds=_bxgy_catalog_value),
+    dict(version="1.2.5", key="on_select", text="Flow 0092 requires at least one 'buyxgety' offer",
+         why="looks for the type 'buyxgety' in lower case, where its catalog rule and its row checks want 'buyXgetY' "
+             "(ONDC's enum): no row passes both",
+         official="(ONDC publishes no buyXgetY on_select)", holds=_bxgy_row),
+    dict(version="1.2.5", key="on_select", text=r"Item\(s\) with ID\(s\) .* not found in catalog  for offer ID",
+         why="looks for the freebie's item among the first provider's items only (itemsOnSearch[0]); the offer's "
+             "provider is another",
+         official="(ONDC's examples have one provider)", holds=_freebie_in_catalog),
+    *[dict(version=v, key="on_search", text="No items are mapped with the given category_id",
+           why="the custom menu check reads each category_ids entry as numbers (split(':').map(Number)): a menu id "
+               "that is not a number becomes NaN and its items are never found (the id check beside it reads the "
+               "same entry as text, and Beckn's category ids are strings)",
+           official="(ONDC's examples number their menus, \"5:1\", so they pass)", holds=_menu_mapped)
+      for v in ("1.2.0", "1.2.5")],
     dict(version="1.2.0", key="on_search_inc", text="should have category_ids one of the Catalog/categories/id",
          why="onSearchIncremental checks each item's category_ids against a set (categoriesId) that it declares "
              "and never fills: every item with category_ids is flagged, its categories sent beside it or not",
@@ -428,13 +539,14 @@ class Play:
         self.log[key] = ans
         return ans
 
-    def price(self, iid):
-        """ITEM's price as the last full on_search gave it"""
+    def price(self, iid, key="value"):
+        """ITEM's price (KEY maximum_value: its MRP, else the price) as the
+        last full on_search gave it"""
         cat = self.log["on_search_full_catalog_refresh"]["message"]["catalog"]
         for pr in cat["bpp/providers"]:
             for it in pr.get("items", []):
                 if it["id"] == iid:
-                    return float(it["price"]["value"])
+                    return float(it["price"].get(key) or it["price"]["value"])
         raise RuntimeError("%s is not in the catalog" % iid)
 
     # -- the buyer's side --
@@ -607,15 +719,19 @@ def flow1(p):
     of what changed since the full one (as a buyer app pulls)."""
     p.search()
     was = p.price(p.B)
+    mrp = p.price(p.B, "maximum_value")
     time.sleep(0.01)
     since = now_ts()
     time.sleep(0.01)
-    s, a = p.f.admin("PATCH", "/seller/v1/items/" + p.B, {"price": money(p.price(p.B) + 1)})
+    # a rupee more, the MRP with it when it would be below (the catalog
+    # keeps the price at most the MRP)
+    s, a = p.f.admin("PATCH", "/seller/v1/items/" + p.B, {"price": money(was + 1),
+                                                           "maximum_value": money(max(mrp, was + 1))})
     if s != 200:
         raise RuntimeError("price: %s %r" % (s, a))
     time.sleep(0.01)
     ans = p.search_inc(since, now_ts())
-    p.f.admin("PATCH", "/seller/v1/items/" + p.B, {"price": money(was)})
+    p.f.admin("PATCH", "/seller/v1/items/" + p.B, {"price": money(was), "maximum_value": money(mrp)})
     if ans is None or "error" in ans:
         return "incremental catalog (search with catalog_inc) is not supported yet"
     return None

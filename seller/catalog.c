@@ -747,6 +747,8 @@ int catalog_patch_item(store_t *s, MDB_txn *txn, const char *pid, const char *ii
         return FIELD_ERR("stock_delta: would take the stock below 0");
     }
     int rc = catalog_put_item(s, txn, pid, item);
+    if (json_object_get(patch, "price") || json_object_get(patch, "enabled"))
+        rc |= customize_refresh(s, txn, pid); /* the price tags of its customizable items */
     if (stock >= 0)
         rc |= catalog_stock_set(s, txn, pid, iid, stock);
     if (has_delta)
@@ -892,6 +894,7 @@ int catalog_import(store_t *s, MDB_txn *txn, json_t *root, catalog_mode_t mode, 
     {
         const char *pid = json_string_value(json_object_get(p, "id"));
         rc |= s_put_provider(s, txn, p, now);
+        customize_price_tags(p); /* customizable items' price range and default */
         json_array_foreach(json_object_get(p, "items"), j, it)
         {
             rc |= catalog_put_item(s, txn, pid, it);
@@ -899,6 +902,8 @@ int catalog_import(store_t *s, MDB_txn *txn, json_t *root, catalog_mode_t mode, 
              * catalog_sync.h */
             rc |= catalog_sync_stock(s, txn, root, pid, it);
         }
+        if (mode == CATALOG_UPSERT)
+            rc |= customize_refresh(s, txn, pid); /* with the options stored before */
     }
     if (rc)
         return err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not write the catalog");

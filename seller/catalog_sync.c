@@ -6,6 +6,7 @@
 #include "catalog_sync.h"
 
 #include "catalog.h"
+#include "customize.h"
 #include "money.h"
 
 #include <stdio.h>
@@ -314,6 +315,7 @@ int catalog_sync_patch(store_t *s, MDB_txn *txn, const char *pid, const char *ii
     money_format(mrp, text, sizeof text);
     json_object_set_new(price, "maximum_value", json_string(text));
     rc = catalog_put_item(s, txn, pid, item);
+    rc |= customize_refresh(s, txn, pid); /* the MRP in its items' default_selection */
     json_decref(item);
     if (rc)
         return err_set(err, ERR_TYPE_CORE, 500, ERR_INTERNAL, "", "could not write the item");

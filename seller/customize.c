@@ -4,6 +4,7 @@
 #include "customize.h"
 
 #include "catalog.h"
+#include "money.h"
 #include "quote.h"
 #include "tags.h"
 
@@ -465,4 +466,252 @@ json_t *customize_row_item(json_t *req)
             json_decref(keep);
     }
     return o;
+}
+
+/* ---- the price tags of a customizable item ---- */
+
+typedef struct {
+    json_t *prov;   /* categories (borrowed) */
+    json_t *groups; /* group id -> array of its options (borrowed items) */
+} s_price_t;
+
+typedef struct {
+    int64_t lo, hi;
+} s_span_t;
+
+#define S_PRICE_DEPTH 32 /* import refuses cycles; this only bounds a bad store */
+
+static int64_t s_paise(json_t *item, const char *key)
+{
+    int64_t p;
+    json_t *price = json_object_get(item, "price");
+    if (money_parse_json(json_object_get(price, key), &p) == 0 && p >= 0)
+        return p;
+    if (strcmp(key, "value") != 0 && money_parse_json(json_object_get(price, "value"), &p) == 0 &&
+        p >= 0)
+        return p; /* no MRP: the price */
+    return 0;
+}
+
+static int s_cmp_lo(const void *a, const void *b)
+{
+    int64_t x = ((const s_span_t *)a)->lo, y = ((const s_span_t *)b)->lo;
+    return x < y ? -1 : x > y;
+}
+
+static int s_cmp_hi(const void *a, const void *b)
+{
+    int64_t x = ((const s_span_t *)a)->hi, y = ((const s_span_t *)b)->hi;
+    return x > y ? -1 : x < y;
+}
+
+static s_span_t s_group_span(const s_price_t *c, const char *g, int depth);
+
+typedef struct {
+    const s_price_t *c;
+    int depth;
+    s_span_t sum;
+} s_child_t;
+
+static int s_child_span(const char *group, void *arg)
+{
+    s_child_t *k = arg;
+    s_span_t g = s_group_span(k->c, group, k->depth);
+    k->sum.lo += g.lo;
+    k->sum.hi += g.hi;
+    return 0;
+}
+
+/* s_option_span - the cheapest and dearest an option costs with what the
+ * groups it opens add */
+static s_span_t s_option_span(const s_price_t *c, json_t *opt, int depth)
+{
+    int64_t p = s_paise(opt, "value");
+    s_child_t k = {c, depth + 1, {p, p}};
+    customize_each_group(opt, s_child_span, &k);
+    return k.sum;
+}
+
+/* s_group_span - the least a group adds (its min cheapest options) and the
+ * most (its max dearest) */
+static s_span_t s_group_span(const s_price_t *c, const char *g, int depth)
+{
+    s_span_t r = {0, 0};
+    json_t *opts = json_object_get(c->groups, g);
+    size_t n = json_array_size(opts), i;
+    json_t *cat = s_category(c->prov, g, "custom_group", NULL);
+    json_t *l = tags_list(tags_find(json_object_get(cat, "tags"), "config"));
+    long mn = s_count(tags_value(l, "min")), mx = s_count(tags_value(l, "max"));
+    if (!n || depth > S_PRICE_DEPTH)
+        return r;
+    s_span_t *v = calloc(n, sizeof *v);
+    if (!v)
+        return r;
+    json_t *o;
+    json_array_foreach(opts, i, o) v[i] = s_option_span(c, o, depth);
+    qsort(v, n, sizeof *v, s_cmp_lo);
+    for (size_t k = 0; mn > 0 && k < n && k < (size_t)mn; k++)
+        r.lo += v[k].lo;
+    qsort(v, n, sizeof *v, s_cmp_hi);
+    for (size_t k = 0; mx > 0 && k < n && k < (size_t)mx; k++)
+        r.hi += v[k].hi;
+    free(v);
+    return r;
+}
+
+typedef struct {
+    const s_price_t *c;
+    int depth;
+    int64_t value, mrp;
+} s_default_t;
+
+/* s_default_group - the group's default options and, below each, the
+ * defaults of the groups it opens */
+static int s_default_group(const char *g, void *arg)
+{
+    s_default_t *d = arg;
+    size_t i;
+    json_t *o;
+    if (d->depth > S_PRICE_DEPTH)
+        return 0;
+    json_array_foreach(json_object_get(d->c->groups, g), i, o)
+    {
+        const char *def = tags_lookup(json_object_get(o, "tags"), "parent", "default");
+        if (!def || strcmp(def, "yes") != 0)
+            continue;
+        d->value += s_paise(o, "value");
+        d->mrp += s_paise(o, "maximum_value");
+        d->depth++;
+        customize_each_group(o, s_default_group, d);
+        d->depth--;
+    }
+    return 0;
+}
+
+static json_t *s_pair(const char *k1, int64_t v1, const char *k2, int64_t v2, const char *code)
+{
+    char a[32], b[32];
+    money_format(v1, a, sizeof a);
+    money_format(v2, b, sizeof b);
+    return json_pack("{s:s,s:[{s:s,s:s},{s:s,s:s}]}", "code", code, "list", "code", k1, "value",
+                     a, "code", k2, "value", b);
+}
+
+static int s_has_group(const char *group, void *arg)
+{
+    (void)group;
+    (void)arg;
+    return 1;
+}
+
+int customize_price_tags(json_t *prov)
+{
+    json_t *items = json_object_get(prov, "items");
+    int has = 0;
+    size_t i;
+    json_t *c, *it;
+    json_array_foreach(json_object_get(prov, "categories"), i, c)
+    {
+        const char *t = s_type(c);
+        has |= t && strcmp(t, "custom_group") == 0;
+    }
+    if (!has)
+        return 0;
+    s_price_t pc = {prov, json_object()};
+    /* the options of each group, as a buyer app sees them (not disabled) */
+    json_array_foreach(items, i, it)
+    {
+        const char *g = customize_group_of(it);
+        if (!g || json_is_false(json_object_get(it, "enabled")))
+            continue;
+        json_t *a = json_object_get(pc.groups, g);
+        if (!a) {
+            a = json_array();
+            json_object_set_new(pc.groups, g, a);
+        }
+        json_array_append(a, it);
+    }
+    int changed = 0;
+    json_array_foreach(items, i, it)
+    {
+        json_t *price = json_object_get(it, "price");
+        if (customize_is_option(it) || !json_is_object(price) ||
+            !customize_each_group(it, s_has_group, NULL))
+            continue;
+        int64_t base = s_paise(it, "value");
+        s_child_t k = {&pc, 0, {base, base}};
+        customize_each_group(it, s_child_span, &k);
+        s_default_t d = {&pc, 0, base, s_paise(it, "maximum_value")};
+        customize_each_group(it, s_default_group, &d);
+        /* ONDC's order: range first, default_selection second (the
+         * validator reads them by position); other price tags after */
+        json_t *tags = json_array();
+        json_array_append_new(tags, s_pair("lower", k.sum.lo, "upper", k.sum.hi, "range"));
+        json_array_append_new(tags, s_pair("value", d.value, "maximum_value", d.mrp,
+                                           "default_selection"));
+        size_t j;
+        json_t *t;
+        json_array_foreach(json_object_get(price, "tags"), j, t)
+        {
+            const char *code = tags_code(t);
+            if (!code || (strcmp(code, "range") != 0 && strcmp(code, "default_selection") != 0))
+                json_array_append(tags, t);
+        }
+        if (json_equal(tags, json_object_get(price, "tags"))) {
+            json_decref(tags);
+            continue;
+        }
+        json_object_set_new(price, "tags", tags);
+        changed++;
+    }
+    json_decref(pc.groups);
+    return changed;
+}
+
+typedef struct {
+    json_t *items;
+} s_collect_t;
+
+static int s_collect(const char *pid, json_t *item, void *arg)
+{
+    (void)pid;
+    s_collect_t *k = arg;
+    json_array_append_new(k->items, json_deep_copy(item));
+    return 0;
+}
+
+int customize_refresh(store_t *s, MDB_txn *txn, const char *pid)
+{
+    json_t *prov = catalog_provider(s, txn, pid);
+    if (!prov)
+        return 0;
+    int has = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(prov, "categories"), i, c)
+    {
+        const char *t = s_type(c);
+        has |= t && strcmp(t, "custom_group") == 0;
+    }
+    if (!has) {
+        json_decref(prov);
+        return 0;
+    }
+    s_collect_t k = {json_array()};
+    int rc = catalog_each_item(s, txn, pid, s_collect, &k) < 0 ? -1 : 0;
+    json_t *was = json_deep_copy(k.items);
+    json_object_set(prov, "items", k.items);
+    if (rc == 0 && customize_price_tags(prov) > 0) {
+        json_t *it;
+        json_array_foreach(k.items, i, it)
+        {
+            if (!json_equal(json_object_get(it, "price"),
+                            json_object_get(json_array_get(was, i), "price")))
+                rc |= catalog_put_item(s, txn, pid, it);
+        }
+    }
+    json_decref(was);
+    json_decref(k.items);
+    json_decref(prov);
+    return rc ? -1 : 0;
 }

@@ -19,6 +19,18 @@
  * naming its group. The quote has a row per item and per customization,
  * each with item.parent_item_id and item.tags as the order has them.
  *
+ * An item with custom groups carries in its price the "tags" of ONDC's
+ * RET11 catalog, made by the node (whatever the file says), in this order:
+ *   range {lower, upper}: the least and the most the item costs with a
+ *     valid choice: its price plus, for each group it opens, the min
+ *     cheapest (the max dearest) options, each with what the groups it
+ *     opens add in turn;
+ *   default_selection {value, maximum_value}: the item with its default
+ *     options (parent tag default "yes"), and theirs below them: their
+ *     prices, and their MRPs (maximum_value, else the price).
+ * A disabled customization is left out. A group that two options chosen
+ * together open is counted for each of them.
+ *
  * Import refuses, naming the field: a group whose min is above its max,
  * an item or a customization naming a group the provider does not have,
  * a customization cycle (a group reachable again from its own options),
@@ -57,6 +69,16 @@ int customize_each_group(json_t *item, customize_group_fn *fn, void *arg);
  * ERR (30000, the path of the item at fault). */
 int customize_check_order(store_t *s, MDB_txn *txn, const char *pid, json_t *provider,
                           json_t *order, ondc_err_t *err);
+
+/* customize_price_tags - set the price tags above on each customizable
+ * item of provider PROV (its categories and items, in place); the number
+ * of items whose price changed. */
+int customize_price_tags(json_t *prov);
+
+/* customize_refresh - the same over the stored items of provider PID,
+ * each item whose price tags change written again (catalog_put_item):
+ * after a price, MRP or enabled change, or an upsert. 0 or -1. */
+int customize_refresh(store_t *s, MDB_txn *txn, const char *pid);
 
 /* customize_row_item - the "item" object parts that a quote row of
  * request item REQ carries: {parent_item_id, tags} as the order has them

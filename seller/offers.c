@@ -419,6 +419,7 @@ static json_t *s_row(const offers_ctx_t *c, const s_applied_t *a)
     const char *type = json_string_value(json_object_get(json_object_get(o, "descriptor"), "code"));
     const char *name = json_string_value(json_object_get(json_object_get(o, "descriptor"), "name"));
     json_t *list = json_array();
+    json_array_append_new(list, s_kv("id", id));
     json_array_append_new(list, s_kv("type", type));
     json_array_append_new(list, s_kv("additive", a->additive ? "yes" : "no"));
     json_array_append_new(list, s_kv("auto", a->autoapply ? "yes" : "no"));

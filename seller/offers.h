@@ -24,7 +24,7 @@
  * or the best single non-additive one when that gives more. Each applied
  * offer is a quote row of title_type "offer" whose @ondc/org/item_id is
  * the offer id, with item.tags quote {type order|fulfillment} and offer
- * {type, additive, auto[, item_id, item_count, item_value]}:
+ * {id, type, additive, auto[, item_id, item_count, item_value]}:
  *   discount  - the amount, or the percent of the cart value up to value_cap
  *   delivery  - the same of the delivery charge, at most the charge
  *   slab      - the same of the offer items' value, when their count is

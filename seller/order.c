@@ -482,6 +482,13 @@ int order_cancel(store_t *s, MDB_txn *txn, json_t *rec, const char *by, const ch
         money_format(-v, val, sizeof val);
         const char *type = json_string_value(json_object_get(row, "@ondc/org/title_type"));
         const char *id = json_string_value(json_object_get(row, "@ondc/org/item_id"));
+        /* retail 1.2.x: a trail's type is item, delivery, packing, tax or
+         * misc; an offer's or a discount's row is misc (its id names it) */
+        if (type && s_version(rec) && strncmp(s_version(rec), "1.2.", 4) == 0 &&
+            strcmp(type, "item") != 0 &&
+            strcmp(type, "delivery") != 0 && strcmp(type, "packing") != 0 &&
+            strcmp(type, "tax") != 0)
+            type = "misc";
         json_array_append_new(trail, s_tag("quote_trail",
                                            json_pack("[o,o,o,o]", s_kv("type", type ? type : "misc"),
                                                      s_kv("id", id ? id : ""),

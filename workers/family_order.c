@@ -642,6 +642,9 @@ static int s_confirm(worker_msg_t *m)
     }
     /* the order as the buyer app sees it */
     json_t *order = json_deep_copy(m->order);
+    /* the offers chosen are select's and init's (ONDC's 1.2.5 schemas have
+     * order.offers there only): from here on the quote's offer rows say them */
+    json_object_del(order, "offers");
     json_object_set_new(order, "id", json_string(oid));
     int accepted = m->cfg->auto_accept;
     json_object_set_new(order, "state", json_string(accepted ? "Accepted" : "Created"));

@@ -8,7 +8,8 @@ Bad inputs tried here, each refused at import (PUT and ondcctl) with the
 field named and nothing written: a parent_item_id naming no variant group,
 two variants of one group alike in its attribute, a customization cycle, a
 custom group whose min is above its max, an item naming a group the
-provider does not have, an offer with no items. Refused in select: a size
+provider does not have, an offer with no items; a catalog file's own wrong
+price range on the pizza is replaced by the node's. Refused in select: a size
 chosen without a crust, two sizes, a customization whose count is not its
 item's, an option of another group; an offer that has expired, one the
 provider does not have, a buy-2 offer for one unit, two non-additive
@@ -59,11 +60,21 @@ OFFERS = [
 ]
 
 
+# 10% off the pizza (with its options), up to 100.00
+PIZZA_OFFER = dict(offer("PZ10", "discount", ["PZ-FARM"], {}, {"value_type": "percent", "value": "-10.00",
+                                                            "value_cap": "-100.00"}),
+                   location_ids=["L-PIZZA-1"])
+
+
 def catalog():
     cat = load_fixture("catalog-demo.json")
     cat["bpp/providers"][1]["offers"] = copy.deepcopy(OFFERS)
     cat["bpp/providers"].append(load_fixture("catalog-fashion-provider.json"))
-    cat["bpp/providers"].append(load_fixture("catalog-food-provider.json"))
+    food = load_fixture("catalog-food-provider.json")
+    food["offers"] = [copy.deepcopy(PIZZA_OFFER)]
+    # a file's own price range, wrong: the node's replaces it
+    food["items"][0]["price"]["tags"] = [tag("range", lower="1.00", upper="2.00")]
+    cat["bpp/providers"].append(food)
     return cat
 
 
@@ -335,7 +346,7 @@ def test_offers_applied_and_refused():
     b = t.select([("FM-RICE-5KG", 1)])
     eq(offer_rows(b), [("FLAT20", "-20.00")], "the auto offer applied")
     r = rows(b["message"]["order"]["quote"], "offer")[0]
-    eq(r["item"]["tags"], [tag("quote", type="order"), tag("offer", type="discount", additive="yes", auto="yes")],
+    eq(r["item"]["tags"], [tag("quote", type="order"), tag("offer", id="FLAT20", type="discount", additive="yes", auto="yes")],
        "the offer row's tags")
     sums(b["message"]["order"]["quote"])
     b = t.select([("FM-RICE-5KG", 1)], offers=[{"id": "FLAT20", "tags": [tag("selection", apply="no")]}])
@@ -377,6 +388,90 @@ def test_offers_applied_and_refused():
     check("error" not in oc, "confirm: %r" % oc.get("error"))
     eq(oc["message"]["order"]["quote"]["price"], oi["message"]["order"]["quote"]["price"], "the same total")
     eq(offer_rows(oc), offer_rows(oi), "on_confirm has the offer rows")
+
+
+def price_tags(item):
+    """an item's price tags as {code: {code: value}}, their codes in order"""
+    tags = item["price"].get("tags") or []
+    return [t["code"] for t in tags], {t["code"]: {e["code"]: e["value"] for e in t["list"]} for t in tags}
+
+
+def test_customizable_price_tags_and_menu():
+    import re
+    for version in ("1.2.0", "1.2.5"):
+        (p,) = providers(search({"item": {"descriptor": {"name": "farm"}}}, "ONDC:RET11", version), "P-PIZZA")
+        items = {i["id"]: i for i in p["items"]}
+        codes, tags = price_tags(items["PZ-FARM"])
+        # range first, default_selection second (ONDC's order; the validator
+        # reads them by position), each with its two values in order
+        eq(codes, ["range", "default_selection"], "%s: the pizza's price tags" % version)
+        eq([e["code"] for e in items["PZ-FARM"]["price"]["tags"][0]["list"]], ["lower", "upper"], "range's codes")
+        eq([e["code"] for e in items["PZ-FARM"]["price"]["tags"][1]["list"]], ["value", "maximum_value"],
+           "default_selection's codes")
+        for t in tags.values():
+            for v in t.values():
+                check(re.fullmatch(r"\d+\.\d\d", v), "a decimal amount: %r" % v)
+        # cheapest: 269 with the free hand tossed crust, the free regular
+        # size, no topping; dearest: the thin crust (45), large (450) and two
+        # toppings (35 + 35); the defaults: hand tossed, regular
+        eq(tags["range"], {"lower": "269.00", "upper": "834.00"}, "%s: the price range (not the file's)" % version)
+        eq(tags["default_selection"], {"value": "269.00", "maximum_value": "269.00"},
+           "%s: the default selection" % version)
+        for iid, it in items.items():
+            if iid != "PZ-FARM":
+                check("tags" not in it["price"], "%s: an option's price has no tags" % iid)
+        # the custom menu: a timing, and the items naming it by "{menu}:{rank}"
+        cats = {c["id"]: c for c in p["categories"]}
+        timing = {e["code"]: e["value"] for t in cats["M1"]["tags"] if t["code"] == "timing" for e in t["list"]}
+        eq(sorted(timing), ["day_from", "day_to", "time_from", "time_to"], "the menu's timing")
+        eq(items["PZ-FARM"]["category_ids"], ["M1:1"], "the pizza in menu M1 at rank 1")
+        for g in ("CG-CRUST", "CG-SIZE", "CG-TOP"):
+            cfg = {e["code"]: e["value"] for t in cats[g]["tags"] if t["code"] == "config" for e in t["list"]}
+            check({"min", "max", "seq"} <= set(cfg) and int(cfg["min"]) <= int(cfg["max"]), "%s config: %r" % (g, cfg))
+    # a size's price moves the range; back again
+    for price, upper in (("500.00", "884.00"), ("450.00", "834.00")):
+        s, a = F.admin("PATCH", "/seller/v1/items/C-LARGE", {"price": price, "maximum_value": price})
+        eq(s, 200, "the large size at %s: %r" % (price, a))
+        (p,) = providers(search({"item": {"descriptor": {"name": "farm"}}}, "ONDC:RET11"), "P-PIZZA")
+        pz = [i for i in p["items"] if i["id"] == "PZ-FARM"][0]
+        eq(price_tags(pz)[1]["range"]["upper"], upper, "the dearest pizza with the large size at %s" % price)
+
+
+def test_customized_pizza_with_an_offer():
+    t = Txn("ONDC:RET11", "P-PIZZA", "L-PIZZA-1", "1.2.5")
+    cart = [("PZ-FARM", 1, "P0", None), ("C-THIN", 1, "P0", "CG-CRUST"), ("C-LARGE", 1, "P0", "CG-SIZE"),
+            ("C-MUSH", 1, "P0", "CG-TOP")]
+    sel = [{"id": "PZ10", "tags": [tag("selection", apply="yes")]}]
+    b = t.select(cart, offers=sel)
+    check("error" not in b, "the pizza with its offer: %r" % b.get("error"))
+    q = b["message"]["order"]["quote"]
+    sums(q)
+    eq([(r["@ondc/org/item_id"], r["price"]["value"]) for r in rows(q, "item")],
+       [("PZ-FARM", "269.00"), ("C-THIN", "45.00"), ("C-LARGE", "450.00"), ("C-MUSH", "35.00")],
+       "a row per item and option")
+    # 10% of the cart (799.00), under its 100.00 cap
+    eq(offer_rows(b), [("PZ10", "-79.90")], "the offer on the customized pizza")
+    eq(q["price"]["value"], "799.05", "items 799.00, tax 39.95 (5% a row), delivery 30.00, packing 10.00, "
+                                      "offer -79.90")
+    oi = t.init(cart, offers=sel)
+    flat = lambda qq: [(r["@ondc/org/item_id"], r["@ondc/org/title_type"], r["price"]["value"])  # noqa: E731
+                       for r in qq["breakup"]] + [qq["price"]["value"]]
+    eq(flat(oi["message"]["order"]["quote"]), flat(q), "on_init quotes the same")
+    oc = t.confirm(cart, oi)
+    check("error" not in oc, "confirm: %r" % oc.get("error"))
+    eq(oc["message"]["order"]["quote"]["price"], q["price"], "on_confirm: the same price")
+    check("offers" not in oc["message"]["order"], "on_confirm carries no order.offers (the offer row says it)")
+    cx = t.call("cancel", {"order_id": t.oid, "cancellation_reason_id": "006",
+                           "descriptor": {"name": "fulfillment", "short_desc": "1"}})
+    o = cx["message"]["order"]
+    check("offers" not in o, "on_cancel carries no order.offers")
+    trail = [{e["code"]: e["value"] for e in tg["list"]} for f in o["fulfillments"] if f["type"] == "Cancel"
+             for tg in f.get("tags", []) if tg["code"] == "quote_trail"]
+    check(all(x["type"] in ("item", "delivery", "packing", "tax", "misc") for x in trail),
+          "quote_trail types are retail 1.2.x's: %r" % sorted({x["type"] for x in trail}))
+    eq([(x["type"], x["value"]) for x in trail if x["id"] == "PZ10"], [("misc", "79.90")],
+       "the offer given back in the trail, as misc")
+    eq(sum(money(x["value"]) for x in trail), -money(q["price"]["value"]), "the trail refunds the whole price")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@
  * options of a group that takes one, an expired offer, an unknown offer,
  * two non-additive offers, a buy-2 offer for one unit, a freebie whose
  * item is out of stock (30007), and at import an offer with no items, a
- * customization cycle and a group whose min is above its max.
+ * customization cycle and a group whose min is above its max. Price tags:
+ * a file's own range and default_selection (wrong) are replaced, a
+ * disabled option is left out of the range.
  *
  * Run with the working directory at the repository root.
  */
@@ -26,6 +28,7 @@
 #include <jansson.h>
 
 #include "catalog.h"
+#include "customize.h"
 #include "fixture_store.h"
 #include "money.h"
 #include "quote.h"
@@ -286,12 +289,160 @@ static void test_import_refusals(void **state)
     (void)fx;
 }
 
+
+/* s_tag_pair - the two values of price tag CODE of ITEM ("lower"/"upper",
+ * "value"/"maximum_value") in paise; 0, or -1 when absent */
+static int s_tag_pair(json_t *item, const char *code, int64_t *a, int64_t *b)
+{
+    json_t *tags = json_object_get(json_object_get(item, "price"), "tags");
+    size_t i;
+    json_t *t;
+    json_array_foreach(tags, i, t)
+    {
+        if (strcmp(json_string_value(json_object_get(t, "code")), code) != 0)
+            continue;
+        json_t *l = json_object_get(t, "list");
+        assert_int_equal(json_array_size(l), 2);
+        assert_int_equal(money_parse_json(json_object_get(json_array_get(l, 0), "value"), a), 0);
+        assert_int_equal(money_parse_json(json_object_get(json_array_get(l, 1), "value"), b), 0);
+        return 0;
+    }
+    return -1;
+}
+
+static json_t *s_group(const char *id, const char *min, const char *max)
+{
+    return json_pack("{s:s,s:{s:s},s:[{s:s,s:[{s:s,s:s}]},{s:s,s:[{s:s,s:s},{s:s,s:s}]}]}", "id", id,
+                     "descriptor", "name", id, "tags", "code", "type", "list", "code", "type",
+                     "value", "custom_group", "code", "config", "list", "code", "min", "value", min,
+                     "code", "max", "value", max);
+}
+
+/* s_option - customization ID of GROUP at VALUE (MRP MRP), opening CHILD
+ * (or none), default or not */
+static json_t *s_option(const char *id, const char *group, const char *value, const char *mrp,
+                        const char *child, int def)
+{
+    json_t *o = json_pack(
+        "{s:s,s:{s:s,s:s,s:s},s:[{s:s,s:[{s:s,s:s}]},{s:s,s:[{s:s,s:s},{s:s,s:s}]}]}", "id", id,
+        "price", "currency", "INR", "value", value, "maximum_value", mrp, "tags", "code", "type",
+        "list", "code", "type", "value", "customization", "code", "parent", "list", "code", "id",
+        "value", group, "code", "default", "value", def ? "yes" : "no");
+    if (child)
+        json_array_append_new(json_object_get(o, "tags"),
+                              json_pack("{s:s,s:[{s:s,s:s}]}", "code", "child", "list", "code",
+                                        "id", "value", child));
+    return o;
+}
+
+/* the shape of ONDC's RET11 pizza: a crust opens a size, a size opens its
+ * toppings (up to two); the dearest choice is the large hand tossed with
+ * its two dearest toppings */
+static void test_price_tags_tree(void **state)
+{
+    (void)state;
+    json_t *prov = json_pack("{s:s,s:[o,o,o,o,o,o],s:[]}", "id", "P", "categories",
+                             s_group("CG1", "1", "1"), s_group("CG2", "1", "1"),
+                             s_group("CG3", "1", "1"), s_group("CG4", "0", "2"),
+                             s_group("CG5", "0", "2"), s_group("CG6", "0", "2"), "items");
+    json_t *items = json_object_get(prov, "items");
+    /* the base item, with a file's own (wrong) range and another price tag */
+    json_array_append_new(
+        items, json_pack("{s:s,s:{s:s,s:s,s:s,s:[{s:s,s:[{s:s,s:s},{s:s,s:s}]},{s:s,s:[{s:s,s:s}]}]},"
+                         "s:[{s:s,s:[{s:s,s:s}]},{s:s,s:[{s:s,s:s}]}]}",
+                         "id", "I1", "price", "currency", "INR", "value", "269.00", "maximum_value",
+                         "299.00", "tags", "code", "range", "list", "code", "lower", "value", "1.00",
+                         "code", "upper", "value", "2.00", "code", "note", "list", "code", "text",
+                         "value", "kept", "tags", "code", "type", "list", "code", "type", "value",
+                         "item", "code", "custom_group", "list", "code", "id", "value", "CG1"));
+    json_array_append_new(items, s_option("C1", "CG1", "0.00", "0.00", "CG2", 1));
+    json_array_append_new(items, s_option("C2", "CG1", "0.00", "0.00", "CG3", 0));
+    json_array_append_new(items, s_option("C3", "CG2", "0.00", "0.00", "CG4", 1));
+    json_array_append_new(items, s_option("C4", "CG2", "450.00", "450.00", "CG5", 0));
+    json_array_append_new(items, s_option("C5", "CG2", "210.00", "210.00", "CG6", 0));
+    json_array_append_new(items, s_option("C6", "CG3", "45.00", "45.00", "CG4", 0));
+    json_array_append_new(items, s_option("C7", "CG3", "275.00", "275.00", "CG6", 0));
+    json_array_append_new(items, s_option("C8", "CG4", "35.00", "40.00", NULL, 1));
+    json_array_append_new(items, s_option("C9", "CG4", "35.00", "35.00", NULL, 0));
+    json_array_append_new(items, s_option("C10", "CG4", "50.00", "50.00", NULL, 0));
+    for (int k = 0; k < 3; k++) {
+        char id[16];
+        snprintf(id, sizeof id, "C%d", 11 + k);
+        json_array_append_new(items, s_option(id, "CG5", k == 2 ? "95.00" : "80.00",
+                                              k == 2 ? "95.00" : "80.00", NULL, 0));
+        snprintf(id, sizeof id, "C%d", 14 + k);
+        json_array_append_new(items, s_option(id, "CG6", k == 2 ? "95.00" : "80.00",
+                                              k == 2 ? "95.00" : "80.00", NULL, 0));
+    }
+    json_t *i1 = json_array_get(items, 0);
+    assert_int_equal(customize_price_tags(prov), 1);
+    int64_t a, b;
+    /* 269 + large (450) + its two dearest toppings (95 + 80) */
+    assert_int_equal(s_tag_pair(i1, "range", &a, &b), 0);
+    assert_int_equal(a, 26900);
+    assert_int_equal(b, 89400);
+    /* the defaults: hand tossed (0), regular (0), the mushroom topping at
+     * 35.00, MRP 40.00; the item's own MRP 299.00 */
+    assert_int_equal(s_tag_pair(i1, "default_selection", &a, &b), 0);
+    assert_int_equal(a, 26900 + 3500);
+    assert_int_equal(b, 29900 + 4000);
+    /* ONDC's order: range, default_selection, then the file's other tags */
+    json_t *tags = json_object_get(json_object_get(i1, "price"), "tags");
+    assert_int_equal(json_array_size(tags), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(tags, 0), "code")), "range");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(tags, 2), "code")), "note");
+    /* options carry no price tags */
+    assert_null(json_object_get(json_object_get(json_array_get(items, 1), "price"), "tags"));
+    /* nothing changes: none rewritten */
+    assert_int_equal(customize_price_tags(prov), 0);
+    /* the large size disabled: the dearest is now the thin crust's 275 */
+    json_object_set_new(json_array_get(items, 4), "enabled", json_false());
+    assert_int_equal(customize_price_tags(prov), 1);
+    assert_int_equal(s_tag_pair(i1, "range", &a, &b), 0);
+    assert_int_equal(a, 26900);
+    assert_int_equal(b, 26900 + 27500 + 9500 + 8000);
+    json_decref(prov);
+}
+
+/* the pizza place imported: its pizza's tags, and a topping's new price
+ * moving them */
+static void test_price_tags_stored(void **state)
+{
+    fixture_store_t *fx = *state;
+    MDB_txn *txn;
+    ondc_err_t err;
+    int64_t a, b;
+    assert_int_equal(mdb_txn_begin(fx->s->env, NULL, 0, &txn), 0);
+    json_t *pz = catalog_item(fx->s, txn, "P-PIZZA", "PZ-FARM");
+    assert_non_null(pz);
+    /* 269 + thin crust 45 + large 450 + two toppings of 35 */
+    assert_int_equal(s_tag_pair(pz, "range", &a, &b), 0);
+    assert_int_equal(a, 26900);
+    assert_int_equal(b, 26900 + 4500 + 45000 + 7000);
+    assert_int_equal(s_tag_pair(pz, "default_selection", &a, &b), 0);
+    assert_int_equal(a, 26900);
+    assert_int_equal(b, 26900);
+    json_decref(pz);
+    json_t *patch = json_pack("{s:s}", "price", "500.00");
+    memset(&err, 0, sizeof err);
+    assert_int_equal(catalog_patch_item(fx->s, txn, "P-PIZZA", "C-LARGE", patch, &err), 0);
+    pz = catalog_item(fx->s, txn, "P-PIZZA", "PZ-FARM");
+    assert_int_equal(s_tag_pair(pz, "range", &a, &b), 0);
+    assert_int_equal(b, 26900 + 4500 + 50000 + 7000);
+    json_decref(pz);
+    json_decref(patch);
+    mdb_txn_abort(txn); /* the store as the other tests had it */
+    catalog_cache_clear();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_customized_pizza),
         cmocka_unit_test(test_offers_arithmetic),
         cmocka_unit_test(test_import_refusals),
+        cmocka_unit_test(test_price_tags_tree),
+        cmocka_unit_test(test_price_tags_stored),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
