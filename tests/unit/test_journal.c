@@ -220,6 +220,7 @@ static void test_append_get_round_trip(void **state)
         assert_int_equal(out.body_len, cases[i].body_len);
         if (cases[i].body_len)
             assert_memory_equal(out.body, body, cases[i].body_len);
+        journal_row_clear(&out);
         assert_int_equal(journal_state(fx->s, txn, ids[i]), JOURNAL_PENDING);
         journal_pending_t p;
         assert_int_equal(journal_pending_get(fx->s, txn, ids[i], &p), 0);
