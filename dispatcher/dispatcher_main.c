@@ -19,6 +19,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "outbox.h"
+#include "retain.h"
 #include "runtime.h"
 #include "zendpoint.h"
 #include "zwatch.h"
@@ -40,6 +41,9 @@ typedef struct {
     int swept;        /* the start-up sweep of every pending row is done */
     int janitor_ran;  /* the janitor runs at the first cron, then every minute */
     int janitor_more; /* ... and at the next cron while rows past retention are left */
+    int janitor_pruned; /* ... or while the last run pruned any */
+    int64_t last_reader_check_ms;
+    retain_pos_t txn_pos; /* where the janitor's walk of DB_TXN goes on */
     uint64_t n_routed, n_dropped, n_redispatched, n_dead, n_bad;
 } dispatcher_t;
 
@@ -153,8 +157,25 @@ static int s_lease_scan(dispatcher_t *d, int sweep)
     for (int i = 0; i < sc.n; i++) {
         sent[i] = dead[i] = 0;
         journal_row_t row;
-        if (journal_get(rt->store, txn, sc.ids[i], &row) != 0)
+        int grc = journal_get(rt->store, txn, sc.ids[i], &row);
+        if (grc == MDB_CORRUPTED) {
+            /* a row that cannot be read (its packed body damaged) can never
+             * be handled: dead at once, kept as it is for the operator, the
+             * other rows go on */
+            char jid[24];
+            snprintf(jid, sizeof jid, "%llu", (unsigned long long)sc.ids[i]);
+            log_error("journal.dead", "journal_id", jid, "why", "row cannot be read",
+                      "error", mdb_strerror(grc), NULL);
+            journal_row_clear(&row);
+            dead[i] = 2; /* dead with this attempt, whatever the count */
+            ndead++;
+            d->n_dead++;
             continue;
+        }
+        if (grc != 0) {
+            journal_row_clear(&row);
+            continue;
+        }
         char jid[24];
         snprintf(jid, sizeof jid, "%llu", (unsigned long long)row.id);
         if (sc.due[i] && sc.attempts[i] >= (uint32_t)rt->cfg.journal_max_attempts) {
@@ -163,6 +184,7 @@ static int s_lease_scan(dispatcher_t *d, int sweep)
             d->n_dead++;
             log_error("journal.dead", "journal_id", jid, "transaction_id", row.transaction_id,
                       "message_id", row.message_id, "why", "not done after every attempt", NULL);
+            journal_row_clear(&row);
             continue;
         }
         envelope_t e = {.kind = ENVELOPE_REQUEST,
@@ -174,6 +196,7 @@ static int s_lease_scan(dispatcher_t *d, int sweep)
         /* the row's body is the store's, valid in this transaction: copied
          * into the frame */
         zframe_t *body = zframe_new(row.body, row.body_len);
+        journal_row_clear(&row);
         if (!body || s_route(d, &e, &body) != 0) {
             missed++; /* no worker to take it: tried again next second */
             continue;
@@ -206,7 +229,7 @@ static int s_lease_scan(dispatcher_t *d, int sweep)
             journal_mark_dispatched(rt->store, txn, sc.ids[i], sc.now, UINT32_MAX);
         else if (dead[i])
             journal_mark_dispatched(rt->store, txn, sc.ids[i], sc.now,
-                                    (uint32_t)rt->cfg.journal_max_attempts);
+                                    dead[i] == 2 ? 1 : (uint32_t)rt->cfg.journal_max_attempts);
     }
     store_commit(txn);
     return missed;
@@ -215,53 +238,51 @@ static int s_lease_scan(dispatcher_t *d, int sweep)
 #define JANITOR_SLICE 200
 #define JANITOR_BUDGET_MS 200
 
-/* s_janitor - prune journal and outbox rows past retention, in slices of
- * their own write transaction so no transaction is long, for at most
- * JANITOR_BUDGET_MS of this loop turn. Returns 1 when rows past retention
- * are left (the caller runs it again at the next cron, not in a minute:
- * at a steady rate above one slice a minute it would never catch up).
+/* s_janitor - prune journal and outbox rows and transaction states past
+ * retention (retain.h), in slices of their own write transaction so no
+ * transaction is long, for at most JANITOR_BUDGET_MS of this loop turn.
+ * Returns 1 when rows past retention are left (the caller runs it again at
+ * the next cron, not in a minute: at a steady rate above one slice a
+ * minute it would never catch up), and *PRUNED whether it deleted any.
  * A slice deletes each row's entries in five databases, most of them at
  * random keys (the transaction index, the dedupe entry), holding the write
  * lock the ingress's ACKs wait for, so a slice is kept short (how long one
  * takes: docs/performance-log.md); old leaf pages read from disk on a store
  * larger than the page cache make it longer. Each slice lets a waiting
  * ingress have the lock first (store_begin_write). */
-static int s_janitor(dispatcher_t *d)
+static int s_janitor(dispatcher_t *d, int *pruned)
 {
     runtime_t *rt = d->rt;
-    /* a journal row carries its request's dedupe entry: kept until the
-     * signature it protects has expired (created + signature_max_lifetime_s,
-     * with the skew on both sides), whatever retention_s says, so a replay
-     * is refused as a repeat or as expired, never processed again */
-    int64_t keep_s = rt->cfg.retention_s;
-    int64_t sig_s = (int64_t)rt->cfg.signature_max_lifetime_s + 2 * (int64_t)rt->cfg.signature_skew_s;
-    if (keep_s < sig_s)
-        keep_s = sig_s;
-    int64_t t0 = clock_wall_ms(), before = t0 - keep_s * 1000;
-    int64_t obefore = t0 - (int64_t)rt->cfg.retention_s * 1000;
-    int nj = 0, no = 0, more = 0;
+    int64_t t0 = clock_wall_ms();
+    retain_cut_t cut = retain_cutoffs(&rt->cfg, t0, -1);
+    int nj = 0, no = 0, nt = 0, more = 0;
     for (;;) {
         double lock_ms = 0, commit_ms = 0;
         MDB_txn *txn = store_begin_write(rt->store, 0, &lock_ms);
         if (!txn)
             break;
         metrics_observe("ondc_store_lock_wait_seconds", "", lock_ms);
-        int j = journal_prune(rt->store, txn, before, JANITOR_SLICE);
-        int o = outbox_prune(rt->store, txn, obefore, JANITOR_SLICE);
+        retain_pos_t pos = d->txn_pos;
+        retain_done_t r = retain_slice(rt->store, txn, &cut, JANITOR_SLICE, &pos);
         if (store_commit_timed(txn, &commit_ms) != 0)
             break;
+        d->txn_pos = pos;
         metrics_observe("ondc_store_commit_seconds", "", commit_ms);
-        nj += j;
-        no += o;
-        more = j == JANITOR_SLICE || o == JANITOR_SLICE;
+        nj += r.journal;
+        no += r.outbox;
+        nt += r.txn;
+        more = r.more;
         if (!more || clock_wall_ms() - t0 >= JANITOR_BUDGET_MS)
             break;
     }
-    if (nj || no) {
-        char a[16], b[16];
+    *pruned = nj || no || nt;
+    if (nj || no || nt) {
+        char a[16], b[16], c[16];
         snprintf(a, sizeof a, "%d", nj);
         snprintf(b, sizeof b, "%d", no);
-        log_info("janitor.pruned", "journal", a, "outbox", b, "more", more ? "yes" : "no", NULL);
+        snprintf(c, sizeof c, "%d", nt);
+        log_info("janitor.pruned", "journal", a, "outbox", b, "txn", c, "more",
+                 more ? "yes" : "no", NULL);
     }
     return more;
 }
@@ -277,12 +298,19 @@ static void s_cron(runtime_t *rt)
         d->swept = 1;
     if (rt->store->nosync)
         mdb_env_sync(rt->store->env, 1); /* journal_sync nosync: bound what a power loss takes */
-    if (d->janitor_more || !d->janitor_ran || now - d->last_janitor_ms > 60000) {
-        if (!d->janitor_more)
+    /* while it finds rows to prune (a steady load: each second's rows pass
+     * retention a second later) the janitor runs every cron, so the store
+     * holds retention_s of traffic, not a minute more: the pages it frees
+     * are reused at once rather than the file growing by a minute's rows */
+    if (d->janitor_more || d->janitor_pruned || !d->janitor_ran ||
+        now - d->last_janitor_ms > 60000) {
+        if (!d->janitor_more && now - d->last_reader_check_ms > 60000) {
             store_reader_check(rt->store);
+            d->last_reader_check_ms = now;
+        }
         d->janitor_ran = 1;
         d->last_janitor_ms = now;
-        d->janitor_more = s_janitor(d);
+        d->janitor_more = s_janitor(d, &d->janitor_pruned);
     }
 }
 

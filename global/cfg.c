@@ -106,7 +106,8 @@ static const s_key_t s_keys[] = {
     {"journal_max_attempts", T_INT, F(journal_max_attempts), "5", 1, 1000, 1, NULL,
      "dispatch attempts before a journal row is marked dead"},
     {"retention_s", T_INT, F(retention_s), "604800", 60, 315360000, 1, NULL,
-     "journal and outbox rows older than this are pruned by the janitor"},
+     "journal and outbox rows and transaction states (carts) older than this are pruned by the "
+     "janitor"},
     {"registry.file", T_PATH, F(registry_file), "", 0, 0, 1, NULL,
      "JSON array of registry lookup records (the local registry)"},
     {"registry.url", T_STR, F(registry_url), "", 0, 0, 1, NULL,

@@ -30,6 +30,11 @@
 #   buyer      scripts/bench-buyer.py: client API search through a gateway
 #              to N sellers with every on_search collected, and init ->
 #              on_init, rates and latencies (BENCH_BUYER=0: not run)
+#   disk       scripts/bench-disk.py: the store's bytes per delivered
+#              request at rest and after a retention pass, and the data
+#              file's size each minute of a steady load with retention_s
+#              at its minimum (BENCH_DISK=0: not run; BENCH_DISK_MINUTES,
+#              default 10, BENCH_DISK_RATE)
 # and prints one table of medians, CPU seconds per 1,000 requests per stage,
 # peak RSS per process, then one summary line per figure.
 # BENCH_SECONDS (default 10) sets the length of each timed run;
@@ -435,6 +440,17 @@ print("latency_steal_pct %.1f" % colc("latency", "steal_pct"))
 print("search10k_worker_p50_ms %.0f" % q(0.5))
 print("search10k_worker_p99_ms %.0f" % q(0.99))
 PY
+
+# the store on disk: bytes per delivered request at rest and after a
+# retention pass, then the data file's size under a steady load with
+# retention_s at its minimum (scripts/bench-disk.py; BENCH_DISK=0 leaves it
+# out, BENCH_DISK_MINUTES shortens the steady part)
+if [ "${BENCH_DISK:-1}" != 0 ]; then
+  echo
+  delivered=$(cat "$dir"/*.out | awk '$1 == "acked" {a += $2} $1 == "lost" {l += $2} END {print a - l}')
+  ONDC_BIN=$BIN python3 "$top/scripts/bench-disk.py" at-rest "$dir/ondc.json" "$delivered"
+  ONDC_BIN=$BIN python3 "$top/scripts/bench-disk.py" steady
+fi
 
 # what a well-behaved buyer app sees under attack: slow-loris, buyer apps
 # whose hosts never answer, a registry lookup flood (scripts/bench-abuse.py;

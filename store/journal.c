@@ -3,14 +3,22 @@
  *
  * Row layout (host byte order; rows never leave this machine's LMDB):
  *   hdr_t | sender | transaction_id | message_id | body
+ *
+ * Version 1 stores the body as it is (its header's stored_len is 0, the
+ * padding it once was); version 2 stores it packed (pack.h: LZ4 over
+ * dictionary 1), stored_len bytes that expand to body_len. A body is
+ * packed when that saves an eighth or more, so both versions are written;
+ * every reader takes both.
  */
 #include "journal.h"
+#include "pack.h"
 #include "scan.h"
 
 #include "log.h"
 
 #include <sodium.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +29,8 @@ typedef struct {
     uint16_t sender_len;
     uint16_t txn_len;
     uint16_t msg_len;
-    uint32_t body_len;
-    uint32_t pad;
+    uint32_t body_len;   /* the body's length */
+    uint32_t stored_len; /* version 2: its packed length (version 1: 0) */
     int64_t received_ms;
 } s_hdr_t;
 
@@ -49,23 +57,32 @@ int journal_append(store_t *s, MDB_txn *txn, const journal_row_t *row, uint64_t 
 {
     size_t sl = strlen(row->sender), tl = strlen(row->transaction_id),
            ml = strlen(row->message_id);
+    if (row->body_len > UINT32_MAX)
+        return MDB_BAD_VALSIZE;
     uint64_t jid = store_next_id(s, txn, DB_JOURNAL);
     if (!jid)
         return MDB_BAD_TXN;
+    char *packed = NULL;
+    size_t stored = row->body_len;
+    if (pack_body(row->body, row->body_len, &packed, &stored) == 0)
+        stored = row->body_len;
     unsigned char kb[8];
     MDB_val k = s_idkey(kb, jid);
-    MDB_val v = {sizeof(s_hdr_t) + sl + tl + ml + row->body_len, NULL};
+    MDB_val v = {sizeof(s_hdr_t) + sl + tl + ml + stored, NULL};
     int rc = mdb_put(txn, s->dbi[DB_JOURNAL], &k, &v, MDB_RESERVE | MDB_APPEND);
     if (rc == MDB_KEYEXIST) /* not the largest key (ids from a replayed store): plain put */
         rc = mdb_put(txn, s->dbi[DB_JOURNAL], &k, &v, MDB_RESERVE);
-    if (rc != 0)
+    if (rc != 0) {
+        free(packed);
         return rc;
-    s_hdr_t h = {.version = 1,
+    }
+    s_hdr_t h = {.version = packed ? 2 : 1,
                  .action = (uint8_t)row->action,
                  .sender_len = (uint16_t)sl,
                  .txn_len = (uint16_t)tl,
                  .msg_len = (uint16_t)ml,
                  .body_len = (uint32_t)row->body_len,
+                 .stored_len = packed ? (uint32_t)stored : 0,
                  .received_ms = row->received_ms};
     char *p = v.mv_data;
     memcpy(p, &h, sizeof h);
@@ -76,7 +93,8 @@ int journal_append(store_t *s, MDB_txn *txn, const journal_row_t *row, uint64_t 
     p += tl;
     memcpy(p, row->message_id, ml);
     p += ml;
-    memcpy(p, row->body, row->body_len);
+    memcpy(p, packed ? packed : row->body, stored);
+    free(packed);
 
     s_pending_t pend = {.received_ms = row->received_ms, .dispatched_ms = row->received_ms};
     MDB_val pv = {sizeof pend, &pend};
@@ -93,14 +111,21 @@ int journal_append(store_t *s, MDB_txn *txn, const journal_row_t *row, uint64_t 
     return 0;
 }
 
-static int s_decode(uint64_t id, const MDB_val *v, journal_row_t *out)
+/* s_decode_head - the row's header fields and ids into OUT; its body as
+ * stored, in *STORED / *STORED_LEN (packed when *PACKED). MDB_CORRUPTED
+ * when the header does not describe the row. */
+static int s_decode_head(uint64_t id, const MDB_val *v, journal_row_t *out, const char **stored,
+                         size_t *stored_len, int *packed)
 {
     memset(out, 0, sizeof *out);
     s_hdr_t h;
     if (v->mv_size < sizeof h)
         return MDB_CORRUPTED;
     memcpy(&h, v->mv_data, sizeof h);
-    if (sizeof h + (size_t)h.sender_len + h.txn_len + h.msg_len + h.body_len != v->mv_size ||
+    /* version 1 rows have 0 in stored_len (the padding it once was) */
+    size_t sl = h.version == 2 ? h.stored_len : h.body_len;
+    if ((h.version != 1 && h.version != 2) ||
+        sizeof h + (size_t)h.sender_len + h.txn_len + h.msg_len + sl != v->mv_size ||
         h.sender_len > 255 || h.txn_len > 255 || h.msg_len > 255)
         return MDB_CORRUPTED;
     const char *p = (const char *)v->mv_data + sizeof h;
@@ -113,15 +138,49 @@ static int s_decode(uint64_t id, const MDB_val *v, journal_row_t *out)
     p += h.txn_len;
     memcpy(out->message_id, p, h.msg_len);
     p += h.msg_len;
-    out->body = p;
     out->body_len = h.body_len;
+    *stored = p;
+    *stored_len = sl;
+    *packed = h.version == 2;
     return 0;
+}
+
+/* s_decode - the whole row into OUT, a packed body expanded into
+ * OUT->owned. 0, MDB_CORRUPTED or ENOMEM. */
+static int s_decode(uint64_t id, const MDB_val *v, journal_row_t *out)
+{
+    const char *stored;
+    size_t stored_len;
+    int packed;
+    int rc = s_decode_head(id, v, out, &stored, &stored_len, &packed);
+    if (rc)
+        return rc;
+    out->body = stored;
+    if (packed) {
+        int corrupt = 0;
+        out->owned = pack_dup(stored, stored_len, out->body_len, &corrupt);
+        if (!out->owned) {
+            out->body = NULL;
+            return corrupt ? MDB_CORRUPTED : ENOMEM;
+        }
+        out->body = out->owned;
+    }
+    return 0;
+}
+
+void journal_row_clear(journal_row_t *row)
+{
+    free(row->owned);
+    row->owned = NULL;
+    row->body = NULL;
+    row->body_len = 0;
 }
 
 int journal_get(store_t *s, MDB_txn *txn, uint64_t id, journal_row_t *out)
 {
     unsigned char kb[8];
     MDB_val k = s_idkey(kb, id), v;
+    memset(out, 0, sizeof *out);
     int rc = mdb_get(txn, s->dbi[DB_JOURNAL], &k, &v);
     return rc ? rc : s_decode(id, &v, out);
 }
@@ -245,6 +304,7 @@ int journal_requeue(store_t *s, MDB_txn *txn, uint64_t id, int64_t now_ms)
     int rc = journal_get(s, txn, id, &row);
     if (rc)
         return rc;
+    journal_row_clear(&row);
     /* a replay is asked for now: its on_* counts its TTL from now (the
      * row keeps when the request came) */
     journal_pending_t was;
@@ -412,6 +472,7 @@ int journal_upgrade(store_t *s, MDB_txn *txn)
         memcpy(&seen, v.mv_data, sizeof seen);
         if (journal_get(s, txn, seen.journal_id, &row) != 0)
             continue;
+        journal_row_clear(&row);
         char kb[DEDUPE_KEY_MAX];
         MDB_val nk = s_dedupe_key(kb, row.transaction_id, row.sender, row.message_id);
         MDB_val nv = {sizeof seen, &seen};
@@ -438,7 +499,13 @@ static int s_row_one(uint64_t id, const MDB_val *v, void *arg)
 {
     const s_walk_t *w = arg;
     journal_row_t row;
-    return s_decode(id, v, &row) == 0 && w->fn.row(&row, w->arg);
+    if (s_decode(id, v, &row) != 0) {
+        journal_row_clear(&row);
+        return 0;
+    }
+    int stop = w->fn.row(&row, w->arg);
+    journal_row_clear(&row);
+    return stop;
 }
 
 int journal_each(store_t *s, MDB_txn *txn, uint64_t from, uint64_t to, journal_each_fn *fn,
@@ -465,7 +532,13 @@ int journal_each_txn(store_t *s, MDB_txn *txn, const char *transaction_id, journ
             continue; /* the transaction's dedupe entries */
         MDB_val idk = {8, (char *)k.mv_data + tl + 1};
         journal_row_t row;
-        if (journal_get(s, txn, store_get64(&idk), &row) == 0 && fn(&row, arg))
+        if (journal_get(s, txn, store_get64(&idk), &row) != 0) {
+            journal_row_clear(&row);
+            continue;
+        }
+        int stop = fn(&row, arg);
+        journal_row_clear(&row);
+        if (stop)
             break;
     }
     mdb_cursor_close(cur);
@@ -478,7 +551,12 @@ static scan_verdict_t s_prune_one(store_t *s, MDB_txn *txn, uint64_t id, const M
                                   void *arg)
 {
     journal_row_t row;
-    if (s_decode(id, v, &row) != 0 || row.received_ms >= *(const int64_t *)arg)
+    const char *body;
+    size_t body_len;
+    int packed;
+    /* the header alone: the body stays as stored */
+    if (s_decode_head(id, v, &row, &body, &body_len, &packed) != 0 ||
+        row.received_ms >= *(const int64_t *)arg)
         return SCAN_STOP;
     unsigned char kb[8];
     MDB_val pk = s_idkey(kb, id), pv;

@@ -3,7 +3,8 @@
  *
  * A journal row is written by ingress before the ACK (in a group commit) and
  * never changed: id, action, received time, sender, transaction and message
- * ids, raw body. Its life is kept beside it in "jpending": a row there is
+ * ids, raw body (stored packed, pack.h, when that pays; journal_get gives it
+ * back as it came). Its life is kept beside it in "jpending": a row there is
  * not done yet (with dispatch attempts and the last dispatch time) or dead;
  * a row gone from there is done. A worker removes it in the same LMDB
  * transaction as its state change and outbox row, which is what makes
@@ -34,8 +35,10 @@ typedef struct {
     char sender[256];
     char transaction_id[256];
     char message_id[256];
-    const char *body; /* borrowed until the transaction ends (not NUL-terminated) */
+    const char *body; /* borrowed until the transaction ends, or in owned (not
+                       * NUL-terminated) */
     size_t body_len;
+    char *owned; /* a read row's body expanded from its packed form, or NULL */
 } journal_row_t;
 
 typedef struct {
@@ -50,8 +53,14 @@ typedef struct {
  * mark and transaction index. Returns 0 or an LMDB error code. */
 int journal_append(store_t *s, MDB_txn *txn, const journal_row_t *row, uint64_t *id);
 
-/* journal_get - read row ID into OUT. 0, or MDB_NOTFOUND. */
+/* journal_get - read row ID into OUT (release it with journal_row_clear:
+ * a packed body is expanded into OUT->owned). 0, MDB_NOTFOUND,
+ * MDB_CORRUPTED (the row cannot be read: its header or its packed body is
+ * damaged; nothing else is touched) or ENOMEM. */
 int journal_get(store_t *s, MDB_txn *txn, uint64_t id, journal_row_t *out);
+
+/* journal_row_clear - free what a read row owns (its expanded body). */
+void journal_row_clear(journal_row_t *row);
 
 /* journal_state - PENDING, DONE or DEAD of row ID (-1: no such row). */
 int journal_state(store_t *s, MDB_txn *txn, uint64_t id);
@@ -114,7 +123,9 @@ int journal_upgrade(store_t *s, MDB_txn *txn);
 typedef int(journal_each_fn)(const journal_row_t *row, void *arg);
 
 /* journal_each - call FN for rows with id in [FROM, TO] (0 = open), oldest
- * first, until it returns non-zero (scan_each). 0 or an LMDB error. */
+ * first, until it returns non-zero (scan_each); a row that cannot be read
+ * (MDB_CORRUPTED) is passed over. The row handed to FN, body included, is
+ * valid until FN returns. 0 or an LMDB error. */
 int journal_each(store_t *s, MDB_txn *txn, uint64_t from, uint64_t to, journal_each_fn *fn,
                  void *arg);
 

@@ -7,18 +7,22 @@
  * row without them is as it always was.
  *
  * Version 1 stores the body as it is; version 2 stores it LZ4-compressed
- * (stored_len bytes that expand to body_len). A body of OUTBOX_PACK_MIN
- * bytes or more is compressed when that saves an eighth or more: an on_init
+ * (stored_len bytes that expand to body_len), version 3 packed (pack.h:
+ * LZ4 over dictionary 1), which rows are written in now; versions 1 and 2
+ * are read as ever. A body of OUTBOX_PACK_MIN
+ * bytes or more is packed when that saves an eighth or more: an on_init
  * then sits in a B-tree leaf beside others instead of taking an overflow
  * page of its own, and an on_search page of a large catalog shrinks several
  * times (the sizes: docs/performance-log.md). Fewer pages written is less
  * flush time under the store's one write lock.
  */
 #include "outbox.h"
+#include "pack.h"
 #include "scan.h"
 
 #include <errno.h>
 #include <lz4.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +53,12 @@ typedef struct {
     char answer[200];
 } s_state_t;
 
+/* A state row is stored as s_state_t up to its answer, then the answer's
+ * bytes without the NUL: S_STATE_HEAD to S_STATE_HEAD + 199 bytes. A row of
+ * sizeof(s_state_t) bytes is one written before (the whole struct, the
+ * answer NUL-padded): read as ever. */
+#define S_STATE_HEAD offsetof(s_state_t, answer)
+
 static const char *s_status_names[] = {"pending", "delivered", "nacked", "dead"};
 
 const char *outbox_status_name(int status)
@@ -71,20 +81,11 @@ int outbox_put(store_t *s, MDB_txn *txn, const outbox_row_t *row, uint64_t *id)
     uint64_t oid = store_next_id(s, txn, DB_OUTBOX);
     if (!oid)
         return MDB_BAD_TXN;
-    /* the body compressed, when that is worth it */
+    /* the body packed (pack.h), when that is worth it */
     char *packed = NULL;
     size_t stored = row->body_len;
-    if (row->body_len >= OUTBOX_PACK_MIN) {
-        int cap = LZ4_compressBound((int)row->body_len);
-        packed = malloc((size_t)cap);
-        int n = packed ? LZ4_compress_default(row->body, packed, (int)row->body_len, cap) : 0;
-        if (n > 0 && (size_t)n <= row->body_len - row->body_len / 8) {
-            stored = (size_t)n;
-        } else {
-            free(packed);
-            packed = NULL;
-        }
-    }
+    if (row->body_len >= OUTBOX_PACK_MIN && pack_body(row->body, row->body_len, &packed, &stored) == 0)
+        stored = row->body_len;
     unsigned char kb[8];
     store_key64(kb, oid);
     MDB_val k = {8, kb}, v = {sizeof(s_hdr_t) + al + tl + ml + ul + stored, NULL};
@@ -97,7 +98,7 @@ int outbox_put(store_t *s, MDB_txn *txn, const outbox_row_t *row, uint64_t *id)
         free(packed);
         return rc;
     }
-    s_hdr_t h = {.version = packed ? 2 : 1,
+    s_hdr_t h = {.version = packed ? 3 : 1,
                  .action_len = (uint8_t)al,
                  .txn_len = (uint16_t)tl,
                  .msg_len = (uint16_t)ml,
@@ -158,9 +159,9 @@ int outbox_decode(uint64_t id, const void *data, size_t size, outbox_row_t *out)
         return MDB_CORRUPTED;
     memcpy(&h, v.mv_data, sizeof h);
     /* version 1 rows from before stored_len existed have 0 there */
-    size_t stored = h.version == 2 ? h.stored_len : h.body_len;
-    if ((h.version != 1 && h.version != 2) ||
-        (h.version == 2 && (h.stored_len > (uint32_t)LZ4_MAX_INPUT_SIZE ||
+    size_t stored = h.version >= 2 ? h.stored_len : h.body_len;
+    if (h.version < 1 || h.version > 3 ||
+        (h.version >= 2 && (h.stored_len > (uint32_t)LZ4_MAX_INPUT_SIZE ||
                             h.body_len > (uint32_t)LZ4_MAX_INPUT_SIZE)) ||
         sizeof h + (size_t)h.action_len + h.txn_len + h.msg_len + h.url_len + stored !=
             v.mv_size ||
@@ -189,7 +190,14 @@ int outbox_decode(uint64_t id, const void *data, size_t size, outbox_row_t *out)
     p += h.url_len;
     out->body = p;
     out->body_len = h.body_len;
-    if (h.version == 2) {
+    if (h.version == 3) {
+        /* expanded into a buffer of its own (outbox_row_clear frees it) */
+        int corrupt = 0;
+        out->owned = pack_dup(p, h.stored_len, h.body_len, &corrupt);
+        if (!out->owned)
+            return corrupt ? MDB_CORRUPTED : ENOMEM;
+        out->body = out->owned;
+    } else if (h.version == 2) {
         /* expanded into a buffer of its own (outbox_row_clear frees it) */
         char *body = malloc(h.body_len ? h.body_len : 1);
         if (!body)
@@ -210,6 +218,18 @@ void outbox_row_clear(outbox_row_t *row)
     row->owned = NULL;
     row->body = NULL;
     row->body_len = 0;
+}
+
+/* s_state_read - the state row V into ST (either form); -1 if V is
+ * neither */
+static int s_state_read(const MDB_val *v, s_state_t *st)
+{
+    if (v->mv_size < S_STATE_HEAD || v->mv_size > sizeof *st)
+        return -1;
+    memset(st, 0, sizeof *st);
+    memcpy(st, v->mv_data, v->mv_size);
+    st->answer[sizeof st->answer - 1] = '\0';
+    return 0;
 }
 
 static void s_state_decode(uint64_t id, const s_state_t *in, outbox_state_t *out)
@@ -235,9 +255,8 @@ int outbox_state_get(store_t *s, MDB_txn *txn, uint64_t id, outbox_state_t *out)
     if (rc)
         return rc;
     s_state_t st;
-    if (v.mv_size != sizeof st)
+    if (s_state_read(&v, &st) != 0)
         return MDB_CORRUPTED;
-    memcpy(&st, v.mv_data, sizeof st);
     s_state_decode(id, &st, out);
     return 0;
 }
@@ -262,7 +281,8 @@ static int s_state_write(store_t *s, MDB_txn *txn, const outbox_state_t *in, uns
     snprintf(st.answer, sizeof st.answer, "%s", in->answer);
     unsigned char kb[8];
     store_key64(kb, in->id);
-    MDB_val k = {8, kb}, v = {sizeof st, &st};
+    /* the answer as long as it is (most are a short ACK or none) */
+    MDB_val k = {8, kb}, v = {S_STATE_HEAD + strlen(st.answer), &st};
     int rc = mdb_put(txn, s->dbi[DB_OSTATE], &k, &v, flags);
     if (rc == MDB_KEYEXIST && flags)
         rc = mdb_put(txn, s->dbi[DB_OSTATE], &k, &v, 0);
@@ -303,9 +323,8 @@ static int s_state_one(uint64_t id, const MDB_val *v, void *arg)
 {
     s_state_walk_t *w = arg;
     s_state_t st;
-    if (v->mv_size != sizeof st)
+    if (s_state_read(v, &st) != 0)
         return 0;
-    memcpy(&st, v->mv_data, sizeof st);
     if (w->status >= 0 && st.status != w->status)
         return 0;
     outbox_state_t out;

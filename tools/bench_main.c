@@ -6,12 +6,13 @@
  *   ondc-bench --url http://127.0.0.1:P/protocol/v1/ --template FILE[,FILE...]
  *              --key BUYER.key --subscriber ID --ukid K --node-pub B64
  *              --sink-port S [--rate R | --max] [--seconds T | --count N]
- *              [--conns C] [--wait S] [--tick-us U]
+ *              [--conns C] [--wait S] [--tick-us U] [--expires S]
  *
  * Requests are made before the clock starts, as a real buyer app makes them:
  * each template (a request body; its context.action names the endpoint)
  * gets a fresh transaction_id, message_id and timestamp, bap_uri pointing at
- * the sink, and its own Ed25519 Authorization header. They go out over C
+ * the sink, and its own Ed25519 Authorization header (valid for --expires
+ * seconds from when it is made, default 600). They go out over C
  * keep-alive HTTP/1.1 connections (epoll, one request in flight per
  * connection), either on a fixed schedule (--rate: open loop, a late
  * request is sent as soon as a connection is free and its lateness counts
@@ -72,6 +73,7 @@ static size_t g_n;
 static _Atomic size_t g_callbacks, g_bad_sigs, g_unmatched, g_verified;
 static unsigned char g_node_pk[32];
 static char g_run[16];
+static long g_expires_s = 600; /* --expires: each signature's lifetime */
 
 static char *s_slurp(const char *path)
 {
@@ -271,7 +273,7 @@ static int s_make(const char *url_base, char **templates, int ntemplates, const 
         const char *action = json_string_value(json_object_get(ctx, "action"));
         char *body = json_dumps(b, JSON_COMPACT);
         size_t bl = strlen(body);
-        char *auth = sign_auth_line(key, sub, ukid, body, bl, now, now + 600);
+        char *auth = sign_auth_line(key, sub, ukid, body, bl, now, now + g_expires_s);
         if (!auth) {
             fprintf(stderr, "ondc-bench: cannot sign as %s|%s\n", sub, ukid);
             free(body);
@@ -425,16 +427,18 @@ int main(int argc, char **argv)
             wait_s = atof(v);
         else if (strcmp(a, "--tick-us") == 0)
             tick_us = atoll(v);
+        else if (strcmp(a, "--expires") == 0)
+            g_expires_s = atol(v);
         else {
             fprintf(stderr, "ondc-bench: unknown option %s\n", a);
             return 2;
         }
     }
     if (!url || !ntemplates || !keyfile || !sub || !node_pub || !sink_port || conns < 1 ||
-        conns > 4096 || rate <= 0) {
+        conns > 4096 || rate <= 0 || g_expires_s < 1) {
         fprintf(stderr, "usage: ondc-bench --url U --template F[,F] --key K --subscriber S "
                         "--node-pub B64 --sink-port P [--rate R|--max] [--seconds T|--count N] "
-                        "[--conns C] [--wait S] [--tick-us U]\n");
+                        "[--conns C] [--wait S] [--tick-us U] [--expires S]\n");
         return 2;
     }
     if (sign_init() < 0 || sign_pubkey_from_base64(g_node_pk, node_pub) < 0) {

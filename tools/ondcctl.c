@@ -4,8 +4,8 @@
  *   ondcctl [--config FILE] COMMAND ...
  *
  * Commands: keygen, sign, verify, send, listen, catalog import, journal
- * list|show, outbox list|show|retry, dead list|retry, replay, load, buy, console-user,
- * config-dump, config-doc, state-doc.
+ * list|show, outbox list|show|retry, dead list|retry, replay, store usage|prune, load,
+ * buy, console-user, config-dump, config-doc, state-doc.
  */
 #include "ondcctl.h"
 
@@ -41,6 +41,8 @@ static const char *s_usage =
     "  outbox show ID | outbox retry ID\n"
     "  dead list | dead retry ID               dead letters\n"
     "  replay (ID | --transaction T | --since T --until T) [--from CONFIG [--bap-uri URI]]\n"
+    "  store usage [--json]                    entries, pages and bytes per database; free pages\n"
+    "  store prune [--age S]                   a retention pass now (rows older than S s, default retention_s)\n"
     "  load --url URL TEMPLATE [--rate R] [--seconds S] [--key F ...] [--out FILE]  signed load\n"
     "  buy search|select|init|confirm|status|cancel|show ...\n"
     "                                          buy through a buyer fleet's client API (buy help)\n"
@@ -284,6 +286,8 @@ int main(int argc, char **argv)
         return ctl_outbox(&ctl, argc - i, argv + i);
     if (strcmp(cmd, "replay") == 0)
         return ctl_replay(&ctl, sub_argc, sub_argv);
+    if (strcmp(cmd, "store") == 0)
+        return ctl_store(&ctl, sub_argc, sub_argv);
     if (strcmp(cmd, "load") == 0)
         return ctl_load(&ctl, sub_argc, sub_argv);
     if (strcmp(cmd, "buy") == 0)

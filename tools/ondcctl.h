@@ -53,6 +53,7 @@ int ctl_catalog(ctl_t *ctl, int argc, char **argv);
 int ctl_journal(ctl_t *ctl, int argc, char **argv);
 int ctl_outbox(ctl_t *ctl, int argc, char **argv);
 int ctl_replay(ctl_t *ctl, int argc, char **argv);
+int ctl_store(ctl_t *ctl, int argc, char **argv); /* ondcctl_usage.c */
 int ctl_load(ctl_t *ctl, int argc, char **argv);
 int ctl_buy(ctl_t *ctl, int argc, char **argv);
 

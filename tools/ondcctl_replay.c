@@ -137,18 +137,26 @@ int ctl_replay(ctl_t *ctl, int argc, char **argv)
     int ok = rtxn && newids && (!from || wtxn);
     for (int i = 0; i < sel.n && ok; i++) {
         journal_row_t row;
-        if (journal_get(src, rtxn, sel.ids[i], &row) != 0) {
-            fprintf(stderr, "ondcctl: no journal row %llu\n", (unsigned long long)sel.ids[i]);
+        int grc = journal_get(src, rtxn, sel.ids[i], &row);
+        if (grc != 0) {
+            if (grc == MDB_NOTFOUND)
+                fprintf(stderr, "ondcctl: no journal row %llu\n", (unsigned long long)sel.ids[i]);
+            else
+                fprintf(stderr, "ondcctl: journal row %llu cannot be read: %s\n",
+                        (unsigned long long)sel.ids[i], mdb_strerror(grc));
+            journal_row_clear(&row);
             ok = 0;
             break;
         }
         if (from) {
-            journal_row_t copy = row;
+            journal_row_t copy = row; /* borrows ROW's body; ROW is cleared below */
+            copy.owned = NULL;
             copy.received_ms = now;
             char *rebased = bap_uri ? s_rebase(row.body, row.body_len, bap_uri) : NULL;
             if (bap_uri && !rebased) {
                 fprintf(stderr, "ondcctl: journal row %llu has no context to point elsewhere\n",
                         (unsigned long long)row.id);
+                journal_row_clear(&row);
                 ok = 0;
                 break;
             }
@@ -158,7 +166,9 @@ int ctl_replay(ctl_t *ctl, int argc, char **argv)
             }
             ok = journal_append(dst, wtxn, &copy, &newids[i]) == 0;
             free(rebased);
+            journal_row_clear(&row);
         } else {
+            journal_row_clear(&row);
             newids[i] = sel.ids[i];
         }
     }
@@ -209,8 +219,14 @@ int ctl_replay(ctl_t *ctl, int argc, char **argv)
     int sent = 0;
     for (int i = 0; push && i < sel.n; i++) {
         journal_row_t row;
-        if (journal_get(dst, t, newids[i], &row) != 0)
+        int grc = journal_get(dst, t, newids[i], &row);
+        if (grc != 0) {
+            if (grc != MDB_NOTFOUND)
+                fprintf(stderr, "ondcctl: journal row %llu cannot be read: %s\n",
+                        (unsigned long long)newids[i], mdb_strerror(grc));
+            journal_row_clear(&row);
             continue;
+        }
         /* as received now: the fresh on_* gets its TTL from the replay */
         envelope_t e = {.kind = ENVELOPE_REQUEST, .id = row.id, .received_ms = (uint64_t)now};
         snprintf(e.action, sizeof e.action, "%s", context_action_name((action_t)row.action));
@@ -219,6 +235,7 @@ int ctl_replay(ctl_t *ctl, int argc, char **argv)
             sent++;
         printf("replayed %llu%s %s %s %s\n", (unsigned long long)row.id,
                from ? " (copied)" : "", e.action, row.transaction_id, row.message_id);
+        journal_row_clear(&row);
     }
     mdb_txn_abort(t);
     zsock_destroy(&push);

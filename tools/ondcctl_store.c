@@ -177,8 +177,13 @@ int ctl_journal(ctl_t *ctl, int argc, char **argv)
             journal_each(s, txn, 0, 0, s_print_row, &f);
     } else {
         journal_row_t row;
-        if (journal_get(s, txn, show_id, &row) != 0) {
-            fprintf(stderr, "ondcctl: no journal row %llu\n", (unsigned long long)show_id);
+        int grc = journal_get(s, txn, show_id, &row);
+        if (grc != 0) {
+            if (grc == MDB_NOTFOUND)
+                fprintf(stderr, "ondcctl: no journal row %llu\n", (unsigned long long)show_id);
+            else
+                fprintf(stderr, "ondcctl: journal row %llu cannot be read: %s\n",
+                        (unsigned long long)show_id, mdb_strerror(grc));
             rc = 1;
         } else {
             journal_pending_t p = {0};
@@ -191,6 +196,7 @@ int ctl_journal(ctl_t *ctl, int argc, char **argv)
                    s_state_name(journal_state(s, txn, row.id)), p.attempts, row.sender,
                    row.transaction_id, row.message_id, (int)row.body_len, row.body);
         }
+        journal_row_clear(&row);
     }
     mdb_txn_abort(txn);
     store_destroy(&s);

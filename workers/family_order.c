@@ -11,11 +11,13 @@
  * drop-off against the serviceability again (30009). confirm: the order, stock
  * reserved in the same transaction, the quote checked against on_init's.
  * Per transaction and buyer app (key transaction_id \x1f bap_id), DB_TXN
- * keeps {"select": {...}, "init": {"total"}}.
+ * keeps {"at": ms, "select": {...}, "init": {"total"}} ("at": when it was
+ * last written; the janitor lets it go retention_s after).
  */
 #include "worker.h"
 
 #include "catalog.h"
+#include "clock.h"
 #include "context.h"
 #include "jarena.h"
 #include "jparse.h"
@@ -66,8 +68,14 @@ static int s_txn_put(worker_msg_t *m, json_t *t)
     int kl = s_txn_key(m, key, sizeof key);
     if (kl < 0)
         return 0;
+    /* stamped with when it was written, as its first key: what retention
+     * (store/retain.c) reads to let a transaction's state go */
+    json_t *o = json_pack("{s:I}", "at", (json_int_t)clock_wall_ms());
+    json_object_del(t, "at");
+    json_object_update(o, t);
     size_t n = 0;
-    const char *text = jarena_dumpb(t, &n);
+    const char *text = jarena_dumpb(o, &n);
+    json_decref(o);
     if (!text)
         return -1;
     MDB_val k = {(size_t)kl, key}, d = {n, (void *)text};
