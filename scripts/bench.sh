@@ -123,13 +123,15 @@ PY
 ONDC_BIN=$BIN bash "$top/scripts/fleet" start "$dir/ondc.json" >/dev/null
 NODE_PUB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signing_public_key"])' "$dir/node.json")
 
+# the fleet's processes (ondc-*): not supervisord, nor another pgrep that
+# has the same words in its command line (the memory sampler's)
 pids() { pgrep -f -- "--config $dir/ondc.json" | while read -r p; do
-  [ "$(cat /proc/$p/comm 2>/dev/null)" = "supervisord" ] || echo "$p"; done; }
+  case "$(cat /proc/$p/comm 2>/dev/null)" in ondc-*) echo "$p" ;; esac; done; }
 snap() { # "name utime+stime(ticks) rss_kb hwm_kb anon_kb pss_kb" per fleet process
   local p pname t rss hwm anon pss
   for p in $(pids); do
     pname=$(tr '\0' ' ' < /proc/$p/cmdline | awk '{n=$1; sub(".*/","",n); for(i=2;i<=NF;i++) if($i=="--family") n=n"-"$(i+1); print n}')
-    t=$(awk '{print $14+$15}' /proc/$p/stat)
+    t=$(awk '{print $14+$15}' /proc/$p/stat 2>/dev/null) || continue # gone meanwhile
     rss=$(awk '/VmRSS/{print $2}' /proc/$p/status); hwm=$(awk '/VmHWM/{print $2}' /proc/$p/status)
     anon=$(awk '/RssAnon/{print $2}' /proc/$p/status)
     pss=$(awk '/^Pss:/{print $2}' /proc/$p/smaps_rollup 2>/dev/null || echo 0)
@@ -237,6 +239,7 @@ while [ "$F" = "$P" ] || [ "$F" = "$A" ] || [ "$F" = "$S" ]; do F=$(port); done
 "$BIN/ondc-bench-floor" --listen "127.0.0.1:$F" --registry "$dir/registry.json" 2>"$dir/floor.log" &
 floor_pid=$!
 for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$F/health" && break; sleep 0.1; done
+floor_t0=$(awk '{print $14+$15}' /proc/$floor_pid/stat)
 for run in $(seq 1 "$FLOOR_RUNS"); do
   echo "bench: floor run $run of $FLOOR_RUNS" >&2
   "$BIN/ondc-bench" --url "http://127.0.0.1:$F/protocol/v1/" --key "$dir/keys/buyer/signing.key" \
@@ -244,6 +247,8 @@ for run in $(seq 1 "$FLOOR_RUNS"); do
     --template "$dir/init.json" --max --count "$FLOOR_COUNT" --conns "$CONNS" --wait 0 \
     > "$dir/floor-$run.out"
 done
+# the floor server's own CPU (ticks) over its runs, for its CPU per request
+echo "$floor_t0 $(awk '{print $14+$15}' /proc/$floor_pid/stat)" > "$dir/floor.cpu"
 kill "$floor_pid"; wait "$floor_pid" 2>/dev/null || true; floor_pid=""
 FLOOR=$(python3 - "$dir" "$FLOOR_RUNS" <<'PY'
 import statistics, sys
@@ -422,6 +427,9 @@ gen = med([load("r%d-latency" % r)["cpu_run_s"] * 1000.0 / load("r%d-latency" % 
 for k in sorted(per):
     print("  %-28s %.3f" % (k, med(per[k])))
 print("  %-28s %.3f (the timed run; signing before it and verifying after it not counted)" % ("(ondc-bench itself)", gen))
+ft0, ft1 = (int(x) for x in open(os.path.join(d, "floor.cpu")).read().split())
+print("  %-28s %.3f (its bursts: verify, parse, ACK)" % ("(the floor server)", (ft1 - ft0) / tick * 1000.0 /
+      max(sum(load("floor-%d" % r)["acked"] for r in range(1, floor_runs + 1)), 1)))
 mach = med([cpu("r%d-latency" % r)["busy_s"] * 1000.0 / load("r%d-latency" % r)["sent"] for r in range(1, runs + 1)])
 print("  %-28s %.3f (busy %.0f%%, stolen by the host %.1f%%)" % ("(the whole machine)", mach,
       colc("latency", "busy_pct"), colc("latency", "steal_pct")))
@@ -521,7 +529,10 @@ burst_max = max(load("r%d-burst" % r)["roundtrip_max_ms"] for r in range(1, runs
 burst_lost = max(load("r%d-burst" % r)["lost"] + load("r%d-burst" % r)["sent"] - load("r%d-burst" % r)["acked"]
                  for r in range(1, runs + 1))
 ack99, rt99 = col("latency", "ack_p99_ms"), col("latency", "roundtrip_p99_ms")
+ft0, ft1 = (int(x) for x in open(os.path.join(d, "floor.cpu")).read().split())
+floor_cpu = (ft1 - ft0) / tick * 1000.0 / max(sum(o["acked"] for o in fl), 1)
 print("floor_req_per_s %.0f" % floor)
+print("floor_cpu_ms_per_req %.3f" % floor_cpu)
 print("floor_runs %s" % " ".join("%.0f" % o["acked_per_s"] for o in fl))
 print("latency_rate_per_s %d" % lat_rate)
 print("roundtrip_ratio %.2f" % rt_ratio)
