@@ -50,10 +50,14 @@ ADMIN_LIB_OBJ := $(ADMIN_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 BINS := $(BUILD)/bin/ondc-ingress $(BUILD)/bin/ondc-admin $(BUILD)/bin/ondc-dispatcher \
         $(BUILD)/bin/ondc-worker $(BUILD)/bin/ondc-callback $(BUILD)/bin/ondcctl \
         $(BUILD)/bin/ondc-client
-# the benchmark's load generator and callback sink (tools/bench_*.c), built when present
-BENCH_SRC := $(wildcard tools/bench_*.c)
+# the benchmark's load generator and callback sink (tools/bench_*.c), built when present,
+# and its floor (tools/bench_floor.c: a bare server that verifies, parses and ACKs)
+BENCH_SRC := $(filter-out tools/bench_floor.c,$(wildcard tools/bench_*.c))
 ifneq ($(BENCH_SRC),)
 BINS += $(BUILD)/bin/ondc-bench
+endif
+ifneq ($(wildcard tools/bench_floor.c),)
+BINS += $(BUILD)/bin/ondc-bench-floor
 endif
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -139,6 +143,7 @@ $(BUILD)/bin/ondc-callback: $(BUILD)/obj/callback/callback_main.o $(BUILD)/libca
 $(BUILD)/bin/ondcctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/ondcctl*.c)) $(LIBS)
 
 $(BUILD)/bin/ondc-bench: $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_SRC)) $(LIBS)
+$(BUILD)/bin/ondc-bench-floor: $(BUILD)/obj/tools/bench_floor.o $(LIBS)
 
 $(BINS):
 	@mkdir -p $(dir $@)

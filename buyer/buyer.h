@@ -106,6 +106,13 @@ json_t *buyer_sellers_cached(store_t *s, MDB_txn *txn, const cfg_t *cfg, const c
 int buyer_seller_uri_cached(store_t *s, MDB_txn *txn, const cfg_t *cfg, const char *bpp_id,
                             int64_t now_ms, char *out, size_t outlen);
 
+/* buyer_registry_filter - the usable seller records of RECS (an array in
+ * the lookup answer's shape: type BPP, subscribed) for DOMAIN and CITY
+ * (NULL: any) appended to OUT as {"subscriber_id", "subscriber_url"}, each
+ * subscriber once (SEEN, an object of the ids already in OUT). */
+void buyer_registry_filter(json_t *recs, const char *domain, const char *city, json_t *seen,
+                           json_t *out);
+
 /* buyer_registry_fetch - POST {registry.url}/v2.0/lookup for type BPP
  * and DOMAIN, CITY, SUBSCRIBER_ID (each left out when NULL), signed as
  * ROLE ("buyer" or "gateway"); blocks up to registry.timeout_ms. The

@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <sodium.h>
 
 #define S_B64 sodium_base64_VARIANT_ORIGINAL
@@ -297,21 +296,6 @@ char *sign_auth_line(const sign_key_t *key, const char *subscriber_id, const cha
         snprintf(line, n, "%s%s", name, value);
     free(value);
     return line;
-}
-
-int sign_auth_append(struct curl_slist **headers, const sign_key_t *key, const char *subscriber_id,
-                     const char *ukid, const void *body, size_t len, long created, long expires)
-{
-    char *line = sign_auth_line(key, subscriber_id, ukid, body, len, created, expires);
-    if (!line)
-        return -1;
-    /* curl copies the line; on failure it leaves the list as it was */
-    struct curl_slist *l = curl_slist_append(*headers, line);
-    free(line);
-    if (!l)
-        return -1;
-    *headers = l;
-    return 0;
 }
 
 /* ---- parsing ---------------------------------------------------------- */

@@ -3,15 +3,26 @@
 # and data dir under a temporary directory (durable journal: journal_sync
 # fsync, the default; no rate limit), then with build/bin/ondc-bench as the
 # buyer app (signed requests, keep-alive, a callback sink that verifies and
-# times every on_*), BENCH_RUNS times (default 3):
-#   sustained  init at each rate of BENCH_RATES; the highest one the node
+# times every on_*), first its floor, then BENCH_RUNS times (default 3):
+#   floor      before the node's runs, build/bin/ondc-bench-floor (a bare
+#              server that verifies, parses and ACKs the same signed init,
+#              no journal, no pipeline, no callback) on its own port,
+#              driven by ondc-bench's burst (BENCH_FLOOR_COUNT, default
+#              30,000, over the same BENCH_CONNS connections), BENCH_FLOOR_RUNS
+#              times (default BENCH_RUNS): the median is floor_req_per_s,
+#              and the node's figures are also given as ratios to it
+#              (roundtrip_ratio, burst_ratio); BENCH_FLOOR_ONLY=1 measures
+#              the floor alone and stops
+#   sustained  init at each rate of BENCH_RATES (default: 0.3 to 0.8 x the
+#              floor in steps of 0.1, to the 100); the highest one the node
 #              keeps up with (nothing NACKed or lost, on_* delivered at
 #              >= 99% of the rate, round-trip p99 under 250 ms: no queue
 #              growing through the run) is roundtrip_per_s; between the
 #              highest rate kept up with and the next, BENCH_REFINE (default
 #              2) more runs halve the gap (3,000 kept, 4,000 not: 3,500,
 #              then 3,250 or 3,750), so the figure is not one of the steps
-#   latency    init at 5,000/s: ACK and round-trip percentiles
+#   latency    init at BENCH_LATENCY_RATE (default 0.4 x the floor, to the
+#              100): ACK and round-trip percentiles
 #   burst      30,000 signed init as fast as they are ACKed, then every
 #              on_* waited for
 #   mix        search, select, init, confirm, status at 2,000/s
@@ -36,7 +47,11 @@
 #              at its minimum (BENCH_DISK=0: not run; BENCH_DISK_MINUTES,
 #              default 10, BENCH_DISK_RATE)
 # and prints one table of medians, CPU seconds per 1,000 requests per stage,
-# peak RSS per process, then one summary line per figure.
+# peak RSS per process, then one summary line per figure and one line per
+# target of the issue "fast on any day" (pass or fail with the figure; the
+# exit status does not depend on them). The fleet's memory is sampled every
+# 2 s through the runs (sum of PSS, and of RSS): its peak is load_peak_pss_mb.
+
 # BENCH_SECONDS (default 10) sets the length of each timed run;
 # BENCH_WORKERS (default 1) the workers per family; BENCH_INGRESS (default
 # 1) the copies of the ingress; BENCH_CONFIG a JSON object of config keys
@@ -49,14 +64,17 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${ONDC_BIN:-$top/${BUILD:-build}/bin}
 SECONDS_EACH=${BENCH_SECONDS:-10}
 RUNS=${BENCH_RUNS:-3}
-RATES=${BENCH_RATES:-3000 4000 5000 6000 7000 8000 9000}
+RATES=${BENCH_RATES:-}
+FLOOR_RUNS=${BENCH_FLOOR_RUNS:-$RUNS}
+FLOOR_COUNT=${BENCH_FLOOR_COUNT:-30000}
 REFINE=${BENCH_REFINE:-2}
 WORKERS=${BENCH_WORKERS:-1}
 BURST=${BENCH_BURST:-30000}
 CONNS=${BENCH_CONNS:-256}
 INGRESS=${BENCH_INGRESS:-1}
 dir=$(mktemp -d /tmp/ondc-bench-XXXXXX)
-trap '[ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $dir" >&2 && exit 0; ONDC_BIN=$BIN bash "$top/scripts/fleet" stop "$dir/ondc.json" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
+floor_pid=""; sampler_pid=""
+trap '[ -n "$floor_pid" ] && kill "$floor_pid" 2>/dev/null; [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null; [ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $dir" >&2 && exit 0; ONDC_BIN=$BIN bash "$top/scripts/fleet" stop "$dir/ondc.json" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P=$(port); A=$(port)
 while [ "$A" = "$P" ]; do A=$(port); done   # two binds in a row can get the same port
@@ -110,13 +128,15 @@ PY
 ONDC_BIN=$BIN bash "$top/scripts/fleet" start "$dir/ondc.json" >/dev/null
 NODE_PUB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signing_public_key"])' "$dir/node.json")
 
+# the fleet's processes (ondc-*): not supervisord, nor another pgrep that
+# has the same words in its command line (the memory sampler's)
 pids() { pgrep -f -- "--config $dir/ondc.json" | while read -r p; do
-  [ "$(cat /proc/$p/comm 2>/dev/null)" = "supervisord" ] || echo "$p"; done; }
+  case "$(cat /proc/$p/comm 2>/dev/null)" in ondc-*) echo "$p" ;; esac; done; }
 snap() { # "name utime+stime(ticks) rss_kb hwm_kb anon_kb pss_kb" per fleet process
   local p pname t rss hwm anon pss
   for p in $(pids); do
     pname=$(tr '\0' ' ' < /proc/$p/cmdline | awk '{n=$1; sub(".*/","",n); for(i=2;i<=NF;i++) if($i=="--family") n=n"-"$(i+1); print n}')
-    t=$(awk '{print $14+$15}' /proc/$p/stat)
+    t=$(awk '{print $14+$15}' /proc/$p/stat 2>/dev/null) || continue # gone meanwhile
     rss=$(awk '/VmRSS/{print $2}' /proc/$p/status); hwm=$(awk '/VmHWM/{print $2}' /proc/$p/status)
     anon=$(awk '/RssAnon/{print $2}' /proc/$p/status)
     pss=$(awk '/^Pss:/{print $2}' /proc/$p/smaps_rollup 2>/dev/null || echo 0)
@@ -217,6 +237,55 @@ if [ "${BENCH_ONLY:-}" = catalog ]; then
   catalog_bench
   exit 0
 fi
+# the floor: ondc-bench-floor on its own port, the same burst of signed init
+# over the same connections; FLOOR is the median of its runs' ACK rates
+F=$(port)
+while [ "$F" = "$P" ] || [ "$F" = "$A" ] || [ "$F" = "$S" ]; do F=$(port); done
+"$BIN/ondc-bench-floor" --listen "127.0.0.1:$F" --registry "$dir/registry.json" 2>"$dir/floor.log" &
+floor_pid=$!
+for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$F/health" && break; sleep 0.1; done
+floor_t0=$(awk '{print $14+$15}' /proc/$floor_pid/stat)
+for run in $(seq 1 "$FLOOR_RUNS"); do
+  echo "bench: floor run $run of $FLOOR_RUNS" >&2
+  "$BIN/ondc-bench" --url "http://127.0.0.1:$F/protocol/v1/" --key "$dir/keys/buyer/signing.key" \
+    --subscriber buyer.bench.local --ukid k1 --node-pub "$NODE_PUB" --sink-port "$S" \
+    --template "$dir/init.json" --max --count "$FLOOR_COUNT" --conns "$CONNS" --wait 0 \
+    > "$dir/floor-$run.out"
+done
+# the floor server's own CPU (ticks) over its runs, for its CPU per request
+echo "$floor_t0 $(awk '{print $14+$15}' /proc/$floor_pid/stat)" > "$dir/floor.cpu"
+kill "$floor_pid"; wait "$floor_pid" 2>/dev/null || true; floor_pid=""
+FLOOR=$(python3 - "$dir" "$FLOOR_RUNS" <<'PY'
+import statistics, sys
+d, n = sys.argv[1], int(sys.argv[2])
+def rate(r):
+    o = dict(l.split(" ", 1) for l in open("%s/floor-%d.out" % (d, r)).read().splitlines())
+    # a floor run that NACKed or failed is not a floor: report 0
+    return float(o["acked_per_s"]) if float(o["nacks"]) + float(o["errors"]) == 0 else 0.0
+print("%.0f" % statistics.median(rate(r) for r in range(1, n + 1)))
+PY
+)
+echo "floor_req_per_s $FLOOR (per run: $(for r in $(seq 1 "$FLOOR_RUNS"); do awk '/^acked_per_s/{printf "%s ", $2}' "$dir/floor-$r.out"; done))"
+if [ "$FLOOR" -le 0 ]; then
+  echo "bench: the floor server NACKed or failed (see $dir/floor-*.out)" >&2
+  exit 1
+fi
+[ "${BENCH_FLOOR_ONLY:-0}" = 1 ] && exit 0
+# the steps and the latency run's rate as shares of the floor, to the 100
+share() { python3 -c "import sys; print(max(100, int(round(float(sys.argv[1]) * float(sys.argv[2]) / 100.0)) * 100))" "$1" "$FLOOR"; }
+if [ -z "$RATES" ]; then
+  RATES=$(for f in 0.3 0.4 0.5 0.6 0.7 0.8; do share "$f"; done | sort -un | tr '\n' ' ')
+fi
+LAT_RATE=${BENCH_LATENCY_RATE:-$(share 0.4)}
+echo "bench: floor $FLOOR/s; steps $RATES; latency run at $LAT_RATE/s" >&2
+# the fleet's memory through the runs: sum of PSS and of RSS every 2 s
+( set +e; while :; do
+    ps=$(pids)
+    pss=$(for p in $ps; do cat "/proc/$p/smaps_rollup"; done 2>/dev/null | awk '/^Pss:/{s+=$2} END{print s+0}')
+    rss=$(for p in $ps; do cat "/proc/$p/status"; done 2>/dev/null | awk '/^VmRSS:/{s+=$2} END{print s+0}')
+    echo "$pss $rss"; sleep 2
+  done ) > "$dir/mem.samples" 2>/dev/null &
+sampler_pid=$!
 for run in $(seq 1 "$RUNS"); do
   echo "bench: run $run of $RUNS" >&2
   lo=0; hi=0
@@ -232,7 +301,7 @@ for run in $(seq 1 "$RUNS"); do
     bench "r$run-refine-$mid" --template "$dir/init.json" --rate "$mid" --seconds "$SECONDS_EACH" --conns "$CONNS"
     if kept_up "r$run-refine-$mid" "$mid"; then lo=$mid; else hi=$mid; fi
   done
-  bench "r$run-latency" --template "$dir/init.json" --rate 5000 --seconds "$SECONDS_EACH" --conns "$CONNS"
+  bench "r$run-latency" --template "$dir/init.json" --rate "$LAT_RATE" --seconds "$SECONDS_EACH" --conns "$CONNS"
   bench "r$run-burst" --template "$dir/init.json" --max --count "$BURST" --conns "$CONNS" --wait 60
   bench "r$run-mix" --template "$dir/search.json,$dir/select.json,$dir/init.json,$dir/confirm.json,$dir/status.json" \
     --rate 2000 --seconds "$SECONDS_EACH" --conns "$CONNS"
@@ -261,9 +330,11 @@ curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$dir/catalog-10k.j
 curl -s "http://127.0.0.1:$A/metrics" > "$dir/search.m0"
 bench search10k --template "$dir/search-city.json" --rate 1 --seconds "$SECONDS_EACH" --conns 2 --wait 120
 curl -s "http://127.0.0.1:$A/metrics" > "$dir/search.m1"
-python3 - "$dir" "$RUNS" "$RATES" "$WORKERS" <<'PY'
+kill "$sampler_pid" 2>/dev/null; wait "$sampler_pid" 2>/dev/null || true; sampler_pid=""
+python3 - "$dir" "$RUNS" "$RATES" "$WORKERS" "$FLOOR" "$FLOOR_RUNS" "$LAT_RATE" <<'PY'
 import glob, os, statistics, sys
 d, runs, rates, workers = sys.argv[1], int(sys.argv[2]), [int(x) for x in sys.argv[3].split()], sys.argv[4]
+floor, floor_runs, lat_rate = float(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
 def load(name):
     out = {}
     for line in open(os.path.join(d, name + ".out")):
@@ -322,15 +393,24 @@ def cpu(name):
                         os.cpu_count()}
 def colc(kind, key):
     return med([cpu("r%d-%s" % (r, kind))[key] for r in range(1, runs + 1)])
-print("%-22s %9s %9s %9s %9s %9s %9s %9s %9s %7s %7s %6s" % ("run", "req/s", "ack p50", "ack p99",
-      "ack p99.9", "on_*/s", "rt p50", "rt p99", "rt max", "nacks", "lost", "steal"))
+print("%-22s %9s %9s %9s %9s %9s %9s %9s %9s %7s %7s %6s %7s" % ("run", "req/s", "ack p50", "ack p99",
+      "ack p99.9", "on_*/s", "rt p50", "rt p99", "rt max", "nacks", "lost", "steal", "x floor"))
+# the floor's own row: the bare server's burst (no on_*), and its rate as 1.00
+fl = [load("floor-%d" % r) for r in range(1, floor_runs + 1)]
+fmed = lambda key: med([o[key] for o in fl])
+print("%-22s %9.0f %9.2f %9.2f %9.2f %9s %9s %9s %9s %7.0f %7s %5.1f%% %7.2f" % (
+    "floor (bare server)", floor, fmed("ack_p50_ms"), fmed("ack_p99_ms"), fmed("ack_p999_ms"), "-", "-",
+    "-", "-", fmed("nacks") + fmed("errors"), "-", fmed("machine_steal_pct"), 1.0))
 kinds = ["sustained-%d" % x for x in rates] + ["latency", "burst", "mix"]
 for k in kinds:
-    print("%-22s %9.0f %9.2f %9.2f %9.2f %9.0f %9.2f %9.2f %9.2f %7.0f %7.0f %5.1f%%" % (
-        k, col(k, "acked_per_s"), col(k, "ack_p50_ms"), col(k, "ack_p99_ms"), col(k, "ack_p999_ms"),
+    # a rate's share of the floor: on_* delivered a second, the burst's ACKs
+    fx = (col(k, "acked_per_s") if k == "burst" else col(k, "delivered_per_s")) / max(floor, 1)
+    print("%-22s %9.0f %9.2f %9.2f %9.2f %9.0f %9.2f %9.2f %9.2f %7.0f %7.0f %5.1f%% %7.2f" % (
+        k if k != "latency" else "latency-%d" % lat_rate, col(k, "acked_per_s"), col(k, "ack_p50_ms"),
+        col(k, "ack_p99_ms"), col(k, "ack_p999_ms"),
         col(k, "delivered_per_s"), col(k, "roundtrip_p50_ms"), col(k, "roundtrip_p99_ms"),
         col(k, "roundtrip_max_ms"), col(k, "nacks") + col(k, "errors"), col(k, "lost"),
-        colc(k, "steal_pct")))
+        colc(k, "steal_pct"), fx))
 allruns = [load("r%d-%s" % (r, k)) for r in range(1, runs + 1) for k in kinds]
 print("(latencies in ms, from when each request was due; the sink verified %d on_* signatures "
       "of %d received: %d bad; steal: the share of the machine's CPU time the host\n"
@@ -352,6 +432,9 @@ gen = med([load("r%d-latency" % r)["cpu_run_s"] * 1000.0 / load("r%d-latency" % 
 for k in sorted(per):
     print("  %-28s %.3f" % (k, med(per[k])))
 print("  %-28s %.3f (the timed run; signing before it and verifying after it not counted)" % ("(ondc-bench itself)", gen))
+ft0, ft1 = (int(x) for x in open(os.path.join(d, "floor.cpu")).read().split())
+print("  %-28s %.3f (its bursts: verify, parse, ACK)" % ("(the floor server)", (ft1 - ft0) / tick * 1000.0 /
+      max(sum(load("floor-%d" % r)["acked"] for r in range(1, floor_runs + 1)), 1)))
 mach = med([cpu("r%d-latency" % r)["busy_s"] * 1000.0 / load("r%d-latency" % r)["sent"] for r in range(1, runs + 1)])
 print("  %-28s %.3f (busy %.0f%%, stolen by the host %.1f%%)" % ("(the whole machine)", mach,
       colc("latency", "busy_pct"), colc("latency", "steal_pct")))
@@ -439,6 +522,41 @@ print("load_anon_mb %.1f" % (sum(v[3] for v in end.values()) / 1024.0))
 print("latency_steal_pct %.1f" % colc("latency", "steal_pct"))
 print("search10k_worker_p50_ms %.0f" % q(0.5))
 print("search10k_worker_p99_ms %.0f" % q(0.99))
+# the floor and the node's figures as shares of it (issue "fast on any day")
+samples = [tuple(int(x) for x in l.split()) for l in open(os.path.join(d, "mem.samples"))
+           if len(l.split()) == 2]
+peak_pss = max([p for p, _ in samples] + [0]) / 1024.0
+peak_rss = max([r for _, r in samples] + [0]) / 1024.0
+rt_ratio = med(sust) / floor
+burst_rate = col("burst", "acked_per_s")
+burst_ratio = burst_rate / floor
+burst_max = max(load("r%d-burst" % r)["roundtrip_max_ms"] for r in range(1, runs + 1))
+burst_lost = max(load("r%d-burst" % r)["lost"] + load("r%d-burst" % r)["sent"] - load("r%d-burst" % r)["acked"]
+                 for r in range(1, runs + 1))
+ack99, rt99 = col("latency", "ack_p99_ms"), col("latency", "roundtrip_p99_ms")
+ft0, ft1 = (int(x) for x in open(os.path.join(d, "floor.cpu")).read().split())
+floor_cpu = (ft1 - ft0) / tick * 1000.0 / max(sum(o["acked"] for o in fl), 1)
+print("floor_req_per_s %.0f" % floor)
+print("floor_cpu_ms_per_req %.3f" % floor_cpu)
+print("floor_runs %s" % " ".join("%.0f" % o["acked_per_s"] for o in fl))
+print("latency_rate_per_s %d" % lat_rate)
+print("roundtrip_ratio %.2f" % rt_ratio)
+print("burst_ratio %.2f" % burst_ratio)
+print("load_peak_pss_mb %.1f" % peak_pss)
+print("load_peak_rss_sum_mb %.1f" % peak_rss)
+print()
+print("targets, as shares of this run's floor (%.0f/s):" % floor)
+def target(ok, what, figure):
+    print("  %-4s %-58s %s" % ("pass" if ok else "FAIL", what, figure))
+target(rt_ratio >= 0.50, "sustained round trips >= 0.50 x floor", "%.2f (%.0f/s)" % (rt_ratio, med(sust)))
+target(burst_ratio >= 0.80 and burst_lost == 0 and burst_max < 30000,
+       "burst ACKed >= 0.80 x floor, 0 lost, every on_* within its TTL (30 s)",
+       "%.2f (%.0f/s), %.0f lost, slowest on_* %.0f ms" % (burst_ratio, burst_rate, burst_lost, burst_max))
+target(ack99 < 10, "at 0.4 x floor (%d/s), ACK p99 < 10 ms" % lat_rate, "%.2f ms" % ack99)
+target(rt99 < 50, "at 0.4 x floor (%d/s), round-trip p99 < 50 ms" % lat_rate, "%.2f ms" % rt99)
+target(idle_mb < 64, "fleet idle < 64 MB (sum of RSS)", "%.1f MB" % idle_mb)
+target(peak_pss < 256, "fleet at load < 256 MB (peak sum of PSS)",
+       "%.1f MB (peak sum of RSS %.1f MB)" % (peak_pss, peak_rss))
 PY
 
 # the store on disk: bytes per delivered request at rest and after a

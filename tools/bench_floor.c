@@ -1,0 +1,322 @@
+/*
+ * bench_floor.c - ondc-bench-floor: the benchmark's floor, the least work
+ * any node must do for a signed request, served as fast as this machine
+ * can.
+ *
+ *   ondc-bench-floor --listen HOST:PORT --registry FILE [--threads N]
+ *                    [--skew S] [--max-body BYTES]
+ *
+ * A bare libmicrohttpd server (its own thread pool, one thread per core
+ * unless --threads says otherwise, epoll) that for every POST reads the
+ * body, verifies its Authorization header as ondc-ingress does
+ * (sign_header_parse, then sign_verify: BLAKE2b-512 of the body and Ed25519
+ * over the signing string, with the signer's key from the registry file),
+ * parses the body as the ingress does (jparse in a jansson arena), checks
+ * that context.action is a string, and answers the node's ACK. A request
+ * that fails is answered the node's NACK (401 for the signature, 400 for
+ * the JSON). No journal, no ZeroMQ, no callback: `make bench`
+ * (scripts/bench.sh) drives it with ondc-bench's burst over the same
+ * connections and the same signed requests as the node, and holds the
+ * node's figures as ratios to its rate (docs/performance.md).
+ *
+ * GET /health answers 200, so a script can wait for it. On SIGTERM or
+ * SIGINT it stops and prints "served N acked A nacked K" on stderr.
+ *
+ * The registry file is the node's local registry (`registry.file`): a JSON
+ * array of records with subscriber_id, ukId and signing_public_key; the
+ * keys are read once at start.
+ */
+#include "ack.h"
+#include "jarena.h"
+#include "jparse.h"
+#include "sign.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef ONDC_VERSION
+#define ONDC_VERSION "unknown"
+#endif
+
+#define FLOOR_KEYS_MAX 64
+
+typedef struct {
+    char subscriber_id[256];
+    char ukid[256];
+    unsigned char pk[32];
+} floor_key_t;
+
+static floor_key_t s_keys[FLOOR_KEYS_MAX];
+static int s_nkeys;
+static long s_skew = 30;
+static size_t s_max_body = 1 << 20;
+static _Atomic unsigned long s_served, s_acked, s_nacked;
+static struct MHD_Response *s_ack;
+
+/* one request's body, collected over the handler's calls */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int too_large;
+} floor_req_t;
+
+static const char s_usage[] =
+    "usage: ondc-bench-floor --listen HOST:PORT --registry FILE [--threads N]\n"
+    "                        [--skew S] [--max-body BYTES]\n"
+    "       ondc-bench-floor --version\n"
+    "The benchmark's floor: verify, parse and ACK signed requests, nothing more.\n";
+
+/* s_load_registry - the signing keys of the records in PATH. */
+static int s_load_registry(const char *path)
+{
+    json_error_t jerr;
+    json_t *arr = json_load_file(path, 0, &jerr);
+    if (!json_is_array(arr)) {
+        fprintf(stderr, "ondc-bench-floor: %s: not a JSON array of records (%s)\n", path,
+                jerr.text);
+        json_decref(arr);
+        return -1;
+    }
+    size_t i;
+    json_t *rec;
+    json_array_foreach(arr, i, rec)
+    {
+        const char *sub = json_string_value(json_object_get(rec, "subscriber_id"));
+        const char *ukid = json_string_value(json_object_get(rec, "ukId"));
+        const char *pub = json_string_value(json_object_get(rec, "signing_public_key"));
+        if (!sub || !ukid || !pub || s_nkeys == FLOOR_KEYS_MAX)
+            continue;
+        floor_key_t *k = &s_keys[s_nkeys];
+        if (sign_pubkey_from_base64(k->pk, pub) < 0)
+            continue;
+        snprintf(k->subscriber_id, sizeof k->subscriber_id, "%s", sub);
+        snprintf(k->ukid, sizeof k->ukid, "%s", ukid);
+        s_nkeys++;
+    }
+    json_decref(arr);
+    if (s_nkeys == 0) {
+        fprintf(stderr, "ondc-bench-floor: %s: no signing keys\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* s_key - the public key of SUB|UKID, borrowed; NULL if unknown. */
+static const unsigned char *s_key(const char *sub, const char *ukid)
+{
+    for (int i = 0; i < s_nkeys; i++)
+        if (strcmp(s_keys[i].subscriber_id, sub) == 0 && strcmp(s_keys[i].ukid, ukid) == 0)
+            return s_keys[i].pk;
+    return NULL;
+}
+
+static enum MHD_Result s_nack(struct MHD_Connection *conn, const ondc_err_t *err)
+{
+    atomic_fetch_add_explicit(&s_nacked, 1, memory_order_relaxed);
+    char *body = ack_nack_body(err);
+    if (!body)
+        return MHD_NO;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    enum MHD_Result rc =
+        MHD_queue_response(conn, (unsigned)(err->http_status ? err->http_status : 400), resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+/* s_check - the floor's work on one whole request: the signature, then the
+ * JSON and its context.action. 0, or -1 with ERR. */
+static int s_check(struct MHD_Connection *conn, const floor_req_t *r, ondc_err_t *err)
+{
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    if (!auth || !*auth)
+        return err_set(err, ERR_TYPE_POLICY, 401, ERR_INVALID_SIGNATURE, "",
+                       "Authorization header is required");
+    sign_header_t h;
+    if (sign_header_parse(auth, &h, err) < 0)
+        return -1;
+    const unsigned char *pk = s_key(h.subscriber_id, h.ukid);
+    if (!pk)
+        return err_set(err, ERR_TYPE_POLICY, 401, ERR_INVALID_SIGNATURE, "",
+                       "unknown subscriber key");
+    const char *body = r->buf ? r->buf : "";
+    if (sign_verify(&h, pk, body, r->len, (long)time(NULL), s_skew, err) < 0)
+        return -1;
+    json_error_t jerr;
+    jarena_begin();
+    json_t *root = jparse(body, r->len, JSON_REJECT_DUPLICATES, &jerr);
+    int rc = 0;
+    if (!root)
+        rc = err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, "",
+                     "invalid JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+    else if (!json_is_string(json_object_get(json_object_get(root, "context"), "action")))
+        rc = err_set(err, ERR_TYPE_CONTEXT, 400, ERR_INVALID_REQUEST, "context.action",
+                     "context.action is required");
+    json_decref(root);
+    jarena_end();
+    return rc;
+}
+
+static enum MHD_Result s_handle(void *cls, struct MHD_Connection *conn, const char *url,
+                                const char *method, const char *version, const char *upload,
+                                size_t *upload_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    floor_req_t *r = *con_cls;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        *con_cls = r;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!r->too_large && r->len + *upload_size <= s_max_body) {
+            if (r->len + *upload_size > r->cap) {
+                size_t cap = r->cap ? r->cap : 4096;
+                while (cap < r->len + *upload_size)
+                    cap *= 2;
+                char *b = realloc(r->buf, cap);
+                if (!b)
+                    return MHD_NO;
+                r->buf = b;
+                r->cap = cap;
+            }
+            memcpy(r->buf + r->len, upload, *upload_size);
+            r->len += *upload_size;
+        } else {
+            r->too_large = 1;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    ondc_err_t err;
+    err_clear(&err);
+    if (strcmp(method, "GET") == 0 && strcmp(url, "/health") == 0)
+        return MHD_queue_response(conn, 200, s_ack);
+    atomic_fetch_add_explicit(&s_served, 1, memory_order_relaxed);
+    if (strcmp(method, "POST") != 0) {
+        err_set(&err, ERR_TYPE_CONTEXT, 405, ERR_INVALID_REQUEST, "", "use POST");
+        return s_nack(conn, &err);
+    }
+    if (r->too_large) {
+        err_set(&err, ERR_TYPE_JSON_SCHEMA, 413, ERR_INVALID_REQUEST, "", "body too large");
+        return s_nack(conn, &err);
+    }
+    if (s_check(conn, r, &err) < 0)
+        return s_nack(conn, &err);
+    atomic_fetch_add_explicit(&s_acked, 1, memory_order_relaxed);
+    return MHD_queue_response(conn, 200, s_ack);
+}
+
+static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                        enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    floor_req_t *r = *con_cls;
+    if (r) {
+        free(r->buf);
+        free(r);
+        *con_cls = NULL;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const char *listen = NULL, *registry = NULL;
+    long threads = sysconf(_SC_NPROCESSORS_ONLN);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(s_usage, stdout);
+            return 0;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("ondc-bench-floor %s\n", ONDC_VERSION);
+            return 0;
+        }
+        if (!v) {
+            fputs(s_usage, stderr);
+            return 64;
+        }
+        i++;
+        if (strcmp(a, "--listen") == 0)
+            listen = v;
+        else if (strcmp(a, "--registry") == 0)
+            registry = v;
+        else if (strcmp(a, "--threads") == 0)
+            threads = atol(v);
+        else if (strcmp(a, "--skew") == 0)
+            s_skew = atol(v);
+        else if (strcmp(a, "--max-body") == 0)
+            s_max_body = strtoul(v, NULL, 10);
+        else {
+            fputs(s_usage, stderr);
+            return 64;
+        }
+    }
+    char host[64] = "";
+    int port = 0;
+    if (!listen || !registry || sscanf(listen, "%63[^:]:%d", host, &port) != 2 || port <= 0 ||
+        port > 65535 || threads < 1 || threads > 256) {
+        fputs(s_usage, stderr);
+        return 64;
+    }
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+        fprintf(stderr, "ondc-bench-floor: bad --listen %s\n", listen);
+        return 64;
+    }
+    /* as the node's processes: the arena before any jansson call, libsodium
+     * before any thread */
+    jarena_install();
+    if (sign_init() < 0 || s_load_registry(registry) < 0)
+        return 1;
+    s_ack = MHD_create_response_from_buffer(strlen(ACK_BODY), (void *)ACK_BODY,
+                                            MHD_RESPMEM_PERSISTENT);
+    if (!s_ack)
+        return 1;
+    MHD_add_response_header(s_ack, "Content-Type", "application/json");
+    /* the signals are taken by sigwait below, in no thread of the pool */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO, 0, NULL, NULL, s_handle, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT, 8192u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_NOTIFY_COMPLETED, s_completed, NULL,
+        MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "ondc-bench-floor: cannot listen on %s\n", listen);
+        return 1;
+    }
+    fprintf(stderr, "ondc-bench-floor: listening on %s, %ld threads\n", listen, threads);
+    int sig = 0;
+    sigwait(&set, &sig);
+    MHD_stop_daemon(d);
+    MHD_destroy_response(s_ack);
+    fprintf(stderr, "served %lu acked %lu nacked %lu\n", atomic_load(&s_served),
+            atomic_load(&s_acked), atomic_load(&s_nacked));
+    return 0;
+}
