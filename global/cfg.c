@@ -207,6 +207,9 @@ static const s_key_t s_keys[] = {
      "letters are written at once"},
     {"search.page_kb", T_INT, F(search_page_kb), "1024", 16, 65536, 1, NULL,
      "largest on_search callback; a bigger answer is split into several on_search (same message_id)"},
+    {"search.resident_mb", T_INT, F(search_resident_mb), "256", 0, 1048576, 1, NULL,
+     "mapped LMDB pages a discovery worker keeps resident before it lets them go (its "
+     "catalog, read again at every search; lmdb_resident_mb when that is larger or 0)"},
     {"search.inc_interval_s", T_INT, F(search_inc_interval_s), "300", 1, 3600, 1, NULL,
      "incremental catalog: changes are pushed to subscribed buyer apps (catalog_inc mode "
      "start) together, at most once per this many seconds (ONDC asks for 1 to 30 minutes)"},

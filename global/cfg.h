@@ -113,6 +113,7 @@ typedef struct {
 
     /* seller behaviour */
     int search_page_kb;
+    int search_resident_mb;
     int search_inc_interval_s;
     int search_inc_retention_s;
     int auto_accept;

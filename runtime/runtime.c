@@ -131,7 +131,10 @@ static void s_trim(loop_t *loop, void *arg)
 {
     (void)loop;
     runtime_t *rt = arg;
-    store_trim(rt->store, rt->cfg.lmdb_resident_mb);
+    int mb = rt->cfg.lmdb_resident_mb;
+    if (rt->search_resident && mb > 0 && rt->cfg.search_resident_mb > mb)
+        mb = rt->cfg.search_resident_mb;
+    store_trim(rt->store, mb);
 }
 
 static void s_cron(loop_t *loop, void *arg)

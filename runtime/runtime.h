@@ -41,6 +41,8 @@ struct runtime_s {
     void *state; /* the role's own state */
     int draining;
     char instance[64]; /* "order.0" for labels: role name + process number */
+    int search_resident; /* set by the role's init: the store's resident limit is
+                          * search.resident_mb (a discovery worker's catalog) */
 };
 
 /* runtime_main - run ROLE; returns the process exit code. */

@@ -69,7 +69,8 @@ int catalog_render_put(store_t *s, MDB_txn *txn, const char *pid, json_t *item)
     s_field(&o, json_string_value(json_object_get(item, "location_id")));
     size_t hl = o.len;
     hl += (size_t)snprintf(hdr + hl, sizeof hdr - hl, "\x1f%lld\n", (long long)catalog_item_max(item));
-    jdump_t body = {0};
+    static __thread jdump_t body; /* kept from item to item: an import writes 100,000 */
+    body.len = 0;
     if (jdump_append(&body, copy) < 0 || body.len < 2)
         goto out;
     body.len--; /* the closing brace */
@@ -90,7 +91,6 @@ int catalog_render_put(store_t *s, MDB_txn *txn, const char *pid, json_t *item)
     memcpy((char *)d.mv_data + hl, body.buf, body.len);
     rc = 0;
 out:
-    jdump_free(&body);
     json_decref(copy);
     json_decref(rest);
     return rc;

@@ -288,6 +288,47 @@ typedef struct {
     const char *pull_pid;
 } s_run_t;
 
+/* The text buffers of a search (each provider's items, the page being
+ * made) are kept from one search to the next, up to POOL_KEEP bytes of
+ * them: a city-wide search writes megabytes, and memory the process has
+ * not touched before costs a page fault per 4 kB, more than the copy
+ * itself. Not thread-safe (one search at a time per process). */
+#define POOL_SLOTS 32
+#define POOL_KEEP ((size_t)64 << 20)
+static jdump_t s_pool[POOL_SLOTS];
+static size_t s_npool, s_pool_bytes;
+
+/* s_text_take - an empty buffer, with the room of one kept if any */
+static jdump_t s_text_take(void)
+{
+    jdump_t t = {0};
+    if (s_npool > 0) {
+        t = s_pool[--s_npool];
+        s_pool_bytes -= t.cap;
+        t.len = 0;
+    }
+    return t;
+}
+
+/* s_text_give - T back to the pool (or freed when the pool is full) */
+static void s_text_give(jdump_t *t)
+{
+    if (t->buf && s_npool < POOL_SLOTS && s_pool_bytes + t->cap <= POOL_KEEP) {
+        s_pool[s_npool++] = *t;
+        s_pool_bytes += t->cap;
+        memset(t, 0, sizeof *t);
+        return;
+    }
+    jdump_free(t);
+}
+
+void search_pool_clear(void)
+{
+    while (s_npool > 0)
+        jdump_free(&s_pool[--s_npool]);
+    s_pool_bytes = 0;
+}
+
 static uint64_t s_hash(const char *a, const char *b)
 {
     uint64_t h = hash_pair(a, b);
@@ -420,6 +461,7 @@ static int s_provider_cb(json_t *prov, void *arg)
     }
     p.prov = json_incref(prov);
     p.matched = json_array();
+    p.text = s_text_take();
     r->provs[r->nprovs++] = p;
     return 0;
 }
@@ -834,7 +876,7 @@ static void s_run_free(s_run_t *r)
     for (size_t i = 0; i < r->nprovs; i++) {
         json_decref(r->provs[i].prov);
         json_decref(r->provs[i].matched);
-        jdump_free(&r->provs[i].text);
+        s_text_give(&r->provs[i].text);
         free(r->provs[i].shown);
     }
     free(r->provs);
@@ -850,7 +892,7 @@ int search_run_raw(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t ma
     memset(st, 0, sizeof *st);
     *pages = json_array();
     s_run_t r = {s, txn, q, NULL, 0, 0, st, 0, NULL, 0, 0, 0, 0, NULL, NULL, NULL};
-    jdump_t page = {0};
+    jdump_t page = s_text_take();
     json_t *bpp = NULL;
     catalog_each_provider(s, txn, s_provider_cb, &r);
     if (r.failed)
@@ -939,13 +981,13 @@ int search_run_raw(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t ma
     if (open && s_page_close(&page, *pages) < 0)
         goto fail;
     json_decref(bpp);
-    jdump_free(&page);
+    s_text_give(&page);
     st->pages = json_array_size(*pages);
     s_run_free(&r);
     return 0;
 fail:
     json_decref(bpp);
-    jdump_free(&page);
+    s_text_give(&page);
     s_run_free(&r);
     json_decref(*pages);
     *pages = NULL;

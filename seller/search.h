@@ -74,6 +74,10 @@ int search_parse(json_t *ctx, json_t *message, search_intent_t *q, ondc_err_t *e
 int search_run(store_t *s, MDB_txn *txn, const search_intent_t *q, size_t max_bytes,
                json_t **pages, search_stats_t *st);
 
+/* search_pool_clear - free the text buffers kept from one search to the
+ * next (at exit, for leak checks). */
+void search_pool_clear(void);
+
 /* search_run_raw - search_run with each page a jdump_raw value (jdump.h):
  * its text made from the items' kept on_search texts
  * (catalog_render.h), written out as it is. What the discovery worker

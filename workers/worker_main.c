@@ -13,6 +13,7 @@
 #include "catalog_inc.h"
 #include "clock.h"
 #include "order.h"
+#include "search.h"
 #include "webhook.h"
 
 #include "jarena.h"
@@ -400,6 +401,9 @@ static int s_init(runtime_t *rt)
         return -1;
     }
     w->fam = worker_family((family_t)w->family);
+    /* every search reads the catalog again: letting its pages go after
+     * each one costs a page fault per 4 kB at the next */
+    rt->search_resident = w->family == FAMILY_DISCOVERY;
     /* PULL from the dispatcher, linger 0: a message not handled is pending
      * in the journal; PUSH to the callback process */
     w->pull = zsock_new(ZMQ_PULL);
@@ -442,6 +446,7 @@ static void s_fini(runtime_t *rt)
     worker_out_free(&w->out);
     worker_out_free(&w->held);
     catalog_cache_clear();
+    search_pool_clear();
 }
 
 static const runtime_role_t s_role = {

@@ -6,6 +6,7 @@
 #include "catalog.h"
 #include "log.h"
 #include "migrate.h"
+#include "search.h"
 
 #include <jansson.h>
 
@@ -114,6 +115,7 @@ int fixture_store_destroy(fixture_store_t **self_p)
     fixture_store_t *fx = *self_p;
     fixture_store_close(fx);
     catalog_cache_clear();
+    search_pool_clear();
     int rc = s_rm_tree(fx->dir);
     free(fx);
     *self_p = NULL;
