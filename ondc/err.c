@@ -32,6 +32,16 @@ int err_set(ondc_err_t *err, err_type_t type, int http_status, const char *code,
     return -1;
 }
 
+int err_field(ondc_err_t *err, const char *path, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, path, "%s: %s", path, msg);
+}
+
 void err_clear(ondc_err_t *err)
 {
     if (err)

@@ -57,6 +57,11 @@ int err_set(ondc_err_t *err, err_type_t type, int http_status, const char *code,
             const char *path, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* err_field - a JSON-SCHEMA-ERROR (HTTP 400, ERR_INVALID_REQUEST) about
+ * the field at PATH, its message "PATH: " then FMT. Returns -1. */
+int err_field(ondc_err_t *err, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* err_clear - reset ERR to "no error". */
 void err_clear(ondc_err_t *err);
 

@@ -17,19 +17,6 @@
 #include <string.h>
 
 /* s_fail - ERR for the field at PATH (printf-style), -1 */
-static int s_fail(ondc_err_t *err, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int s_fail(ondc_err_t *err, const char *path, const char *fmt, ...)
-{
-    char msg[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, path, "%s: %s", path, msg);
-}
-
 /* s_path - a JSON path into OUT; a path too long is cut (it only names
  * the field in an error) */
 static void s_path(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -54,7 +41,7 @@ static int s_need_str(json_t *o, const char *key, const char *base, ondc_err_t *
         return 0;
     char path[200];
     s_path(path, sizeof path, "%s.%s", base, key);
-    return s_fail(err, path, "is required (a non-empty string)");
+    return err_field(err, path, "is required (a non-empty string)");
 }
 
 /* s_need_images - O.images a non-empty array of non-empty strings */
@@ -64,10 +51,10 @@ static int s_need_images(json_t *o, const char *base, ondc_err_t *err)
     char path[200];
     s_path(path, sizeof path, "%s.images", base);
     if (!json_is_array(im) || json_array_size(im) == 0)
-        return s_fail(err, path, "is required (an array of image URLs)");
+        return err_field(err, path, "is required (an array of image URLs)");
     size_t i;
     json_t *v;
-    json_array_foreach(im, i, v) if (!s_str(v)) return s_fail(err, path, "must hold URLs (strings)");
+    json_array_foreach(im, i, v) if (!s_str(v)) return err_field(err, path, "must hold URLs (strings)");
     return 0;
 }
 
@@ -79,7 +66,7 @@ static int s_descriptor(json_t *owner, const char *base, ondc_err_t *err)
     s_path(path, sizeof path, "%s.descriptor", base);
     json_t *d = json_object_get(owner, "descriptor");
     if (!json_is_object(d))
-        return s_fail(err, path, "is required (an object)");
+        return err_field(err, path, "is required (an object)");
     if (s_need_str(d, "name", path, err) < 0 || s_need_images(d, path, err) < 0)
         return -1;
     if (!json_object_get(d, "symbol"))
@@ -102,13 +89,13 @@ static int s_time(json_t *owner, const char *label, int64_t now_ms, const char *
         json_object_set_new(owner, "time", t);
     }
     if (!json_is_object(t))
-        return s_fail(err, path, "must be an object");
+        return err_field(err, path, "must be an object");
     if (!json_object_get(t, "label"))
         json_object_set_new(t, "label", json_string(label));
     const char *l = json_string_value(json_object_get(t, "label"));
     if (!l || (strcmp(l, "enable") != 0 && strcmp(l, "disable") != 0)) {
         s_path(path, sizeof path, "%s.time.label", base);
-        return s_fail(err, path, "must be enable or disable");
+        return err_field(err, path, "must be enable or disable");
     }
     if (!json_object_get(t, "timestamp")) {
         context_format_time(now_ms, ts, sizeof ts);
@@ -117,7 +104,7 @@ static int s_time(json_t *owner, const char *label, int64_t now_ms, const char *
     int64_t when = context_parse_time(json_string_value(json_object_get(t, "timestamp")));
     if (when < 0 || when > now_ms + 60000) {
         s_path(path, sizeof path, "%s.time.timestamp", base);
-        return s_fail(err, path, "must be an RFC 3339 UTC time, not in the future");
+        return err_field(err, path, "must be an RFC 3339 UTC time, not in the future");
     }
     return 0;
 }
@@ -129,7 +116,7 @@ static int s_gps6(json_t *o, const char *key, const char *base, ondc_err_t *err)
     s_path(path, sizeof path, "%s.%s", base, key);
     double lat, lng;
     if (catalog_parse_gps(json_string_value(json_object_get(o, key)), &lat, &lng) < 0)
-        return s_fail(err, path, "is required (\"latitude,longitude\")");
+        return err_field(err, path, "is required (\"latitude,longitude\")");
     snprintf(buf, sizeof buf, "%.6f,%.6f", lat, lng);
     json_object_set_new(o, key, json_string(buf));
     return 0;
@@ -179,19 +166,19 @@ static int s_location(json_t *loc, int64_t now_ms, const char *base, ondc_err_t 
     json_t *addr = json_object_get(loc, "address");
     s_path(path, sizeof path, "%s.address", base);
     if (!json_is_object(addr))
-        return s_fail(err, path, "is required (locality, street, city, area_code, state)");
+        return err_field(err, path, "is required (locality, street, city, area_code, state)");
     static const char *parts[] = {"locality", "street", "city", "area_code", "state"};
     for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
         if (s_need_str(addr, parts[k], path, err) < 0)
             return -1;
     if (!s_digits(json_string_value(json_object_get(addr, "area_code")), 6, 6)) {
         s_path(path, sizeof path, "%s.address.area_code", base);
-        return s_fail(err, path, "must be a six-digit pincode");
+        return err_field(err, path, "must be a six-digit pincode");
     }
     json_t *circle = json_object_get(loc, "circle");
     s_path(path, sizeof path, "%s.circle", base);
     if (!json_is_object(circle))
-        return s_fail(err, path, "is required (gps and radius in km)");
+        return err_field(err, path, "is required (gps and radius in km)");
     if (!json_object_get(circle, "gps"))
         json_object_set(circle, "gps", json_object_get(loc, "gps"));
     if (s_gps6(circle, "gps", path, err) < 0)
@@ -201,18 +188,18 @@ static int s_location(json_t *loc, int64_t now_ms, const char *base, ondc_err_t 
     const char *unit = json_string_value(json_object_get(radius, "unit"));
     if (!unit || strcmp(unit, "km") != 0 ||
         !s_digits(json_string_value(json_object_get(radius, "value")), 1, 4))
-        return s_fail(err, path, "must be {\"unit\":\"km\",\"value\":\"5\"} (a whole number)");
+        return err_field(err, path, "must be {\"unit\":\"km\",\"value\":\"5\"} (a whole number)");
     json_t *t = json_object_get(loc, "time");
     s_path(path, sizeof path, "%s.time", base);
     if (!json_is_object(t))
-        return s_fail(err, path, "is required (days and range start/end)");
+        return err_field(err, path, "is required (days and range start/end)");
     if (!json_object_get(t, "label"))
         json_object_set_new(t, "label", json_string("enable"));
     if (s_time(loc, "enable", now_ms, base, err) < 0)
         return -1;
     if (s_days(json_string_value(json_object_get(t, "days"))) < 0) {
         s_path(path, sizeof path, "%s.time.days", base);
-        return s_fail(err, path, "is required (\"1,2,3,4,5,6,7\", 1 is Monday)");
+        return err_field(err, path, "is required (\"1,2,3,4,5,6,7\", 1 is Monday)");
     }
     json_t *sch = json_object_get(t, "schedule");
     if (!sch) {
@@ -221,7 +208,7 @@ static int s_location(json_t *loc, int64_t now_ms, const char *base, ondc_err_t 
     }
     if (!json_is_object(sch)) {
         s_path(path, sizeof path, "%s.time.schedule", base);
-        return s_fail(err, path, "must be an object");
+        return err_field(err, path, "must be an object");
     }
     if (!json_object_get(sch, "holidays"))
         json_object_set_new(sch, "holidays", json_array());
@@ -230,7 +217,7 @@ static int s_location(json_t *loc, int64_t now_ms, const char *base, ondc_err_t 
     const char *st = json_string_value(json_object_get(range, "start"));
     const char *en = json_string_value(json_object_get(range, "end"));
     if (!s_hhmm(st) || !s_hhmm(en) || atoi(en) <= atoi(st))
-        return s_fail(err, path, "is required: start and end as \"HHMM\", end after start");
+        return err_field(err, path, "is required: start and end as \"HHMM\", end after start");
     return 0;
 }
 
@@ -256,14 +243,14 @@ static int s_fulfillment(json_t *f, const char *base, ondc_err_t *err)
     s_path(path, sizeof path, "%s.type", base);
     if (!type || (strcmp(type, "Delivery") != 0 && strcmp(type, "Self-Pickup") != 0 &&
                   strcmp(type, "Buyer-Delivery") != 0))
-        return s_fail(err, path, "must be Delivery, Self-Pickup or Buyer-Delivery");
+        return err_field(err, path, "must be Delivery, Self-Pickup or Buyer-Delivery");
     json_t *c = json_object_get(f, "contact");
     s_path(path, sizeof path, "%s.contact.phone", base);
     if (!s_phone(json_string_value(json_object_get(c, "phone"))))
-        return s_fail(err, path, "is required (10 or 11 digits)");
+        return err_field(err, path, "is required (10 or 11 digits)");
     s_path(path, sizeof path, "%s.contact.email", base);
     if (!s_email(json_string_value(json_object_get(c, "email"))))
-        return s_fail(err, path, "is required (an email address)");
+        return err_field(err, path, "is required (an email address)");
     return 0;
 }
 
@@ -284,23 +271,23 @@ static int s_category(json_t *c, const char *base, ondc_err_t *err)
     char path[200];
     s_path(path, sizeof path, "%s.id", base);
     if (!s_cat_id_ok(json_string_value(json_object_get(c, "id"))))
-        return s_fail(err, path, "must be 1-12 letters, digits or '-' (\"VG-DAL\")");
+        return err_field(err, path, "must be 1-12 letters, digits or '-' (\"VG-DAL\")");
     s_path(path, sizeof path, "%s.descriptor.name", base);
     if (!s_str(json_object_get(json_object_get(c, "descriptor"), "name")))
-        return s_fail(err, path, "is required");
+        return err_field(err, path, "is required");
     const char *type = tags_lookup(json_object_get(c, "tags"), "type", "type");
     s_path(path, sizeof path, "%s.tags", base);
     if (!type || (strcmp(type, "variant_group") != 0 && strcmp(type, "custom_menu") != 0 &&
                   strcmp(type, "custom_group") != 0))
-        return s_fail(err, path,
-                      "needs a \"type\" tag whose type is variant_group, custom_menu or custom_group");
+        return err_field(err, path,
+                         "needs a \"type\" tag whose type is variant_group, custom_menu or custom_group");
     const char *attr = tags_lookup(json_object_get(c, "tags"), "attr", "name");
     if (strcmp(type, "variant_group") == 0 &&
         (!attr || (strcmp(attr, "item.quantity.unitized.measure") != 0 &&
                    strncmp(attr, "item.tags.attribute.", 20) != 0)))
-        return s_fail(err, path,
-                      "a variant_group needs an \"attr\" tag naming item.quantity.unitized.measure "
-                      "or item.tags.attribute.{code}");
+        return err_field(err, path,
+                         "a variant_group needs an \"attr\" tag naming item.quantity.unitized.measure "
+                         "or item.tags.attribute.{code}");
     return 0;
 }
 
@@ -326,25 +313,25 @@ static int s_code(json_t *item, const catalog_domain_t *d, const char *base, ond
     if (d->code == CATALOG_CODE_NONE && !code)
         return 0;
     if (!code || strlen(code) < 3 || code[1] != ':')
-        return s_fail(err, path, "is required (\"1:<EAN>\", \"3:<GTIN>\", \"4:<HSN>\")");
+        return err_field(err, path, "is required (\"1:<EAN>\", \"3:<GTIN>\", \"4:<HSN>\")");
     const char *v = code + 2;
     switch (d->code) {
     case CATALOG_CODE_EAN:
         if (code[0] != '1' || !(s_digits(v, 8, 8) || s_digits(v, 13, 13)))
-            return s_fail(err, path, "must be \"1:\" and an EAN of 8 or 13 digits");
+            return err_field(err, path, "must be \"1:\" and an EAN of 8 or 13 digits");
         break;
     case CATALOG_CODE_HSN:
         if (code[0] != '4' || !(s_digits(v, 4, 4) || s_digits(v, 6, 6) || s_digits(v, 8, 8) ||
                                 s_digits(v, 10, 10)))
-            return s_fail(err, path, "must be \"4:\" and an HSN of 4, 6, 8 or 10 digits");
+            return err_field(err, path, "must be \"4:\" and an HSN of 4, 6, 8 or 10 digits");
         break;
     case CATALOG_CODE_GTIN:
         if (code[0] != '3' || !(s_digits(v, 8, 8) || s_digits(v, 12, 14)))
-            return s_fail(err, path, "must be \"3:\" and a GTIN of 8, 12, 13 or 14 digits");
+            return err_field(err, path, "must be \"3:\" and a GTIN of 8, 12, 13 or 14 digits");
         break;
     default:
         if (code[0] < '1' || code[0] > '5')
-            return s_fail(err, path, "must start with 1: (EAN), 2: (ISBN), 3: (GTIN), 4: (HSN) or 5:");
+            return err_field(err, path, "must start with 1: (EAN), 2: (ISBN), 3: (GTIN), 4: (HSN) or 5:");
     }
     return 0;
 }
@@ -372,7 +359,7 @@ static int s_statutory(json_t *item, const catalog_category_t *c, const char *ba
     s_path(path, sizeof path, "%s.%s", base, key);
     json_t *o = json_object_get(item, key);
     if (!json_is_object(o))
-        return s_fail(err, path, "is required for category %s", c->id);
+        return err_field(err, path, "is required for category %s", c->id);
     for (size_t k = 0; fields[k]; k++)
         if (s_need_str(o, fields[k], path, err) < 0)
             return -1;
@@ -387,14 +374,14 @@ static int s_item_tags(json_t *item, const char *domain, const catalog_category_
     json_t *tags = json_object_get(item, "tags");
     s_path(path, sizeof path, "%s.tags", base);
     if (!json_is_array(tags))
-        return s_fail(err, path, "is required (an \"origin\" tag at least)");
+        return err_field(err, path, "is required (an \"origin\" tag at least)");
     const char *country = tags_lookup(tags, "origin", "country");
     if (!country || strlen(country) != 3 || country[0] < 'A' || country[0] > 'Z' ||
         country[1] < 'A' || country[1] > 'Z' || country[2] < 'A' || country[2] > 'Z')
-        return s_fail(err, path,
-                      "needs an \"origin\" tag with the country of origin (\"IND\", ISO 3166 alpha-3)");
+        return err_field(err, path,
+                         "needs an \"origin\" tag with the country of origin (\"IND\", ISO 3166 alpha-3)");
     if (strcmp(domain, "ONDC:RET11") == 0 && !tags_find(tags, "veg_nonveg"))
-        return s_fail(err, path, "needs a \"veg_nonveg\" tag (veg, non_veg or egg)");
+        return err_field(err, path, "needs a \"veg_nonveg\" tag (veg, non_veg or egg)");
     if (!c || !c->attrs)
         return 0;
     json_t *attr = tags_list(tags_find(tags, "attribute"));
@@ -406,8 +393,8 @@ static int s_item_tags(json_t *item, const char *domain, const catalog_category_
         snprintf(code, sizeof code, "%.*s", (int)(n < sizeof code ? n : sizeof code - 1), p);
         const char *v = tags_value(attr, code);
         if (!v || !*v)
-            return s_fail(err, path, "needs an \"attribute\" tag with \"%s\" (category %s)", code,
-                          c->id);
+            return err_field(err, path, "needs an \"attribute\" tag with \"%s\" (category %s)", code,
+                             c->id);
         p += n;
         if (*p == '|')
             p++;
@@ -419,7 +406,7 @@ static int s_flag(json_t *item, const char *key, const char *base, ondc_err_t *e
 {
     char path[200];
     s_path(path, sizeof path, "%s.%s", base, key);
-    return json_is_boolean(json_object_get(item, key)) ? 0 : s_fail(err, path, "is required (true or false)");
+    return json_is_boolean(json_object_get(item, key)) ? 0 : err_field(err, path, "is required (true or false)");
 }
 
 static int s_duration(json_t *item, const char *key, const char *base, ondc_err_t *err)
@@ -429,7 +416,7 @@ static int s_duration(json_t *item, const char *key, const char *base, ondc_err_
     json_t *v = json_object_get(item, key);
     return json_is_string(v) && context_parse_duration(json_string_value(v)) >= 0
                ? 0
-               : s_fail(err, path, "is required (an ISO 8601 duration, \"P7D\", \"PT45M\")");
+               : err_field(err, path, "is required (an ISO 8601 duration, \"P7D\", \"PT45M\")");
 }
 
 static int s_unit_ok(const char *u)
@@ -452,7 +439,7 @@ static int s_option(json_t *item, int64_t now_ms, const char *base, ondc_err_t *
         json_object_set(price, "maximum_value", json_object_get(price, "value"));
     s_path(path, sizeof path, "%s.category_id", base);
     if (!s_str(json_object_get(item, "category_id")))
-        return s_fail(err, path, "is required");
+        return err_field(err, path, "is required");
     return s_time(item, json_is_false(json_object_get(item, "enabled")) ? "disable" : "enable",
                   now_ms, base, err);
 }
@@ -474,9 +461,9 @@ static int s_item(json_t *item, json_t *prov, const char *domain, const catalog_
     int64_t mv;
     if (!s_unit_ok(json_string_value(json_object_get(measure, "unit"))) ||
         money_parse_json(json_object_get(measure, "value"), &mv) < 0 || mv <= 0)
-        return s_fail(err, path,
-                      "is required: unit (unit, dozen, gram, kilogram, tonne, litre, millilitre) "
-                      "and a value above 0 (\"500\")");
+        return err_field(err, path,
+                         "is required: unit (unit, dozen, gram, kilogram, tonne, litre, millilitre) "
+                         "and a value above 0 (\"500\")");
     json_t *price = json_object_get(item, "price");
     if (!json_object_get(price, "maximum_value"))
         json_object_set(price, "maximum_value", json_object_get(price, "value"));
@@ -484,14 +471,14 @@ static int s_item(json_t *item, json_t *prov, const char *domain, const catalog_
     s_path(path, sizeof path, "%s.price.maximum_value", base);
     if (money_parse_json(json_object_get(price, "value"), &pv) < 0 ||
         money_parse_json(json_object_get(price, "maximum_value"), &pm) < 0 || pm < pv)
-        return s_fail(err, path, "must be an amount (the MRP) not below price.value");
+        return err_field(err, path, "must be an amount (the MRP) not below price.value");
     const char *cat = json_string_value(json_object_get(item, "category_id"));
     s_path(path, sizeof path, "%s.category_id", base);
     if (!cat)
-        return s_fail(err, path, "is required (an ONDC category of %s)", domain);
+        return err_field(err, path, "is required (an ONDC category of %s)", domain);
     const catalog_category_t *c = catalog_domain_category(d, cat);
     if (d->categories && !c)
-        return s_fail(err, path, "\"%s\" is not one of ONDC's categories for %s", cat, domain);
+        return err_field(err, path, "\"%s\" is not one of ONDC's categories for %s", cat, domain);
     json_t *locs = json_object_get(prov, "locations"), *fuls = json_object_get(prov, "fulfillments");
     if (!json_object_get(item, "location_id") && json_array_size(locs) == 1)
         json_object_set(item, "location_id", json_object_get(json_array_get(locs, 0), "id"));
@@ -502,7 +489,7 @@ static int s_item(json_t *item, json_t *prov, const char *domain, const catalog_
         return -1;
     s_path(path, sizeof path, "%s.fulfillment_id", base);
     if (!s_find_id(fuls, json_string_value(json_object_get(item, "fulfillment_id"))))
-        return s_fail(err, path, "must name one of the provider's fulfillments");
+        return err_field(err, path, "must name one of the provider's fulfillments");
     static const char *flags[] = {"@ondc/org/returnable", "@ondc/org/cancellable",
                                   "@ondc/org/seller_pickup_return", "@ondc/org/available_on_cod"};
     for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
@@ -528,7 +515,7 @@ static int s_item(json_t *item, json_t *prov, const char *domain, const catalog_
         snprintf(email, sizeof email, "%.*s", (int)(c2 - c1 - 1), c1 + 1);
     s_path(path, sizeof path, "%s.%s", base, care_key);
     if (!c1 || !c2 || c1 == care || !s_email(email) || !s_phone(c2 + 1))
-        return s_fail(err, path, "must be \"name,email,phone\"");
+        return err_field(err, path, "must be \"name,email,phone\"");
     if (s_item_tags(item, domain, c, base, err) < 0 || s_statutory(item, c, base, err) < 0)
         return -1;
     json_t *parent = json_object_get(item, "parent_item_id");
@@ -537,7 +524,7 @@ static int s_item(json_t *item, json_t *prov, const char *domain, const catalog_
         const char *type = tags_lookup(json_object_get(vg, "tags"), "type", "type");
         s_path(path, sizeof path, "%s.parent_item_id", base);
         if (!vg || !type || strcmp(type, "variant_group") != 0)
-            return s_fail(err, path, "must name one of the provider's variant_group categories");
+            return err_field(err, path, "must name one of the provider's variant_group categories");
     }
     return 0;
 }
@@ -554,7 +541,7 @@ static int s_timing(json_t *prov, const char *base, ondc_err_t *err)
     }
     s_path(path, sizeof path, "%s.tags", base);
     if (!json_is_array(tags))
-        return s_fail(err, path, "must be an array");
+        return err_field(err, path, "must be an array");
     size_t pos = 0;
     json_t *tg;
     int any = 0;
@@ -567,9 +554,9 @@ static int s_timing(json_t *prov, const char *base, ondc_err_t *err)
         if (!type || (loc && !s_find_id(json_object_get(prov, "locations"), loc)) ||
             !s_hhmm(tf) || !s_hhmm(tt) || atoi(tt) <= atoi(tf) || !df || !dt ||
             s_days(df) < 0 || s_days(dt) < 0 || atoi(dt) < atoi(df))
-            return s_fail(err, path,
-                          "a \"timing\" tag needs type (All, Order, Delivery, Self-Pickup), "
-                          "location, day_from <= day_to (1-7), time_from < time_to (\"HHMM\")");
+            return err_field(err, path,
+                             "a \"timing\" tag needs type (All, Order, Delivery, Self-Pickup), "
+                             "location, day_from <= day_to (1-7), time_from < time_to (\"HHMM\")");
     }
     if (any)
         return 0;
@@ -588,10 +575,10 @@ static int s_timing(json_t *prov, const char *base, ondc_err_t *err)
             }
         for (int dd = lo; dd <= hi; dd++)
             if (!(days & (1 << dd)))
-                return s_fail(err, path,
-                              "give a \"timing\" tag: locations[%zu].time.days are not one run "
-                              "of days",
-                              i);
+                return err_field(err, path,
+                                 "give a \"timing\" tag: locations[%zu].time.days are not one run "
+                                 "of days",
+                                 i);
         char dfs[12], dts[12];
         snprintf(dfs, sizeof dfs, "%d", lo);
         snprintf(dts, sizeof dts, "%d", hi);
@@ -643,10 +630,10 @@ static int s_serviceability(json_t *prov, const char *base, ondc_err_t *err)
             ok = strcmp(type, "13") == 0;
         if (!ok) {
             json_decref(cats);
-            return s_fail(err, path,
-                          "a \"serviceability\" tag needs exactly location (one of the "
-                          "provider's), category, type and val, unit: 10 (val = the location's "
-                          "circle radius, unit km), 11 (pincodes), 12 (IND, country), 13");
+            return err_field(err, path,
+                             "a \"serviceability\" tag needs exactly location (one of the "
+                             "provider's), category, type and val, unit: 10 (val = the location's "
+                             "circle radius, unit km), 11 (pincodes), 12 (IND, country), 13");
         }
     }
     json_array_foreach(json_object_get(prov, "locations"), i, loc)
@@ -702,11 +689,11 @@ static int s_provider(json_t *p, json_t *root, int64_t now_ms, const char *base,
     const char *dv = dom ? json_string_value(dom) : CATALOG_DEFAULT_DOMAIN;
     s_path(path, sizeof path, "%s.seller.domain", base);
     if (!dv || strlen(dv) >= sizeof domain)
-        return s_fail(err, path, "must be nic2004:52110 or a retail domain ONDC:RET10 .. ONDC:RET19");
+        return err_field(err, path, "must be nic2004:52110 or a retail domain ONDC:RET10 .. ONDC:RET19");
     snprintf(domain, sizeof domain, "%s", dv);
     const catalog_domain_t *d = catalog_domain(domain);
     if (!d && strcmp(domain, "nic2004:52110") != 0)
-        return s_fail(err, path, "must be nic2004:52110 or a retail domain ONDC:RET10 .. ONDC:RET19");
+        return err_field(err, path, "must be nic2004:52110 or a retail domain ONDC:RET10 .. ONDC:RET19");
     json_object_set_new(seller, "domain", json_string(domain));
     if (!d)
         return 0; /* core 1.0.0: the basic checks only */
@@ -717,12 +704,12 @@ static int s_provider(json_t *p, json_t *root, int64_t now_ms, const char *base,
     s_path(path, sizeof path, "%s.ttl", base);
     if (!json_is_string(json_object_get(p, "ttl")) ||
         context_parse_duration(json_string_value(json_object_get(p, "ttl"))) < 0)
-        return s_fail(err, path, "must be an ISO 8601 duration (\"P1D\")");
+        return err_field(err, path, "must be an ISO 8601 duration (\"P1D\")");
     size_t i;
     json_t *e;
     s_path(path, sizeof path, "%s.locations", base);
     if (json_array_size(json_object_get(p, "locations")) == 0)
-        return s_fail(err, path, "at least one store location is required");
+        return err_field(err, path, "at least one store location is required");
     json_array_foreach(json_object_get(p, "locations"), i, e)
     {
         char b[160];
@@ -732,7 +719,7 @@ static int s_provider(json_t *p, json_t *root, int64_t now_ms, const char *base,
     }
     s_path(path, sizeof path, "%s.fulfillments", base);
     if (json_array_size(json_object_get(p, "fulfillments")) == 0)
-        return s_fail(err, path, "at least one fulfillment (id, type, contact) is required");
+        return err_field(err, path, "at least one fulfillment (id, type, contact) is required");
     json_array_foreach(json_object_get(p, "fulfillments"), i, e)
     {
         char b[160];
@@ -743,9 +730,9 @@ static int s_provider(json_t *p, json_t *root, int64_t now_ms, const char *base,
     s_path(path, sizeof path, "%s.categories", base);
     json_t *cats = json_object_get(p, "categories");
     if (!json_is_array(cats) || json_array_size(cats) == 0)
-        return s_fail(err, path,
-                      "at least one category is required (a variant_group: ONDC retail asks "
-                      "every seller app to support variants)");
+        return err_field(err, path,
+                         "at least one category is required (a variant_group: ONDC retail asks "
+                         "every seller app to support variants)");
     json_array_foreach(cats, i, e)
     {
         char b[160];
@@ -754,7 +741,7 @@ static int s_provider(json_t *p, json_t *root, int64_t now_ms, const char *base,
             return -1;
         for (size_t k = 0; k < i; k++)
             if (json_equal(json_object_get(json_array_get(cats, k), "id"), json_object_get(e, "id")))
-                return s_fail(err, b, "duplicate category id");
+                return err_field(err, b, "duplicate category id");
     }
     json_array_foreach(json_object_get(p, "items"), i, e)
     {
@@ -775,7 +762,7 @@ static int s_bpp(json_t *root, int full, ondc_err_t *err)
     json_t *d = json_object_get(root, "bpp/descriptor");
     if (d || full) {
         if (!json_is_object(d))
-            return s_fail(err, "bpp/descriptor", "is required (an object)");
+            return err_field(err, "bpp/descriptor", "is required (an object)");
         json_t *wrap = json_pack("{s:O}", "descriptor", d);
         int rc = s_descriptor(wrap, "bpp", err);
         json_decref(wrap);
@@ -801,7 +788,7 @@ static int s_bpp(json_t *root, int full, ondc_err_t *err)
         }
     }
     if (bf && !json_is_array(bf))
-        return s_fail(err, "bpp/fulfillments", "must be an array");
+        return err_field(err, "bpp/fulfillments", "must be an array");
     size_t i;
     json_t *f;
     json_array_foreach(bf, i, f)
@@ -810,7 +797,7 @@ static int s_bpp(json_t *root, int full, ondc_err_t *err)
         s_path(b, sizeof b, "bpp/fulfillments[%zu]", i);
         const char *type = json_string_value(json_object_get(f, "type"));
         if (!type)
-            return s_fail(err, b, "needs a type");
+            return err_field(err, b, "needs a type");
         if (json_object_get(f, "id"))
             continue;
         size_t pi, fi;
@@ -836,7 +823,7 @@ int catalog_rules_apply(json_t *root, int full, int64_t now_ms, ondc_err_t *err)
     int retail = 0;
     json_t *dom = json_object_get(root, "domain");
     if (dom && !json_is_string(dom))
-        return s_fail(err, "domain", "must be a domain string (\"ONDC:RET10\")");
+        return err_field(err, "domain", "must be a domain string (\"ONDC:RET10\")");
     json_array_foreach(json_object_get(root, "bpp/providers"), i, p)
     {
         char base[64];

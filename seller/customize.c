@@ -13,19 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int s_fail(ondc_err_t *err, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int s_fail(ondc_err_t *err, const char *path, const char *fmt, ...)
-{
-    char msg[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, path, "%s: %s", path, msg);
-}
-
 static const char *s_type(json_t *o)
 {
     return tags_lookup(json_object_get(o, "tags"), "type", "type");
@@ -160,9 +147,9 @@ static int s_check_menu(json_t *c, const char *path, ondc_err_t *err)
     long a = s_count(df), b = s_count(dt);
     if (!l || a < 1 || a > 7 || b < a || b > 7 || !s_hhmm(tf) || !s_hhmm(tt) ||
         atoi(tt) <= atoi(tf))
-        return s_fail(err, path,
-                      "a custom_menu needs a \"timing\" tag: day_from <= day_to (1-7), "
-                      "time_from < time_to (\"HHMM\")");
+        return err_field(err, path,
+                         "a custom_menu needs a \"timing\" tag: day_from <= day_to (1-7), "
+                         "time_from < time_to (\"HHMM\")");
     return 0;
 }
 
@@ -172,13 +159,13 @@ static int s_check_group(json_t *c, const char *path, ondc_err_t *err)
     const char *mn = tags_value(l, "min"), *mx = tags_value(l, "max"), *seq = tags_value(l, "seq");
     long a = s_count(mn), b = s_count(mx);
     if (!l || a < 0 || b < 1)
-        return s_fail(err, path,
-                      "a custom_group needs a \"config\" tag with min (0 or more) and max (1 or "
-                      "more)");
+        return err_field(err, path,
+                         "a custom_group needs a \"config\" tag with min (0 or more) and max (1 or "
+                         "more)");
     if (a > b)
-        return s_fail(err, path, "config min %ld is above max %ld", a, b);
+        return err_field(err, path, "config min %ld is above max %ld", a, b);
     if (seq && s_count(seq) < 0)
-        return s_fail(err, path, "config seq must be a whole number");
+        return err_field(err, path, "config seq must be a whole number");
     return 0;
 }
 
@@ -210,7 +197,7 @@ int customize_check(json_t *prov, const char *base, ondc_err_t *err)
             snprintf(menu, sizeof menu, "%.*s", colon ? (int)(colon - v) : 0, v ? v : "");
             snprintf(path, sizeof path, "%s.items[%zu].category_ids[%zu]", base, i, k);
             if (!colon || s_count(colon + 1) < 0 || !s_category(prov, menu, "custom_menu", NULL)) {
-                rc = s_fail(err, path, "must be \"{menu}:{rank}\" naming one of the provider's "
+                rc = err_field(err, path, "must be \"{menu}:{rank}\" naming one of the provider's "
                                        "custom_menu categories");
                 goto out;
             }
@@ -221,10 +208,10 @@ int customize_check(json_t *prov, const char *base, ondc_err_t *err)
         if (customize_is_option(it)) {
             const char *parent = customize_group_of(it);
             if (!parent || !s_category(prov, parent, "custom_group", &g.from)) {
-                rc = s_fail(err, path,
-                            "a customization's \"parent\" tag must name one of the provider's "
-                            "custom_group categories (not \"%s\")",
-                            parent ? parent : "");
+                rc = err_field(err, path,
+                               "a customization's \"parent\" tag must name one of the provider's "
+                               "custom_group categories (not \"%s\")",
+                               parent ? parent : "");
                 goto out;
             }
             customize_each_group(it, s_add_edge, &g);
@@ -243,9 +230,9 @@ int customize_check(json_t *prov, const char *base, ondc_err_t *err)
             goto out;
         }
         if (g.unknown) {
-            rc = s_fail(err, path, "names group \"%s\", not one of the provider's custom_group "
+            rc = err_field(err, path, "names group \"%s\", not one of the provider's custom_group "
                                    "categories",
-                        g.unknown);
+                           g.unknown);
             goto out;
         }
     }
@@ -263,9 +250,9 @@ int customize_check(json_t *prov, const char *base, ondc_err_t *err)
         free(color);
         if (cycle) {
             snprintf(path, sizeof path, "%s.items[%zu].tags", base, item);
-            rc = s_fail(err, path,
-                        "customization cycle: its \"child\" group leads back to a group met "
-                        "before it");
+            rc = err_field(err, path,
+                           "customization cycle: its \"child\" group leads back to a group met "
+                           "before it");
         }
     }
 out:

@@ -13,19 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int s_fail(ondc_err_t *err, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int s_fail(ondc_err_t *err, const char *path, const char *fmt, ...)
-{
-    char msg[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return err_set(err, ERR_TYPE_JSON_SCHEMA, 400, ERR_INVALID_REQUEST, path, "%s: %s", path, msg);
-}
-
 static const char *const s_types[] = {"discount", "buyXgetY", "freebie", "slab", "combo",
                                       "delivery", NULL};
 
@@ -116,9 +103,9 @@ static int s_check_one(json_t *prov, json_t *o, const char *base, json_t *ids, o
     snprintf(path, sizeof path, "%s.id", base);
     json_t *id = json_object_get(o, "id");
     if (!json_is_string(id) || json_string_length(id) == 0 || json_string_length(id) > 64)
-        return s_fail(err, path, "is required (a string of at most 64 characters)");
+        return err_field(err, path, "is required (a string of at most 64 characters)");
     if (json_object_get(ids, json_string_value(id)))
-        return s_fail(err, path, "duplicate offer id");
+        return err_field(err, path, "duplicate offer id");
     json_object_set_new(ids, json_string_value(id), json_true());
     snprintf(path, sizeof path, "%s.descriptor.code", base);
     const char *type = json_string_value(json_object_get(json_object_get(o, "descriptor"), "code"));
@@ -126,13 +113,13 @@ static int s_check_one(json_t *prov, json_t *o, const char *base, json_t *ids, o
     for (size_t k = 0; type && s_types[k]; k++)
         known |= strcmp(type, s_types[k]) == 0;
     if (!known)
-        return s_fail(err, path, "must be discount, buyXgetY, freebie, slab, combo or delivery");
+        return err_field(err, path, "must be discount, buyXgetY, freebie, slab, combo or delivery");
     json_t *items = json_object_get(o, "item_ids"), *cats = json_object_get(o, "category_ids");
     snprintf(path, sizeof path, "%s.item_ids", base);
     if ((items && !json_is_array(items)) || (cats && !json_is_array(cats)))
-        return s_fail(err, path, "item_ids and category_ids must be arrays of ids");
+        return err_field(err, path, "item_ids and category_ids must be arrays of ids");
     if (json_array_size(items) == 0 && json_array_size(cats) == 0)
-        return s_fail(err, path, "an offer needs the items it applies to (item_ids, or "
+        return err_field(err, path, "an offer needs the items it applies to (item_ids, or "
                                  "category_ids)");
     json_array_foreach(items, i, e)
     {
@@ -140,13 +127,13 @@ static int s_check_one(json_t *prov, json_t *o, const char *base, json_t *ids, o
         if (!json_is_string(e) ||
             (json_array_size(json_object_get(prov, "items")) &&
              !s_has_item(prov, json_string_value(e))))
-            return s_fail(err, path, "names no item of the provider");
+            return err_field(err, path, "names no item of the provider");
     }
     json_array_foreach(cats, i, e)
     {
         snprintf(path, sizeof path, "%s.category_ids[%zu]", base, i);
         if (!json_is_string(e) || json_string_length(e) == 0)
-            return s_fail(err, path, "must be a category id");
+            return err_field(err, path, "must be a category id");
     }
     json_array_foreach(json_object_get(o, "location_ids"), i, e)
     {
@@ -157,7 +144,7 @@ static int s_check_one(json_t *prov, json_t *o, const char *base, json_t *ids, o
         json_array_foreach(json_object_get(prov, "locations"), j, l) found |=
             json_equal(json_object_get(l, "id"), e);
         if (!found)
-            return s_fail(err, path, "names no location of the provider");
+            return err_field(err, path, "names no location of the provider");
     }
     json_t *range = json_object_get(json_object_get(o, "time"), "range");
     if (json_object_get(o, "time")) {
@@ -165,14 +152,14 @@ static int s_check_one(json_t *prov, json_t *o, const char *base, json_t *ids, o
         int64_t a = context_parse_time(json_string_value(json_object_get(range, "start")));
         int64_t b = context_parse_time(json_string_value(json_object_get(range, "end")));
         if (a < 0 || b < 0 || b <= a)
-            return s_fail(err, path, "needs start and end (RFC 3339), end after start");
+            return err_field(err, path, "needs start and end (RFC 3339), end after start");
     }
     snprintf(path, sizeof path, "%s.tags", base);
     if (!s_yesno(s_tag(o, "meta", "additive")) || !s_yesno(s_tag(o, "meta", "auto")))
-        return s_fail(err, path, "needs a \"meta\" tag with additive and auto (yes or no)");
+        return err_field(err, path, "needs a \"meta\" tag with additive and auto (yes or no)");
     const char *mv = s_tag(o, "qualifier", "min_value");
     if (mv && s_amount(mv) < 0)
-        return s_fail(err, path, "qualifier min_value must be an amount (\"100.00\")");
+        return err_field(err, path, "qualifier min_value must be an amount (\"100.00\")");
     int ok = 1;
     const char *need = "";
     if (strcmp(type, "discount") == 0 || strcmp(type, "delivery") == 0) {
@@ -199,7 +186,7 @@ static int s_check_one(json_t *prov, json_t *o, const char *base, json_t *ids, o
         need = "qualifier item_id (the provider's items), benefit value_type, value and value_cap";
     }
     if (!ok)
-        return s_fail(err, path, "a %s offer needs %s", type, need);
+        return err_field(err, path, "a %s offer needs %s", type, need);
     return 0;
 }
 
@@ -211,7 +198,7 @@ int offers_check(json_t *prov, const char *base, ondc_err_t *err)
     char path[200];
     snprintf(path, sizeof path, "%s.offers", base);
     if (!json_is_array(offers))
-        return s_fail(err, path, "must be an array");
+        return err_field(err, path, "must be an array");
     json_t *ids = json_object();
     size_t i;
     json_t *o;
@@ -220,7 +207,7 @@ int offers_check(json_t *prov, const char *base, ondc_err_t *err)
     {
         snprintf(path, sizeof path, "%s.offers[%zu]", base, i);
         if (!json_is_object(o)) {
-            rc = s_fail(err, path, "must be an object");
+            rc = err_field(err, path, "must be an object");
             break;
         }
         if ((rc = s_check_one(prov, o, path, ids, err)) < 0)
