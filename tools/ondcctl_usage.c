@@ -141,7 +141,7 @@ int ctl_store(ctl_t *ctl, int argc, char **argv)
     snprintf(path, sizeof path, "%s/data.mdb", cfg->data_dir);
     struct stat fst;
     unsigned long long file = stat(path, &fst) == 0 ? (unsigned long long)fst.st_size : 0;
-    unsigned long long last = (unsigned long long)(info.me_last_pgno + 1);
+    unsigned long long last = (unsigned long long)info.me_last_pgno + 1;
     if (ctl_flag(argc, argv, "json")) {
         printf("{\"page_size\":%zu,\"file_bytes\":%llu,\"last_page\":%llu,\"free_pages\":%zu,"
                "\"tree_pages\":%zu,\"databases\":{",
