@@ -17,7 +17,8 @@ leaves it out).
       signature lifetime at 60 s (a journal row is kept while its
       request's signature could still be replayed, so this bounds the
       journal's retention too) serves init at a fixed rate
-      (BENCH_DISK_RATE, default 0.4 x BENCH_DISK_FLOOR, default 1,000/s)
+      (BENCH_DISK_RATE, default 0.4 x BENCH_DISK_FLOOR: make bench passes
+      the floor it measured; alone, 1,000/s)
       for BENCH_DISK_MINUTES (default 10) in runs of 30 s; prints the data
       file's size and the pages in use each minute, and whether the file
       stopped growing (no growth over the last half of the run, once

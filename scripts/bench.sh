@@ -567,7 +567,7 @@ if [ "${BENCH_DISK:-1}" != 0 ]; then
   echo
   delivered=$(cat "$dir"/*.out | awk '$1 == "acked" {a += $2} $1 == "lost" {l += $2} END {print a - l}')
   ONDC_BIN=$BIN python3 "$top/scripts/bench-disk.py" at-rest "$dir/ondc.json" "$delivered"
-  ONDC_BIN=$BIN python3 "$top/scripts/bench-disk.py" steady
+  BENCH_DISK_FLOOR=${BENCH_DISK_FLOOR:-$FLOOR} ONDC_BIN=$BIN python3 "$top/scripts/bench-disk.py" steady
 fi
 
 # what a well-behaved buyer app sees under attack: slow-loris, buyer apps
