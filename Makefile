@@ -157,24 +157,24 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libfixture.
 unit: $(UNIT_BIN)
 
 test: deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory -j $(NPROC) all unit
 	@BUILD=$(BUILD) bash tests/run.sh
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j $(NPROC) all
 	@bash scripts/dev-setup etc/ondc.json
 	@bash scripts/fleet start etc/ondc.json --foreground
 
 chaos: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j $(NPROC) all
 	@BUILD=$(BUILD) bash scripts/chaos.sh
 
 network: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j $(NPROC) all
 	@ONDC_BIN=$(abspath $(BUILD))/bin python3 scripts/network start
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j $(NPROC) all
 	@BUILD=$(BUILD) bash scripts/bench.sh
 
 clean:
