@@ -13,7 +13,7 @@
 #              and the node's figures are also given as ratios to it
 #              (roundtrip_ratio, burst_ratio); BENCH_FLOOR_ONLY=1 measures
 #              the floor alone and stops
-#   sustained  init at each rate of BENCH_RATES (default: 0.3 to 0.8 x the
+#   sustained  init at each rate of BENCH_RATES (default: 0.1 to 0.8 x the
 #              floor in steps of 0.1, to the 100); the highest one the node
 #              keeps up with (nothing NACKed or lost, on_* delivered at
 #              >= 99% of the rate, round-trip p99 under 250 ms: no queue
@@ -276,7 +276,7 @@ fi
 # the steps and the latency run's rate as shares of the floor, to the 100
 share() { python3 -c "import sys; print(max(100, int(round(float(sys.argv[1]) * float(sys.argv[2]) / 100.0)) * 100))" "$1" "$FLOOR"; }
 if [ -z "$RATES" ]; then
-  RATES=$(for f in 0.3 0.4 0.5 0.6 0.7 0.8; do share "$f"; done | sort -un | tr '\n' ' ')
+  RATES=$(for f in 0.1 0.2 0.3 0.4 0.5 0.6 0.8; do share "$f"; done | sort -un | tr '\n' ' ')
 fi
 LAT_RATE=${BENCH_LATENCY_RATE:-$(share 0.4)}
 echo "bench: floor $FLOOR/s; steps $RATES; latency run at $LAT_RATE/s" >&2
