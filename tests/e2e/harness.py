@@ -266,8 +266,17 @@ class Fleet:
         self.started = True
         return self
 
+    def supervisord_alive(self):
+        try:
+            with open(os.path.join(self.dir, "run", "supervisord.pid")) as f:
+                os.kill(int(f.read().strip()), 0)
+            return True
+        except (OSError, ValueError):
+            return False
+
     def stop(self):
-        if self.started:
+        # also a fleet a test started through scripts/fleet itself
+        if self.started or self.supervisord_alive():
             self.fleet("stop")
             self.started = False
 

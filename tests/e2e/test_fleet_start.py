@@ -121,6 +121,7 @@ def test_up_fleet_answers_ready_as_itself_and_reloads():
     f = Fleet()
     try:
         r = fleet("start", f)
+        f.started = r.returncode == 0  # so f.close() stops it
         eq(r.returncode, 0, "start: %s" % r.stderr)
         with urllib.request.urlopen("http://127.0.0.1:%d/ready" % f.admin_port, timeout=5) as a:
             ready = json.loads(a.read())
