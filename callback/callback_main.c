@@ -51,7 +51,7 @@ static int s_recv(zsock_t *sock, envelope_t *e, char **body, size_t *len)
     return rc;
 }
 
-static void s_on_pull(zsock_t *sock, void *arg)
+static int s_on_pull(zsock_t *sock, void *arg)
 {
     callback_t *cb = arg;
     /* a worker's notice carries the row's bytes: delivered from memory. A
@@ -60,7 +60,7 @@ static void s_on_pull(zsock_t *sock, void *arg)
      * notices are read: each was sent after its row committed, so the
      * snapshot sees every one */
     uint64_t ids[1024];
-    int n = 0;
+    int n = 0, drained = 0;
     for (int i = 0; i < 1024; i++) {
         envelope_t e;
         char *body;
@@ -68,6 +68,7 @@ static void s_on_pull(zsock_t *sock, void *arg)
         int rc = s_recv(sock, &e, &body, &len);
         if (rc == 0) {
             free(body);
+            drained = 1;
             break;
         }
         if (rc <= 0 || e.kind != ENVELOPE_OUTBOX || cb->rt->draining) {
@@ -88,13 +89,14 @@ static void s_on_pull(zsock_t *sock, void *arg)
         }
     }
     if (!n)
-        return;
+        return !drained;
     MDB_txn *txn = store_begin(cb->rt->store, 1);
     if (!txn)
-        return;
+        return !drained;
     for (int i = 0; i < n; i++)
         callback_add(cb, ids[i], txn, 0);
     mdb_txn_abort(txn);
+    return !drained;
 }
 
 static void s_cron(runtime_t *rt)

@@ -73,7 +73,7 @@ static int s_route(dispatcher_t *d, const envelope_t *e, zframe_t **body_p)
     return 0;
 }
 
-static void s_on_pull(zsock_t *sock, void *arg)
+static int s_on_pull(zsock_t *sock, void *arg)
 {
     dispatcher_t *d = arg;
     envelope_t e;
@@ -90,6 +90,7 @@ static void s_on_pull(zsock_t *sock, void *arg)
             d->n_bad++;
     }
     zframe_destroy(&body);
+    return rc != 0;
 }
 
 /* s_lease_of - how long a row dispatched ATTEMPTS times so far may stay

@@ -174,16 +174,22 @@ int envelope_recv(zsock_t *sock, envelope_t *e, zframe_t **body_p)
 {
     *body_p = NULL;
     memset(e, 0, sizeof *e);
-    /* zframe_recv blocks: receive only what ZMQ_EVENTS says is there (a
-     * multipart message is there whole or not at all) */
-    if (!(zsock_events(sock) & ZMQ_POLLIN))
-        return 0;
-    zframe_t *hdr = zframe_recv(sock);
-    if (!hdr)
-        return -1;
-    int more = zframe_more(hdr);
-    int rc = envelope_decode(e, zframe_data(hdr), zframe_size(hdr));
-    zframe_destroy(&hdr);
+    /* the header without waiting: EAGAIN is "nothing pending". Asking
+     * ZMQ_EVENTS first would cost a poll and a getpid a message; a failed
+     * non-blocking receive processes the socket's commands itself, so the
+     * descriptor's edge is armed again once it says EAGAIN. A multipart
+     * message is there whole or not at all: the body frame, if any, waits. */
+    zmq_msg_t h;
+    zmq_msg_init(&h);
+    if (zmq_msg_recv(&h, zsock_resolve(sock), ZMQ_DONTWAIT) < 0) {
+        int err = errno;
+        zmq_msg_close(&h);
+        errno = err;
+        return err == EAGAIN ? 0 : -1;
+    }
+    int more = zmq_msg_more(&h);
+    int rc = envelope_decode(e, zmq_msg_data(&h), zmq_msg_size(&h));
+    zmq_msg_close(&h);
     int frames = 0;
     while (more) {
         zframe_t *part = zframe_recv(sock);

@@ -22,12 +22,12 @@ int zwatch_has_input(zsock_t *sock)
     return (zsock_events(sock) & ZMQ_POLLIN) != 0;
 }
 
-/* s_drain - the edge fired (or the first turn came): FN while input waits;
- * only an empty socket re-arms the edge */
+/* s_drain - the edge fired (or the first turn came): FN until it finds the
+ * socket empty; only an empty socket re-arms the edge */
 static void s_drain(zwatch_t *self)
 {
-    while (zwatch_has_input(self->sock))
-        self->fn(self->sock, self->arg);
+    while (self->fn(self->sock, self->arg) > 0) {
+    }
 }
 
 static void s_on_fd(loop_t *loop, int fd, uint32_t events, void *arg)

@@ -3,10 +3,12 @@
  *
  * The loop watches the socket's ZMQ_FD. That descriptor is edge-triggered
  * and says only that the socket's state may have changed: a watcher must
- * drain the socket while ZMQ_EVENTS says input is ready, or it may never be
- * woken again. zwatch calls FN for as long as it does (FN receives one
- * message per call at least, or drains the socket itself). Messages queued
- * before the watch began are handled at the loop's next turn.
+ * drain the socket until a non-blocking receive says EAGAIN (which also
+ * processes the socket's commands and so arms the edge again), or it may
+ * never be woken again. zwatch calls FN until FN says it found the socket
+ * empty; FN receives without blocking, as many messages as it likes per
+ * call. Messages queued before the watch began are handled at the loop's
+ * next turn.
  *
  * Ownership: the watch borrows the socket and the loop; destroy the watch
  * before either. Plumbing: knows nothing of ONDC.
@@ -20,9 +22,11 @@
 
 typedef struct zwatch_s zwatch_t;
 
-/* FN is called with input waiting on SOCK; it must receive at least one
- * message, or the watch calls it again at once. */
-typedef void(zwatch_fn)(zsock_t *sock, void *arg);
+/* FN is called when SOCK may have input (there may be none: an edge says
+ * only that something changed). It receives without blocking and returns
+ * 0 once a receive found the socket empty (EAGAIN), or 1 when it stopped
+ * with messages perhaps left, to be called again at once. */
+typedef int(zwatch_fn)(zsock_t *sock, void *arg);
 
 /* zwatch_new - call FN(SOCK, ARG) from LOOP whenever SOCK has input.
  * Caller owns the watch. NULL on failure (logged). */

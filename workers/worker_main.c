@@ -96,7 +96,7 @@ static void s_flush_held(loop_t *loop, void *arg)
  * one read transaction, then one short write transaction marks the rows
  * done and writes the on_*: the write lock (ingress's journal needs it
  * too) is never held for a search. */
-static void s_batch_read_only(worker_t *w, zsock_t *sock)
+static int s_batch_read_only(worker_t *w, zsock_t *sock)
 {
     runtime_t *rt = w->rt;
     int max = rt->cfg.batch_max;
@@ -117,12 +117,14 @@ static void s_batch_read_only(worker_t *w, zsock_t *sock)
     /* the batch's JSON lives in the arena (a large search goes on with
      * malloc past the arena's block), gone at the batch's end */
     jarena_begin();
-    int n = 0;
+    int n = 0, drained = 0;
     while (n < max) {
         zframe_t *body;
         int rc = envelope_recv(sock, &es[n], &body);
-        if (rc == 0)
+        if (rc == 0) {
+            drained = 1;
             break;
+        }
         if (rc < 0 || es[n].kind != ENVELOPE_REQUEST) {
             log_warn("worker.bad_envelope", NULL);
             zframe_destroy(&body);
@@ -140,6 +142,14 @@ static void s_batch_read_only(worker_t *w, zsock_t *sock)
         n++;
     }
     mdb_txn_abort(rtxn);
+    if (n == 0) {
+        /* the edge fired with nothing (or only bad envelopes): no write */
+        jarena_end();
+        free(es);
+        free(ms);
+        free(ok);
+        return !drained;
+    }
     *w->inflight = (uint64_t)n;
     double lock_ms = 0;
     MDB_txn *txn = store_begin_write(rt->store, 0, &lock_ms);
@@ -176,9 +186,10 @@ static void s_batch_read_only(worker_t *w, zsock_t *sock)
     free(es);
     free(ms);
     free(ok);
+    return !drained;
 }
 
-static void s_on_pull(zsock_t *sock, void *arg)
+static int s_on_pull(zsock_t *sock, void *arg)
 {
     worker_t *w = arg;
     runtime_t *rt = w->rt;
@@ -190,12 +201,16 @@ static void s_on_pull(zsock_t *sock, void *arg)
         zframe_t *body;
         while (envelope_recv(sock, &e, &body) != 0)
             zframe_destroy(&body);
-        return;
+        return 0;
     }
-    if (w->fam->read_only) {
-        s_batch_read_only(w, sock);
-        return;
-    }
+    if (w->fam->read_only)
+        return s_batch_read_only(w, sock);
+    /* the first message before the write lock: an edge may come with none */
+    envelope_t first;
+    zframe_t *first_body;
+    int first_rc = envelope_recv(sock, &first, &first_body);
+    if (first_rc == 0)
+        return 0;
     double lock_ms = 0;
     MDB_txn *txn = store_begin_write(rt->store, 0, &lock_ms);
     if (!txn)
@@ -209,12 +224,21 @@ static void s_on_pull(zsock_t *sock, void *arg)
         snprintf(lab, sizeof lab, "family=\"%s\"", cfg_family_name((family_t)w->family));
         w->inflight = metrics_gauge("ondc_inflight", lab);
     }
-    while (n < rt->cfg.batch_max) {
+    int drained = 0, got = 0;
+    while (got < rt->cfg.batch_max) {
         envelope_t e;
         zframe_t *body;
-        int rc = envelope_recv(sock, &e, &body);
-        if (rc == 0)
+        int rc = first_rc;
+        if (got++ == 0) {
+            e = first;
+            body = first_body;
+        } else {
+            rc = envelope_recv(sock, &e, &body);
+        }
+        if (rc == 0) {
+            drained = 1;
             break;
+        }
         if (rc < 0 || e.kind != ENVELOPE_REQUEST) {
             log_warn("worker.bad_envelope", NULL);
             zframe_destroy(&body);
@@ -254,17 +278,21 @@ static void s_on_pull(zsock_t *sock, void *arg)
         s_release_held(w); /* on disk with this commit's pages */
     else
         s_flush_held(rt->loop, w); /* this commit wrote nothing: flush it */
-    if (wrote && !rt->draining && zwatch_has_input(sock)) {
+    /* more waiting: the batch stopped at batch_max, or messages came while
+     * it was handled (one ZMQ_EVENTS a batch) */
+    int more = !drained || zwatch_has_input(sock);
+    if (wrote && !rt->draining && more) {
         worker_out_t t = w->held;
         w->held = w->out;
         w->out = t;
         w->has_held = 1;
         loop_timer(rt->loop, 0, 0, s_flush_held, w);
-        return;
+        return 1;
     }
     if (wrote && store_flush(rt->store) != 0)
         runtime_fatal(rt, "worker.store_failed", "flush");
     s_notify(w);
+    return more;
 }
 
 /* s_expire - the order family's acceptance window: every Created order
