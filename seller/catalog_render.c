@@ -135,23 +135,6 @@ int catalog_render_parse(const char *rec, size_t len, catalog_render_t *r)
     return 0;
 }
 
-static int s_put(jdump_t *o, const char *s, size_t n)
-{
-    if (o->len + n > o->cap) {
-        size_t cap = o->cap ? o->cap : 65536;
-        while (cap < o->len + n)
-            cap *= 2;
-        char *b = realloc(o->buf, cap);
-        if (!b)
-            return -1;
-        o->buf = b;
-        o->cap = cap;
-    }
-    memcpy(o->buf + o->len, s, n);
-    o->len += n;
-    return 0;
-}
-
 int catalog_render_item(const catalog_render_t *r, int64_t stock, jdump_t *out)
 {
     char q[96];
@@ -159,8 +142,8 @@ int catalog_render_item(const catalog_render_t *r, int64_t stock, jdump_t *out)
     int ql = snprintf(q, sizeof q, "%s\"quantity\":{\"available\":{\"count\":\"%s\"},\"maximum\":{\"count\":\"%lld\"}%s",
                       r->prefix_len > 1 ? "," : "", stock > 0 ? "99" : "0", (long long)max,
                       r->rest_len ? "," : "");
-    if (s_put(out, r->prefix, r->prefix_len) < 0 || s_put(out, q, (size_t)ql) < 0 ||
-        s_put(out, r->rest, r->rest_len) < 0 || s_put(out, "}}", 2) < 0)
+    if (jdump_bytes(out, r->prefix, r->prefix_len) < 0 || jdump_bytes(out, q, (size_t)ql) < 0 ||
+        jdump_bytes(out, r->rest, r->rest_len) < 0 || jdump_bytes(out, "}}", 2) < 0)
         return -1;
     return 0;
 }

@@ -638,23 +638,6 @@ static void s_fit_tags(json_t *prov, const s_shown_t *sh, size_t n)
     }
 }
 
-static int s_puts(jdump_t *o, const char *t, size_t n)
-{
-    if (o->len + n > o->cap) {
-        size_t cap = o->cap ? o->cap : 65536;
-        while (cap < o->len + n)
-            cap *= 2;
-        char *b = realloc(o->buf, cap);
-        if (!b)
-            return -1;
-        o->buf = b;
-        o->cap = cap;
-    }
-    memcpy(o->buf + o->len, t, n);
-    o->len += n;
-    return 0;
-}
-
 /* s_page_open - a page's text up to its providers' "[" into PAGE */
 static int s_page_open(jdump_t *page, json_t *bpp)
 {
@@ -679,7 +662,7 @@ static int s_page_open(jdump_t *page, json_t *bpp)
 /* s_page_close - the page's end, and the page as a message into PAGES */
 static int s_page_close(jdump_t *page, json_t *pages)
 {
-    if (s_puts(page, "]}}", 3) < 0)
+    if (jdump_bytes(page, "]}}", 3) < 0)
         return -1;
     json_t *raw = jdump_raw(page->buf, page->len);
     if (!raw)
@@ -696,19 +679,19 @@ static int s_provider_text(jdump_t *page, int first, json_t *pout, const s_prov_
     json_t *copy = json_copy(pout);
     s_fit_tags(copy, p->shown + from, n);
     size_t at = page->len;
-    if (!first && s_puts(page, ",", 1) < 0)
+    if (!first && jdump_bytes(page, ",", 1) < 0)
         goto fail;
     if (jdump_append(page, copy) < 0 || page->len < at + 2)
         goto fail;
     page->len--; /* its "}" */
-    if (s_puts(page, page->buf[page->len - 1] == '{' ? "\"items\":[" : ",\"items\":[", 
+    if (jdump_bytes(page, page->buf[page->len - 1] == '{' ? "\"items\":[" : ",\"items\":[", 
                page->buf[page->len - 1] == '{' ? 9 : 10) < 0)
         goto fail;
     for (size_t k = from; k < from + n; k++)
-        if ((k > from && s_puts(page, ",", 1) < 0) ||
-            s_puts(page, p->text.buf + p->shown[k].off, p->shown[k].len) < 0)
+        if ((k > from && jdump_bytes(page, ",", 1) < 0) ||
+            jdump_bytes(page, p->text.buf + p->shown[k].off, p->shown[k].len) < 0)
             goto fail;
-    if (s_puts(page, "]}", 2) < 0)
+    if (jdump_bytes(page, "]}", 2) < 0)
         goto fail;
     json_decref(copy);
     return 0;

@@ -26,12 +26,12 @@ static int s_grow(jdump_t *o, size_t more)
     return 0;
 }
 
-static int s_put(jdump_t *o, const char *s, size_t n)
+int jdump_bytes(jdump_t *out, const char *s, size_t n)
 {
-    if (s_grow(o, n) < 0)
+    if (s_grow(out, n) < 0)
         return -1;
-    memcpy(o->buf + o->len, s, n);
-    o->len += n;
+    memcpy(out->buf + out->len, s, n);
+    out->len += n;
     return 0;
 }
 
@@ -99,7 +99,7 @@ static int s_integer(jdump_t *o, json_int_t v)
     } while (u);
     if (v < 0)
         *--p = '-';
-    return s_put(o, p, (size_t)(e - p));
+    return jdump_bytes(o, p, (size_t)(e - p));
 }
 
 static int s_real(jdump_t *o, double v)
@@ -132,7 +132,7 @@ static int s_real(jdump_t *o, double v)
         tmp[n++] = '.';
         tmp[n++] = '0';
     }
-    return s_put(o, tmp, (size_t)n);
+    return jdump_bytes(o, tmp, (size_t)n);
 }
 
 static int s_value(jdump_t *o, const json_t *v, int depth)
@@ -141,11 +141,11 @@ static int s_value(jdump_t *o, const json_t *v, int depth)
         return -1;
     switch (json_typeof(v)) {
     case JSON_NULL:
-        return s_put(o, "null", 4);
+        return jdump_bytes(o, "null", 4);
     case JSON_TRUE:
-        return s_put(o, "true", 4);
+        return jdump_bytes(o, "true", 4);
     case JSON_FALSE:
-        return s_put(o, "false", 5);
+        return jdump_bytes(o, "false", 5);
     case JSON_INTEGER:
         return s_integer(o, json_integer_value(v));
     case JSON_REAL:
@@ -153,14 +153,14 @@ static int s_value(jdump_t *o, const json_t *v, int depth)
     case JSON_STRING:
         return s_string(o, json_string_value(v), json_string_length(v));
     case JSON_ARRAY: {
-        if (s_put(o, "[", 1) < 0)
+        if (jdump_bytes(o, "[", 1) < 0)
             return -1;
         size_t n = json_array_size(v);
         for (size_t i = 0; i < n; i++) {
-            if ((i && s_put(o, ",", 1) < 0) || s_value(o, json_array_get(v, i), depth + 1) < 0)
+            if ((i && jdump_bytes(o, ",", 1) < 0) || s_value(o, json_array_get(v, i), depth + 1) < 0)
                 return -1;
         }
-        return s_put(o, "]", 1);
+        return jdump_bytes(o, "]", 1);
     }
     case JSON_OBJECT: {
         if (json_object_size(v) == 1) {
@@ -169,10 +169,10 @@ static int s_value(jdump_t *o, const json_t *v, int depth)
             if (json_object_iter_key_len(it) == sizeof JDUMP_RAW_KEY - 1 &&
                 memcmp(json_object_iter_key(it), JDUMP_RAW_KEY, sizeof JDUMP_RAW_KEY - 1) == 0) {
                 json_t *t = json_object_iter_value(it);
-                return s_put(o, json_string_value(t), json_string_length(t));
+                return jdump_bytes(o, json_string_value(t), json_string_length(t));
             }
         }
-        if (s_put(o, "{", 1) < 0)
+        if (jdump_bytes(o, "{", 1) < 0)
             return -1;
         int first = 1;
         const char *key;
@@ -185,12 +185,12 @@ static int s_value(jdump_t *o, const json_t *v, int depth)
             key = json_object_iter_key(it);
             klen = json_object_iter_key_len(it);
             val = json_object_iter_value(it);
-            if ((!first && s_put(o, ",", 1) < 0) || s_string(o, key, klen) < 0 ||
-                s_put(o, ":", 1) < 0 || s_value(o, val, depth + 1) < 0)
+            if ((!first && jdump_bytes(o, ",", 1) < 0) || s_string(o, key, klen) < 0 ||
+                jdump_bytes(o, ":", 1) < 0 || s_value(o, val, depth + 1) < 0)
                 return -1;
             first = 0;
         }
-        return s_put(o, "}", 1);
+        return jdump_bytes(o, "}", 1);
     }
     default:
         return -1;

@@ -26,6 +26,10 @@ typedef struct {
  * not finite - as json_dumpb refuses); OUT->len is then unspecified. */
 int jdump_append(jdump_t *out, const json_t *v);
 
+/* jdump_bytes - append N bytes of S to OUT as they are (text made
+ * elsewhere), growing its buffer. 0, or -1 out of memory. */
+int jdump_bytes(jdump_t *out, const char *s, size_t n);
+
 /* jdump_raw - a value that jdump_append writes as TEXT (LEN bytes of
  * JSON made elsewhere, not checked), to put text already made into a
  * larger value without parsing it again: an object whose one key is

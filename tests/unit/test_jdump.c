@@ -189,6 +189,33 @@ static void test_appends_and_refusals(void **state)
     assert_null(d.buf);
 }
 
+/* jdump_bytes: text made elsewhere, byte for byte (NULs included), around
+ * values, across many doublings of the buffer */
+static void test_bytes(void **state)
+{
+    (void)state;
+    jdump_t o = {0};
+    assert_int_equal(jdump_bytes(&o, "[", 1), 0);
+    json_t *v = json_pack("{s:i}", "a", 1);
+    assert_int_equal(jdump_append(&o, v), 0);
+    json_decref(v);
+    assert_int_equal(jdump_bytes(&o, ",\"x\0y\"", 6), 0);
+    assert_int_equal(jdump_bytes(&o, "", 0), 0);
+    assert_int_equal(o.len, 14u);
+    assert_memory_equal(o.buf, "[{\"a\":1},\"x\0y\"", 14);
+    /* 1 MB in 1,000-byte pieces: each piece where it belongs */
+    char piece[1000];
+    for (int i = 0; i < 1000; i++) {
+        memset(piece, 'a' + i % 26, sizeof piece);
+        assert_int_equal(jdump_bytes(&o, piece, sizeof piece), 0);
+    }
+    assert_int_equal(o.len, 14u + 1000u * 1000u);
+    assert_true(o.cap >= o.len);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(o.buf[14 + i * 1000 + 999], 'a' + i % 26);
+    jdump_free(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_numbers_and_containers),
         cmocka_unit_test(test_random_trees),
         cmocka_unit_test(test_appends_and_refusals),
+        cmocka_unit_test(test_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

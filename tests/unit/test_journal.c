@@ -568,7 +568,7 @@ static void test_prune(void **state)
     for (int i = 0; i < 5; i++) {
         char mid[16];
         snprintf(mid, sizeof mid, "m%d", i + 1);
-        ids[i] = s_append(fx, 1000 * (i + 1), "txn-p", mid);
+        ids[i] = s_append(fx, (int64_t)1000 * (i + 1), "txn-p", mid);
         txn = store_begin(fx->s, 0);
         assert_int_equal(
             journal_seen(fx->s, txn, "txn-p", "bap.example", mid, dg, ids[i], NULL), SEEN_NEW);
@@ -760,7 +760,7 @@ static void test_trim_mapped_pages(void **state)
     assert_int_equal(store_trim(fx->s, 0), 0);
     assert_int_equal(store_trim(fx->s, 4), 1);
     long after = s_file_kb();
-    if (before - after < 8 * 1024)
+    if (before - after < 8L * 1024)
         fail_msg("file-backed RSS %ld kB before the trim, %ld kB after", before, after);
     /* the rows read back whole */
     txn = store_begin(fx->s, 1);
@@ -1225,8 +1225,9 @@ static void test_old_format_rows(void **state)
     size_t len = sizeof h + 3 + 7 + 5 + blen;
     char *row = malloc(len);
     assert_non_null(row);
+    static const char keys[15] = "baptxn-oldm-old"; /* the three ids, unterminated */
     memcpy(row, &h, sizeof h);
-    memcpy(row + sizeof h, "baptxn-oldm-old", 15);
+    memcpy(row + sizeof h, keys, sizeof keys);
     memcpy(row + sizeof h + 15, s_init_body, blen);
     s_put_raw(fx, id, row, len);
     free(row);

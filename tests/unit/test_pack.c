@@ -57,7 +57,7 @@ static void test_round_trip(void **state)
             continue;
         }
         assert_true(olen <= len - len / 8);
-        char *back = malloc(len);
+        char *back = malloc(len + 1);
         assert_non_null(back);
         assert_int_equal(pack_expand(out, olen, back, len), 0);
         assert_memory_equal(back, s_on_init, len);

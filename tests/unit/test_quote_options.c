@@ -411,7 +411,7 @@ static void test_price_tags_stored(void **state)
     fixture_store_t *fx = *state;
     MDB_txn *txn;
     ondc_err_t err;
-    int64_t a, b;
+    int64_t a = 0, b = 0;
     assert_int_equal(mdb_txn_begin(fx->s->env, NULL, 0, &txn), 0);
     json_t *pz = catalog_item(fx->s, txn, "P-PIZZA", "PZ-FARM");
     assert_non_null(pz);
