@@ -6,6 +6,7 @@
 #include "journal.h"
 #include "outbox.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,8 @@ retain_cut_t retain_cutoffs(const cfg_t *cfg, int64_t now_ms, int64_t age_s)
         keep_s = sig_s;
     retain_cut_t c = {.journal_before = now_ms - keep_s * 1000,
                       .outbox_before = now_ms - age_s * 1000,
-                      .txn_before = now_ms - age_s * 1000};
+                      .txn_before = now_ms - age_s * 1000,
+                      .now_ms = now_ms};
     return c;
 }
 
@@ -43,11 +45,40 @@ int64_t retain_txn_at(const char *data, size_t len)
     return v;
 }
 
+/* s_stamp - the state at CUR (key K, value V: a JSON object without "at") written
+ * again with "at": NOW_MS as its first key; 0, or -1 (left as it was) */
+static int s_stamp(MDB_cursor *cur, const MDB_val *k, const MDB_val *v, int64_t now_ms)
+{
+    const char *d = v->mv_data;
+    size_t n = v->mv_size;
+    if (n < 2 || d[0] != '{')
+        return -1; /* not an object: not ours to touch */
+    char head[40];
+    size_t j = 1;
+    while (j < n && (d[j] == ' ' || d[j] == '\n' || d[j] == '\t' || d[j] == '\r'))
+        j++;
+    int empty = j < n && d[j] == '}';
+    int hl = snprintf(head, sizeof head, "{\"at\":%lld%s", (long long)now_ms, empty ? "" : ",");
+    /* the key and the value both copied out of the page the put rewrites */
+    char *b = malloc(k->mv_size + (size_t)hl + n - 1);
+    if (!b)
+        return -1;
+    memcpy(b, k->mv_data, k->mv_size);
+    char *val = b + k->mv_size;
+    memcpy(val, head, (size_t)hl);
+    memcpy(val + hl, d + 1, n - 1); /* the rest of the object after its "{" */
+    MDB_val key = {k->mv_size, b}, nv = {(size_t)hl + n - 1, val};
+    int rc = mdb_cursor_put(cur, &key, &nv, MDB_CURRENT);
+    free(b);
+    return rc == 0 ? 0 : -1;
+}
+
 /* s_txn_slice - walk DB_TXN from *POS, deleting states stamped before
- * BEFORE_MS: at most LIMIT deleted, WALK looked at. Returns how many went;
- * *MORE when it stopped short of the end. */
-static int s_txn_slice(store_t *s, MDB_txn *txn, int64_t before_ms, int limit, int walk,
-                       retain_pos_t *pos, int *more)
+ * BEFORE_MS and stamping those without a stamp with NOW_MS: at most LIMIT
+ * deleted, WALK looked at. Returns how many went; *MORE when it stopped
+ * short of the end. */
+static int s_txn_slice(store_t *s, MDB_txn *txn, int64_t before_ms, int64_t now_ms, int limit,
+                       int walk, retain_pos_t *pos, int *more)
 {
     MDB_cursor *cur;
     if (mdb_cursor_open(txn, s->dbi[DB_TXN], &cur) != 0)
@@ -58,7 +89,9 @@ static int s_txn_slice(store_t *s, MDB_txn *txn, int64_t before_ms, int limit, i
     while (rc == 0 && n < limit && seen < walk) {
         seen++;
         int64_t at = retain_txn_at(v.mv_data, v.mv_size);
-        if (at >= 0 && at < before_ms && mdb_cursor_del(cur, 0) == 0)
+        if (at < 0)
+            s_stamp(cur, &k, &v, now_ms); /* from a build before the stamps */
+        else if (at < before_ms && mdb_cursor_del(cur, 0) == 0)
             n++;
         /* after a delete, LMDB's MDB_NEXT yields the record that followed */
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
@@ -81,7 +114,7 @@ retain_done_t retain_slice(store_t *s, MDB_txn *txn, const retain_cut_t *cut, in
     d.journal = journal_prune(s, txn, cut->journal_before, limit);
     d.outbox = outbox_prune(s, txn, cut->outbox_before, limit);
     int more = 0;
-    d.txn = s_txn_slice(s, txn, cut->txn_before, limit, 8 * limit, pos, &more);
+    d.txn = s_txn_slice(s, txn, cut->txn_before, cut->now_ms, limit, 8 * limit, pos, &more);
     d.more = d.journal == limit || d.outbox == limit || d.txn == limit;
     return d;
 }

@@ -26,6 +26,8 @@ typedef struct {
     int64_t journal_before; /* journal rows received before this go (ms) */
     int64_t outbox_before;  /* outbox rows created before this go */
     int64_t txn_before;     /* transaction state last written before this goes */
+    int64_t now_ms;         /* when the cut-offs were taken: the stamp given
+                             * to a state written before states were stamped */
 } retain_cut_t;
 
 /* retain_cutoffs - the cut-offs at NOW_MS for rows older than AGE_S
@@ -47,13 +49,17 @@ typedef struct {
 
 /* retain_slice - one slice in write transaction TXN: at most LIMIT rows of
  * each kind deleted, and at most 8 x LIMIT transaction states looked at
- * (from *POS on, which it moves; at the end of DB_TXN it starts again). */
+ * (from *POS on, which it moves; at the end of DB_TXN it starts again). A
+ * state without a stamp (written by a build from before states were
+ * stamped) is stamped with CUT->now_ms when a slice first sees it, so it
+ * goes retention_s after that like any other; a value that is not a JSON
+ * object is left as it is. */
 retain_done_t retain_slice(store_t *s, MDB_txn *txn, const retain_cut_t *cut, int limit,
                            retain_pos_t *pos);
 
 /* retain_txn_at - the time a transaction state JSON (DATA/LEN) was last
  * written (its "at", epoch ms), or -1 when it carries none (a state from
- * before it was stamped: kept). */
+ * before states were stamped: retain_slice stamps it). */
 int64_t retain_txn_at(const char *data, size_t len);
 
 #endif
