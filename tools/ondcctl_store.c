@@ -220,11 +220,18 @@ int ctl_journal(ctl_t *ctl, int argc, char **argv)
         journal_row_t row;
         int grc = journal_get(s, txn, show_id, &row);
         if (grc != 0) {
-            if (grc == MDB_NOTFOUND)
+            if (grc == MDB_NOTFOUND) {
                 fprintf(stderr, "ondcctl: no journal row %llu\n", (unsigned long long)show_id);
-            else
-                fprintf(stderr, "ondcctl: journal row %llu cannot be read: %s\n",
-                        (unsigned long long)show_id, mdb_strerror(grc));
+            } else {
+                /* its pending mark is apart from the damaged bytes: the
+                 * state still says whether the dispatcher gave it up */
+                journal_pending_t p = {0};
+                journal_pending_get(s, txn, show_id, &p);
+                fprintf(stderr,
+                        "ondcctl: journal row %llu cannot be read: %s (state %s, attempts %u)\n",
+                        (unsigned long long)show_id, mdb_strerror(grc),
+                        s_state_name(journal_state(s, txn, show_id)), p.attempts);
+            }
             rc = 1;
         } else {
             journal_pending_t p = {0};
