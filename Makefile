@@ -292,11 +292,15 @@ fuzz-regress: $(FUZZ_BIN)
 
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 SRC_ALL := $(LAYER_SRC) $(wildcard ingress/*.c admin/*.c client/*.c dispatcher/*.c workers/*.c callback/*.c tools/*.c)
+# the unit tests and their shared fixtures, with the include paths they build with
+LINT_UNIT_SRC := $(UNIT_SRC) $(FIXTURE_SRC)
+CPPCHECK := cppcheck --quiet -j $(NPROC) --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
+	    --suppressions-list=.cppcheck-suppressions --include=/usr/include/jansson.h -D_GNU_SOURCE --std=c11
 lint:
-	cppcheck --quiet -j $(NPROC) --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
-	    --suppressions-list=.cppcheck-suppressions --include=/usr/include/jansson.h -D_GNU_SOURCE $(LAYER_INC) --std=c11 $(SRC_ALL)
-	@printf '%s\n' $(SRC_ALL) | xargs -P $(NPROC) -n 6 sh -c 'clang-tidy --quiet "$$@" \
-	    -- -std=gnu11 -D_GNU_SOURCE $(LAYER_INC) -Iingress -Iadmin -Iworkers' clang-tidy
+	$(CPPCHECK) $(LAYER_INC) $(SRC_ALL)
+	$(CPPCHECK) $(UNIT_INC) $(LINT_UNIT_SRC)
+	@printf '%s\n' $(SRC_ALL) $(LINT_UNIT_SRC) | xargs -P $(NPROC) -n 6 sh -c 'clang-tidy --quiet "$$@" \
+	    -- -std=gnu11 -D_GNU_SOURCE $(LAYER_INC) -Iingress -Iadmin -Iworkers -Icallback -Itests/unit' clang-tidy
 
 # ONDC's log validation utility judges the flows the fleet plays; it cannot
 # be fetched here, so LVU_DIR names a built copy (docs/conformance.md)

@@ -381,7 +381,7 @@ static void s_route_documented(const char *method, const char *prefix, void *arg
     s_doc_t *d = arg;
     char m[16], want[128];
     size_t i;
-    for (i = 0; method[i] && i < sizeof m - 1; i++)
+    for (i = 0; i < sizeof m - 1 && method[i]; i++)
         m[i] = (char)(method[i] | 0x20);
     m[i] = '\0';
     snprintf(want, sizeof want, "%s", prefix);
@@ -423,7 +423,7 @@ static void test_openapi_matches_the_routes(void **state)
                     url[o++] = *c;
             }
             url[o] = '\0';
-            for (i = 0; method[i] && i < sizeof m - 1; i++)
+            for (i = 0; i < sizeof m - 1 && method[i]; i++)
                 m[i] = (char)(method[i] & ~0x20);
             m[i] = '\0';
             admin_req_t q = s_raw(fx, m, url, NULL);

@@ -208,8 +208,10 @@ static int s_setup(void **state)
     if (!fx)
         return -1;
     snprintf(fx->dir, sizeof fx->dir, "/tmp/test_callback.XXXXXX");
-    if (!mkdtemp(fx->dir))
+    if (!mkdtemp(fx->dir)) {
+        free(fx);
         return -1;
+    }
     *state = fx;
     log_set_level(LOG_FATAL);
     cfg_defaults(&fx->rt.cfg);
@@ -665,8 +667,9 @@ static void test_scan_and_notices(void **state)
     /* one whose bytes do not decode is let go (freed: ASan would tell) */
     char *bad = malloc(3);
     assert_non_null(bad);
-    memcpy(bad, "xyz", 3);
-    callback_add_row(&fx->cb, 999999, bad, 3);
+    static const char xyz[3] = "xyz";
+    memcpy(bad, xyz, sizeof xyz);
+    callback_add_row(&fx->cb, 999999, bad, sizeof xyz);
     assert_null(idmap_lookup(fx->cb.known, 999999));
 }
 

@@ -231,9 +231,11 @@ static json_t *s_changed_ids(fixture_store_t *fx, int64_t from, int64_t to, cons
     json_decref(msg);
     /* sorted: the order of providers follows the times of their changes */
     size_t n = json_array_size(ids);
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): the elements are pointers */
     json_t **v = calloc(n ? n : 1, sizeof *v);
     for (i = 0; i < n; i++)
         v[i] = json_incref(json_array_get(ids, i));
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): the elements are pointers */
     qsort(v, n, sizeof *v, s_cmp);
     json_array_clear(ids);
     for (i = 0; i < n; i++)

@@ -86,8 +86,8 @@ static json_t *s_at(json_t *root, const char *path)
     char buf[256];
     snprintf(buf, sizeof buf, "%s", path);
     json_t *cur = root;
-    for (char *save = NULL, *tok = strtok_r(buf, ".", &save); tok && cur;
-         tok = strtok_r(NULL, ".", &save)) {
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save)) {
         char *br = strchr(tok, '[');
         if (br) {
             *br = '\0';
@@ -564,8 +564,8 @@ static void s_check_rows(const quote_t *q, const row_want_t *want, size_t n)
         const char *type = s_str(row, "@ondc/org/title_type");
         const char *iid = s_str(row, "@ondc/org/item_id");
         const char *val = s_str(row, "price.value");
-        if (!type || !iid || !val || strcmp(type, want[i].type) || strcmp(iid, want[i].item_id) ||
-            strcmp(val, want[i].value))
+        if (!type || !iid || !val || strcmp(type, want[i].type) != 0 ||
+            strcmp(iid, want[i].item_id) != 0 || strcmp(val, want[i].value) != 0)
             fail_msg("row %zu: %s/%s/%s, want %s/%s/%s", i, type, iid, val, want[i].type,
                      want[i].item_id, want[i].value);
     }

@@ -50,7 +50,7 @@ static int s_setup(void **state)
     char real[PATH_MAX];
     if (!realpath(tmpl, real) || strlen(real) >= sizeof s_dir)
         return -1;
-    strcpy(s_dir, real);
+    memcpy(s_dir, real, strlen(real) + 1);
     log_set_level(LOG_FATAL); /* unknown-key warnings and reload notes */
     return 0;
 }

@@ -320,7 +320,7 @@ static void test_pages(void **state)
         assert_non_null(body);
         size_t len = strlen(body);
         free(body);
-        if (len > 16 * 1024)
+        if (len > (size_t)16 * 1024)
             fail_msg("page %zu is %zu bytes, more than search.page_kb", i, len);
     }
     char ids[8192];

@@ -218,19 +218,26 @@ enum {
     AUTH_GW_FORGED
 };
 
+/* s_cat - S appended to the text in BUF, a buffer of SIZE bytes */
+static void s_cat(char *buf, size_t size, const char *s)
+{
+    size_t n = strlen(buf);
+    snprintf(buf + n, size - n, "%s", s);
+}
+
 /* the requests, good and bad; each bad one says what it tries */
 static void test_check_table(void **state)
 {
     fx_t *fx = *state;
     char deep[200] = "";
     for (int i = 0; i < 40; i++)
-        strcat(deep, "[");
+        s_cat(deep, sizeof deep, "[");
     for (int i = 0; i < 40; i++)
-        strcat(deep, "]");
+        s_cat(deep, sizeof deep, "]");
     char items[8192] = "[";
     for (int i = 0; i < 257; i++)
-        strcat(items, i ? ",{\"id\":\"x\"}" : "{\"id\":\"x\"}");
-    strcat(items, "]");
+        s_cat(items, sizeof items, i ? ",{\"id\":\"x\"}" : "{\"id\":\"x\"}");
+    s_cat(items, sizeof items, "]");
     static char raw_dup[] = "{\"context\":{},\"context\":{}}";
     const struct {
         const char *what, *action, *edit_path, *edit_value, *raw;
@@ -570,7 +577,7 @@ static void test_http_front(void **state)
     char ts[48];
     ts[0] = '"';
     context_format_time(clock_wall_ms(), ts + 1, sizeof ts - 2);
-    strcat(ts, "\"");
+    s_cat(ts, sizeof ts, "\"");
     char *small = s_edit(s_request(fx, "search"), "context.timestamp", ts);
     enum { PLAIN, CHUNKED, DRAINING };
     const struct {

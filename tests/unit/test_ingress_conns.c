@@ -97,8 +97,8 @@ static void test_full_table_sheds_the_oldest_head(void **state)
     int n = 0;
     /* slow connections from many addresses, one every 10 ms */
     for (; n < MAXC - c.reserve; n++) {
-        assert_int_equal(iconns_admit(&c, 100 + (uint64_t)n, n * 10), 0);
-        iconns_open(&c, &s_pool[n], 100 + (uint64_t)n, n * 10);
+        assert_int_equal(iconns_admit(&c, 100 + (uint64_t)n, (int64_t)n * 10), 0);
+        iconns_open(&c, &s_pool[n], 100 + (uint64_t)n, (int64_t)n * 10);
     }
     assert_int_equal(s_nclosed, 0);
     /* one of them got its head: it is not a candidate */

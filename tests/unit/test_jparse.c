@@ -361,7 +361,9 @@ static void test_mutations(void **state)
             size_t n = n0;
             memcpy(b, orig, n);
             int edits = 1 + (int)(s_rand() % 3);
-            for (int e = 0; e < edits && n > 0; e++) {
+            for (int e = 0; e < edits; e++) {
+                if (n == 0)
+                    break;
                 size_t at = s_rand() % n;
                 switch (s_rand() % 5) {
                 case 0: /* replace with a JSON-ish byte */

@@ -90,7 +90,7 @@ static void test_key_refusals(void **state)
         "not base64!",
         "MCowBQYDK2VuAyEAi801MjVpgFOXHjliyT6Nb14HkS5dj1p41qbeyU6/SC8",
         "AAAA",
-        KAT_PUB "AAAA",
+        (KAT_PUB "AAAA"), /* a good key with bytes after it */
         NULL,
     };
     for (size_t i = 0; i < sizeof garbage / sizeof garbage[0]; i++) {
@@ -193,7 +193,7 @@ static void s_openssl_challenge(EVP_PKEY *priv, EVP_PKEY *peer, const char *plai
         EVP_EncryptUpdate(c, ct, &n1, (const unsigned char *)plain, (int)strlen(plain)), 1);
     assert_int_equal(EVP_EncryptFinal_ex(c, ct + n1, &n2), 1);
     EVP_CIPHER_CTX_free(c);
-    sodium_bin2base64(out, outlen, ct, (size_t)(n1 + n2), B64);
+    sodium_bin2base64(out, outlen, ct, (size_t)n1 + (size_t)n2, B64);
 }
 
 static void test_keygen_roundtrip(void **state)

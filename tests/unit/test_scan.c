@@ -46,8 +46,10 @@ static int s_setup(void **state)
     if (!fx)
         return -1;
     snprintf(fx->dir, sizeof fx->dir, "/tmp/test_scan.XXXXXX");
-    if (!mkdtemp(fx->dir))
+    if (!mkdtemp(fx->dir)) {
+        free(fx);
         return -1;
+    }
     *state = fx;
     log_set_level(LOG_FATAL);
     cfg_defaults(&fx->cfg);

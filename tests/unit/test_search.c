@@ -48,8 +48,8 @@ typedef struct {
 static int s_tok(const char *t, void *arg)
 {
     toks_t *k = arg;
-    strcat(k->text, t);
-    strcat(k->text, "|");
+    size_t len = strlen(k->text);
+    snprintf(k->text + len, sizeof k->text - len, "%s|", t);
     return 0;
 }
 

@@ -192,7 +192,7 @@ static void test_key_from_base64_refusals(void **state)
     sodium_bin2base64(mixed, sizeof mixed, a, 64, sodium_base64_VARIANT_ORIGINAL);
     sodium_bin2base64(short48, sizeof short48, a, 48, sodium_base64_VARIANT_ORIGINAL);
 
-    const char *bad[] = {mixed, short48, "", "   ", "not base64 at all!", PUB_A "x", NULL};
+    const char *bad[] = {mixed, short48, "", "   ", "not base64 at all!", (PUB_A "x"), NULL};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sign_key_t key;
         ondc_err_t err;
