@@ -4,8 +4,9 @@
  * Requests that passed their checks wait here, suspended. The batch goes to
  * the commit thread, which writes it in one LMDB write transaction (a
  * dedupe look-up, then a journal row, its pending mark, its transaction
- * index and dedupe entry per new request) and commits it (fsync with
- * journal_sync "fsync"); the loop meanwhile goes on reading and verifying
+ * index and dedupe entry per new request) and commits it (with
+ * journal_sync "fsync", its pages flushed under the write lock and its
+ * meta page right after, outside it); the loop meanwhile goes on reading and verifying
  * the next requests, which form the next batch. When
  * the commit returns, the thread wakes the loop (an eventfd) and the loop
  * resumes the connections with their answers and pushes the envelopes to
@@ -21,6 +22,7 @@
 #include "ingress.h"
 
 #include "ack.h"
+#include "clock.h"
 #include "context.h"
 #include "envelope.h"
 #include "log.h"
@@ -254,29 +256,21 @@ static void s_release(ingress_commit_t *c, req_t *batch, int ok, double ms, doub
 /* s_thread - the commit thread. Whatever waits is the next batch (the
  * requests that came in while the last commit was on its way to disk), so
  * a commit starts the moment the last one ends, whatever the loop does.
- * A commit flushes its pages but leaves its meta page unflushed: when more
- * requests wait, the next commit's flush puts it on disk with its own
- * pages (store_commit_unflushed), so under load each commit costs one
- * flush, not two; when nothing waits, store_flush does it at once. A batch
- * goes back to be answered only once its meta page is on disk. */
+ * The commit flushes its pages under the write lock (MDB_NOMETASYNC); its
+ * meta page is flushed at once after it, outside the lock, and the batch
+ * goes back to be answered. (Leaving that flush to the next commit saves
+ * one fdatasync a commit, but then every ACK waits for a second turn at
+ * the write lock, behind whatever worker holds it: under load that costs
+ * more than the flush.) A commit that wrote nothing (duplicates, NACKs)
+ * flushes nothing. */
 static void *s_thread(void *arg)
 {
     ingress_t *in = arg;
     ingress_commit_t *c = in->commit;
-    req_t *unflushed = NULL; /* committed, its meta page not yet on disk */
-    double unflushed_ms = 0, unflushed_lock_ms = 0;
     pthread_mutex_lock(&c->mu);
     for (;;) {
-        while (!c->todo && !unflushed && !c->stop)
+        while (!c->todo && !c->stop)
             pthread_cond_wait(&c->cv, &c->mu);
-        if (!c->todo && unflushed) {
-            pthread_mutex_unlock(&c->mu);
-            int ok = store_flush(in->rt->store) == 0;
-            pthread_mutex_lock(&c->mu);
-            s_release(c, unflushed, ok, unflushed_ms, unflushed_lock_ms);
-            unflushed = NULL;
-            continue;
-        }
         if (!c->todo)
             break; /* stop, nothing waits */
         req_t *batch = c->todo;
@@ -286,22 +280,13 @@ static void *s_thread(void *arg)
         double ms = 0, lock_ms = 0;
         int wrote = 0;
         int ok = s_write(in, batch, 0, &wrote, &ms, &lock_ms);
-        /* the batch before: on disk now if this commit flushed pages */
-        int unflushed_ok = 1;
-        if (unflushed && !(ok && wrote))
-            unflushed_ok = store_flush(in->rt->store) == 0;
-        pthread_mutex_lock(&c->mu);
-        if (unflushed)
-            s_release(c, unflushed, unflushed_ok, unflushed_ms, unflushed_lock_ms);
-        unflushed = NULL;
         if (ok && wrote) {
-            unflushed = batch;
-            unflushed_ms = ms;
-            unflushed_lock_ms = lock_ms;
-        } else {
-            /* nothing written (duplicates, NACKs) or nothing committed */
-            s_release(c, batch, ok, ms, lock_ms);
+            int64_t t0 = clock_mono_ns();
+            ok = store_flush(in->rt->store) == 0;
+            ms += clock_ms_since(t0);
         }
+        pthread_mutex_lock(&c->mu);
+        s_release(c, batch, ok, ms, lock_ms);
     }
     pthread_mutex_unlock(&c->mu);
     return NULL;
