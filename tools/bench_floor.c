@@ -5,6 +5,8 @@
  *
  *   ondc-bench-floor --listen HOST:PORT --registry FILE [--threads N]
  *                    [--skew S] [--max-body BYTES]
+ *                    [--roundtrip --key FILE --subscriber ID --ukid UKID
+ *                     [--senders N]]
  *
  * A bare libmicrohttpd server (its own thread pool, one thread per core
  * unless --threads says otherwise, epoll) that for every POST reads the
@@ -19,6 +21,18 @@
  * connections and the same signed requests as the node, and holds the
  * node's figures as ratios to its rate (docs/performance.md).
  *
+ * With --roundtrip it is the floor of a whole exchange: after the ACK, each
+ * request's on_* goes back as the node's would, and nothing else is done.
+ * The on_* is the request with context.action "on_" + its action, bpp_id
+ * the --subscriber (bpp_uri https://SUBSCRIBER/), and a new timestamp (its message is the
+ * request's: about the size of the node's on_init, and no business logic
+ * made); it is signed with --key as --subscriber|--ukid (BLAKE2b-512 and
+ * Ed25519, sign_auth_line) and POSTed to context.bap_uri + the action by
+ * --senders threads (default 2), each with one keep-alive libcurl handle.
+ * `make bench` drives it with the same burst and reads the rate the on_*
+ * came back at (roundtrip_floor_per_s): the most round trips a second any
+ * node can give on this machine with this generator.
+ *
  * GET /health answers 200, so a script can wait for it. On SIGTERM or
  * SIGINT it stops and prints "served N acked A nacked K" on stderr.
  *
@@ -31,8 +45,12 @@
 #include "jparse.h"
 #include "sign.h"
 
+#include "jdump.h"
+
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -62,6 +80,29 @@ static size_t s_max_body = 1 << 20;
 static _Atomic unsigned long s_served, s_acked, s_nacked;
 static struct MHD_Response *s_ack;
 
+/* --roundtrip: the node's key and identity, and the on_* waiting for a
+ * sender thread */
+typedef struct rt_item_s {
+    struct rt_item_s *next;
+    char url[512];
+    char *body; /* the on_*'s text (owned) */
+    size_t len;
+} rt_item_t;
+
+#define SENDERS_MAX 64
+static struct {
+    int on;
+    sign_key_t key;
+    char subscriber[256], ukid[256];
+    int nsenders;
+    pthread_t th[SENDERS_MAX];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    rt_item_t *head, **tail;
+    int stop;
+    _Atomic unsigned long sent, failed;
+} s_rt = {.nsenders = 2, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
 /* one request's body, collected over the handler's calls */
 typedef struct {
     char *buf;
@@ -72,8 +113,11 @@ typedef struct {
 static const char s_usage[] =
     "usage: ondc-bench-floor --listen HOST:PORT --registry FILE [--threads N]\n"
     "                        [--skew S] [--max-body BYTES]\n"
+    "                        [--roundtrip --key FILE --subscriber ID --ukid UKID\n"
+    "                         [--senders N]]\n"
     "       ondc-bench-floor --version\n"
-    "The benchmark's floor: verify, parse and ACK signed requests, nothing more.\n";
+    "The benchmark's floor: verify, parse and ACK signed requests, nothing more\n"
+    "(with --roundtrip: and send each one's on_* back, signed).\n";
 
 /* s_load_registry - the signing keys of the records in PATH. */
 static int s_load_registry(const char *path)
@@ -138,6 +182,112 @@ static enum MHD_Result s_nack(struct MHD_Connection *conn, const ondc_err_t *err
     return rc;
 }
 
+/* s_rt_make - the on_* of the parsed request ROOT, signed, queued for a
+ * sender. 0, or -1 (no bap_uri, or out of memory). */
+static int s_rt_make(json_t *root)
+{
+    json_t *ctx = json_object_get(root, "context");
+    const char *action = json_string_value(json_object_get(ctx, "action"));
+    const char *bap_uri = json_string_value(json_object_get(ctx, "bap_uri"));
+    if (!action || !bap_uri || strlen(bap_uri) > 400 || strlen(action) > 32)
+        return -1;
+    rt_item_t *it = calloc(1, sizeof *it);
+    if (!it)
+        return -1;
+    size_t ul = strlen(bap_uri);
+    snprintf(it->url, sizeof it->url, "%s%son_%s", bap_uri,
+             ul && bap_uri[ul - 1] == '/' ? "" : "/", action);
+    char on[40], ts[64];
+    snprintf(on, sizeof on, "on_%s", action);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct tm tm;
+    gmtime_r(&now.tv_sec, &tm);
+    snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             now.tv_nsec / 1000000);
+    json_object_set_new(ctx, "action", json_string(on));
+    json_object_set_new(ctx, "bpp_id", json_string(s_rt.subscriber));
+    char uri[300];
+    snprintf(uri, sizeof uri, "https://%s/", s_rt.subscriber);
+    json_object_set_new(ctx, "bpp_uri", json_string(uri));
+    json_object_set_new(ctx, "timestamp", json_string(ts));
+    jdump_t d = {0};
+    if (jdump_append(&d, root) < 0) {
+        jdump_free(&d);
+        free(it);
+        return -1;
+    }
+    it->body = d.buf;
+    it->len = d.len;
+    pthread_mutex_lock(&s_rt.mu);
+    *s_rt.tail = it;
+    s_rt.tail = &it->next;
+    pthread_cond_signal(&s_rt.cv);
+    pthread_mutex_unlock(&s_rt.mu);
+    return 0;
+}
+
+static size_t s_rt_discard(char *p, size_t size, size_t n, void *arg)
+{
+    (void)p;
+    (void)arg;
+    return size * n;
+}
+
+/* s_rt_sender - a sender thread: signs and POSTs queued on_* over one
+ * keep-alive handle, until stopped with the queue empty */
+static void *s_rt_sender(void *arg)
+{
+    (void)arg;
+    CURL *c = curl_easy_init();
+    if (!c)
+        return NULL;
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_rt_discard);
+    for (;;) {
+        pthread_mutex_lock(&s_rt.mu);
+        while (!s_rt.head && !s_rt.stop)
+            pthread_cond_wait(&s_rt.cv, &s_rt.mu);
+        rt_item_t *it = s_rt.head;
+        if (it) {
+            s_rt.head = it->next;
+            if (!s_rt.head)
+                s_rt.tail = &s_rt.head;
+        }
+        pthread_mutex_unlock(&s_rt.mu);
+        if (!it)
+            break;
+        long now = (long)time(NULL);
+        char *auth = sign_auth_line(&s_rt.key, s_rt.subscriber, s_rt.ukid, it->body, it->len, now,
+                                    now + 300);
+        struct curl_slist *h = NULL, *h2 = NULL;
+        if (auth && (h = curl_slist_append(NULL, "Content-Type: application/json")) &&
+            (h2 = curl_slist_append(h, auth))) {
+            h = h2;
+            curl_easy_setopt(c, CURLOPT_URL, it->url);
+            curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+            curl_easy_setopt(c, CURLOPT_POSTFIELDS, it->body);
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)it->len);
+            long code = 0;
+            if (curl_easy_perform(c) == CURLE_OK &&
+                curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code == 200)
+                atomic_fetch_add(&s_rt.sent, 1);
+            else
+                atomic_fetch_add(&s_rt.failed, 1);
+        } else {
+            atomic_fetch_add(&s_rt.failed, 1);
+        }
+        curl_slist_free_all(h);
+        free(auth);
+        free(it->body);
+        free(it);
+    }
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
 /* s_check - the floor's work on one whole request: the signature, then the
  * JSON and its context.action. 0, or -1 with ERR. */
 static int s_check(struct MHD_Connection *conn, const floor_req_t *r, ondc_err_t *err)
@@ -166,6 +316,9 @@ static int s_check(struct MHD_Connection *conn, const floor_req_t *r, ondc_err_t
     else if (!json_is_string(json_object_get(json_object_get(root, "context"), "action")))
         rc = err_set(err, ERR_TYPE_CONTEXT, 400, ERR_INVALID_REQUEST, "context.action",
                      "context.action is required");
+    else if (s_rt.on && s_rt_make(root) < 0)
+        rc = err_set(err, ERR_TYPE_CONTEXT, 400, ERR_INVALID_REQUEST, "context.bap_uri",
+                     "context.bap_uri is required");
     json_decref(root);
     jarena_end();
     return rc;
@@ -240,7 +393,7 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 int main(int argc, char **argv)
 {
-    const char *listen = NULL, *registry = NULL;
+    const char *listen = NULL, *registry = NULL, *keyfile = NULL;
     long threads = sysconf(_SC_NPROCESSORS_ONLN);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -251,6 +404,10 @@ int main(int argc, char **argv)
         if (strcmp(a, "--version") == 0) {
             printf("ondc-bench-floor %s\n", ONDC_VERSION);
             return 0;
+        }
+        if (strcmp(a, "--roundtrip") == 0) {
+            s_rt.on = 1;
+            continue;
         }
         if (!v) {
             fputs(s_usage, stderr);
@@ -267,6 +424,14 @@ int main(int argc, char **argv)
             s_skew = atol(v);
         else if (strcmp(a, "--max-body") == 0)
             s_max_body = strtoul(v, NULL, 10);
+        else if (strcmp(a, "--key") == 0)
+            keyfile = v;
+        else if (strcmp(a, "--subscriber") == 0)
+            snprintf(s_rt.subscriber, sizeof s_rt.subscriber, "%s", v);
+        else if (strcmp(a, "--ukid") == 0)
+            snprintf(s_rt.ukid, sizeof s_rt.ukid, "%s", v);
+        else if (strcmp(a, "--senders") == 0)
+            s_rt.nsenders = atoi(v);
         else {
             fputs(s_usage, stderr);
             return 64;
@@ -275,7 +440,9 @@ int main(int argc, char **argv)
     char host[64] = "";
     int port = 0;
     if (!listen || !registry || sscanf(listen, "%63[^:]:%d", host, &port) != 2 || port <= 0 ||
-        port > 65535 || threads < 1 || threads > 256) {
+        port > 65535 || threads < 1 || threads > 256 ||
+        (s_rt.on && (!keyfile || !s_rt.subscriber[0] || !s_rt.ukid[0] || s_rt.nsenders < 1 ||
+                     s_rt.nsenders > SENDERS_MAX))) {
         fputs(s_usage, stderr);
         return 64;
     }
@@ -289,6 +456,15 @@ int main(int argc, char **argv)
     jarena_install();
     if (sign_init() < 0 || s_load_registry(registry) < 0)
         return 1;
+    if (s_rt.on) {
+        ondc_err_t kerr;
+        if (sign_key_load_file(&s_rt.key, keyfile, &kerr) < 0) {
+            fprintf(stderr, "ondc-bench-floor: %s: %s\n", keyfile, kerr.message);
+            return 1;
+        }
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        s_rt.tail = &s_rt.head;
+    }
     s_ack = MHD_create_response_from_buffer(strlen(ACK_BODY), (void *)ACK_BODY,
                                             MHD_RESPMEM_PERSISTENT);
     if (!s_ack)
@@ -301,6 +477,11 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    for (int i = 0; s_rt.on && i < s_rt.nsenders; i++)
+        if (pthread_create(&s_rt.th[i], NULL, s_rt_sender, NULL) != 0) {
+            fprintf(stderr, "ondc-bench-floor: cannot start a sender thread\n");
+            return 1;
+        }
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO, 0, NULL, NULL, s_handle, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
@@ -316,7 +497,21 @@ int main(int argc, char **argv)
     sigwait(&set, &sig);
     MHD_stop_daemon(d);
     MHD_destroy_response(s_ack);
-    fprintf(stderr, "served %lu acked %lu nacked %lu\n", atomic_load(&s_served),
+    if (s_rt.on) {
+        /* what is queued goes out first */
+        pthread_mutex_lock(&s_rt.mu);
+        s_rt.stop = 1;
+        pthread_cond_broadcast(&s_rt.cv);
+        pthread_mutex_unlock(&s_rt.mu);
+        for (int i = 0; i < s_rt.nsenders; i++)
+            pthread_join(s_rt.th[i], NULL);
+        curl_global_cleanup();
+    }
+    fprintf(stderr, "served %lu acked %lu nacked %lu", atomic_load(&s_served),
             atomic_load(&s_acked), atomic_load(&s_nacked));
+    if (s_rt.on)
+        fprintf(stderr, " on_sent %lu on_failed %lu", atomic_load(&s_rt.sent),
+                atomic_load(&s_rt.failed));
+    fputc('\n', stderr);
     return 0;
 }

@@ -1,7 +1,9 @@
 """ondc-bench-floor, the benchmark's floor (tools/bench_floor.c): a bare
 server that ACKs a request signed by a key of its registry file, and NACKs
 one whose signature does not verify, whose signer it does not know, or
-whose body is not JSON with a context.action, as the node would."""
+whose body is not JSON with a context.action, as the node would. With
+--roundtrip it also sends each ACKed request's on_* back to its bap_uri,
+signed with the node's key; a request without a bap_uri is NACKed."""
 import json
 import os
 import subprocess
@@ -11,13 +13,14 @@ import time
 import urllib.error
 import urllib.request
 
-from harness import BIN, Runner, eq, free_port, load_fixture
+from harness import BIN, FakeBuyerApp, Runner, eq, free_port, load_fixture
 
 SUB = "buyer.floor.test"
+NODE = "seller.floor.test"
 
 
 class Floor:
-    def __init__(self):
+    def __init__(self, roundtrip=False):
         self.dir = tempfile.mkdtemp(prefix="ondc-floor-")
         keys = os.path.join(self.dir, "keys")
         os.makedirs(keys, mode=0o700)
@@ -30,9 +33,24 @@ class Floor:
             json.dump([{"subscriber_id": SUB, "ukId": "k1", "signing_public_key": pub,
                         "type": "BAP"}], f)
         self.port = free_port()
-        self.proc = subprocess.Popen([os.path.join(BIN, "ondc-bench-floor"), "--listen",
-                                      "127.0.0.1:%d" % self.port, "--registry", self.registry,
-                                      "--threads", "2"], stderr=subprocess.PIPE, text=True)
+        args = [os.path.join(BIN, "ondc-bench-floor"), "--listen", "127.0.0.1:%d" % self.port,
+                "--registry", self.registry, "--threads", "2"]
+        if roundtrip:
+            # the node's own key pair, its public half in the registry file
+            # for ondcctl verify
+            nkeys = os.path.join(self.dir, "node")
+            os.makedirs(nkeys, mode=0o700)
+            out = subprocess.run([os.path.join(BIN, "ondcctl"), "keygen", "--dir", nkeys],
+                                 capture_output=True, text=True, check=True).stdout
+            with open(self.registry) as f:
+                recs = json.load(f)
+            recs.append({"subscriber_id": NODE, "ukId": "n1", "type": "BPP",
+                         "signing_public_key": json.loads(out)["signing_public_key"]})
+            with open(self.registry, "w") as f:
+                json.dump(recs, f)
+            args += ["--roundtrip", "--key", os.path.join(nkeys, "signing.key"), "--subscriber",
+                     NODE, "--ukid", "n1", "--senders", "2"]
+        self.proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
         for _ in range(100):
             try:
                 urllib.request.urlopen("http://127.0.0.1:%d/health" % self.port, timeout=1)
@@ -93,12 +111,60 @@ def test_floor_acks_signed_and_nacks_the_rest():
     eq("served 6 acked 1 nacked 5" in err, True, "it counts what it answered: %s" % err.strip())
 
 
+def test_roundtrip_floor_sends_each_on_back_signed():
+    fl = Floor(roundtrip=True)
+    bap = FakeBuyerApp()
+    try:
+        body = load_fixture("seed-init-request.json")
+        body["context"]["bap_uri"] = bap.uri
+        mids = []
+        for i in range(3):
+            body["context"]["message_id"] = "floor-rt-%d" % i
+            raw = json.dumps(body).encode()
+            status, ans = fl.post(raw, fl.sign(raw))
+            eq((status, ans["message"]["ack"]["status"]), (200, "ACK"), "init %d is ACKed" % i)
+            mids.append(body["context"]["message_id"])
+        got = bap.wait_for(lambda c: True, count=3)
+        eq(len(got), 3, "each ACKed init's on_init came back")
+        eq(sorted(json.loads(c["raw"])["context"]["message_id"] for c in got), mids,
+           "one on_init for each message_id")
+        for c in got:
+            on = json.loads(c["raw"])
+            eq((c["path"], on["context"]["action"], on["context"]["bpp_id"],
+                on["context"]["transaction_id"]),
+               ("/ondc/1.0/on_init", "on_init", NODE, body["context"]["transaction_id"]),
+               "the on_init goes to bap_uri + on_init, from the node, in the request's transaction")
+            eq(on["message"], body["message"], "its message is the request's")
+            p = os.path.join(fl.dir, "on.json")
+            with open(p, "wb") as f:
+                f.write(c["raw"])
+            v = subprocess.run([os.path.join(BIN, "ondcctl"), "verify", "--registry", fl.registry,
+                                "--header", c["headers"].get("Authorization", ""), p],
+                               capture_output=True, text=True)
+            eq(v.returncode, 0, "its signature verifies with the node's key: %s" % v.stdout.strip())
+        # bad input: no bap_uri to answer to is NACKed, and nothing is sent
+        del body["context"]["bap_uri"]
+        raw = json.dumps(body).encode()
+        status, ans = fl.post(raw, fl.sign(raw))
+        eq((status, ans["error"]["code"], ans["error"]["path"]), (400, "30000", "context.bap_uri"),
+           "an init without a bap_uri is refused")
+    finally:
+        rc, err = fl.stop()
+        bap.close()
+    eq(rc, 0, "it stops cleanly on SIGTERM")
+    eq("served 4 acked 3 nacked 1 on_sent 3 on_failed 0" in err, True,
+       "it counts the on_* it sent: %s" % err.strip())
+
+
 def test_floor_version_and_usage():
     out = subprocess.run([os.path.join(BIN, "ondc-bench-floor"), "--version"], capture_output=True,
                          text=True)
     eq((out.returncode, out.stdout.startswith("ondc-bench-floor ")), (0, True), "--version")
     out = subprocess.run([os.path.join(BIN, "ondc-bench-floor")], capture_output=True, text=True)
     eq((out.returncode, "usage:" in out.stderr), (64, True), "no arguments: usage, 64")
+    out = subprocess.run([os.path.join(BIN, "ondc-bench-floor"), "--listen", "127.0.0.1:1",
+                          "--registry", "/dev/null", "--roundtrip"], capture_output=True, text=True)
+    eq((out.returncode, "usage:" in out.stderr), (64, True), "--roundtrip without --key: usage, 64")
 
 
 if __name__ == "__main__":
