@@ -37,10 +37,9 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
-from harness import BIN, SAN_SLOWDOWN, Fleet, Runner, check, eq, load_fixture
+from harness import BIN, SAN_SLOWDOWN, Fleet, Runner, check, eq, load_fixture, wait_until
 
 F = None
 WAIT = 20 * SAN_SLOWDOWN  # generous limits for a slow, loaded machine
@@ -74,16 +73,6 @@ def metric(name):
             if line.startswith(name + " "):
                 return int(float(line.split()[1]))
     return None
-
-
-def wait_until(pred, timeout=WAIT, step=0.2):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 def send_init():
@@ -210,7 +199,7 @@ def test_damaged_pending_row_is_dead_at_once_and_the_others_go_on():
     F.start()
 
     # dead at once: the first lease scan, not journal_max_attempts (1000)
-    check(wait_until(lambda: metric("ondc_journal_dead") == 1), "ondc_journal_dead 1")
+    check(wait_until(lambda: metric("ondc_journal_dead") == 1, WAIT), "ondc_journal_dead 1")
     rc, _, err = ctl("journal", "show", str(jid))
     check(rc != 0 and "cannot be read" in err, "still unreadable, kept: %r" % err)
     check("state dead, attempts 1)" in err, "dead with its first attempt: %r" % err)
@@ -226,7 +215,7 @@ def test_damaged_pending_row_is_dead_at_once_and_the_others_go_on():
         check(got, "on_init of %s" % mid)
         ok, why = F.verify_callback(got[0])
         check(ok, "on_init of %s signed: %s" % (mid, why))
-    check(wait_until(lambda: not journal("--state", "pending")),
+    check(wait_until(lambda: not journal("--state", "pending"), WAIT),
           "nothing left pending: %r" % journal("--state", "pending"))
     eq(metric("ondc_journal_backlog"), 0, "backlog empty")
     eq(metric("ondc_journal_dead"), 1, "one dead row")
