@@ -536,8 +536,8 @@ int journal_each_txn(store_t *s, MDB_txn *txn, const char *transaction_id, journ
     return journal_each_txn_all(s, txn, transaction_id, fn, NULL, arg);
 }
 
-int journal_each_txn_all(store_t *s, MDB_txn *txn, const char *transaction_id,
-                         journal_each_fn *fn, journal_damaged_fn *damaged, void *arg)
+int journal_each_txn_all(store_t *s, MDB_txn *txn, const char *transaction_id, journal_each_fn *fn,
+                         journal_damaged_fn *damaged, void *arg)
 {
     s_walk_t w = {.fn.row = fn, .damaged = damaged, .arg = arg};
     MDB_cursor *cur;

@@ -145,8 +145,8 @@ typedef int(journal_damaged_fn)(uint64_t id, void *arg);
  * entry, which the damage leaves alone. 0 or an LMDB error. */
 int journal_each_all(store_t *s, MDB_txn *txn, uint64_t from, uint64_t to, journal_each_fn *fn,
                      journal_damaged_fn *damaged, void *arg);
-int journal_each_txn_all(store_t *s, MDB_txn *txn, const char *transaction_id,
-                         journal_each_fn *fn, journal_damaged_fn *damaged, void *arg);
+int journal_each_txn_all(store_t *s, MDB_txn *txn, const char *transaction_id, journal_each_fn *fn,
+                         journal_damaged_fn *damaged, void *arg);
 
 /* journal_prune - delete rows (and their indexes) received before
  * BEFORE_MS that are done, at most LIMIT; returns how many. */

@@ -1409,8 +1409,7 @@ static void test_each_all_reports_damaged_rows(void **state)
     assert_int_equal(journal_each_all(fx->s, txn, 0, 0, s_all_row, s_all_damaged, &w), 0);
     s_assert_seen("journal_each_all", &w, want, d_all, 4);
     w = (seen_all_t){0};
-    assert_int_equal(journal_each_all(fx->s, txn, ids[2], ids[3], s_all_row, s_all_damaged, &w),
-                     0);
+    assert_int_equal(journal_each_all(fx->s, txn, ids[2], ids[3], s_all_row, s_all_damaged, &w), 0);
     s_assert_seen("journal_each_all of [row 2, row 3]", &w, want + 2, d_all + 2, 2);
     w = (seen_all_t){0};
     assert_int_equal(journal_each_txn_all(fx->s, txn, "txn-d", s_all_row, s_all_damaged, &w), 0);
