@@ -321,6 +321,7 @@ typedef struct {
         journal_pending_fn *pending;
         journal_each_fn *row;
     } fn;
+    journal_damaged_fn *damaged; /* a row walk's unreadable rows, or NULL */
     void *arg;
 } s_walk_t;
 
@@ -495,29 +496,50 @@ int journal_upgrade(store_t *s, MDB_txn *txn)
     return 0;
 }
 
+/* s_row_each - hand row ID (read into ROW by its caller, RC what that
+ * gave) to the walk W: an unreadable one to W's DAMAGED if it has one,
+ * else passed over */
+static int s_row_each(const s_walk_t *w, uint64_t id, journal_row_t *row, int rc)
+{
+    int stop = 0;
+    if (rc == 0)
+        stop = w->fn.row(row, w->arg);
+    else if (rc == MDB_CORRUPTED && w->damaged)
+        stop = w->damaged(id, w->arg);
+    journal_row_clear(row);
+    return stop;
+}
+
 static int s_row_one(uint64_t id, const MDB_val *v, void *arg)
 {
-    const s_walk_t *w = arg;
     journal_row_t row;
-    if (s_decode(id, v, &row) != 0) {
-        journal_row_clear(&row);
-        return 0;
-    }
-    int stop = w->fn.row(&row, w->arg);
-    journal_row_clear(&row);
-    return stop;
+    int rc = s_decode(id, v, &row);
+    return s_row_each(arg, id, &row, rc);
+}
+
+int journal_each_all(store_t *s, MDB_txn *txn, uint64_t from, uint64_t to, journal_each_fn *fn,
+                     journal_damaged_fn *damaged, void *arg)
+{
+    s_walk_t w = {.fn.row = fn, .damaged = damaged, .arg = arg};
+    return scan_each(s, txn, DB_JOURNAL, from, to, s_row_one, &w);
 }
 
 int journal_each(store_t *s, MDB_txn *txn, uint64_t from, uint64_t to, journal_each_fn *fn,
                  void *arg)
 {
-    s_walk_t w = {.fn.row = fn, .arg = arg};
-    return scan_each(s, txn, DB_JOURNAL, from, to, s_row_one, &w);
+    return journal_each_all(s, txn, from, to, fn, NULL, arg);
 }
 
 int journal_each_txn(store_t *s, MDB_txn *txn, const char *transaction_id, journal_each_fn *fn,
                      void *arg)
 {
+    return journal_each_txn_all(s, txn, transaction_id, fn, NULL, arg);
+}
+
+int journal_each_txn_all(store_t *s, MDB_txn *txn, const char *transaction_id, journal_each_fn *fn,
+                         journal_damaged_fn *damaged, void *arg)
+{
+    s_walk_t w = {.fn.row = fn, .damaged = damaged, .arg = arg};
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, s->dbi[DB_JTXN], &cur);
     if (rc)
@@ -531,14 +553,9 @@ int journal_each_txn(store_t *s, MDB_txn *txn, const char *transaction_id, journ
         if (k.mv_size != tl + 9)
             continue; /* the transaction's dedupe entries */
         MDB_val idk = {8, (char *)k.mv_data + tl + 1};
+        uint64_t id = store_get64(&idk);
         journal_row_t row;
-        if (journal_get(s, txn, store_get64(&idk), &row) != 0) {
-            journal_row_clear(&row);
-            continue;
-        }
-        int stop = fn(&row, arg);
-        journal_row_clear(&row);
-        if (stop)
+        if (s_row_each(&w, id, &row, journal_get(s, txn, id, &row)))
             break;
     }
     mdb_cursor_close(cur);

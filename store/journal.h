@@ -129,9 +129,24 @@ typedef int(journal_each_fn)(const journal_row_t *row, void *arg);
 int journal_each(store_t *s, MDB_txn *txn, uint64_t from, uint64_t to, journal_each_fn *fn,
                  void *arg);
 
-/* journal_each_txn - call FN for each row of TRANSACTION_ID, in order. */
+/* journal_each_txn - call FN for each row of TRANSACTION_ID, in order (a
+ * row that cannot be read is passed over). */
 int journal_each_txn(store_t *s, MDB_txn *txn, const char *transaction_id, journal_each_fn *fn,
                      void *arg);
+
+/* a walk's report of row ID, which cannot be read (MDB_CORRUPTED: its
+ * header or packed body is damaged); non-zero stops the walk */
+typedef int(journal_damaged_fn)(uint64_t id, void *arg);
+
+/* journal_each_all / journal_each_txn_all - journal_each and
+ * journal_each_txn that also call DAMAGED (in order among the rows FN gets)
+ * for each row they pass over as unreadable, for a tool that shows every
+ * row (ondcctl journal list). A row of a transaction is found by its index
+ * entry, which the damage leaves alone. 0 or an LMDB error. */
+int journal_each_all(store_t *s, MDB_txn *txn, uint64_t from, uint64_t to, journal_each_fn *fn,
+                     journal_damaged_fn *damaged, void *arg);
+int journal_each_txn_all(store_t *s, MDB_txn *txn, const char *transaction_id, journal_each_fn *fn,
+                         journal_damaged_fn *damaged, void *arg);
 
 /* journal_prune - delete rows (and their indexes) received before
  * BEFORE_MS that are done, at most LIMIT; returns how many. */

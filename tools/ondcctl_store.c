@@ -123,6 +123,7 @@ typedef struct {
     store_t *s;
     MDB_txn *txn;
     int n;
+    int unchecked; /* damaged rows left out: a filter they cannot be checked against */
 } s_filter_t;
 
 static const char *s_state_name(int st)
@@ -146,6 +147,30 @@ static int s_print_row(const journal_row_t *row, void *arg)
     printf("%llu\t%s\t%s\t%s\t%s\t%s\t%s\n", (unsigned long long)row->id, ts,
            context_action_name((action_t)row->action), s_state_name(state), row->sender,
            row->transaction_id, row->message_id);
+    f->n++;
+    return 0;
+}
+
+/* s_print_damaged - a row that cannot be read (its header or packed body
+ * damaged), as one line in its place: its id, and its state and attempts
+ * from its pending mark, which the damage leaves alone. --state is checked;
+ * --transaction holds (the transaction's index named it); --message,
+ * --action, --since and --until cannot be, so with any of them it is left
+ * out and counted. */
+static int s_print_damaged(uint64_t id, void *arg)
+{
+    s_filter_t *f = arg;
+    int state = journal_state(f->s, f->txn, id);
+    if (f->state >= 0 && state != f->state)
+        return 0;
+    if (f->msg_id || f->action || f->since || f->until) {
+        f->unchecked++;
+        return 0;
+    }
+    journal_pending_t p = {0};
+    journal_pending_get(f->s, f->txn, id, &p);
+    printf("%llu\t-\t-\t%s\tdamaged: cannot be read (MDB_CORRUPTED), attempts %u\t%s\t-\n",
+           (unsigned long long)id, s_state_name(state), p.attempts, f->txn_id ? f->txn_id : "-");
     f->n++;
     return 0;
 }
@@ -213,9 +238,15 @@ int ctl_journal(ctl_t *ctl, int argc, char **argv)
                         .txn = txn};
         printf("id\treceived\taction\tstate\tsender\ttransaction_id\tmessage_id\n");
         if (f.txn_id)
-            journal_each_txn(s, txn, f.txn_id, s_print_row, &f);
+            journal_each_txn_all(s, txn, f.txn_id, s_print_row, s_print_damaged, &f);
         else
-            journal_each(s, txn, 0, 0, s_print_row, &f);
+            journal_each_all(s, txn, 0, 0, s_print_row, s_print_damaged, &f);
+        if (f.unchecked)
+            fprintf(stderr,
+                    "ondcctl: %d damaged row%s not listed: --message, --action, --since and "
+                    "--until cannot be checked on a row that cannot be read (list without "
+                    "them to see %s)\n",
+                    f.unchecked, f.unchecked == 1 ? "" : "s", f.unchecked == 1 ? "it" : "them");
     } else {
         journal_row_t row;
         int grc = journal_get(s, txn, show_id, &row);

@@ -476,6 +476,18 @@ class Runner:
         return 1 if self.failed else 0
 
 
+def wait_until(pred, timeout, step=0.1):
+    """Call PRED every STEP seconds until it gives something true, for at
+    most TIMEOUT seconds; return that, or what PRED gives at the end."""
+    end = time.time() + timeout
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
 def check(cond, msg="check failed"):
     if not cond:
         raise AssertionError(msg)

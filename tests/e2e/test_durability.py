@@ -28,7 +28,7 @@ import types
 import urllib.request
 import uuid
 
-from harness import BIN, BUYER, Fleet, Runner, check, eq, free_port, load_fixture
+from harness import BIN, BUYER, Fleet, Runner, check, eq, free_port, load_fixture, wait_until
 
 F = None
 T0 = time.time()
@@ -166,16 +166,6 @@ def load(fleet, count, rate=1000, concurrency=64, bap_uri=None, template=None, t
 
 def calls_for(bap, mid, action="on_init"):
     return [c for c in list(bap.calls) if bap.by_message(mid, action)(c)]
-
-
-def wait_until(pred, timeout, step=0.1):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 def rows_gauge(fleet, state):

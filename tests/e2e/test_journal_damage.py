@@ -18,8 +18,12 @@ turned dead by running out of attempts would take far longer than this
 test waits.
 
 Checked: the store itself reports the row as unreadable (ondcctl journal
-show) before the fleet comes back; after the restart the row is dead
-(ondc_journal_dead 1, journal show says state dead after one attempt)
+show) before the fleet comes back, and ondcctl journal list shows it in its
+place as one damaged line (id, state, attempts; with --transaction too, as
+its transaction's index names it; left out, and said so on stderr, with a
+filter on a field it no longer has); after the restart the row is dead
+(ondc_journal_dead 1, journal show and journal list --state dead say
+state dead after one attempt)
 within the first lease scan, logged once as journal.dead "row cannot be
 read" before any other row is sent again; the rows around it (one handled
 before the damage, two pending beside it, one sent after the restart) all
@@ -33,10 +37,9 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
-from harness import BIN, SAN_SLOWDOWN, Fleet, Runner, check, eq, load_fixture
+from harness import BIN, SAN_SLOWDOWN, Fleet, Runner, check, eq, load_fixture, wait_until
 
 F = None
 WAIT = 20 * SAN_SLOWDOWN  # generous limits for a slow, loaded machine
@@ -70,16 +73,6 @@ def metric(name):
             if line.startswith(name + " "):
                 return int(float(line.split()[1]))
     return None
-
-
-def wait_until(pred, timeout=WAIT, step=0.2):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 def send_init():
@@ -162,14 +155,42 @@ def test_damaged_pending_row_is_dead_at_once_and_the_others_go_on():
     damage_body(data_dir, jid)
 
     # the store itself finds the damage: the row cannot be read, its
-    # neighbours can, the walks pass over it
+    # neighbours can
     rc, _, err = ctl("journal", "show", str(jid))
     check(rc != 0 and "cannot be read" in err and "MDB_CORRUPTED" in err,
           "journal show of the damaged row: rc %d %r" % (rc, err))
     check("state pending" in err, "its state still pending before the restart: %r" % err)
-    listed = {r["message_id"] for r in journal()}
-    check(bad not in listed and before in listed and all(m in listed for m in good),
-          "journal list passes over the damaged row only")
+    attempts = int(err.split("attempts ")[1].split(")")[0])
+
+    # journal list shows it in its place, as one damaged line: id, state
+    # and attempts (from its pending mark), nothing it cannot read
+    rows = journal()
+    ids = [int(r["id"]) for r in rows]
+    eq(ids, sorted(ids), "journal list oldest first, the damaged row in its place")
+    listed = {r["message_id"] for r in rows}
+    check(before in listed and all(m in listed for m in good), "its neighbours listed: %r" % rows)
+    damaged = [r for r in rows if r["id"] == str(jid)]
+    eq(len(damaged), 1, "journal list names the damaged row: %r" % rows)
+    eq(damaged[0], {"id": str(jid), "received": "-", "action": "-", "state": "pending",
+                    "sender": "damaged: cannot be read (MDB_CORRUPTED), attempts %d" % attempts,
+                    "transaction_id": "-", "message_id": "-"}, "the damaged line")
+    eq([r["id"] for r in journal("--state", "pending") if r["message_id"] == "-"], [str(jid)],
+       "--state pending shows it")
+    eq([r for r in journal("--state", "done") if r["id"] == str(jid)], [], "--state done not")
+    # its transaction's index still names it
+    tid = pending[bad]["transaction_id"]
+    by_txn = journal("--transaction", tid)
+    eq([(r["id"], r["state"], r["transaction_id"], r["message_id"]) for r in by_txn],
+       [(str(jid), "pending", tid, "-")], "--transaction of the damaged row")
+    # a filter on a field it no longer has leaves it out, and says so
+    for opt in (["--message", bad], ["--action", "init"], ["--since", "1"]):
+        rc, out, err = ctl("journal", "list", *opt)
+        eq(rc, 0, "journal list %s" % opt)
+        check(str(jid) not in [l.split("\t")[0] for l in out.splitlines()],
+              "%s leaves the damaged row out: %r" % (opt, out))
+        check("1 damaged row not listed" in err, "%s says so: %r" % (opt, err))
+    rc, out, err = ctl("journal", "list", "--action", "init", "--state", "done")
+    eq(err, "", "no word of a damaged row --state excludes")
 
     disp_log = os.path.join(F.dir, "run", "logs", "dispatcher-0.log")
     skip = os.path.getsize(disp_log) if os.path.exists(disp_log) else 0
@@ -178,10 +199,14 @@ def test_damaged_pending_row_is_dead_at_once_and_the_others_go_on():
     F.start()
 
     # dead at once: the first lease scan, not journal_max_attempts (1000)
-    check(wait_until(lambda: metric("ondc_journal_dead") == 1), "ondc_journal_dead 1")
+    check(wait_until(lambda: metric("ondc_journal_dead") == 1, WAIT), "ondc_journal_dead 1")
     rc, _, err = ctl("journal", "show", str(jid))
     check(rc != 0 and "cannot be read" in err, "still unreadable, kept: %r" % err)
     check("state dead, attempts 1)" in err, "dead with its first attempt: %r" % err)
+    dead_rows = journal("--state", "dead")
+    eq([(r["id"], r["sender"]) for r in dead_rows],
+       [(str(jid), "damaged: cannot be read (MDB_CORRUPTED), attempts 1")],
+       "journal list --state dead names it")
 
     # the rows beside it are handled, and a request sent now too
     after = send_init()
@@ -190,7 +215,7 @@ def test_damaged_pending_row_is_dead_at_once_and_the_others_go_on():
         check(got, "on_init of %s" % mid)
         ok, why = F.verify_callback(got[0])
         check(ok, "on_init of %s signed: %s" % (mid, why))
-    check(wait_until(lambda: not journal("--state", "pending")),
+    check(wait_until(lambda: not journal("--state", "pending"), WAIT),
           "nothing left pending: %r" % journal("--state", "pending"))
     eq(metric("ondc_journal_backlog"), 0, "backlog empty")
     eq(metric("ondc_journal_dead"), 1, "one dead row")

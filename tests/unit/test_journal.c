@@ -1321,6 +1321,120 @@ static void test_corrupt_packed_row(void **state)
     free(bad);
 }
 
+/* what a walk that reports damaged rows saw, in order */
+typedef struct {
+    uint64_t ids[16];
+    int damaged[16]; /* 1: reported unreadable, 0: handed over as a row */
+    int n;
+    int stop_at_damaged; /* the damaged callback stops the walk */
+} seen_all_t;
+
+static int s_all_row(const journal_row_t *r, void *arg)
+{
+    seen_all_t *w = arg;
+    assert_true(w->n < (int)N(w->ids));
+    assert_memory_equal(r->body, s_init_body, r->body_len);
+    w->damaged[w->n] = 0;
+    w->ids[w->n++] = r->id;
+    return 0;
+}
+
+static int s_all_damaged(uint64_t id, void *arg)
+{
+    seen_all_t *w = arg;
+    assert_true(w->n < (int)N(w->ids));
+    w->damaged[w->n] = 1;
+    w->ids[w->n++] = id;
+    return w->stop_at_damaged;
+}
+
+/* s_assert_seen - W saw exactly the ids WANT, DAMAGED[i] saying which were
+ * reported unreadable */
+static void s_assert_seen(const char *what, const seen_all_t *w, const uint64_t *want,
+                          const int *damaged, int n)
+{
+    if (w->n != n)
+        fail_msg("%s: saw %d rows, want %d", what, w->n, n);
+    for (int i = 0; i < n; i++)
+        if (w->ids[i] != want[i] || w->damaged[i] != damaged[i])
+            fail_msg("%s: [%d] = %llu%s, want %llu%s", what, i, (unsigned long long)w->ids[i],
+                     w->damaged[i] ? " damaged" : "", (unsigned long long)want[i],
+                     damaged[i] ? " damaged" : "");
+}
+
+/* The walks for a tool that shows every row (journal_each_all,
+ * journal_each_txn_all) report each row that cannot be read, in its
+ * place, by id: one whose packed body is damaged and one whose bytes are
+ * garbage (no header at all); its state still reads. journal_each and
+ * journal_each_txn, what the dispatcher, replay and retention walk, still
+ * pass over both. */
+static void test_each_all_reports_damaged_rows(void **state)
+{
+    fx_t *fx = *state;
+    size_t blen = sizeof s_init_body - 1;
+    static const char *const txns[] = {"txn-d", "txn-d", "txn-d", "txn-e"};
+    uint64_t ids[4];
+    for (int i = 0; i < 4; i++) {
+        journal_row_t r;
+        char mid[16];
+        snprintf(mid, sizeof mid, "m%d", i);
+        s_row(&r, 3, 1000 + i, "bap", txns[i], mid, s_init_body, blen);
+        MDB_txn *txn = store_begin(fx->s, 0);
+        assert_int_equal(journal_append(fx->s, txn, &r, &ids[i]), 0);
+        assert_int_equal(store_commit(txn), 0);
+    }
+    /* row 1: its packed body's middle inverted; row 2: garbage bytes in
+     * place of the whole row, and dead (given up after one attempt) */
+    size_t len;
+    char *raw = s_raw(fx, ids[1], &len);
+    for (size_t i = len / 2 - 8; i < len / 2 + 8; i++)
+        raw[i] = (char)~raw[i];
+    s_put_raw(fx, ids[1], raw, len);
+    free(raw);
+    s_put_raw(fx, ids[2], "not a journal row", 17);
+    assert_int_equal(s_dispatched(fx, ids[2], 2000, 1), 1);
+
+    MDB_txn *txn = store_begin(fx->s, 1);
+    journal_row_t out;
+    for (int i = 1; i <= 2; i++) {
+        assert_int_equal(journal_get(fx->s, txn, ids[i], &out), MDB_CORRUPTED);
+        journal_row_clear(&out);
+    }
+    assert_int_equal(journal_state(fx->s, txn, ids[1]), JOURNAL_PENDING);
+    assert_int_equal(journal_state(fx->s, txn, ids[2]), JOURNAL_DEAD);
+
+    static const int d_all[] = {0, 1, 1, 0}, d_none[] = {0, 0};
+    uint64_t want[] = {ids[0], ids[1], ids[2], ids[3]}, want_plain[] = {ids[0], ids[3]};
+    seen_all_t w = {0};
+    assert_int_equal(journal_each_all(fx->s, txn, 0, 0, s_all_row, s_all_damaged, &w), 0);
+    s_assert_seen("journal_each_all", &w, want, d_all, 4);
+    w = (seen_all_t){0};
+    assert_int_equal(journal_each_all(fx->s, txn, ids[2], ids[3], s_all_row, s_all_damaged, &w), 0);
+    s_assert_seen("journal_each_all of [row 2, row 3]", &w, want + 2, d_all + 2, 2);
+    w = (seen_all_t){0};
+    assert_int_equal(journal_each_txn_all(fx->s, txn, "txn-d", s_all_row, s_all_damaged, &w), 0);
+    s_assert_seen("journal_each_txn_all", &w, want, d_all, 3);
+    /* the damaged callback stops the walk as the row callback does */
+    w = (seen_all_t){.stop_at_damaged = 1};
+    assert_int_equal(journal_each_all(fx->s, txn, 0, 0, s_all_row, s_all_damaged, &w), 0);
+    s_assert_seen("journal_each_all stopped", &w, want, d_all, 2);
+    w = (seen_all_t){.stop_at_damaged = 1};
+    assert_int_equal(journal_each_txn_all(fx->s, txn, "txn-d", s_all_row, s_all_damaged, &w), 0);
+    s_assert_seen("journal_each_txn_all stopped", &w, want, d_all, 2);
+
+    /* the walks everything else uses pass over them, as before */
+    w = (seen_all_t){0};
+    assert_int_equal(journal_each(fx->s, txn, 0, 0, s_all_row, &w), 0);
+    s_assert_seen("journal_each", &w, want_plain, d_none, 2);
+    w = (seen_all_t){0};
+    assert_int_equal(journal_each_all(fx->s, txn, 0, 0, s_all_row, NULL, &w), 0);
+    s_assert_seen("journal_each_all without DAMAGED", &w, want_plain, d_none, 2);
+    w = (seen_all_t){0};
+    assert_int_equal(journal_each_txn(fx->s, txn, "txn-d", s_all_row, &w), 0);
+    s_assert_seen("journal_each_txn", &w, want_plain, d_none, 1);
+    mdb_txn_abort(txn);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
@@ -1348,6 +1462,7 @@ int main(void)
         T(test_packed_round_trip),
         T(test_old_format_rows),
         T(test_corrupt_packed_row),
+        T(test_each_all_reports_damaged_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
