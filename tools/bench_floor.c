@@ -6,7 +6,7 @@
  *   ondc-bench-floor --listen HOST:PORT --registry FILE [--threads N]
  *                    [--skew S] [--max-body BYTES]
  *                    [--roundtrip --key FILE --subscriber ID --ukid UKID
- *                     [--senders N]]
+ *                     [--senders N] [--multi K]]
  *
  * A bare libmicrohttpd server (its own thread pool, one thread per core
  * unless --threads says otherwise, epoll) that for every POST reads the
@@ -28,7 +28,10 @@
  * request's: about the size of the node's on_init, and no business logic
  * made); it is signed with --key as --subscriber|--ukid (BLAKE2b-512 and
  * Ed25519, sign_auth_line) and POSTed to context.bap_uri + the action by
- * --senders threads (default 2), each with one keep-alive libcurl handle.
+ * --senders threads (default 4), the requests dealt to them in turn: each
+ * with one keep-alive libcurl handle, one on_* at a time, or with --multi
+ * K a curl multi handle with up to K on_* in flight (its connections kept
+ * alive in the handle's cache), as ondc-callback sends.
  * `make bench` drives it with the same burst and reads the rate the on_*
  * came back at (roundtrip_floor_per_s): the most round trips a second any
  * node can give on this machine with this generator.
@@ -87,21 +90,33 @@ typedef struct rt_item_s {
     char url[512];
     char *body; /* the on_*'s text (owned) */
     size_t len;
+    char *auth; /* its Authorization line, once signed (owned) */
+    struct curl_slist *headers;
 } rt_item_t;
 
+/* a sender thread and its queue; MULTI is its curl multi handle with
+ * --multi, NULL in blocking mode */
+typedef struct {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    rt_item_t *head, **tail;
+    int stop;
+    CURLM *multi;
+} rt_sender_t;
+
 #define SENDERS_MAX 64
+#define MULTI_MAX 1024
 static struct {
     int on;
     sign_key_t key;
     char subscriber[256], ukid[256];
     int nsenders;
-    pthread_t th[SENDERS_MAX];
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    rt_item_t *head, **tail;
-    int stop;
+    int multi; /* transfers at once per sender (curl multi), 0: one, blocking */
+    rt_sender_t senders[SENDERS_MAX];
+    _Atomic unsigned next;
     _Atomic unsigned long sent, failed;
-} s_rt = {.nsenders = 2, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+} s_rt = {.nsenders = 4};
 
 /* one request's body, collected over the handler's calls */
 typedef struct {
@@ -114,7 +129,7 @@ static const char s_usage[] =
     "usage: ondc-bench-floor --listen HOST:PORT --registry FILE [--threads N]\n"
     "                        [--skew S] [--max-body BYTES]\n"
     "                        [--roundtrip --key FILE --subscriber ID --ukid UKID\n"
-    "                         [--senders N]]\n"
+    "                         [--senders N] [--multi K]]\n"
     "       ondc-bench-floor --version\n"
     "The benchmark's floor: verify, parse and ACK signed requests, nothing more\n"
     "(with --roundtrip: and send each one's on_* back, signed).\n";
@@ -220,11 +235,17 @@ static int s_rt_make(json_t *root)
     }
     it->body = d.buf;
     it->len = d.len;
-    pthread_mutex_lock(&s_rt.mu);
-    *s_rt.tail = it;
-    s_rt.tail = &it->next;
-    pthread_cond_signal(&s_rt.cv);
-    pthread_mutex_unlock(&s_rt.mu);
+    /* the senders take turns; a sender waits for its queue (blocking
+     * mode) or polls its transfers and its wake-up (multi mode) */
+    rt_sender_t *sd = &s_rt.senders[atomic_fetch_add(&s_rt.next, 1) % (unsigned)s_rt.nsenders];
+    pthread_mutex_lock(&sd->mu);
+    int was_empty = sd->head == NULL;
+    *sd->tail = it;
+    sd->tail = &it->next;
+    pthread_cond_signal(&sd->cv);
+    pthread_mutex_unlock(&sd->mu);
+    if (was_empty && sd->multi)
+        curl_multi_wakeup(sd->multi);
     return 0;
 }
 
@@ -235,56 +256,143 @@ static size_t s_rt_discard(char *p, size_t size, size_t n, void *arg)
     return size * n;
 }
 
-/* s_rt_sender - a sender thread: signs and POSTs queued on_* over one
- * keep-alive handle, until stopped with the queue empty */
-static void *s_rt_sender(void *arg)
+/* s_rt_pop - the next queued on_* of SD; with WAIT, waits for one until
+ * stopped. NULL when there is none. */
+static rt_item_t *s_rt_pop(rt_sender_t *sd, int wait)
 {
-    (void)arg;
-    CURL *c = curl_easy_init();
-    if (!c)
-        return NULL;
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_rt_discard);
-    for (;;) {
-        pthread_mutex_lock(&s_rt.mu);
-        while (!s_rt.head && !s_rt.stop)
-            pthread_cond_wait(&s_rt.cv, &s_rt.mu);
-        rt_item_t *it = s_rt.head;
-        if (it) {
-            s_rt.head = it->next;
-            if (!s_rt.head)
-                s_rt.tail = &s_rt.head;
-        }
-        pthread_mutex_unlock(&s_rt.mu);
-        if (!it)
-            break;
-        long now = (long)time(NULL);
-        char *auth = sign_auth_line(&s_rt.key, s_rt.subscriber, s_rt.ukid, it->body, it->len, now,
-                                    now + 300);
-        struct curl_slist *h = NULL, *h2 = NULL;
-        if (auth && (h = curl_slist_append(NULL, "Content-Type: application/json")) &&
-            (h2 = curl_slist_append(h, auth))) {
-            h = h2;
-            curl_easy_setopt(c, CURLOPT_URL, it->url);
-            curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-            curl_easy_setopt(c, CURLOPT_POSTFIELDS, it->body);
-            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)it->len);
-            long code = 0;
-            if (curl_easy_perform(c) == CURLE_OK &&
-                curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code == 200)
-                atomic_fetch_add(&s_rt.sent, 1);
-            else
-                atomic_fetch_add(&s_rt.failed, 1);
-        } else {
-            atomic_fetch_add(&s_rt.failed, 1);
-        }
+    pthread_mutex_lock(&sd->mu);
+    while (wait && !sd->head && !sd->stop)
+        pthread_cond_wait(&sd->cv, &sd->mu);
+    rt_item_t *it = sd->head;
+    if (it) {
+        sd->head = it->next;
+        if (!sd->head)
+            sd->tail = &sd->head;
+    }
+    pthread_mutex_unlock(&sd->mu);
+    return it;
+}
+
+/* s_rt_prepare - sign IT and set handle C to POST it. 0, or -1. */
+static int s_rt_prepare(CURL *c, rt_item_t *it)
+{
+    long now = (long)time(NULL);
+    it->auth = sign_auth_line(&s_rt.key, s_rt.subscriber, s_rt.ukid, it->body, it->len, now,
+                              now + 300);
+    struct curl_slist *h = it->auth ? curl_slist_append(NULL, "Content-Type: application/json")
+                                    : NULL;
+    struct curl_slist *h2 = h ? curl_slist_append(h, it->auth) : NULL;
+    if (!h2) {
         curl_slist_free_all(h);
-        free(auth);
-        free(it->body);
-        free(it);
+        return -1;
+    }
+    it->headers = h2;
+    curl_easy_setopt(c, CURLOPT_URL, it->url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, it->headers);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, it->body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)it->len);
+    curl_easy_setopt(c, CURLOPT_PRIVATE, it);
+    return 0;
+}
+
+/* s_rt_done - count IT's outcome (its handle C's answer) and free it */
+static void s_rt_done(CURL *c, rt_item_t *it, CURLcode res)
+{
+    long code = 0;
+    if (res == CURLE_OK && curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK &&
+        code == 200)
+        atomic_fetch_add(&s_rt.sent, 1);
+    else
+        atomic_fetch_add(&s_rt.failed, 1);
+    curl_slist_free_all(it->headers);
+    free(it->auth);
+    free(it->body);
+    free(it);
+}
+
+static CURL *s_rt_easy(void)
+{
+    CURL *c = curl_easy_init();
+    if (c) {
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_rt_discard);
+    }
+    return c;
+}
+
+/* s_rt_blocking - a sender in blocking mode: one on_* at a time over one
+ * keep-alive handle, until stopped with its queue empty */
+static void s_rt_blocking(rt_sender_t *sd)
+{
+    CURL *c = s_rt_easy();
+    for (rt_item_t *it; c && (it = s_rt_pop(sd, 1));) {
+        if (s_rt_prepare(c, it) < 0) {
+            s_rt_done(c, it, CURLE_OUT_OF_MEMORY);
+            continue;
+        }
+        s_rt_done(c, it, curl_easy_perform(c));
     }
     curl_easy_cleanup(c);
+}
+
+/* s_rt_multi - a sender in multi mode: up to s_rt.multi on_* at once on
+ * its multi handle (its connections kept alive in the handle's cache),
+ * woken by curl_multi_wakeup when its queue gets one, until stopped with
+ * its queue empty and nothing in flight */
+static void s_rt_multi(rt_sender_t *sd)
+{
+    CURL *idle[MULTI_MAX];
+    int nidle = 0, inflight = 0;
+    for (;;) {
+        rt_item_t *it;
+        while (inflight < s_rt.multi && (it = s_rt_pop(sd, 0))) {
+            CURL *c = nidle ? idle[--nidle] : s_rt_easy();
+            if (!c || s_rt_prepare(c, it) < 0 || curl_multi_add_handle(sd->multi, c) != CURLM_OK) {
+                s_rt_done(c, it, CURLE_OUT_OF_MEMORY);
+                if (c)
+                    curl_easy_cleanup(c);
+                continue;
+            }
+            inflight++;
+        }
+        pthread_mutex_lock(&sd->mu);
+        int stop = sd->stop, empty = sd->head == NULL;
+        pthread_mutex_unlock(&sd->mu);
+        if (stop && empty && inflight == 0)
+            break;
+        int running = 0;
+        curl_multi_perform(sd->multi, &running);
+        CURLMsg *msg;
+        int left, freed = 0;
+        while ((msg = curl_multi_info_read(sd->multi, &left))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            CURL *c = msg->easy_handle;
+            CURLcode res = msg->data.result;
+            rt_item_t *done = NULL;
+            curl_easy_getinfo(c, CURLINFO_PRIVATE, (char **)&done);
+            curl_multi_remove_handle(sd->multi, c);
+            s_rt_done(c, done, res);
+            idle[nidle++] = c;
+            inflight--;
+            freed = 1;
+        }
+        /* a transfer done: its place goes to the next queued one first */
+        if (!freed)
+            curl_multi_poll(sd->multi, NULL, 0, stop ? 10 : 1000, NULL);
+    }
+    while (nidle)
+        curl_easy_cleanup(idle[--nidle]);
+}
+
+static void *s_rt_sender(void *arg)
+{
+    rt_sender_t *sd = arg;
+    if (sd->multi)
+        s_rt_multi(sd);
+    else
+        s_rt_blocking(sd);
     return NULL;
 }
 
@@ -432,6 +540,8 @@ int main(int argc, char **argv)
             snprintf(s_rt.ukid, sizeof s_rt.ukid, "%s", v);
         else if (strcmp(a, "--senders") == 0)
             s_rt.nsenders = atoi(v);
+        else if (strcmp(a, "--multi") == 0)
+            s_rt.multi = atoi(v);
         else {
             fputs(s_usage, stderr);
             return 64;
@@ -442,7 +552,7 @@ int main(int argc, char **argv)
     if (!listen || !registry || sscanf(listen, "%63[^:]:%d", host, &port) != 2 || port <= 0 ||
         port > 65535 || threads < 1 || threads > 256 ||
         (s_rt.on && (!keyfile || !s_rt.subscriber[0] || !s_rt.ukid[0] || s_rt.nsenders < 1 ||
-                     s_rt.nsenders > SENDERS_MAX))) {
+                     s_rt.nsenders > SENDERS_MAX || s_rt.multi < 0 || s_rt.multi > MULTI_MAX))) {
         fputs(s_usage, stderr);
         return 64;
     }
@@ -463,7 +573,14 @@ int main(int argc, char **argv)
             return 1;
         }
         curl_global_init(CURL_GLOBAL_DEFAULT);
-        s_rt.tail = &s_rt.head;
+        for (int i = 0; i < s_rt.nsenders; i++) {
+            rt_sender_t *sd = &s_rt.senders[i];
+            pthread_mutex_init(&sd->mu, NULL);
+            pthread_cond_init(&sd->cv, NULL);
+            sd->tail = &sd->head;
+            if (s_rt.multi && !(sd->multi = curl_multi_init()))
+                return 1;
+        }
     }
     s_ack = MHD_create_response_from_buffer(strlen(ACK_BODY), (void *)ACK_BODY,
                                             MHD_RESPMEM_PERSISTENT);
@@ -478,7 +595,7 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     for (int i = 0; s_rt.on && i < s_rt.nsenders; i++)
-        if (pthread_create(&s_rt.th[i], NULL, s_rt_sender, NULL) != 0) {
+        if (pthread_create(&s_rt.senders[i].th, NULL, s_rt_sender, &s_rt.senders[i]) != 0) {
             fprintf(stderr, "ondc-bench-floor: cannot start a sender thread\n");
             return 1;
         }
@@ -499,12 +616,20 @@ int main(int argc, char **argv)
     MHD_destroy_response(s_ack);
     if (s_rt.on) {
         /* what is queued goes out first */
-        pthread_mutex_lock(&s_rt.mu);
-        s_rt.stop = 1;
-        pthread_cond_broadcast(&s_rt.cv);
-        pthread_mutex_unlock(&s_rt.mu);
-        for (int i = 0; i < s_rt.nsenders; i++)
-            pthread_join(s_rt.th[i], NULL);
+        for (int i = 0; i < s_rt.nsenders; i++) {
+            rt_sender_t *sd = &s_rt.senders[i];
+            pthread_mutex_lock(&sd->mu);
+            sd->stop = 1;
+            pthread_cond_broadcast(&sd->cv);
+            pthread_mutex_unlock(&sd->mu);
+            if (sd->multi)
+                curl_multi_wakeup(sd->multi);
+            pthread_join(sd->th, NULL);
+            if (sd->multi)
+                curl_multi_cleanup(sd->multi);
+            pthread_mutex_destroy(&sd->mu);
+            pthread_cond_destroy(&sd->cv);
+        }
         curl_global_cleanup();
     }
     fprintf(stderr, "served %lu acked %lu nacked %lu", atomic_load(&s_served),

@@ -20,7 +20,7 @@ NODE = "seller.floor.test"
 
 
 class Floor:
-    def __init__(self, roundtrip=False):
+    def __init__(self, roundtrip=None):
         self.dir = tempfile.mkdtemp(prefix="ondc-floor-")
         keys = os.path.join(self.dir, "keys")
         os.makedirs(keys, mode=0o700)
@@ -49,7 +49,7 @@ class Floor:
             with open(self.registry, "w") as f:
                 json.dump(recs, f)
             args += ["--roundtrip", "--key", os.path.join(nkeys, "signing.key"), "--subscriber",
-                     NODE, "--ukid", "n1", "--senders", "2"]
+                     NODE, "--ukid", "n1"] + roundtrip
         self.proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
         for _ in range(100):
             try:
@@ -111,8 +111,8 @@ def test_floor_acks_signed_and_nacks_the_rest():
     eq("served 6 acked 1 nacked 5" in err, True, "it counts what it answered: %s" % err.strip())
 
 
-def test_roundtrip_floor_sends_each_on_back_signed():
-    fl = Floor(roundtrip=True)
+def roundtrip_floor(senders):
+    fl = Floor(roundtrip=senders)
     bap = FakeBuyerApp()
     try:
         body = load_fixture("seed-init-request.json")
@@ -154,6 +154,16 @@ def test_roundtrip_floor_sends_each_on_back_signed():
     eq(rc, 0, "it stops cleanly on SIGTERM")
     eq("served 4 acked 3 nacked 1 on_sent 3 on_failed 0" in err, True,
        "it counts the on_* it sent: %s" % err.strip())
+
+
+def test_roundtrip_floor_blocking_senders():
+    """two sender threads, one on_* at a time each"""
+    roundtrip_floor(["--senders", "2"])
+
+
+def test_roundtrip_floor_multi_sender():
+    """one sender thread with a curl multi handle, up to 8 on_* at once"""
+    roundtrip_floor(["--senders", "1", "--multi", "8"])
 
 
 def test_floor_version_and_usage():
