@@ -342,7 +342,7 @@ static void s_rt_blocking(rt_sender_t *sd)
  * its queue empty and nothing in flight */
 static void s_rt_multi(rt_sender_t *sd)
 {
-    CURL *idle[MULTI_MAX];
+    CURL *idle[MULTI_MAX] = {NULL};
     int nidle = 0, inflight = 0;
     for (;;) {
         rt_item_t *it;
