@@ -255,38 +255,34 @@ fi
 # over the same connections; FLOOR is the median of its runs' ACK rates
 F=$(port)
 while [ "$F" = "$P" ] || [ "$F" = "$A" ] || [ "$F" = "$S" ]; do F=$(port); done
-"$BIN/ondc-bench-floor" --listen "127.0.0.1:$F" --registry "$dir/registry.json" 2>"$dir/floor.log" &
-floor_pid=$!
-for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$F/health" && break; sleep 0.1; done
-floor_t0=$(awk '{print $14+$15}' /proc/$floor_pid/stat)
-for run in $(seq 1 "$FLOOR_RUNS"); do
-  echo "bench: floor run $run of $FLOOR_RUNS" >&2
-  "$BIN/ondc-bench" --url "http://127.0.0.1:$F/protocol/v1/" --key "$dir/keys/buyer/signing.key" \
-    --subscriber buyer.bench.local --ukid k1 --node-pub "$NODE_PUB" --sink-port "$S" \
-    --template "$dir/init.json" --max --count "$FLOOR_COUNT" --conns "$CONNS" --wait 0 \
-    > "$dir/floor-$run.out"
-done
-# the floor server's own CPU (ticks) over its runs, for its CPU per request
-echo "$floor_t0 $(awk '{print $14+$15}' /proc/$floor_pid/stat)" > "$dir/floor.cpu"
-kill "$floor_pid"; wait "$floor_pid" 2>/dev/null || true; floor_pid=""
+# floor_runs NAME WAIT ARGS...: ondc-bench-floor ARGS on port F, then
+# FLOOR_RUNS bursts at it into NAME-1.out ... (WAIT: seconds to wait for the
+# on_* after each), its CPU ticks over them into NAME.cpu
+floor_runs() {
+  local name=$1 wait=$2; shift 2
+  "$BIN/ondc-bench-floor" --listen "127.0.0.1:$F" --registry "$dir/registry.json" "$@" \
+    2>"$dir/$name.log" &
+  floor_pid=$!
+  for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$F/health" && break; sleep 0.1; done
+  local t0; t0=$(awk '{print $14+$15}' /proc/$floor_pid/stat)
+  for run in $(seq 1 "$FLOOR_RUNS"); do
+    echo "bench: $name run $run of $FLOOR_RUNS" >&2
+    "$BIN/ondc-bench" --url "http://127.0.0.1:$F/protocol/v1/" --key "$dir/keys/buyer/signing.key" \
+      --subscriber buyer.bench.local --ukid k1 --node-pub "$NODE_PUB" --sink-port "$S" \
+      --template "$dir/init.json" --max --count "$FLOOR_COUNT" --conns "$CONNS" --wait "$wait" \
+      > "$dir/$name-$run.out"
+  done
+  echo "$t0 $(awk '{print $14+$15}' /proc/$floor_pid/stat)" > "$dir/$name.cpu"
+  kill "$floor_pid"; wait "$floor_pid" 2>/dev/null || true; floor_pid=""
+}
+floor_runs floor 0
 # the round-trip floor: the same bare server with --roundtrip, which after
 # each ACK sends the request's on_* back signed (BENCH_RT_SENDERS threads,
 # default 4, one keep-alive connection each): the same burst, and the rate
 # its on_* came back at (delivered_per_s) is what any node's round trips are
 # bounded by on this machine with this generator
-"$BIN/ondc-bench-floor" --listen "127.0.0.1:$F" --registry "$dir/registry.json" --roundtrip \
-  --key "$dir/keys/signing.key" --subscriber seller.bench.local --ukid k1 \
-  --senders "${BENCH_RT_SENDERS:-4}" 2>"$dir/rtfloor.log" &
-floor_pid=$!
-for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$F/health" && break; sleep 0.1; done
-for run in $(seq 1 "$FLOOR_RUNS"); do
-  echo "bench: round-trip floor run $run of $FLOOR_RUNS" >&2
-  "$BIN/ondc-bench" --url "http://127.0.0.1:$F/protocol/v1/" --key "$dir/keys/buyer/signing.key" \
-    --subscriber buyer.bench.local --ukid k1 --node-pub "$NODE_PUB" --sink-port "$S" \
-    --template "$dir/init.json" --max --count "$FLOOR_COUNT" --conns "$CONNS" --wait 60 \
-    > "$dir/rtfloor-$run.out"
-done
-kill "$floor_pid"; wait "$floor_pid" 2>/dev/null || true; floor_pid=""
+floor_runs rtfloor 60 --roundtrip --key "$dir/keys/signing.key" --subscriber seller.bench.local \
+  --ukid k1 --senders "${BENCH_RT_SENDERS:-4}"
 FLOOR=$(python3 - "$dir" "$FLOOR_RUNS" <<'PY'
 import statistics, sys
 d, n = sys.argv[1], int(sys.argv[2])
@@ -595,6 +591,9 @@ print("floor_cpu_ms_per_req %.3f" % floor_cpu)
 print("roundtrip_floor_per_s %.0f" % rtfloor)
 print("roundtrip_floor_ratio %.2f" % (rtfloor / floor))
 print("roundtrip_floor_runs %s" % " ".join("%.0f" % o["delivered_per_s"] for o in rtf))
+rt0, rt1 = (int(x) for x in open(os.path.join(d, "rtfloor.cpu")).read().split())
+print("roundtrip_floor_cpu_ms_per_req %.3f" % ((rt1 - rt0) / tick * 1000.0 /
+                                               max(sum(o["callbacks"] for o in rtf), 1)))
 print("roundtrip_vs_roundtrip_floor %.2f" % (med(sust) / max(rtfloor, 1)))
 print("burst_delivered_per_s %.0f" % burst_deliv)
 print("burst_delivered_vs_roundtrip_floor %.2f" % (burst_deliv / max(rtfloor, 1)))
