@@ -401,11 +401,11 @@ int admin_get_items(admin_t *a, admin_req_t *q, const char *rest)
 typedef struct {
     const char *state, *fstate, *bap, *text;
     char since[40];
-    int returns; /* -1: any; 1: only orders with a return */
-    int desc;    /* newest first: the walk stops at the first row before since */
-    size_t limit;                  /* the page's size; one row more tells there is a next */
-    char last[ORDER_POS_MAX + 1];  /* the position of the page's last row */
-    json_t *all;                   /* the summary of each match, in the page's order */
+    int returns;                  /* -1: any; 1: only orders with a return */
+    int desc;                     /* newest first: the walk stops at the first row before since */
+    size_t limit;                 /* the page's size; one row more tells there is a next */
+    char last[ORDER_POS_MAX + 1]; /* the position of the page's last row */
+    json_t *all;                  /* the summary of each match, in the page's order */
 } s_orders_t;
 
 /* s_order_summary - what a list shows of order record REC */

@@ -338,7 +338,7 @@ int order_walk(store_t *s, MDB_txn *txn, int desc, const char *after, const char
             rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
         /* the entry found is the first at or past the position: the walk
          * starts at the one before it */
-        rc = rc == 0 ? mdb_cursor_get(cur, &k, &d, MDB_PREV)
+        rc = rc == 0              ? mdb_cursor_get(cur, &k, &d, MDB_PREV)
              : rc == MDB_NOTFOUND ? mdb_cursor_get(cur, &k, &d, MDB_LAST)
                                   : rc;
     }
@@ -358,8 +358,7 @@ int order_walk(store_t *s, MDB_txn *txn, int desc, const char *after, const char
          * the index) is passed over: the record's own entry is the one */
         char uk[ORDER_POS_MAX + 3];
         int ul = s_upd_key(rec, key, uk);
-        const char *st =
-            json_string_value(json_object_get(json_object_get(rec, "order"), "state"));
+        const char *st = json_string_value(json_object_get(json_object_get(rec, "order"), "state"));
         int stop = 0;
         if (ul == (int)k.mv_size && memcmp(uk + 2, pos, (size_t)ul - 2) == 0 &&
             (!state || (st && strcmp(st, state) == 0)))

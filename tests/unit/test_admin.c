@@ -743,8 +743,8 @@ static void s_list_all(fx_t *fx)
         {"bap_id=b2.example", NULL, "b2.example", NULL, 0, 0},
         {"q=asha&sort=-updated_at", NULL, NULL, NULL, 1, 1},
         {"since=2024-05-01T10:00:06.000Z", NULL, NULL, "2024-05-01T10:00:06.000Z", 0, 0},
-        {"since=2024-05-01T10:00:06.000Z&sort=-updated_at", NULL, NULL,
-         "2024-05-01T10:00:06.000Z", 0, 1},
+        {"since=2024-05-01T10:00:06.000Z&sort=-updated_at", NULL, NULL, "2024-05-01T10:00:06.000Z",
+         0, 1},
         {"since=2024-06-01T00:00:00.000Z", NULL, NULL, "2024-06-01T00:00:00.000Z", 0, 0},
     };
     static const int limits[] = {1, 3, 4, 7, 50};
@@ -782,11 +782,12 @@ static void test_orders_list_pages_by_the_index(void **state)
     char *text = NULL;
     assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, &first, NULL, &text), 200);
     assert_string_equal(
-        text, "{\"orders\":[{\"id\":\"P00\",\"bap_id\":\"b1.example\",\"state\":\"Created\","
-              "\"fulfillment_state\":\"Pending\",\"total\":null,\"buyer\":\"Asha Rao\","
-              "\"provider_id\":null,\"created_at\":\"2024-05-01T10:00:00.000Z\",\"updated_at\":null,"
-              "\"items\":0,\"returns\":[]}],\"next_cursor\":\"323032342d30352d30315431303a30303a"
-              "30302e3030305a1e6f2f5030301f62312e6578616d706c65\"}");
+        text,
+        "{\"orders\":[{\"id\":\"P00\",\"bap_id\":\"b1.example\",\"state\":\"Created\","
+        "\"fulfillment_state\":\"Pending\",\"total\":null,\"buyer\":\"Asha Rao\","
+        "\"provider_id\":null,\"created_at\":\"2024-05-01T10:00:00.000Z\",\"updated_at\":null,"
+        "\"items\":0,\"returns\":[]}],\"next_cursor\":\"323032342d30352d30315431303a30303a"
+        "30302e3030305a1e6f2f5030301f62312e6578616d706c65\"}");
     free(text);
 
     /* an older store: no entries, no mark */

@@ -478,6 +478,12 @@ static int s_has(fixture_store_t *fx, MDB_txn *txn, const char *key)
     return mdb_get(txn, fx->s->dbi[DB_ORDERS], &k, &d) == 0;
 }
 
+static void s_put_raw(fixture_store_t *fx, MDB_txn *txn, const char *key, const char *value)
+{
+    MDB_val k = {strlen(key), (void *)key}, d = {strlen(value), (void *)value};
+    assert_int_equal(mdb_put(txn, fx->s->dbi[DB_ORDERS], &k, &d, 0), 0);
+}
+
 static int s_count_cb(json_t *rec, void *arg)
 {
     (void)rec;
@@ -488,7 +494,7 @@ static int s_count_cb(json_t *rec, void *arg)
 static void s_times(const char *times[IDX_N])
 {
     for (size_t i = 0; i < IDX_N; i++)
-        times[i] = s_idx_orders[i][2] ? s_idx_orders[i][2]
+        times[i] = s_idx_orders[i][2]   ? s_idx_orders[i][2]
                    : s_idx_orders[i][3] ? s_idx_orders[i][3]
                                         : "";
 }
@@ -554,7 +560,7 @@ static void test_updated_index_walks_in_order(void **state)
     json_object_set_new(json_object_get(rec, "order"), "state", json_string("In-progress"));
     assert_int_equal(order_put(fx->s, txn, rec), 0);
     json_decref(rec);
-    assert_true(s_has(fx, txn, "u/2024-05-01T10:00:01.000Z\x1eo/A2\x1f" "b1.example"));
+    assert_true(s_has(fx, txn, "u/2024-05-01T10:00:01.000Z\036o/A2\037b1.example"));
     assert_int_equal(s_count_prefix(fx, txn, "u/"), (int)IDX_N);
     s_walk_check(fx, txn, times, NULL);
 
@@ -570,14 +576,9 @@ static void test_updated_index_walks_in_order(void **state)
 
     /* stale entries: an old time still pointing at A4, and one at an order
      * that is not there */
-    MDB_val k = {strlen("u/2024-01-01T00:00:00.000Z\x1eo/A4\x1f" "b1.example"),
-                 "u/2024-01-01T00:00:00.000Z\x1eo/A4\x1f" "b1.example"},
-            d = {strlen("o/A4\x1f" "b1.example"), "o/A4\x1f" "b1.example"};
-    assert_int_equal(mdb_put(txn, fx->s->dbi[DB_ORDERS], &k, &d, 0), 0);
-    k = (MDB_val){strlen("u/2024-05-01T12:00:00.000Z\x1eo/GONE\x1f" "b1.example"),
-                  "u/2024-05-01T12:00:00.000Z\x1eo/GONE\x1f" "b1.example"};
-    d = (MDB_val){strlen("o/GONE\x1f" "b1.example"), "o/GONE\x1f" "b1.example"};
-    assert_int_equal(mdb_put(txn, fx->s->dbi[DB_ORDERS], &k, &d, 0), 0);
+    s_put_raw(fx, txn, "u/2024-01-01T00:00:00.000Z\036o/A4\037b1.example", "o/A4\037b1.example");
+    s_put_raw(fx, txn, "u/2024-05-01T12:00:00.000Z\036o/GONE\037b1.example",
+              "o/GONE\037b1.example");
     s_walk_check(fx, txn, times, NULL);
     mdb_txn_abort(txn);
     assert_int_equal(fixture_store_destroy(&fx), 0);
@@ -652,8 +653,8 @@ static void test_updated_index_is_built_once_for_an_older_store(void **state)
 
     /* marked: the entries are not looked for again */
     txn = store_begin(fx->s, 0);
-    MDB_val k = {strlen("u/2024-05-02T00:00:00.000Z\x1eo/A5\x1f" "b1.example"),
-                 "u/2024-05-02T00:00:00.000Z\x1eo/A5\x1f" "b1.example"};
+    MDB_val k = {strlen("u/2024-05-02T00:00:00.000Z\036o/A5\037b1.example"),
+                 "u/2024-05-02T00:00:00.000Z\036o/A5\037b1.example"};
     assert_int_equal(mdb_del(txn, fx->s->dbi[DB_ORDERS], &k, NULL), 0);
     assert_int_equal(store_commit(txn), 0);
     s_upgrade(fx);
