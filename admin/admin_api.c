@@ -401,8 +401,11 @@ int admin_get_items(admin_t *a, admin_req_t *q, const char *rest)
 typedef struct {
     const char *state, *fstate, *bap, *text;
     char since[40];
-    int returns; /* -1: any; 1: only orders with a return */
-    json_t *all; /* [updated_at, key, summary] of each match */
+    int returns;                  /* -1: any; 1: only orders with a return */
+    int desc;                     /* newest first: the walk stops at the first row before since */
+    size_t limit;                 /* the page's size; one row more tells there is a next */
+    char last[ORDER_POS_MAX + 1]; /* the position of the page's last row */
+    json_t *all;                  /* the summary of each match, in the page's order */
 } s_orders_t;
 
 /* s_order_summary - what a list shows of order record REC */
@@ -440,22 +443,18 @@ static json_t *s_order_summary(json_t *rec)
     return s;
 }
 
-static int s_orders_cb(json_t *rec, void *arg)
+static int s_orders_cb(json_t *rec, const char *pos, void *arg)
 {
     s_orders_t *l = arg;
     json_t *o = json_object_get(rec, "order");
+    const char *upd = order_updated(rec);
+    /* timestamps are all "YYYY-MM-DDTHH:MM:SS.mmmZ": they sort as text */
+    if (l->since[0] && strcmp(upd, l->since) < 0)
+        return l->desc; /* newest first: every row from here on is older */
     if (l->fstate && strcmp(order_fstate(order_fulfillment(o)), l->fstate) != 0)
         return 0;
     const char *bap = json_string_value(json_object_get(rec, "bap_id"));
     if (l->bap && (!bap || strcmp(bap, l->bap) != 0))
-        return 0;
-    const char *upd = json_string_value(json_object_get(o, "updated_at"));
-    if (!upd)
-        upd = json_string_value(json_object_get(o, "created_at"));
-    if (!upd)
-        upd = "";
-    /* timestamps are all "YYYY-MM-DDTHH:MM:SS.mmmZ": they sort as text */
-    if (l->since[0] && strcmp(upd, l->since) < 0)
         return 0;
     json_t *billing = json_object_get(o, "billing");
     if (l->text && !s_icontains(json_string_value(json_object_get(o, "id")), l->text) &&
@@ -468,27 +467,18 @@ static int s_orders_cb(json_t *rec, void *arg)
         json_decref(sum);
         return 0;
     }
-    json_array_append_new(l->all, json_pack("[s,O,o]", upd, json_object_get(rec, "key"), sum));
-    return 0;
+    json_array_append_new(l->all, sum);
+    if (json_array_size(l->all) == l->limit)
+        snprintf(l->last, sizeof l->last, "%s", pos);
+    return json_array_size(l->all) > l->limit;
 }
 
-static int s_by_time(const void *pa, const void *pb)
+/* s_cursor - the cursor naming position POS ("updated_at\x1ekey") as hex */
+static void s_cursor(const char *pos, char *out, size_t cap)
 {
-    json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
-    int c = strcmp(json_string_value(json_array_get(a, 0)), json_string_value(json_array_get(b, 0)));
-    return c ? c
-             : strcmp(json_string_value(json_array_get(a, 1)), json_string_value(json_array_get(b, 1)));
-}
-
-/* s_cursor - the cursor naming row R (updated_at, key) as hex text */
-static void s_cursor(json_t *r, char *out, size_t cap)
-{
-    char raw[600];
-    int n = snprintf(raw, sizeof raw, "%s\x1e%s", json_string_value(json_array_get(r, 0)),
-                     json_string_value(json_array_get(r, 1)));
     size_t o = 0;
-    for (int i = 0; i < n && i < (int)sizeof raw - 1 && o + 3 < cap; i++)
-        o += (size_t)snprintf(out + o, cap - o, "%02x", (unsigned char)raw[i]);
+    for (const char *p = pos; *p && o + 3 < cap; p++)
+        o += (size_t)snprintf(out + o, cap - o, "%02x", (unsigned char)*p);
     out[o] = '\0';
 }
 
@@ -555,43 +545,30 @@ int admin_orders_list(admin_t *a, admin_req_t *q)
     char after[600] = "";
     if (cur && s_uncursor(cur, after, sizeof after) < 0)
         return admin_error(q, 400, "cursor", "cursor must be a next_cursor this API gave");
+    /* ascending, since is a starting point: a position past it (it has
+     * no \x1e, so none equals it) is a row at or after that time */
+    l.desc = desc;
+    if (!desc && l.since[0] && strcmp(after, l.since) < 0)
+        snprintf(after, sizeof after, "%s", l.since);
+    l.limit = (size_t)limit;
     MDB_txn *txn = store_begin(a->rt->store, 1);
     if (!txn)
         return admin_error(q, 503, NULL, "the store is not available");
     l.all = json_array();
-    /* XXX: a scan of every order, sorted here; an index by updated_at
-     * would make a page cost its own size once stores hold many orders */
-    order_each(a->rt->store, txn, l.state, s_orders_cb, &l);
+    /* the updated_at index, from just after the cursor: a page costs its
+     * own rows (and those the filters pass over), not the store */
+    int walked = order_walk(a->rt->store, txn, desc, after, l.state, s_orders_cb, &l);
     mdb_txn_abort(txn);
-    size_t n = json_array_size(l.all);
-    json_t **rows = n ? calloc(n, sizeof(json_t *)) : NULL;
-    for (size_t i = 0; i < n; i++)
-        rows[i] = json_array_get(l.all, i);
-    if (n)
-        qsort(rows, n, sizeof(json_t *), s_by_time);
-    json_t *page = json_array();
-    char next[1300] = "";
-    size_t taken = 0;
-    for (size_t k = 0; k < n; k++) {
-        json_t *r = rows[desc ? n - 1 - k : k];
-        if (after[0]) {
-            char me[600];
-            snprintf(me, sizeof me, "%s\x1e%s", json_string_value(json_array_get(r, 0)),
-                     json_string_value(json_array_get(r, 1)));
-            int c = strcmp(me, after);
-            if (desc ? c >= 0 : c <= 0)
-                continue;
-        }
-        if ((int)taken == limit) {
-            s_cursor(rows[desc ? n - k : k - 1], next, sizeof next);
-            break;
-        }
-        json_array_append(page, json_array_get(r, 2));
-        taken++;
+    if (walked < 0) {
+        json_decref(l.all);
+        return admin_error(q, 503, NULL, "the store is not available");
     }
-    free(rows);
-    json_decref(l.all);
-    json_t *out = json_pack("{s:o}", "orders", page);
+    char next[1300] = "";
+    if (json_array_size(l.all) > l.limit) {
+        json_array_remove(l.all, l.limit);
+        s_cursor(l.last, next, sizeof next);
+    }
+    json_t *out = json_pack("{s:o}", "orders", l.all);
     json_object_set_new(out, "next_cursor", next[0] ? json_string(next) : json_null());
     return admin_reply(q, 200, out);
 }

@@ -3,9 +3,10 @@
  * /ready and /metrics on admin_listen, in a process apart from the
  * ingress (see admin.h for why).
  *
- * Start: the bearer token (refusing a file others can read), the registry
- * file (for /ready), a PUSH to ondc-callback for the order desk's on_*,
- * then the listener. SIGTERM: stop accepting, let the answers already
+ * Start: the bearer token (refusing a file others can read), the orders'
+ * updated_at index built if the store has none (order_index_upgrade),
+ * the registry file (for /ready), a PUSH to ondc-callback for the order
+ * desk's on_*, then the listener. SIGTERM: stop accepting, let the answers already
  * queued go out (at most DRAIN_MAX_MS), stop. SIGHUP: the registry file
  * is read again.
  *
@@ -17,6 +18,7 @@
 
 #include "log.h"
 #include "clock.h"
+#include "order.h"
 #include "zendpoint.h"
 
 #include <sodium.h>
@@ -33,6 +35,17 @@ static int s_init(runtime_t *rt)
     a->rt = rt;
     rt->state = a;
     if (admin_token_load(a) < 0)
+        return -1;
+    /* the orders list walks the updated_at index: a store written before
+     * it gets it once, before the first request */
+    MDB_txn *txn = admin_begin(a);
+    if (!txn || order_index_upgrade(rt->store, txn) < 0) {
+        if (txn)
+            mdb_txn_abort(txn);
+        log_error("admin.index_failed", "index", "oupdated", NULL);
+        return -1;
+    }
+    if (admin_commit(a, txn) != 0)
         return -1;
     a->registry = registry_new(&rt->cfg, NULL);
     if (!a->registry)

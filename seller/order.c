@@ -8,6 +8,7 @@
 #include "fulfillment.h"
 #include "jarena.h"
 #include "jparse.h"
+#include "log.h"
 #include "money.h"
 #include "reply.h"
 #include "tags.h"
@@ -169,6 +170,30 @@ static void s_due_key(int64_t ms, const char *key, char *out, size_t *len)
     *len = 10 + kl;
 }
 
+const char *order_updated(json_t *rec)
+{
+    json_t *o = json_object_get(rec, "order");
+    const char *upd = json_string_value(json_object_get(o, "updated_at"));
+    if (!upd)
+        upd = json_string_value(json_object_get(o, "created_at"));
+    return upd ? upd : "";
+}
+
+/* s_upd_key - "u/{updated_at}\x1e{order key}" of REC under KEY into OUT
+ * (ORDER_POS_MAX + 3 bytes): its length, or -1 when KEY is too long */
+static int s_upd_key(json_t *rec, const char *key, char *out)
+{
+    size_t ul = strnlen(order_updated(rec), ORDER_UPD_MAX), kl = strlen(key);
+    if (ul + 1 + kl > ORDER_POS_MAX)
+        return -1;
+    out[0] = 'u';
+    out[1] = '/';
+    memcpy(out + 2, order_updated(rec), ul);
+    out[2 + ul] = '\x1e';
+    memcpy(out + 3 + ul, key, kl + 1);
+    return (int)(3 + ul + kl);
+}
+
 int order_put(store_t *s, MDB_txn *txn, json_t *rec)
 {
     const char *key = json_string_value(json_object_get(rec, "key"));
@@ -184,6 +209,15 @@ int order_put(store_t *s, MDB_txn *txn, json_t *rec)
         MDB_val k = {dl, dk};
         mdb_del(txn, s->dbi[DB_ORDERS], &k, NULL);
     }
+    /* the updated_at index: the entry moves when the time changes */
+    char uk_old[ORDER_POS_MAX + 3], uk[ORDER_POS_MAX + 3];
+    int ul_old = old ? s_upd_key(old, key, uk_old) : -1;
+    int ul = s_upd_key(rec, key, uk);
+    int moved = ul_old != ul || (ul > 0 && memcmp(uk_old, uk, (size_t)ul) != 0);
+    if (ul_old > 0 && moved) {
+        MDB_val k = {(size_t)ul_old, uk_old};
+        mdb_del(txn, s->dbi[DB_ORDERS], &k, NULL);
+    }
     json_decref(old);
     const char *state =
         json_string_value(json_object_get(json_object_get(rec, "order"), "state"));
@@ -196,6 +230,10 @@ int order_put(store_t *s, MDB_txn *txn, json_t *rec)
     if (json_is_integer(by)) {
         s_due_key(json_integer_value(by), key, dk, &dl);
         MDB_val k = {dl, dk}, d = {0, ""};
+        rc |= mdb_put(txn, s->dbi[DB_ORDERS], &k, &d, 0);
+    }
+    if (ul > 0 && moved) {
+        MDB_val k = {(size_t)ul, uk}, d = {strlen(key), (void *)key};
         rc |= mdb_put(txn, s->dbi[DB_ORDERS], &k, &d, 0);
     }
     const char *tid = json_string_value(json_object_get(rec, "transaction_id"));
@@ -262,6 +300,124 @@ int order_each(store_t *s, MDB_txn *txn, const char *state, order_fn *fn, void *
     }
     mdb_cursor_close(cur);
     return 0;
+}
+
+/* s_pos_cmp - index entry K's position (K without "u/") against AFTER,
+ * as memcmp orders keys */
+static int s_pos_cmp(const MDB_val *k, const char *after, size_t al)
+{
+    size_t pl = k->mv_size - 2, n = pl < al ? pl : al;
+    int c = memcmp((const char *)k->mv_data + 2, after, n);
+    return c ? c : pl < al ? -1 : pl > al;
+}
+
+static int s_is_upd(const MDB_val *k)
+{
+    return k->mv_size > 2 && memcmp(k->mv_data, "u/", 2) == 0;
+}
+
+int order_walk(store_t *s, MDB_txn *txn, int desc, const char *after, const char *state,
+               order_walk_fn *fn, void *arg)
+{
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, s->dbi[DB_ORDERS], &cur))
+        return -1;
+    size_t al = after ? strlen(after) : 0;
+    char start[ORDER_POS_MAX + 3];
+    /* a position longer than any entry's starts the search at its
+     * longest prefix; the steps below finish the job */
+    int sl = snprintf(start, sizeof start, "u%c%.*s", al || !desc ? '/' : '0', ORDER_POS_MAX,
+                      al ? after : "");
+    MDB_val k = {(size_t)sl, start}, d;
+    int rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE);
+    if (!desc) {
+        while (al && rc == 0 && s_is_upd(&k) && s_pos_cmp(&k, after, al) <= 0)
+            rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
+    } else {
+        while (al && rc == 0 && s_is_upd(&k) && s_pos_cmp(&k, after, al) < 0)
+            rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
+        /* the entry found is the first at or past the position: the walk
+         * starts at the one before it */
+        rc = rc == 0              ? mdb_cursor_get(cur, &k, &d, MDB_PREV)
+             : rc == MDB_NOTFOUND ? mdb_cursor_get(cur, &k, &d, MDB_LAST)
+                                  : rc;
+    }
+    int out = 0;
+    for (; rc == 0 && s_is_upd(&k); rc = mdb_cursor_get(cur, &k, &d, desc ? MDB_PREV : MDB_NEXT)) {
+        char pos[ORDER_POS_MAX + 1], key[400];
+        if (k.mv_size - 2 > ORDER_POS_MAX || d.mv_size >= sizeof key)
+            continue;
+        memcpy(pos, (const char *)k.mv_data + 2, k.mv_size - 2);
+        pos[k.mv_size - 2] = '\0';
+        memcpy(key, d.mv_data, d.mv_size);
+        key[d.mv_size] = '\0';
+        json_t *rec = s_get(s, txn, key);
+        if (!rec)
+            continue;
+        /* an entry the record no longer names (left by a build without
+         * the index) is passed over: the record's own entry is the one */
+        char uk[ORDER_POS_MAX + 3];
+        int ul = s_upd_key(rec, key, uk);
+        const char *st = json_string_value(json_object_get(json_object_get(rec, "order"), "state"));
+        int stop = 0;
+        if (ul == (int)k.mv_size && memcmp(uk + 2, pos, (size_t)ul - 2) == 0 &&
+            (!state || (st && strcmp(st, state) == 0)))
+            stop = fn(rec, pos, arg);
+        json_decref(rec);
+        if (stop)
+            break;
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        out = -1;
+    mdb_cursor_close(cur);
+    return out;
+}
+
+int order_index_upgrade(store_t *s, MDB_txn *txn)
+{
+    static const char mark[] = "index/oupdated";
+    MDB_val mk = {sizeof mark - 1, (void *)mark}, mv;
+    int rc = mdb_get(txn, s->dbi[DB_META], &mk, &mv);
+    if (rc != MDB_NOTFOUND)
+        return rc == 0 ? 0 : -1;
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, s->dbi[DB_ORDERS], &cur))
+        return -1;
+    size_t n = 0;
+    MDB_val k = {2, "o/"}, d;
+    /* the entries sort after every "o/" key: the cursor walks records only
+     * (LMDB keeps a write transaction's cursors right across its puts) */
+    for (rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+        if (k.mv_size < 2 || memcmp(k.mv_data, "o/", 2) != 0)
+            break;
+        char key[400], uk[ORDER_POS_MAX + 3];
+        if (k.mv_size >= sizeof key)
+            continue;
+        memcpy(key, k.mv_data, k.mv_size);
+        key[k.mv_size] = '\0';
+        json_t *rec = jparse(d.mv_data, d.mv_size, 0, NULL);
+        int ul = rec ? s_upd_key(rec, key, uk) : -1;
+        json_decref(rec);
+        if (ul < 0)
+            continue;
+        MDB_val ik = {(size_t)ul, uk}, iv = {k.mv_size, key};
+        if ((rc = mdb_put(txn, s->dbi[DB_ORDERS], &ik, &iv, 0)) != 0)
+            break;
+        n++;
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        log_error("order.index_failed", "index", "oupdated", "error", mdb_strerror(rc), NULL);
+        return -1;
+    }
+    if (n) {
+        char nb[24];
+        snprintf(nb, sizeof nb, "%zu", n);
+        log_info("store.index_built", "index", "oupdated", "rows", nb, NULL);
+    }
+    MDB_val one = {1, (void *)"1"};
+    return mdb_put(txn, s->dbi[DB_META], &mk, &one, 0) == 0 ? 0 : -1;
 }
 
 int order_due(store_t *s, MDB_txn *txn, int64_t now_ms, char keys[][400], int cap)

@@ -10,7 +10,12 @@
  * (older stores: "t/{transaction_id}", read only after the record's bap_id
  * is checked), and
  * "a/{8-byte big-endian ms}{order key}" -> "" for every Created order,
- * so that the orders past their acceptance window are a range read.
+ * so that the orders past their acceptance window are a range read, and
+ * "u/{updated_at}\x1e{order key}" -> order key for every order (updated_at
+ * is order_updated's, at most ORDER_UPD_MAX bytes of it), so that the
+ * orders list walks them by time a page at a time (order_walk). order_put
+ * keeps both in step in the caller's transaction; order_index_upgrade
+ * builds the second once for a store written before it.
  *
  * The state table (order_transition_ok) is the only place that says which
  * change is legal: order Created -> Accepted -> In-progress -> Completed,
@@ -58,6 +63,16 @@ json_t *order_by_txn(store_t *s, MDB_txn *txn, const char *transaction_id, const
  * acceptance-window indexes in step with REC's state. 0 or -1. */
 int order_put(store_t *s, MDB_txn *txn, json_t *rec);
 
+/* the part of updated_at an index entry keeps (a timestamp is 24 bytes),
+ * and the longest position "{updated_at}\x1e{order key}" (LMDB's keys
+ * are at most 511 bytes) */
+#define ORDER_UPD_MAX 64
+#define ORDER_POS_MAX 509
+
+/* order_updated - the time the orders list sorts REC by: its order's
+ * updated_at, else created_at, else "" (borrowed from REC). */
+const char *order_updated(json_t *rec);
+
 /* order_find - keys (at most CAP) of orders with id OID, any buyer app. */
 int order_find(store_t *s, MDB_txn *txn, const char *oid, char keys[][400], int cap);
 
@@ -65,6 +80,21 @@ typedef int(order_fn)(json_t *rec, void *arg);
 
 /* order_each - FN for every order (state STATE, or all when NULL). */
 int order_each(store_t *s, MDB_txn *txn, const char *state, order_fn *fn, void *arg);
+
+typedef int(order_walk_fn)(json_t *rec, const char *pos, void *arg);
+
+/* order_walk - FN for every order (state STATE, or all when NULL) by
+ * updated_at then key, newest first when DESC, starting just after
+ * position AFTER ("{updated_at}\x1e{order key}", as bytes; NULL or "":
+ * from the first). FN gets the record and its position (both borrowed
+ * for the call) and returns nonzero to stop. 0, or -1 on a store error. */
+int order_walk(store_t *s, MDB_txn *txn, int desc, const char *after, const char *state,
+               order_walk_fn *fn, void *arg);
+
+/* order_index_upgrade - the updated_at index for a store written before
+ * it: built once from the records in TXN (a write transaction) and marked
+ * in meta ("index/oupdated"); a look-up when marked. 0 or -1 (logged). */
+int order_index_upgrade(store_t *s, MDB_txn *txn);
 
 /* order_due - keys (at most CAP) of Created orders whose acceptance window
  * ended at or before NOW_MS. */

@@ -8,10 +8,13 @@
  * one as it was, an upsert, a PATCH and its 404), the order desk (an
  * accept writes the on_status to the outbox and the notice reaches a PULL
  * socket standing in for ondc-callback; a second accept is refused with no
- * notice), /ready (names a stage with no process, counts a live ingress
- * published by another process and forgets it once killed, checks the
- * signing key file) and /metrics (the store's gauges and this process's
- * own request counters).
+ * notice), the orders list (paged through the updated_at index at several
+ * page sizes and filters against a sort done in the test, before and after
+ * the index is rebuilt for an older store; bad cursors and limits), /ready
+ * (names a stage with no process, counts a live ingress published by
+ * another process and forgets it once killed, checks the signing key file)
+ * and /metrics (the store's gauges and this process's own request
+ * counters).
  *
  * Run with the working directory at the repository root.
  */
@@ -74,9 +77,9 @@ static const char *s_lookup(void *ctx, admin_kind_t kind, const char *name)
                                                    : NULL;
     /* "a=1&b=2": each value up to the next '&' (in buffers of their own:
      * a value stays valid while the request is handled, as MHD's do) */
-    static char values[8][512];
+    static char values[32][512]; /* the orders list alone looks up nine */
     static int next;
-    char *value = values[next++ % 8];
+    char *value = values[next++ % 32];
     size_t n = strlen(name);
     for (const char *p = in->query; p && *p;) {
         const char *amp = strchr(p, '&');
@@ -632,6 +635,218 @@ static void test_order_desk_tells_the_callback_process(void **state)
     json_decref(a);
 }
 
+/* ---- the orders list, paged by the updated_at index ---- */
+
+#define LIST_N 40
+
+/* order I of the list test: a time out of ten (ties), every 13th with
+ * created_at only, five states in turn, two buyer apps, every 5th billed
+ * to "Asha Rao" */
+static void s_list_order(int i, char *id, char *bap, char *time, const char **st)
+{
+    static const char *const states[] = {"Created", "Accepted", "In-progress", "Completed",
+                                         "Cancelled"};
+    sprintf(id, "P%02d", i);
+    sprintf(bap, "b%d.example", 1 + i % 2);
+    sprintf(time, "2024-05-01T10:00:%02d.000Z", (i * 7) % 10);
+    *st = states[i % 5];
+}
+
+static json_t *s_list_record(int i)
+{
+    char id[8], bap[16], time[32], key[64];
+    const char *st;
+    s_list_order(i, id, bap, time, &st);
+    assert_int_equal(order_key(id, bap, key, sizeof key), 0);
+    json_t *rec = json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:[{s:s,s:s,s:{s:{s:s}}}]}}", "key", key,
+                            "bap_id", bap, "order", "id", id, "state", st,
+                            i % 13 ? "updated_at" : "created_at", time, "fulfillments", "id", "1",
+                            "type", "Delivery", "state", "descriptor", "code", "Pending");
+    if (i % 5 == 0)
+        json_object_set_new(json_object_get(rec, "order"), "billing",
+                            json_pack("{s:s}", "name", "Asha Rao"));
+    return rec;
+}
+
+/* s_list_expect - "id/bap" of the orders a query would list, sorted here by
+ * time then key (newest first when DESC); their number */
+static int s_list_expect(const char *state, const char *bap_id, int asha, const char *since,
+                         int desc, char out[LIST_N][32])
+{
+    char sortable[LIST_N][96];
+    int n = 0;
+    for (int i = 0; i < LIST_N; i++) {
+        char id[8], bap[16], time[32];
+        const char *st;
+        s_list_order(i, id, bap, time, &st);
+        if ((state && strcmp(st, state) != 0) || (bap_id && strcmp(bap, bap_id) != 0) ||
+            (asha && i % 5 != 0) || (since && strcmp(time, since) < 0))
+            continue;
+        snprintf(sortable[n++], sizeof sortable[0], "%s o/%s\x1f%s|%s/%s", time, id, bap, id, bap);
+    }
+    qsort(sortable, (size_t)n, sizeof sortable[0], (int (*)(const void *, const void *))strcmp);
+    for (int i = 0; i < n; i++)
+        snprintf(out[i], 32, "%s", strchr(sortable[desc ? n - 1 - i : i], '|') + 1);
+    return n;
+}
+
+/* s_list_pages - page through QUERY LIMIT rows at a time, checking every
+ * row against the expectation and next_cursor null on the last page only */
+static void s_list_pages(fx_t *fx, const char *query, int limit, char want[LIST_N][32], int n)
+{
+    char cursor[1100] = "";
+    int seen = 0, pages = 0;
+    for (;;) {
+        char args[1400];
+        snprintf(args, sizeof args, "%s%slimit=%d%s%s", query, *query ? "&" : "", limit,
+                 *cursor ? "&cursor=" : "", cursor);
+        s_in_t in = {AUTH, args, NULL, NULL};
+        json_t *a;
+        assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, &in, &a, NULL), 200);
+        pages++;
+        size_t i;
+        json_t *row;
+        json_array_foreach(json_object_get(a, "orders"), i, row)
+        {
+            char got[32];
+            snprintf(got, sizeof got, "%s/%s", json_string_value(json_object_get(row, "id")),
+                     json_string_value(json_object_get(row, "bap_id")));
+            assert_true(seen < n);
+            assert_string_equal(got, want[seen]);
+            seen++;
+        }
+        json_t *next = json_object_get(a, "next_cursor");
+        if (json_is_null(next)) {
+            json_decref(a);
+            break;
+        }
+        assert_int_equal(json_array_size(json_object_get(a, "orders")), (size_t)limit);
+        snprintf(cursor, sizeof cursor, "%s", json_string_value(next));
+        json_decref(a);
+    }
+    assert_int_equal(seen, n);
+    /* a page ends with a next_cursor only when more rows follow */
+    assert_int_equal(pages, n ? (n + limit - 1) / limit : 1);
+}
+
+/* s_list_all - every query of the test, at several page sizes */
+static void s_list_all(fx_t *fx)
+{
+    static const struct {
+        const char *query, *state, *bap, *since;
+        int asha, desc;
+    } qs[] = {
+        {"", NULL, NULL, NULL, 0, 0},
+        {"sort=-updated_at", NULL, NULL, NULL, 0, 1},
+        {"sort=updated_at&state=Created", "Created", NULL, NULL, 0, 0},
+        {"state=Cancelled&sort=-updated_at", "Cancelled", NULL, NULL, 0, 1},
+        {"bap_id=b2.example", NULL, "b2.example", NULL, 0, 0},
+        {"q=asha&sort=-updated_at", NULL, NULL, NULL, 1, 1},
+        {"since=2024-05-01T10:00:06.000Z", NULL, NULL, "2024-05-01T10:00:06.000Z", 0, 0},
+        {"since=2024-05-01T10:00:06.000Z&sort=-updated_at", NULL, NULL, "2024-05-01T10:00:06.000Z",
+         0, 1},
+        {"since=2024-06-01T00:00:00.000Z", NULL, NULL, "2024-06-01T00:00:00.000Z", 0, 0},
+    };
+    static const int limits[] = {1, 3, 4, 7, 50};
+    for (size_t q = 0; q < sizeof qs / sizeof qs[0]; q++) {
+        char want[LIST_N][32];
+        int n = s_list_expect(qs[q].state, qs[q].bap, qs[q].asha, qs[q].since, qs[q].desc, want);
+        for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++)
+            s_list_pages(fx, qs[q].query, limits[l], want, n);
+    }
+}
+
+/* the orders list pages by the updated_at index: nine queries (both
+ * orders, state, bap_id, q, since, a since past every order) at five page
+ * sizes against a sort done here, with ties on the time and orders with
+ * created_at only; a row's fields in their order; a store whose index was
+ * dropped lists nothing until order_index_upgrade builds it, then the same.
+ * Bad inputs tried: cursors that are not hex, have no \x1e or are empty
+ * (400 naming cursor), a cursor past the end (200, no rows, next_cursor
+ * null, and every row newest first), limit 0, 1001, -1, "ten", "" (400
+ * naming limit). */
+static void test_orders_list_pages_by_the_index(void **state)
+{
+    fx_t *fx = *state;
+    MDB_txn *txn = store_begin(fx->rt.store, 0);
+    for (int i = 0; i < LIST_N; i++) {
+        json_t *rec = s_list_record(i);
+        assert_int_equal(order_put(fx->rt.store, txn, rec), 0);
+        json_decref(rec);
+    }
+    assert_int_equal(store_commit(txn), 0);
+    s_list_all(fx);
+
+    /* one row as the API writes it: the fields and their order */
+    s_in_t first = {AUTH, "limit=1", NULL, NULL};
+    char *text = NULL;
+    assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, &first, NULL, &text), 200);
+    assert_string_equal(
+        text,
+        "{\"orders\":[{\"id\":\"P00\",\"bap_id\":\"b1.example\",\"state\":\"Created\","
+        "\"fulfillment_state\":\"Pending\",\"total\":null,\"buyer\":\"Asha Rao\","
+        "\"provider_id\":null,\"created_at\":\"2024-05-01T10:00:00.000Z\",\"updated_at\":null,"
+        "\"items\":0,\"returns\":[]}],\"next_cursor\":\"323032342d30352d30315431303a30303a"
+        "30302e3030305a1e6f2f5030301f62312e6578616d706c65\"}");
+    free(text);
+
+    /* an older store: no entries, no mark */
+    txn = store_begin(fx->rt.store, 0);
+    MDB_cursor *cur;
+    assert_int_equal(mdb_cursor_open(txn, fx->rt.store->dbi[DB_ORDERS], &cur), 0);
+    MDB_val k = {2, "u/"}, d;
+    int dropped = 0;
+    for (int rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE);
+         rc == 0 && k.mv_size >= 2 && memcmp(k.mv_data, "u/", 2) == 0;
+         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT), dropped++)
+        assert_int_equal(mdb_cursor_del(cur, 0), 0);
+    mdb_cursor_close(cur);
+    assert_int_equal(dropped, LIST_N);
+    MDB_val mk = {14, "index/oupdated"};
+    mdb_del(txn, fx->rt.store->dbi[DB_META], &mk, NULL);
+    assert_int_equal(store_commit(txn), 0);
+    json_t *a;
+    assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, NULL, &a, NULL), 200);
+    assert_int_equal(json_array_size(json_object_get(a, "orders")), 0);
+    json_decref(a);
+    txn = store_begin(fx->rt.store, 0);
+    assert_int_equal(order_index_upgrade(fx->rt.store, txn), 0);
+    assert_int_equal(store_commit(txn), 0);
+    s_list_all(fx);
+
+    static const char *bad_cursor[] = {"zz", "41", "", "4", "1e1"};
+    for (size_t i = 0; i < sizeof bad_cursor / sizeof bad_cursor[0]; i++) {
+        char args[64];
+        snprintf(args, sizeof args, "cursor=%s", bad_cursor[i]);
+        s_in_t in = {AUTH, args, NULL, NULL};
+        assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, &in, &a, NULL), 400);
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(a, "error"), "field")), "cursor");
+        json_decref(a);
+    }
+    /* "9999\x1e": after every order */
+    s_in_t past = {AUTH, "cursor=393939391e", NULL, NULL};
+    assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, &past, &a, NULL), 200);
+    assert_int_equal(json_array_size(json_object_get(a, "orders")), 0);
+    assert_true(json_is_null(json_object_get(a, "next_cursor")));
+    json_decref(a);
+    s_in_t past_desc = {AUTH, "cursor=393939391e&sort=-updated_at&limit=1000", NULL, NULL};
+    assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, &past_desc, &a, NULL), 200);
+    assert_int_equal(json_array_size(json_object_get(a, "orders")), LIST_N);
+    assert_true(json_is_null(json_object_get(a, "next_cursor")));
+    json_decref(a);
+    static const char *bad_limit[] = {"0", "1001", "-1", "ten", ""};
+    for (size_t i = 0; i < sizeof bad_limit / sizeof bad_limit[0]; i++) {
+        char args[64];
+        snprintf(args, sizeof args, "limit=%s", bad_limit[i]);
+        s_in_t in = {AUTH, args, NULL, NULL};
+        assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, &in, &a, NULL), 400);
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(a, "error"), "field")), "limit");
+        json_decref(a);
+    }
+}
+
 /* s_check - checks.NAME.FIELD of a /ready answer */
 static json_t *s_check(json_t *ready, const char *name, const char *field)
 {
@@ -763,6 +978,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_openapi_matches_the_routes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_console_sessions_and_csrf, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_order_desk_tells_the_callback_process, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_orders_list_pages_by_the_index, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_ready_names_what_is_missing, s_setup, s_teardown),
 

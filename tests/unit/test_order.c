@@ -6,7 +6,11 @@
  * Created, illegal moves leave the record as it was), cancelling (quote to
  * zero, the trail refunds every row, stock released), a part cancel (the
  * quote drops by exactly the units' price and tax, items re-split), the
- * acceptance-window index, and lookups by transaction and by id.
+ * acceptance-window index, lookups by transaction and by id, and the
+ * updated_at index: its walk (order against a sort done here, from every
+ * position, page by page, both ways), entries moving with the time, stale
+ * entries passed over, and its one-time build for an older store (also by
+ * two processes at once).
  *
  * Run with the working directory at the repository root.
  */
@@ -19,11 +23,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "catalog.h"
 #include "fixture_store.h"
+#include "igm.h"
+#include "migrate.h"
 #include "money.h"
 #include "order.h"
 
@@ -326,6 +334,364 @@ static void test_txn_lookup_is_scoped_to_the_buyer_app(void **state)
     json_decref(other);
 }
 
+/* ---- the updated_at index ---- */
+
+/* the orders of the index tests: id, buyer app, updated_at, created_at
+ * (NULL: absent), state. Ties on the time (A1, A2 and A3 at 10:00:01.000Z,
+ * two buyer apps for A2), one with only created_at (A6), one with neither
+ * (A7, sorting first). */
+static const char *s_idx_orders[][5] = {
+    {"A1", "b1.example", "2024-05-01T10:00:01.000Z", "2024-05-01T09:00:00.000Z", "Created"},
+    {"A2", "b1.example", "2024-05-01T10:00:01.000Z", "2024-05-01T09:00:00.000Z", "Accepted"},
+    {"A2", "b2.example", "2024-05-01T10:00:01.000Z", "2024-05-01T09:00:00.000Z", "Created"},
+    {"A3", "b2.example", "2024-05-01T10:00:01.000Z", "2024-05-01T09:00:00.000Z", "Cancelled"},
+    {"A4", "b1.example", "2024-05-01T10:00:00.999Z", "2024-05-01T09:00:00.000Z", "Created"},
+    {"A5", "b1.example", "2024-05-02T00:00:00.000Z", "2024-05-01T09:00:00.000Z", "Completed"},
+    {"A6", "b2.example", NULL, "2024-05-01T10:00:00.500Z", "Created"},
+    {"A7", "b2.example", NULL, NULL, "Accepted"},
+    {"A8", "b1.example", "2024-04-30T23:59:59.999Z", "2024-04-30T09:00:00.000Z", "Cancelled"},
+    {"A9", "b2.example", "2024-05-03T08:00:00.000Z", "2024-05-01T09:00:00.000Z", "Created"},
+};
+#define IDX_N N(s_idx_orders)
+
+static json_t *s_idx_record(const char *const o[5])
+{
+    char key[400];
+    assert_int_equal(order_key(o[0], o[1], key, sizeof key), 0);
+    json_t *rec = json_pack("{s:s,s:s,s:{s:s,s:s}}", "key", key, "bap_id", o[1], "order", "id",
+                            o[0], "state", o[4]);
+    json_t *order = json_object_get(rec, "order");
+    if (o[2])
+        json_object_set_new(order, "updated_at", json_string(o[2]));
+    if (o[3])
+        json_object_set_new(order, "created_at", json_string(o[3]));
+    return rec;
+}
+
+/* the walk's answer: "key@position" of each record FN saw, and at most
+ * STOP of them (0: all) */
+typedef struct {
+    char got[64][512];
+    int n, stop;
+} s_walk_t;
+
+static int s_walk_cb(json_t *rec, const char *pos, void *arg)
+{
+    s_walk_t *w = arg;
+    assert_true(w->n < 64);
+    /* the position is the record's own time and key */
+    char want[512];
+    snprintf(want, sizeof want, "%s\x1e%s", order_updated(rec),
+             json_string_value(json_object_get(rec, "key")));
+    assert_string_equal(pos, want);
+    snprintf(w->got[w->n++], sizeof w->got[0], "%s", pos);
+    return w->stop && w->n >= w->stop;
+}
+
+/* s_expect - the positions of the orders in TIMES (the updated_at or
+ * created_at of each order of s_idx_orders, "" for none), of state STATE
+ * (NULL: all), sorted here by time then key; their number */
+static int s_expect(const char *times[IDX_N], const char *state, char out[IDX_N][512])
+{
+    int n = 0;
+    for (size_t i = 0; i < IDX_N; i++) {
+        if (state && strcmp(state, s_idx_orders[i][4]) != 0)
+            continue;
+        snprintf(out[n++], 512, "%s\x1eo/%s\x1f%s", times[i], s_idx_orders[i][0],
+                 s_idx_orders[i][1]);
+    }
+    /* insertion sort on (time, key): the times have no byte below \x1e */
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && strcmp(out[j - 1], out[j]) > 0; j--) {
+            char t[512];
+            memcpy(t, out[j], 512);
+            memcpy(out[j], out[j - 1], 512);
+            memcpy(out[j - 1], t, 512);
+        }
+    return n;
+}
+
+/* s_walk_check - the walk from every position (none, each order's, past
+ * either end), both ways, in one go and a page of PAGE at a time, gives
+ * exactly the expected positions after it: no duplicates, no gaps */
+static void s_walk_check(fixture_store_t *fx, MDB_txn *txn, const char *times[IDX_N],
+                         const char *state)
+{
+    char want[IDX_N][512];
+    int n = s_expect(times, state, want);
+    for (int desc = 0; desc < 2; desc++) {
+        /* from each start: none (-1), and just after each expected row */
+        for (int from = -1; from < n; from++) {
+            s_walk_t w = {.n = 0};
+            const char *after = from < 0 ? NULL : want[desc ? n - 1 - from : from];
+            assert_int_equal(order_walk(fx->s, txn, desc, after, state, s_walk_cb, &w), 0);
+            assert_int_equal(w.n, n - (from + 1));
+            for (int i = 0; i < w.n; i++)
+                assert_string_equal(w.got[i], want[desc ? n - 1 - (from + 1 + i) : from + 1 + i]);
+        }
+        /* page by page, each page's last position the next one's cursor */
+        for (int page = 1; page <= 3; page++) {
+            char cursor[512] = "";
+            int seen = 0;
+            for (int guard = 0; guard <= n; guard++) {
+                s_walk_t w = {.n = 0, .stop = page};
+                assert_int_equal(order_walk(fx->s, txn, desc, cursor, state, s_walk_cb, &w), 0);
+                for (int i = 0; i < w.n; i++, seen++)
+                    assert_string_equal(w.got[i], want[desc ? n - 1 - seen : seen]);
+                if (w.n < page)
+                    break;
+                snprintf(cursor, sizeof cursor, "%s", w.got[w.n - 1]);
+            }
+            assert_int_equal(seen, n);
+        }
+    }
+    /* past either end: nothing; from before the first (desc) likewise */
+    s_walk_t w = {.n = 0};
+    assert_int_equal(order_walk(fx->s, txn, 0, "9999\x1e", state, s_walk_cb, &w), 0);
+    assert_int_equal(w.n, 0);
+    assert_int_equal(order_walk(fx->s, txn, 1, "\x1e", state, s_walk_cb, &w), 0);
+    assert_int_equal(w.n, 0);
+    /* past the end, newest first: everything */
+    assert_int_equal(order_walk(fx->s, txn, 1, "9999\x1e", state, s_walk_cb, &w), 0);
+    assert_int_equal(w.n, n);
+}
+
+/* s_count_prefix - the keys of DB_ORDERS starting with PREFIX */
+static int s_count_prefix(fixture_store_t *fx, MDB_txn *txn, const char *prefix)
+{
+    MDB_cursor *cur;
+    assert_int_equal(mdb_cursor_open(txn, fx->s->dbi[DB_ORDERS], &cur), 0);
+    size_t pl = strlen(prefix);
+    MDB_val k = {pl, (void *)prefix}, d;
+    int n = 0;
+    for (int rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE);
+         rc == 0 && k.mv_size >= pl && memcmp(k.mv_data, prefix, pl) == 0;
+         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT))
+        n++;
+    mdb_cursor_close(cur);
+    return n;
+}
+
+static int s_has(fixture_store_t *fx, MDB_txn *txn, const char *key)
+{
+    MDB_val k = {strlen(key), (void *)key}, d;
+    return mdb_get(txn, fx->s->dbi[DB_ORDERS], &k, &d) == 0;
+}
+
+static void s_put_raw(fixture_store_t *fx, MDB_txn *txn, const char *key, const char *value)
+{
+    MDB_val k = {strlen(key), (void *)key}, d = {strlen(value), (void *)value};
+    assert_int_equal(mdb_put(txn, fx->s->dbi[DB_ORDERS], &k, &d, 0), 0);
+}
+
+static int s_count_cb(json_t *rec, void *arg)
+{
+    (void)rec;
+    ++*(int *)arg;
+    return 0;
+}
+
+static void s_times(const char *times[IDX_N])
+{
+    for (size_t i = 0; i < IDX_N; i++)
+        times[i] = s_idx_orders[i][2]   ? s_idx_orders[i][2]
+                   : s_idx_orders[i][3] ? s_idx_orders[i][3]
+                                        : "";
+}
+
+/* orders put with ties, created_at only and no time at all are walked by
+ * time then key both ways, from every position, a page of 1, 2 and 3 at a
+ * time, with and without a state; moving four of them in time (one to no
+ * time at all) moves their entries (the old ones gone, one entry per
+ * order) and the walk follows; an update that keeps the time keeps the
+ * entry; the order and issue scans and order_find see none of the entries;
+ * an entry the record does not name (a stale time, a missing record) is
+ * passed over. Bad positions tried: past the end, before the start. */
+static void test_updated_index_walks_in_order(void **state)
+{
+    (void)state;
+    fixture_store_t *fx = fixture_store_new_open("test_order_idx");
+    assert_non_null(fx);
+    MDB_txn *txn = store_begin(fx->s, 0);
+    assert_non_null(txn);
+    for (size_t i = 0; i < IDX_N; i++) {
+        json_t *rec = s_idx_record(s_idx_orders[i]);
+        assert_int_equal(order_put(fx->s, txn, rec), 0);
+        json_decref(rec);
+    }
+    const char *times[IDX_N];
+    s_times(times);
+    assert_int_equal(s_count_prefix(fx, txn, "u/"), (int)IDX_N);
+    s_walk_check(fx, txn, times, NULL);
+    s_walk_check(fx, txn, times, "Created");
+    s_walk_check(fx, txn, times, "Cancelled");
+
+    /* moves: A1 later, A5 earliest, A6 gets an updated_at, A9 loses its
+     * only time (it has a created_at: falls back to it) */
+    static const struct {
+        size_t i;
+        const char *to; /* the new updated_at; NULL: removed */
+        const char *time;
+    } moves[] = {{0, "2024-05-05T00:00:00.000Z", "2024-05-05T00:00:00.000Z"},
+                 {5, "2024-04-01T00:00:00.000Z", "2024-04-01T00:00:00.000Z"},
+                 {6, "2024-05-01T10:00:01.000Z", "2024-05-01T10:00:01.000Z"},
+                 {9, NULL, "2024-05-01T09:00:00.000Z"}};
+    for (size_t m = 0; m < N(moves); m++) {
+        json_t *rec = s_idx_record(s_idx_orders[moves[m].i]);
+        char key[400], old[512];
+        snprintf(key, sizeof key, "%s", json_string_value(json_object_get(rec, "key")));
+        snprintf(old, sizeof old, "u/%s\x1e%s", times[moves[m].i], key);
+        assert_true(s_has(fx, txn, old));
+        json_t *order = json_object_get(rec, "order");
+        if (moves[m].to)
+            json_object_set_new(order, "updated_at", json_string(moves[m].to));
+        else
+            json_object_del(order, "updated_at");
+        assert_int_equal(order_put(fx->s, txn, rec), 0);
+        json_decref(rec);
+        times[moves[m].i] = moves[m].time;
+        char now[512];
+        snprintf(now, sizeof now, "u/%s\x1e%s", times[moves[m].i], key);
+        assert_false(s_has(fx, txn, old));
+        assert_true(s_has(fx, txn, now));
+    }
+    /* same time, another state: the entry stays */
+    json_t *rec = s_idx_record(s_idx_orders[1]);
+    json_object_set_new(json_object_get(rec, "order"), "state", json_string("In-progress"));
+    assert_int_equal(order_put(fx->s, txn, rec), 0);
+    json_decref(rec);
+    assert_true(s_has(fx, txn, "u/2024-05-01T10:00:01.000Z\036o/A2\037b1.example"));
+    assert_int_equal(s_count_prefix(fx, txn, "u/"), (int)IDX_N);
+    s_walk_check(fx, txn, times, NULL);
+
+    /* the other scans of DB_ORDERS see records only */
+    int n = 0;
+    assert_int_equal(order_each(fx->s, txn, NULL, s_count_cb, &n), 0);
+    assert_int_equal(n, (int)IDX_N);
+    n = 0;
+    assert_int_equal(igm_each(fx->s, txn, s_count_cb, &n), 0);
+    assert_int_equal(n, 0);
+    char keys[4][400];
+    assert_int_equal(order_find(fx->s, txn, "A2", keys, 4), 2);
+
+    /* stale entries: an old time still pointing at A4, and one at an order
+     * that is not there */
+    s_put_raw(fx, txn, "u/2024-01-01T00:00:00.000Z\036o/A4\037b1.example", "o/A4\037b1.example");
+    s_put_raw(fx, txn, "u/2024-05-01T12:00:00.000Z\036o/GONE\037b1.example",
+              "o/GONE\037b1.example");
+    s_walk_check(fx, txn, times, NULL);
+    mdb_txn_abort(txn);
+    assert_int_equal(fixture_store_destroy(&fx), 0);
+}
+
+/* s_drop_index - what a store from before the index looks like: no
+ * entries, no mark */
+static void s_drop_index(fixture_store_t *fx)
+{
+    MDB_txn *txn = store_begin(fx->s, 0);
+    assert_non_null(txn);
+    MDB_cursor *cur;
+    assert_int_equal(mdb_cursor_open(txn, fx->s->dbi[DB_ORDERS], &cur), 0);
+    MDB_val k = {2, "u/"}, d;
+    for (int rc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE);
+         rc == 0 && k.mv_size >= 2 && memcmp(k.mv_data, "u/", 2) == 0;
+         rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT))
+        assert_int_equal(mdb_cursor_del(cur, 0), 0);
+    mdb_cursor_close(cur);
+    MDB_val mk = {14, "index/oupdated"};
+    mdb_del(txn, fx->s->dbi[DB_META], &mk, NULL);
+    assert_int_equal(s_count_prefix(fx, txn, "u/"), 0);
+    assert_int_equal(store_commit(txn), 0);
+}
+
+static void s_upgrade(fixture_store_t *fx)
+{
+    MDB_txn *txn = store_begin(fx->s, 0);
+    assert_non_null(txn);
+    assert_int_equal(order_index_upgrade(fx->s, txn), 0);
+    assert_int_equal(store_commit(txn), 0);
+}
+
+/* a store whose orders have no index entries (dropped, as a store from
+ * before the index) walks nothing; reopened and upgraded it walks every
+ * order in order; a second upgrade changes nothing; once marked, entries
+ * dropped again are not rebuilt (the mark is looked up, the records not
+ * read). Two processes upgrading the same store at once leave one entry
+ * per order and the mark. */
+static void test_updated_index_is_built_once_for_an_older_store(void **state)
+{
+    (void)state;
+    fixture_store_t *fx = fixture_store_new_open("test_order_upg");
+    assert_non_null(fx);
+    MDB_txn *txn = store_begin(fx->s, 0);
+    for (size_t i = 0; i < IDX_N; i++) {
+        json_t *rec = s_idx_record(s_idx_orders[i]);
+        assert_int_equal(order_put(fx->s, txn, rec), 0);
+        json_decref(rec);
+    }
+    assert_int_equal(store_commit(txn), 0);
+    const char *times[IDX_N];
+    s_times(times);
+
+    s_drop_index(fx);
+    assert_int_equal(fixture_store_reopen(fx), 0);
+    txn = store_begin(fx->s, 1);
+    s_walk_t w = {.n = 0};
+    assert_int_equal(order_walk(fx->s, txn, 0, NULL, NULL, s_walk_cb, &w), 0);
+    assert_int_equal(w.n, 0);
+    mdb_txn_abort(txn);
+
+    s_upgrade(fx);
+    txn = store_begin(fx->s, 1);
+    assert_int_equal(s_count_prefix(fx, txn, "u/"), (int)IDX_N);
+    s_walk_check(fx, txn, times, NULL);
+    mdb_txn_abort(txn);
+    s_upgrade(fx);
+    txn = store_begin(fx->s, 1);
+    assert_int_equal(s_count_prefix(fx, txn, "u/"), (int)IDX_N);
+    mdb_txn_abort(txn);
+
+    /* marked: the entries are not looked for again */
+    txn = store_begin(fx->s, 0);
+    MDB_val k = {strlen("u/2024-05-02T00:00:00.000Z\036o/A5\037b1.example"),
+                 "u/2024-05-02T00:00:00.000Z\036o/A5\037b1.example"};
+    assert_int_equal(mdb_del(txn, fx->s->dbi[DB_ORDERS], &k, NULL), 0);
+    assert_int_equal(store_commit(txn), 0);
+    s_upgrade(fx);
+    txn = store_begin(fx->s, 1);
+    assert_int_equal(s_count_prefix(fx, txn, "u/"), (int)IDX_N - 1);
+    mdb_txn_abort(txn);
+
+    /* two processes at once, each opening the store and upgrading it */
+    s_drop_index(fx);
+    fixture_store_close(fx);
+    pid_t kids[2];
+    for (int i = 0; i < 2; i++) {
+        kids[i] = fork();
+        assert_true(kids[i] >= 0);
+        if (kids[i] == 0) {
+            store_t *s = migrate_open(&fx->cfg);
+            MDB_txn *t = s ? store_begin(s, 0) : NULL;
+            int rc = t && order_index_upgrade(s, t) == 0 && store_commit(t) == 0 ? 0 : 1;
+            store_destroy(&s);
+            _exit(rc);
+        }
+    }
+    for (int i = 0; i < 2; i++) {
+        int st = -1;
+        assert_int_equal(waitpid(kids[i], &st, 0), kids[i]);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    assert_int_equal(fixture_store_open(fx), 0);
+    txn = store_begin(fx->s, 1);
+    assert_int_equal(s_count_prefix(fx, txn, "u/"), (int)IDX_N);
+    MDB_val mk = {14, "index/oupdated"}, mv;
+    assert_int_equal(mdb_get(txn, fx->s->dbi[DB_META], &mk, &mv), 0);
+    s_walk_check(fx, txn, times, NULL);
+    mdb_txn_abort(txn);
+    assert_int_equal(fixture_store_destroy(&fx), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +702,8 @@ int main(void)
         cmocka_unit_test(test_part_cancel_takes_exactly_the_units),
         cmocka_unit_test(test_store_indexes),
         cmocka_unit_test(test_txn_lookup_is_scoped_to_the_buyer_app),
+        cmocka_unit_test(test_updated_index_walks_in_order),
+        cmocka_unit_test(test_updated_index_is_built_once_for_an_older_store),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
