@@ -765,6 +765,22 @@ static void s_list_all(fx_t *fx)
  * (400 naming cursor), a cursor past the end (200, no rows, next_cursor
  * null, and every row newest first), limit 0, 1001, -1, "ten", "" (400
  * naming limit). */
+
+/* s_list_refused - GET /seller/v1/orders?NAME=V for each of the N VALUES
+ * is refused 400 naming NAME */
+static void s_list_refused(fx_t *fx, const char *name, const char *const *values, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char args[64];
+        snprintf(args, sizeof args, "%s=%s", name, values[i]);
+        s_in_t in = {AUTH, args, NULL, NULL};
+        json_t *a;
+        assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, &in, &a, NULL), 400);
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(a, "error"), "field")), name);
+        json_decref(a);
+    }
+}
 static void test_orders_list_pages_by_the_index(void **state)
 {
     fx_t *fx = *state;
@@ -815,15 +831,7 @@ static void test_orders_list_pages_by_the_index(void **state)
     s_list_all(fx);
 
     static const char *bad_cursor[] = {"zz", "41", "", "4", "1e1"};
-    for (size_t i = 0; i < sizeof bad_cursor / sizeof bad_cursor[0]; i++) {
-        char args[64];
-        snprintf(args, sizeof args, "cursor=%s", bad_cursor[i]);
-        s_in_t in = {AUTH, args, NULL, NULL};
-        assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, &in, &a, NULL), 400);
-        assert_string_equal(
-            json_string_value(json_object_get(json_object_get(a, "error"), "field")), "cursor");
-        json_decref(a);
-    }
+    s_list_refused(fx, "cursor", bad_cursor, sizeof bad_cursor / sizeof bad_cursor[0]);
     /* "9999\x1e": after every order */
     s_in_t past = {AUTH, "cursor=393939391e", NULL, NULL};
     assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, &past, &a, NULL), 200);
@@ -836,15 +844,7 @@ static void test_orders_list_pages_by_the_index(void **state)
     assert_true(json_is_null(json_object_get(a, "next_cursor")));
     json_decref(a);
     static const char *bad_limit[] = {"0", "1001", "-1", "ten", ""};
-    for (size_t i = 0; i < sizeof bad_limit / sizeof bad_limit[0]; i++) {
-        char args[64];
-        snprintf(args, sizeof args, "limit=%s", bad_limit[i]);
-        s_in_t in = {AUTH, args, NULL, NULL};
-        assert_int_equal(s_call(fx, "GET", "/seller/v1/orders", NULL, &in, &a, NULL), 400);
-        assert_string_equal(
-            json_string_value(json_object_get(json_object_get(a, "error"), "field")), "limit");
-        json_decref(a);
-    }
+    s_list_refused(fx, "limit", bad_limit, sizeof bad_limit / sizeof bad_limit[0]);
 }
 
 /* s_check - checks.NAME.FIELD of a /ready answer */
