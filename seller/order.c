@@ -183,12 +183,13 @@ const char *order_updated(json_t *rec)
  * (ORDER_POS_MAX + 3 bytes): its length, or -1 when KEY is too long */
 static int s_upd_key(json_t *rec, const char *key, char *out)
 {
-    size_t ul = strnlen(order_updated(rec), ORDER_UPD_MAX), kl = strlen(key);
+    const char *upd = order_updated(rec);
+    size_t ul = strnlen(upd, ORDER_UPD_MAX), kl = strlen(key);
     if (ul + 1 + kl > ORDER_POS_MAX)
         return -1;
     out[0] = 'u';
     out[1] = '/';
-    memcpy(out + 2, order_updated(rec), ul);
+    memcpy(out + 2, upd, ul);
     out[2 + ul] = '\x1e';
     memcpy(out + 3 + ul, key, kl + 1);
     return (int)(3 + ul + kl);
